@@ -1,0 +1,3 @@
+module github.com/apartado/apartado
+
+go 1.26.8
