@@ -547,7 +547,9 @@ func pipeServer(t *testing.T, n int, body func(i int) string, refuse map[int]boo
 
 func TestPipelinedRetrMany(t *testing.T) {
 	const n = 5000
-	body := func(i int) string { return fmt.Sprintf("Message-ID: <%d@x>\r\n\r\n%s\r\n", i, strings.Repeat("b", i%3000)) }
+	body := func(i int) string {
+		return fmt.Sprintf("Message-ID: <%d@x>\r\n\r\n%s\r\n", i, strings.Repeat("b", i%3000))
+	}
 	refuse := map[int]bool{17: true, 4999: true}
 	s := pipeServer(t, n, body, refuse)
 	opts := plain()
