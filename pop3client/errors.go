@@ -1,6 +1,7 @@
 package pop3client
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -103,7 +104,10 @@ func NewCertInfo(cert *x509.Certificate) *CertInfo {
 		NotBefore:        cert.NotBefore,
 		NotAfter:         cert.NotAfter,
 		SHA256:           hex.EncodeToString(sum[:]),
-		SelfSigned:       cert.CheckSignatureFrom(cert) == nil,
+		// Not CheckSignatureFrom: it also demands that the "parent" be a CA,
+		// which most self-signed server certificates are not.
+		SelfSigned: bytes.Equal(cert.RawIssuer, cert.RawSubject) &&
+			cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature) == nil,
 	}
 	if len(cert.Issuer.Organization) > 0 {
 		info.IssuerOrganization = cert.Issuer.Organization[0]
