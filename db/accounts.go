@@ -1,0 +1,299 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DeleteWhenDeleted says when a message deleted here is deleted on the server.
+type DeleteWhenDeleted string
+
+const (
+	DeleteNever        DeleteWhenDeleted = "never"
+	DeleteTrashEmptied DeleteWhenDeleted = "trash_emptied"
+	DeleteImmediately  DeleteWhenDeleted = "immediately"
+)
+
+// AccountSettings is what a user chooses for a POP3 account.
+type AccountSettings struct {
+	Name           string
+	Email          string
+	Host           string
+	Port           int
+	Security       string // "tls", "starttls" or "none"
+	Username       string
+	PasswordSealed []byte // encrypted with the secret key; nil on update keeps the stored one
+	TrustedCert    string // SHA-256 of a certificate the user chose to trust, or ""
+	// What happens to mail on the server; all zero keeps a copy forever.
+	DeleteAfterDownload bool
+	DeleteAfterDays     int // 0: never
+	DeleteWhenDeleted   DeleteWhenDeleted
+	PollInterval        time.Duration
+	Enabled             bool
+}
+
+// Account is a stored POP3 account with its poll status.
+type Account struct {
+	ID     int64
+	UserID int64
+	AccountSettings
+
+	LastAttempt         *time.Time
+	LastSuccess         *time.Time
+	LastErrorKind       string
+	LastErrorStep       string
+	LastErrorText       string
+	FailingSince        *time.Time
+	ConsecutiveFailures int
+	AuthFailures        int
+	NextPoll            time.Time
+	ServerCount         *int64
+	ServerBytes         *int64
+	MessageCount        int64 // stored here, not in the trash
+	UnreadCount         int64
+}
+
+const accountColumns = `a.id, a.user_id, a.name, a.email, a.host, a.port, a.security, a.username, a.password_sealed,
+	a.trusted_cert_sha256, a.delete_after_download, a.delete_after_days, a.delete_when_deleted, a.poll_interval_seconds,
+	a.enabled, a.last_attempt_at, a.last_success_at, a.last_error_kind, a.last_error_step, a.last_error_text,
+	a.failing_since, a.consecutive_failures, a.auth_failures, a.next_poll_at, a.server_count, a.server_bytes,
+	(SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL),
+	(SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL AND m.seen = 0)`
+
+func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
+	var a Account
+	var days, attempt, success, failing, serverCount, serverBytes sql.NullInt64
+	var interval, nextPoll int64
+	err := row.Scan(&a.ID, &a.UserID, &a.Name, &a.Email, &a.Host, &a.Port, &a.Security, &a.Username, &a.PasswordSealed,
+		&a.TrustedCert, &a.DeleteAfterDownload, &days, &a.DeleteWhenDeleted, &interval,
+		&a.Enabled, &attempt, &success, &a.LastErrorKind, &a.LastErrorStep, &a.LastErrorText,
+		&failing, &a.ConsecutiveFailures, &a.AuthFailures, &nextPoll, &serverCount, &serverBytes,
+		&a.MessageCount, &a.UnreadCount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, ErrNotFound
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	a.DeleteAfterDays = int(days.Int64)
+	a.PollInterval = time.Duration(interval) * time.Second
+	a.LastAttempt, a.LastSuccess, a.FailingSince = unixPtr(attempt), unixPtr(success), unixPtr(failing)
+	a.NextPoll = time.Unix(nextPoll, 0)
+	if serverCount.Valid {
+		a.ServerCount = &serverCount.Int64
+	}
+	if serverBytes.Valid {
+		a.ServerBytes = &serverBytes.Int64
+	}
+	return a, nil
+}
+
+func (s *AccountSettings) args() []any {
+	var days any
+	if s.DeleteAfterDays > 0 {
+		days = s.DeleteAfterDays
+	}
+	when := s.DeleteWhenDeleted
+	if when == "" {
+		when = DeleteNever
+	}
+	interval := int64(s.PollInterval / time.Second)
+	if interval < 60 {
+		interval = 60
+	}
+	return []any{s.Name, s.Email, s.Host, s.Port, s.Security, s.Username, s.TrustedCert,
+		boolInt(s.DeleteAfterDownload), days, string(when), interval, boolInt(s.Enabled)}
+}
+
+// CreateAccount adds an account for a user; it is polled at once.
+func (d *DB) CreateAccount(ctx context.Context, userID int64, s AccountSettings) (Account, error) {
+	if len(s.PasswordSealed) == 0 {
+		return Account{}, errors.New("create account: no password")
+	}
+	now := d.now()
+	args := append([]any{userID}, s.args()...)
+	args = append(args, s.PasswordSealed, now, now)
+	res, err := d.sql.ExecContext(ctx, `INSERT INTO accounts (user_id, name, email, host, port, security, username,
+		trusted_cert_sha256, delete_after_download, delete_after_days, delete_when_deleted, poll_interval_seconds, enabled,
+		password_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	if err != nil {
+		return Account{}, fmt.Errorf("create account: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return Account{}, fmt.Errorf("create account: %w", err)
+	}
+	return d.Account(ctx, userID, id)
+}
+
+// UpdateAccount changes an account's settings. A nil PasswordSealed keeps
+// the stored password. Changing the settings clears a stop caused by
+// rejected passwords and schedules a poll now.
+func (d *DB) UpdateAccount(ctx context.Context, userID, id int64, s AccountSettings) error {
+	args := s.args()
+	args = append(args, s.PasswordSealed, d.now(), id, userID)
+	res, err := d.sql.ExecContext(ctx, `UPDATE accounts SET name = ?, email = ?, host = ?, port = ?, security = ?, username = ?,
+		trusted_cert_sha256 = ?, delete_after_download = ?, delete_after_days = ?, delete_when_deleted = ?,
+		poll_interval_seconds = ?, enabled = ?, password_sealed = coalesce(?, password_sealed),
+		auth_failures = 0, next_poll_at = 0, updated_at = ?
+		WHERE id = ? AND user_id = ?`, args...)
+	if err != nil {
+		return fmt.Errorf("update account: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteAccount removes an account and every message stored from it.
+func (d *DB) DeleteAccount(ctx context.Context, userID, id int64) error {
+	res, err := d.sql.ExecContext(ctx, `DELETE FROM accounts WHERE id = ? AND user_id = ?`, id, userID)
+	if err != nil {
+		return fmt.Errorf("delete account: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Account returns one of a user's accounts, or ErrNotFound.
+func (d *DB) Account(ctx context.Context, userID, id int64) (Account, error) {
+	a, err := scanAccount(d.sql.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ? AND a.user_id = ?`, id, userID))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		err = fmt.Errorf("account %d: %w", id, err)
+	}
+	return a, err
+}
+
+// Accounts lists a user's accounts by name.
+func (d *DB) Accounts(ctx context.Context, userID int64) ([]Account, error) {
+	return d.queryAccounts(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.user_id = ? ORDER BY a.name, a.id`, userID)
+}
+
+func (d *DB) queryAccounts(ctx context.Context, query string, args ...any) ([]Account, error) {
+	rows, err := d.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list accounts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AccountForPoller returns any account by id, whoever owns it. Only for the
+// poller, which acts for the account's owner.
+func (d *DB) AccountForPoller(ctx context.Context, id int64) (Account, error) {
+	a, err := scanAccount(d.sql.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ?`, id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		err = fmt.Errorf("account %d: %w", id, err)
+	}
+	return a, err
+}
+
+// DueAccounts returns the ids of enabled accounts of enabled users whose
+// next poll is due at now, soonest first. Accounts stopped after repeated
+// password rejections are not due.
+func (d *DB) DueAccounts(ctx context.Context, now time.Time, maxAuthFailures int) ([]int64, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT a.id FROM accounts a JOIN users u ON u.id = a.user_id
+		WHERE a.enabled = 1 AND u.disabled = 0 AND a.next_poll_at <= ? AND a.auth_failures < ?
+		ORDER BY a.next_poll_at, a.id`, now.Unix(), maxAuthFailures)
+	if err != nil {
+		return nil, fmt.Errorf("due accounts: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("due accounts: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// AccountIDs returns the ids of all accounts, or of one user's (userID > 0).
+func (d *DB) AccountIDs(ctx context.Context, userID int64) ([]int64, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT id FROM accounts WHERE ? = 0 OR user_id = ? ORDER BY id`, userID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("account ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("account ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// PollNow asks for a user's account to be polled as soon as possible.
+func (d *DB) PollNow(ctx context.Context, userID, id int64) error {
+	res, err := d.sql.ExecContext(ctx, `UPDATE accounts SET next_poll_at = 0 WHERE id = ? AND user_id = ?`, id, userID)
+	if err != nil {
+		return fmt.Errorf("poll now: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// PollResult is the outcome of one sync, as the poller records it.
+type PollResult struct {
+	Started     time.Time
+	NextPoll    time.Time
+	ErrKind     string // "" on success
+	ErrStep     string
+	ErrText     string
+	AuthFailure bool // the server rejected the password
+	ServerCount *int64
+	ServerBytes *int64
+}
+
+// RecordPoll stores the outcome of a sync of account id. A "check now" or
+// an edit made during the sync (next_poll_at = 0) is kept, so it runs next.
+func (d *DB) RecordPoll(ctx context.Context, id int64, r PollResult) error {
+	var err error
+	if r.ErrKind == "" {
+		_, err = d.sql.ExecContext(ctx, `UPDATE accounts SET last_attempt_at = ?, last_success_at = ?, last_error_kind = '',
+			last_error_step = '', last_error_text = '', failing_since = NULL, consecutive_failures = 0, auth_failures = 0,
+			next_poll_at = CASE WHEN next_poll_at = 0 THEN 0 ELSE ? END, server_count = coalesce(?, server_count), server_bytes = coalesce(?, server_bytes)
+			WHERE id = ?`, r.Started.Unix(), d.now(), r.NextPoll.Unix(), r.ServerCount, r.ServerBytes, id)
+	} else {
+		_, err = d.sql.ExecContext(ctx, `UPDATE accounts SET last_attempt_at = ?, last_error_kind = ?, last_error_step = ?,
+			last_error_text = ?, failing_since = coalesce(failing_since, ?), consecutive_failures = consecutive_failures + 1,
+			auth_failures = CASE WHEN ? THEN auth_failures + 1 ELSE 0 END,
+			next_poll_at = CASE WHEN next_poll_at = 0 THEN 0 ELSE ? END
+			WHERE id = ?`, r.Started.Unix(), r.ErrKind, r.ErrStep, r.ErrText, r.Started.Unix(),
+			boolInt(r.AuthFailure), r.NextPoll.Unix(), id)
+	}
+	if err != nil {
+		return fmt.Errorf("record poll: %w", err)
+	}
+	return nil
+}
+
+// SetNextPoll schedules the next poll of an account (used when a sync
+// starts, so that a crash does not make it due again at once).
+func (d *DB) SetNextPoll(ctx context.Context, id int64, at time.Time) error {
+	if _, err := d.sql.ExecContext(ctx, `UPDATE accounts SET next_poll_at = ? WHERE id = ?`, at.Unix(), id); err != nil {
+		return fmt.Errorf("set next poll: %w", err)
+	}
+	return nil
+}

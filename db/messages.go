@@ -1,0 +1,367 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MessageSummary is what lists and the message page show without parsing.
+type MessageSummary struct {
+	ID             int64
+	AccountID      int64
+	AccountName    string
+	ReceivedAt     time.Time
+	SortAt         time.Time
+	FromName       string
+	FromAddr       string
+	To             string
+	Cc             string
+	Subject        string
+	MessageID      string
+	Snippet        string
+	HasAttachments bool
+	Size           int64
+	ParseError     string
+	Seen           bool
+	TrashedAt      *time.Time
+}
+
+const summaryColumns = `m.id, m.account_id, a.name, m.received_at, m.sort_at, m.from_name, m.from_addr, m.to_addrs, m.cc_addrs,
+	m.subject, m.message_id_hdr, m.snippet, m.has_attachments, m.size, m.parse_error, m.seen, m.trashed_at`
+
+func scanSummary(row interface{ Scan(...any) error }) (MessageSummary, error) {
+	var m MessageSummary
+	var received, sortAt int64
+	var trashed sql.NullInt64
+	err := row.Scan(&m.ID, &m.AccountID, &m.AccountName, &received, &sortAt, &m.FromName, &m.FromAddr, &m.To, &m.Cc,
+		&m.Subject, &m.MessageID, &m.Snippet, &m.HasAttachments, &m.Size, &m.ParseError, &m.Seen, &trashed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, ErrNotFound
+	}
+	m.ReceivedAt, m.SortAt, m.TrashedAt = time.Unix(received, 0), time.Unix(sortAt, 0), unixPtr(trashed)
+	return m, err
+}
+
+// Cursor is a position in a message list: the sort time and id of a row.
+// Keyset paging keeps every page as fast as the first at 100,000 messages.
+type Cursor struct {
+	SortAt int64
+	ID     int64
+}
+
+// String encodes the cursor for a URL.
+func (c Cursor) String() string { return strconv.FormatInt(c.SortAt, 10) + "." + strconv.FormatInt(c.ID, 10) }
+
+// ParseCursor decodes Cursor.String's output.
+func ParseCursor(s string) (Cursor, bool) {
+	a, b, ok := strings.Cut(s, ".")
+	if !ok {
+		return Cursor{}, false
+	}
+	t, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(b, 10, 64)
+	return Cursor{SortAt: t, ID: id}, err1 == nil && err2 == nil
+}
+
+// ListQuery selects a page of a user's messages.
+type ListQuery struct {
+	AccountID int64   // 0: every account of the user
+	Trash     bool    // the trash instead of the inbox
+	Before    *Cursor // the page after this row (older)
+	After     *Cursor // the page before this row (newer)
+	Limit     int     // default 50
+}
+
+// MessagePage is one page of a list.
+type MessagePage struct {
+	Messages []MessageSummary
+	Older    *Cursor // nil when this is the last page
+	Newer    *Cursor // nil when this is the first page
+	Total    int
+}
+
+// ListMessages returns a page of a user's messages, newest first.
+func (d *DB) ListMessages(ctx context.Context, userID int64, q ListQuery) (MessagePage, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	where := []string{"m.user_id = ?"}
+	args := []any{userID}
+	if q.AccountID != 0 {
+		where = append(where, "m.account_id = ?")
+		args = append(args, q.AccountID)
+	}
+	if q.Trash {
+		where = append(where, "m.trashed_at IS NOT NULL")
+	} else {
+		where = append(where, "m.trashed_at IS NULL")
+	}
+	var page MessagePage
+	countSQL := `SELECT count(*) FROM messages m WHERE ` + strings.Join(where, " AND ")
+	if err := d.sql.QueryRowContext(ctx, countSQL, args...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("count messages: %w", err)
+	}
+	order := "DESC"
+	switch {
+	case q.Before != nil:
+		where = append(where, "(m.sort_at, m.id) < (?, ?)")
+		args = append(args, q.Before.SortAt, q.Before.ID)
+	case q.After != nil:
+		where = append(where, "(m.sort_at, m.id) > (?, ?)")
+		args = append(args, q.After.SortAt, q.After.ID)
+		order = "ASC"
+	}
+	args = append(args, limit+1)
+	rows, err := d.sql.QueryContext(ctx, `SELECT `+summaryColumns+` FROM messages m JOIN accounts a ON a.id = m.account_id
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY m.sort_at `+order+`, m.id `+order+` LIMIT ?`, args...)
+	if err != nil {
+		return page, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanSummary(rows)
+		if err != nil {
+			return page, fmt.Errorf("list messages: %w", err)
+		}
+		page.Messages = append(page.Messages, m)
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("list messages: %w", err)
+	}
+	more := len(page.Messages) > limit
+	if more {
+		page.Messages = page.Messages[:limit]
+	}
+	if q.After != nil {
+		for i, j := 0, len(page.Messages)-1; i < j; i, j = i+1, j-1 {
+			page.Messages[i], page.Messages[j] = page.Messages[j], page.Messages[i]
+		}
+	}
+	if n := len(page.Messages); n > 0 {
+		first, last := page.Messages[0], page.Messages[n-1]
+		if (q.After == nil && more) || q.After != nil {
+			page.Older = &Cursor{SortAt: last.SortAt.Unix(), ID: last.ID}
+		}
+		if q.Before != nil || (q.After != nil && more) {
+			page.Newer = &Cursor{SortAt: first.SortAt.Unix(), ID: first.ID}
+		}
+	}
+	return page, nil
+}
+
+// Message returns one of a user's messages, or ErrNotFound.
+func (d *DB) Message(ctx context.Context, userID, id int64) (MessageSummary, error) {
+	m, err := scanSummary(d.sql.QueryRowContext(ctx, `SELECT `+summaryColumns+` FROM messages m JOIN accounts a ON a.id = m.account_id
+		WHERE m.id = ? AND m.user_id = ?`, id, userID))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		err = fmt.Errorf("message %d: %w", id, err)
+	}
+	return m, err
+}
+
+// MessageRaw returns the bytes of one of a user's messages exactly as the
+// server sent them.
+func (d *DB) MessageRaw(ctx context.Context, userID, id int64) ([]byte, error) {
+	var raw []byte
+	err := d.sql.QueryRowContext(ctx, `SELECT r.raw FROM message_raw r JOIN messages m ON m.id = r.message_id
+		WHERE m.id = ? AND m.user_id = ?`, id, userID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("message %d: %w", id, err)
+	}
+	return raw, nil
+}
+
+// updateMessages runs "UPDATE messages SET <set> WHERE id IN ids AND
+// user_id = userID AND <cond>" and returns how many rows changed.
+func (d *DB) updateMessages(ctx context.Context, userID int64, ids []int64, set, cond string, setArgs ...any) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := append(setArgs, int64Args(ids)...)
+	args = append(args, userID)
+	q := `UPDATE messages SET ` + set + ` WHERE id IN (` + placeholders(len(ids)) + `) AND user_id = ?`
+	if cond != "" {
+		q += " AND " + cond
+	}
+	res, err := d.sql.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// SetSeen marks a user's messages read or unread.
+func (d *DB) SetSeen(ctx context.Context, userID int64, ids []int64, seen bool) error {
+	if _, err := d.updateMessages(ctx, userID, ids, "seen = ?", "", boolInt(seen)); err != nil {
+		return fmt.Errorf("set seen: %w", err)
+	}
+	return nil
+}
+
+// TrashMessages moves a user's messages to the trash.
+func (d *DB) TrashMessages(ctx context.Context, userID int64, ids []int64) (int64, error) {
+	n, err := d.updateMessages(ctx, userID, ids, "trashed_at = ?", "trashed_at IS NULL", d.now())
+	if err != nil {
+		return 0, fmt.Errorf("trash messages: %w", err)
+	}
+	return n, nil
+}
+
+// RestoreMessages takes a user's messages out of the trash.
+func (d *DB) RestoreMessages(ctx context.Context, userID int64, ids []int64) (int64, error) {
+	n, err := d.updateMessages(ctx, userID, ids, "trashed_at = NULL", "trashed_at IS NOT NULL")
+	if err != nil {
+		return 0, fmt.Errorf("restore messages: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteMessages deletes a user's messages that are in the trash, for good.
+// What the server keeps is recorded in server_messages, which outlives them,
+// so they are not downloaded again.
+func (d *DB) DeleteMessages(ctx context.Context, userID int64, ids []int64) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := append(int64Args(ids), userID)
+	res, err := d.sql.ExecContext(ctx, `DELETE FROM messages WHERE id IN (`+placeholders(len(ids))+`) AND user_id = ? AND trashed_at IS NOT NULL`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("delete messages: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// EmptyTrash deletes every message in a user's trash for good.
+func (d *DB) EmptyTrash(ctx context.Context, userID int64) (int64, error) {
+	res, err := d.sql.ExecContext(ctx, `DELETE FROM messages WHERE user_id = ? AND trashed_at IS NOT NULL`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("empty trash: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// ---- for the poller ----
+
+// NewMessage is a downloaded message with its parsed summary.
+type NewMessage struct {
+	AccountID      int64
+	UserID         int64
+	UIDL           string // "" when the server gave no usable UIDL
+	ServerSize     int64  // the size LIST gave
+	Raw            []byte
+	SHA256         []byte
+	ReceivedAt     time.Time
+	SortAt         time.Time
+	FromName       string
+	FromAddr       string
+	To             string
+	Cc             string
+	Subject        string
+	MessageID      string
+	Snippet        string
+	HasAttachments bool
+	ParseError     string
+}
+
+// StoreMessages stores a batch of downloaded messages, raw bytes and
+// summaries, and records their UIDLs, in one transaction: when it returns
+// nil every one of them is durably on disk (synchronous=FULL).
+func (d *DB) StoreMessages(ctx context.Context, msgs []NewMessage) ([]int64, error) {
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store messages: %w", err)
+	}
+	defer tx.Rollback()
+	ids := make([]int64, 0, len(msgs))
+	for _, m := range msgs {
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages (user_id, account_id, received_at, sort_at, from_name, from_addr,
+			to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.UserID, m.AccountID, m.ReceivedAt.Unix(), m.SortAt.Unix(), m.FromName, m.FromAddr, m.To, m.Cc, m.Subject,
+			m.MessageID, m.Snippet, boolInt(m.HasAttachments), len(m.Raw), m.SHA256, m.ParseError)
+		if err != nil {
+			return nil, fmt.Errorf("store messages: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return nil, fmt.Errorf("store messages: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`, id, m.Raw); err != nil {
+			return nil, fmt.Errorf("store messages: %w", err)
+		}
+		if m.UIDL != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO server_messages (account_id, uidl, message_id, size, first_seen_at)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, uidl) DO UPDATE SET message_id = excluded.message_id`,
+				m.AccountID, m.UIDL, id, m.ServerSize, m.ReceivedAt.Unix()); err != nil {
+				return nil, fmt.Errorf("store messages: %w", err)
+			}
+		}
+		ids = append(ids, id)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store messages: %w", err)
+	}
+	return ids, nil
+}
+
+// ServerMessage is what the poller knows of a message on the server.
+type ServerMessage struct {
+	UIDL          string
+	MessageID     *int64 // the stored message, nil if it was deleted here
+	Size          int64
+	FirstSeen     time.Time
+	DeletePending bool
+}
+
+// ServerMessages returns what is known of an account's server messages, by UIDL.
+func (d *DB) ServerMessages(ctx context.Context, accountID int64) (map[string]ServerMessage, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT uidl, message_id, size, first_seen_at, delete_pending
+		FROM server_messages WHERE account_id = ?`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("server messages: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]ServerMessage)
+	for rows.Next() {
+		var sm ServerMessage
+		var msgID sql.NullInt64
+		var first int64
+		if err := rows.Scan(&sm.UIDL, &msgID, &sm.Size, &first, &sm.DeletePending); err != nil {
+			return nil, fmt.Errorf("server messages: %w", err)
+		}
+		if msgID.Valid {
+			sm.MessageID = &msgID.Int64
+		}
+		sm.FirstSeen = time.Unix(first, 0)
+		out[sm.UIDL] = sm
+	}
+	return out, rows.Err()
+}
+
+// ForgetServerMessages records that messages are gone from the server
+// (deleted there by a confirmed QUIT, or no longer listed).
+func (d *DB) ForgetServerMessages(ctx context.Context, accountID int64, uidls []string) error {
+	if len(uidls) == 0 {
+		return nil
+	}
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("forget server messages: %w", err)
+	}
+	defer tx.Rollback()
+	for _, u := range uidls {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM server_messages WHERE account_id = ? AND uidl = ?`, accountID, u); err != nil {
+			return fmt.Errorf("forget server messages: %w", err)
+		}
+	}
+	return tx.Commit()
+}
