@@ -55,7 +55,9 @@ type Cursor struct {
 }
 
 // String encodes the cursor for a URL.
-func (c Cursor) String() string { return strconv.FormatInt(c.SortAt, 10) + "." + strconv.FormatInt(c.ID, 10) }
+func (c Cursor) String() string {
+	return strconv.FormatInt(c.SortAt, 10) + "." + strconv.FormatInt(c.ID, 10)
+}
 
 // ParseCursor decodes Cursor.String's output.
 func ParseCursor(s string) (Cursor, bool) {
