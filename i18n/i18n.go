@@ -1,0 +1,151 @@
+// Package i18n is the one way user-facing text is produced: every string a
+// page, an error or the help shows goes through T with an English message
+// key, looked up in the catalog for the reader's language (golang.org/x/text
+// message catalogs). It also formats dates and sizes for the locale. It
+// knows nothing of HTTP beyond parsing an Accept-Language value.
+package i18n
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+)
+
+// Supported lists the interface languages, the default first.
+var Supported = []language.Tag{language.English, language.Spanish}
+
+var matcher = language.NewMatcher(Supported)
+
+// cat holds the translations; English needs none (the key is the text).
+var cat = catalog.NewBuilder(catalog.Fallback(language.English))
+
+// Locale is a reader's language.
+type Locale struct {
+	Tag     language.Tag
+	printer *message.Printer
+}
+
+// New returns the locale for tag (which must be one of Supported's bases).
+func New(tag language.Tag) *Locale {
+	base, _ := tag.Base()
+	t := language.English
+	for _, s := range Supported {
+		if b, _ := s.Base(); b == base {
+			t = s
+		}
+	}
+	return &Locale{Tag: t, printer: message.NewPrinter(t, message.Catalog(cat))}
+}
+
+// Match picks the locale: the user's saved preference if set and
+// supported, else the best match for the browser's Accept-Language.
+func Match(preference, acceptLanguage string) *Locale {
+	if preference != "" {
+		if tag, err := language.Parse(preference); err == nil {
+			if _, _, c := matcher.Match(tag); c >= language.High {
+				return New(tag)
+			}
+		}
+	}
+	tags, _, _ := language.ParseAcceptLanguage(acceptLanguage)
+	tag, _, _ := matcher.Match(tags...)
+	return New(tag)
+}
+
+// Code is the locale's language code ("en", "es"), for <html lang>.
+func (l *Locale) Code() string {
+	b, _ := l.Tag.Base()
+	return b.String()
+}
+
+// T translates key, formatting args into it like fmt.Sprintf.
+func (l *Locale) T(key string, args ...any) string {
+	return l.printer.Sprintf(key, args...)
+}
+
+// Date formats a time for a list or a header, in the reader's zone.
+func (l *Locale) Date(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.Local
+	}
+	t = t.In(loc)
+	if l.Code() == "es" {
+		return fmt.Sprintf("%d %s %d, %02d:%02d", t.Day(), monthsES[t.Month()-1], t.Year(), t.Hour(), t.Minute())
+	}
+	return t.Format("Jan 2, 2006, 15:04")
+}
+
+// ShortDate formats a time for a message list: the time today, else the day.
+func (l *Locale) ShortDate(t, now time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.Local
+	}
+	t, now = t.In(loc), now.In(loc)
+	switch {
+	case t.Year() == now.Year() && t.YearDay() == now.YearDay():
+		return t.Format("15:04")
+	case t.Year() == now.Year():
+		if l.Code() == "es" {
+			return fmt.Sprintf("%d %s", t.Day(), monthsES[t.Month()-1])
+		}
+		return t.Format("Jan 2")
+	}
+	if l.Code() == "es" {
+		return t.Format("02/01/2006")
+	}
+	return t.Format("2006-01-02")
+}
+
+var monthsES = []string{"ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"}
+
+// Size formats a byte count: "812 B", "4.2 KB", "1.3 MB" (decimal comma in Spanish).
+func (l *Locale) Size(n int64) string {
+	units := []string{"B", "KB", "MB", "GB", "TB"}
+	v := float64(n)
+	i := 0
+	for v >= 1000 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	var s string
+	switch {
+	case i == 0:
+		s = fmt.Sprintf("%d", n)
+	case v < 10:
+		s = fmt.Sprintf("%.1f", v)
+	default:
+		s = fmt.Sprintf("%.0f", v)
+	}
+	if l.Code() == "es" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + "\u00a0" + units[i]
+}
+
+// Number formats an integer with the locale's grouping.
+func (l *Locale) Number(n int64) string { return l.printer.Sprint(n) }
+
+type ctxKey struct{}
+
+// WithLocale returns ctx carrying l.
+func WithLocale(ctx context.Context, l *Locale) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// FromContext returns the locale in ctx, or English.
+func FromContext(ctx context.Context) *Locale {
+	if l, ok := ctx.Value(ctxKey{}).(*Locale); ok {
+		return l
+	}
+	return New(language.English)
+}
+
+// T translates key for the locale in ctx.
+func T(ctx context.Context, key string, args ...any) string {
+	return FromContext(ctx).T(key, args...)
+}
