@@ -131,6 +131,7 @@ func (d *dotReader) WriteTo(w io.Writer) (int64, error) {
 				break
 			}
 		}
+		d.gather()
 		c := d.chunk(d.r.Size())
 		if len(c) == 0 {
 			break
@@ -152,6 +153,35 @@ func (d *dotReader) WriteTo(w io.Writer) (int64, error) {
 		return total, d.err
 	}
 	return total, nil
+}
+
+// minWrite is how much WriteTo gathers before writing, when it can.
+const minWrite = 32 << 10
+
+// gather fills the read buffer up to minWrite bytes before WriteTo writes,
+// so that a server sending small TLS records (Dovecot's are 2 KB) does not
+// cost one write to a file per record. It only waits for bytes the message
+// still needs: it stops at the first "\n." (or a "." starting the buffer at
+// a line start), which may be the terminator.
+func (d *dotReader) gather() {
+	scanned := 0
+	for {
+		n := d.r.Buffered()
+		if n >= minWrite || n >= d.r.Size() {
+			return
+		}
+		buf, _ := d.r.Peek(n)
+		if d.lineStart && n > 0 && buf[0] == '.' {
+			return
+		}
+		if bytes.Contains(buf[max(scanned-1, 0):], lfDot) {
+			return
+		}
+		scanned = n
+		if _, err := d.r.Peek(n + 1); err != nil {
+			return // chunk reports it
+		}
+	}
 }
 
 // noEOF turns an end of stream inside a multi-line response into
