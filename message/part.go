@@ -1,0 +1,49 @@
+package message
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Part returns the decoded bytes of the leaf part id (transfer encoding
+// removed; text keeps its charset, given in Attachment.Charset) with its
+// description. It returns ErrNoPart when the message has no such part.
+func Part(raw []byte, id string) (a Attachment, data []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, data, err = Attachment{}, nil, fmt.Errorf("message: part %q: %s", id, internalError)
+		}
+	}()
+	if !partIDRe.MatchString(id) {
+		return Attachment{}, nil, ErrNoPart
+	}
+	ps := parse(raw)
+	p := ps.root.find(id)
+	if p == nil {
+		return Attachment{}, nil, ErrNoPart
+	}
+	data = decodeTransfer(p.body, p.cte)
+	a = describe(p, ps.fallback)
+	a.Size = int64(len(data))
+	if p.contentID != "" {
+		a.Inline = referencedFromHTML(ps.root, p.contentID)
+	}
+	return a, data, nil
+}
+
+// referencedFromHTML reports whether the message's HTML body refers to the
+// Content-ID cid. It is the cheap approximation of what Render finds while
+// sanitizing.
+func referencedFromHTML(root *part, cid string) bool {
+	pl := planBody(root)
+	needle := "cid:" + strings.ToLower(cid)
+	for _, it := range pl.items {
+		if !it.isHTML || len(it.p.body) > 4*maxRenderBytes {
+			continue
+		}
+		if strings.Contains(strings.ToLower(string(decodeHTMLPart(it.p, 0))), needle) {
+			return true
+		}
+	}
+	return false
+}
