@@ -1,0 +1,227 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/internal/password"
+	"github.com/apartado/apartado/web"
+)
+
+// The outcomes of the admin forms, named in the redirect's ?done=.
+const (
+	doneUserAdded    = "user-added"
+	doneUserDisabled = "user-disabled"
+	doneUserEnabled  = "user-enabled"
+	donePasswordSet  = "password-set"
+)
+
+func adminNotice(r *http.Request, done string) string {
+	ctx := r.Context()
+	switch done {
+	case doneUserAdded:
+		return i18n.T(ctx, "The user was added.")
+	case doneUserDisabled:
+		return i18n.T(ctx, "The user was disabled and signed out.")
+	case doneUserEnabled:
+		return i18n.T(ctx, "The user was enabled.")
+	case donePasswordSet:
+		return i18n.T(ctx, "The new password was set. The user was signed out everywhere.")
+	}
+	return ""
+}
+
+// adminView builds the users page.
+func (h *Handler) adminView(r *http.Request) (web.AdminUsersView, error) {
+	ctx := r.Context()
+	me := currentUser(r)
+	accounts, err := h.db.Accounts(ctx, me.ID)
+	if err != nil {
+		return web.AdminUsersView{}, err
+	}
+	users, err := h.db.Users(ctx)
+	if err != nil {
+		return web.AdminUsersView{}, err
+	}
+	v := web.AdminUsersView{Chrome: h.chrome(me, i18n.T(ctx, "Users"), web.SectionAdmin, 0, accounts)}
+	loc, tz := i18n.FromContext(ctx), state(r).tz
+	for _, u := range users {
+		id := "/admin/users/" + strconv.FormatInt(u.ID, 10)
+		role := i18n.T(ctx, "Member")
+		if u.IsAdmin() {
+			role = i18n.T(ctx, "Administrator")
+		}
+		v.Users = append(v.Users, web.AdminUserRow{
+			ID: u.ID, Name: u.Name, Role: role, Disabled: u.Disabled, Self: u.ID == me.ID,
+			Created:    loc.Date(u.CreatedAt, tz),
+			DisableURL: id + "/disable", EnableURL: id + "/enable", ResetURL: id + "/reset-password",
+		})
+	}
+	return v, nil
+}
+
+func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) {
+	v, err := h.adminView(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Notice = adminNotice(r, r.URL.Query().Get("done"))
+	h.render(w, r, http.StatusOK, web.AdminUsersPage(v))
+}
+
+// adminError shows the users page again with an error about an action.
+func (h *Handler) adminError(w http.ResponseWriter, r *http.Request, status int, msg string, edit func(*web.AdminUsersView)) {
+	v, err := h.adminView(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Error = msg
+	if edit != nil {
+		edit(&v)
+	}
+	h.render(w, r, status, web.AdminUsersPage(v))
+}
+
+// createUser adds a member or an administrator with an initial password.
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	form := web.CreateUserForm{Name: strings.TrimSpace(r.PostForm.Get("name")), Admin: r.PostForm.Get("role") == "admin"}
+	pw := r.PostForm.Get("password")
+	form.NameError = checkUserName(r, form.Name)
+	if msg := password.Check(pw); msg != "" {
+		form.PasswordError = i18n.T(ctx, msg)
+	}
+	role := db.RoleMember
+	if form.Admin {
+		role = db.RoleAdmin
+	}
+	if form.NameError == "" && form.PasswordError == "" {
+		hash, err := password.Hash(pw, h.pwParams)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		u, err := h.db.CreateUser(ctx, form.Name, hash, role)
+		if err == nil {
+			h.log.Info("user added", "by", currentUser(r).Name, "user", u.Name, "role", u.Role)
+			redirect(w, r, "/admin/users?done="+doneUserAdded)
+			return
+		}
+		if !errors.Is(err, db.ErrConflict) {
+			h.fail(w, r, err)
+			return
+		}
+		form.NameError = i18n.T(ctx, "There is already a user with this name.")
+	}
+	h.adminError(w, r, http.StatusUnprocessableEntity, i18n.T(ctx, "The user was not added."), func(v *web.AdminUsersView) {
+		v.Create = form
+	})
+}
+
+// targetUser returns the user named by the route.
+func (h *Handler) targetUser(r *http.Request) (db.User, error) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		return db.User{}, db.ErrNotFound
+	}
+	return h.db.UserByID(r.Context(), id)
+}
+
+// disableUser disables a user and ends their sessions. Nobody can disable
+// themselves, and the last enabled administrator stays.
+func (h *Handler) disableUser(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	me := currentUser(r)
+	u, err := h.targetUser(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if u.ID == me.ID {
+		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "You cannot disable yourself."), nil)
+		return
+	}
+	if u.IsAdmin() && !u.Disabled {
+		n, err := h.db.CountAdmins(ctx)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if n <= 1 {
+			h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator cannot be disabled."), nil)
+			return
+		}
+	}
+	if err := h.db.SetDisabled(ctx, u.ID, true); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("user disabled", "by", me.Name, "user", u.Name)
+	redirect(w, r, "/admin/users?done="+doneUserDisabled)
+}
+
+func (h *Handler) enableUser(w http.ResponseWriter, r *http.Request) {
+	u, err := h.targetUser(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.db.SetDisabled(r.Context(), u.ID, false); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("user enabled", "by", currentUser(r).Name, "user", u.Name)
+	redirect(w, r, "/admin/users?done="+doneUserEnabled)
+}
+
+// resetPassword sets a new password for another user, which signs them
+// out everywhere. Administrators change their own in Settings.
+func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	me := currentUser(r)
+	u, err := h.targetUser(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	if u.ID == me.ID {
+		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "Change your own password in Settings."), nil)
+		return
+	}
+	pw := r.PostForm.Get("password")
+	if msg := password.Check(pw); msg != "" {
+		h.adminError(w, r, http.StatusUnprocessableEntity, i18n.T(ctx, "The password was not changed."), func(v *web.AdminUsersView) {
+			for i := range v.Users {
+				if v.Users[i].ID == u.ID {
+					v.Users[i].ResetError, v.Users[i].ResetSelected = i18n.T(ctx, msg), true
+				}
+			}
+		})
+		return
+	}
+	hash, err := password.Hash(pw, h.pwParams)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.db.SetPassword(ctx, u.ID, hash); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("password reset", "by", me.Name, "user", u.Name)
+	redirect(w, r, "/admin/users?done="+donePasswordSet)
+}

@@ -1,0 +1,354 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/internal/password"
+)
+
+func TestSetupFlow(t *testing.T) {
+	app := newApp(t)
+	c := app.client()
+
+	// Before any user exists, every page leads to the setup form.
+	for _, p := range []string{"/", "/mail", "/login", "/settings", "/admin/users", "/mail/1"} {
+		wantRedirect(t, c.get(p), "/setup")
+	}
+	r := c.get("/setup")
+	wantStatus(t, r, http.StatusOK)
+	doc := r.doc(t)
+	one(t, doc, "setup-form")
+	none(t, doc, "nav")
+
+	// Validation: the two passwords must match and be long enough.
+	r = c.post("/setup", url.Values{"name": {"ana"}, "password": {"correct horse"}, "confirm": {"correct h0rse"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	doc = r.doc(t)
+	one(t, doc, "error-confirm")
+	if v, _, _ := inputValue(doc, "name"); v != "ana" {
+		t.Errorf("name field = %q, want the input kept", v)
+	}
+	r = c.post("/setup", url.Values{"name": {""}, "password": {"short"}, "confirm": {"short"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	one(t, r.doc(t), "error-name")
+	one(t, r.doc(t), "error-password")
+
+	r = c.post("/setup", url.Values{"name": {"ana"}, "password": {"correct horse"}, "confirm": {"correct horse"}})
+	wantRedirect(t, r, "/mail")
+	r = c.get("/mail")
+	wantStatus(t, r, http.StatusOK)
+	one(t, r.doc(t), "nav-admin")
+	u, err := app.db.UserByName(context.Background(), "ana")
+	if err != nil || !u.IsAdmin() {
+		t.Fatalf("first user %+v, %v: want an administrator", u, err)
+	}
+
+	// Afterwards the setup form is gone, for everyone.
+	other := app.client()
+	wantRedirect(t, other.get("/setup"), "/login")
+	wantRedirect(t, other.post("/setup", url.Values{"name": {"mallory"}, "password": {"correct horse"}, "confirm": {"correct horse"}}), "/login")
+	wantRedirect(t, c.get("/setup"), "/login")
+	if n, _ := app.db.CountUsers(context.Background()); n != 1 {
+		t.Fatalf("%d users after a second setup, want 1", n)
+	}
+	wantStatus(t, other.get("/login"), http.StatusOK)
+}
+
+func TestSetupRefusedWhenUsersExistAtStart(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleAdmin)
+	c := app.client()
+	wantRedirect(t, c.get("/setup"), "/login")
+	wantRedirect(t, c.post("/setup", url.Values{"name": {"eve"}, "password": {"correct horse"}, "confirm": {"correct horse"}}), "/login")
+	if _, err := app.db.UserByName(context.Background(), "eve"); err != db.ErrNotFound {
+		t.Fatalf("eve: %v, want not found", err)
+	}
+}
+
+func TestLogin(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleMember)
+
+	c := app.client()
+	wantRedirect(t, c.get("/mail"), "/login?next=%2Fmail")
+	r := c.get("/login")
+	wantStatus(t, r, http.StatusOK)
+	one(t, r.doc(t), "login-form")
+
+	for _, tc := range []struct{ name, pw string }{
+		{"ana", "wrong horse"},
+		{"nobody", "correct horse"},
+		{"", ""},
+	} {
+		r := c.post("/login", url.Values{"name": {tc.name}, "password": {tc.pw}})
+		wantStatus(t, r, http.StatusUnauthorized)
+		doc := r.doc(t)
+		one(t, doc, "form-error")
+		if v, _, hasValue := inputValue(doc, "password"); v != "" || hasValue {
+			t.Errorf("password field has a value %q", v)
+		}
+		if len(c.cookies) != 0 {
+			t.Fatalf("failed sign-in set cookies: %v", c.cookies)
+		}
+	}
+	wantRedirect(t, c.get("/mail"), "/login?next=%2Fmail")
+
+	// Names are matched without regard to case; "next" is followed when local.
+	r = c.post("/login", url.Values{"name": {"  ANA "}, "password": {"correct horse"}, "next": {"/settings?x=1"}})
+	wantRedirect(t, r, "/settings?x=1")
+	wantStatus(t, c.get("/settings"), http.StatusOK)
+	wantRedirect(t, c.get("/login"), "/mail")
+
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"} {
+		c := app.client()
+		r := c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}, "next": {next}})
+		wantRedirect(t, r, "/mail")
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleMember)
+	app.addUser("bea", "correct horse", db.RoleMember)
+	c := app.client()
+	for i := 0; i < loginMaxPerName; i++ {
+		wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"wrong " + strconv.Itoa(i)}}), http.StatusUnauthorized)
+	}
+	// Now even the right password is refused, for a while.
+	r := c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}})
+	wantStatus(t, r, http.StatusTooManyRequests)
+	one(t, r.doc(t), "form-error")
+	if ra, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || ra <= 0 || ra > int(loginWindow/time.Second) {
+		t.Errorf("Retry-After %q", r.Header.Get("Retry-After"))
+	}
+	if len(c.cookies) != 0 {
+		t.Fatal("a rate-limited sign-in set a cookie")
+	}
+	// Another name from the same client still works…
+	app.login("bea", "correct horse")
+	// …and another client for the same name too.
+	other := app.client()
+	other.remote = "198.51.100.7:4000"
+	wantRedirect(t, other.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), "/mail")
+
+	// The per-client limit covers every name.
+	c2 := app.client()
+	c2.remote = "203.0.113.9:1000"
+	for i := 0; i < loginMaxPerClient; i++ {
+		wantStatus(t, c2.post("/login", url.Values{"name": {"user" + strconv.Itoa(i)}, "password": {"x"}}), http.StatusUnauthorized)
+	}
+	wantStatus(t, c2.post("/login", url.Values{"name": {"bea"}, "password": {"correct horse"}}), http.StatusTooManyRequests)
+
+	// After the window, the first client may try again.
+	app.clock.Advance(loginWindow + time.Second)
+	wantRedirect(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), "/mail")
+}
+
+func TestLoginRateLimitBehindProxy(t *testing.T) {
+	app := newApp(t, func(c *Config) { c.TrustProxy = true })
+	app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.client()
+	// The client claims an address; the proxy appends the real one.
+	c.header.Set("X-Forwarded-For", "10.0.0.1, 192.0.2.55")
+	for i := 0; i < loginMaxPerName; i++ {
+		wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"wrong"}}), http.StatusUnauthorized)
+	}
+	wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), http.StatusTooManyRequests)
+	// Changing the claimed part does not escape the limit.
+	c.header.Set("X-Forwarded-For", "10.9.9.9, 192.0.2.55")
+	wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), http.StatusTooManyRequests)
+	// Another real client is not limited.
+	c.header.Set("X-Forwarded-For", "10.0.0.1, 192.0.2.56")
+	wantRedirect(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), "/mail")
+
+	// Without TrustProxy the header is ignored: all these come from one address.
+	app2 := newApp(t)
+	app2.addUser("ana", "correct horse", db.RoleMember)
+	c = app2.client()
+	for i := 0; i < loginMaxPerName; i++ {
+		c.header.Set("X-Forwarded-For", "192.0.2."+strconv.Itoa(i))
+		wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"wrong"}}), http.StatusUnauthorized)
+	}
+	wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), http.StatusTooManyRequests)
+}
+
+func TestLoginDisabledUser(t *testing.T) {
+	app := newApp(t)
+	app.addUser("root", "correct horse", db.RoleAdmin)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	if err := app.db.SetDisabled(context.Background(), u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	c := app.client()
+	r := c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}})
+	wantStatus(t, r, http.StatusForbidden)
+	one(t, r.doc(t), "form-error")
+	if len(c.cookies) != 0 {
+		t.Fatal("a disabled user got a cookie")
+	}
+	// The wrong password gets the usual answer: disabled or not is not told.
+	wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"wrong horse"}}), http.StatusUnauthorized)
+}
+
+func TestDummyHashIsVerifiable(t *testing.T) {
+	for _, p := range []password.Params{password.Default, fastParams} {
+		ok, err := password.Verify(dummyHash(p), "anything")
+		if err != nil || ok {
+			t.Fatalf("dummy hash for %+v: %v %v, want a well-formed non-match", p, ok, err)
+		}
+	}
+}
+
+func TestCookieFlags(t *testing.T) {
+	tests := []struct {
+		name       string
+		secure     string
+		trustProxy bool
+		tls        bool
+		proto      string
+		want       bool
+	}{
+		{"never over http", CookieSecureNever, false, false, "", false},
+		{"never over https", CookieSecureNever, false, true, "", false},
+		{"always over http", CookieSecureAlways, false, false, "", true},
+		{"auto over http", CookieSecureAuto, false, false, "", false},
+		{"auto over tls", CookieSecureAuto, false, true, "", true},
+		{"default is auto", "", false, true, "", true},
+		{"auto behind a trusted proxy", CookieSecureAuto, true, false, "https", true},
+		{"auto behind a trusted proxy over http", CookieSecureAuto, true, false, "http", false},
+		{"auto ignores an untrusted proxy header", CookieSecureAuto, false, false, "https", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newApp(t, func(c *Config) { c.CookieSecure, c.TrustProxy = tc.secure, tc.trustProxy })
+			app.addUser("ana", "correct horse", db.RoleMember)
+			c := app.client()
+			c.tls = tc.tls
+			if tc.proto != "" {
+				c.header.Set("X-Forwarded-Proto", tc.proto)
+			}
+			r := c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}})
+			wantRedirect(t, r, "/mail")
+			cookies := r.Cookies()
+			if len(cookies) != 1 {
+				t.Fatalf("%d cookies, want 1", len(cookies))
+			}
+			ck := cookies[0]
+			if ck.Name != "apartado_session" || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" {
+				t.Errorf("cookie %+v: want apartado_session, HttpOnly, SameSite=Lax, Path=/", ck)
+			}
+			if ck.Secure != tc.want {
+				t.Errorf("Secure = %v, want %v", ck.Secure, tc.want)
+			}
+			if ck.MaxAge != int(sessionTTL/time.Second) {
+				t.Errorf("Max-Age %d, want 30 days", ck.MaxAge)
+			}
+			if !strings.Contains(r.Header.Get("Set-Cookie"), "SameSite=Lax") {
+				t.Errorf("Set-Cookie %q lacks SameSite=Lax", r.Header.Get("Set-Cookie"))
+			}
+		})
+	}
+}
+
+func TestSessionStoredHashed(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	var n, size int
+	if err := app.db.SQL().QueryRow(`SELECT count(*), max(length(token_hash)) FROM sessions`).Scan(&n, &size); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || size != 32 {
+		t.Fatalf("%d sessions, hash of %d bytes; want 1 of 32", n, size)
+	}
+	// A tampered cookie is worthless.
+	c.cookies["apartado_session"].Value = "x" + c.cookies["apartado_session"].Value[1:]
+	wantRedirect(t, c.get("/mail"), "/login?next=%2Fmail")
+}
+
+func TestSessionSlides(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	// Visiting every 20 days keeps the session alive past 30 days.
+	for i := 0; i < 3; i++ {
+		app.clock.Advance(20 * 24 * time.Hour)
+		r := c.get("/mail")
+		wantStatus(t, r, http.StatusOK)
+		if len(r.Cookies()) != 1 {
+			t.Fatalf("visit %d: the cookie was not renewed", i)
+		}
+	}
+	// 31 days away ends it.
+	app.clock.Advance(31 * 24 * time.Hour)
+	wantRedirect(t, c.get("/mail"), "/login?next=%2Fmail")
+}
+
+func TestLogoutEndsSession(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	old := *c.cookies["apartado_session"]
+	wantStatus(t, c.get("/mail"), http.StatusOK)
+
+	r := c.post("/logout", nil)
+	wantRedirect(t, r, "/login")
+	cleared := false
+	for _, ck := range r.Cookies() {
+		cleared = cleared || (ck.Name == "apartado_session" && ck.MaxAge < 0)
+	}
+	if !cleared {
+		t.Error("logout did not clear the cookie")
+	}
+	var n int
+	if err := app.db.SQL().QueryRow(`SELECT count(*) FROM sessions`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d sessions after logout (%v), want 0", n, err)
+	}
+	// The old cookie, replayed, no longer works.
+	replay := app.client()
+	replay.cookies["apartado_session"] = &old
+	wantRedirect(t, replay.get("/mail"), "/login?next=%2Fmail")
+	// Logging out is POST only.
+	wantStatus(t, app.login("ana", "correct horse").get("/logout"), http.StatusMethodNotAllowed)
+}
+
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleMember)
+	here := app.login("ana", "correct horse")
+	phone := app.login("ana", "correct horse")
+
+	form := func(cur, next, confirm string) url.Values {
+		return url.Values{"current": {cur}, "new": {next}, "confirm": {confirm}}
+	}
+	r := here.post("/settings/password", form("wrong horse", "battery staple", "battery staple"))
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	one(t, r.doc(t), "error-current")
+	r = here.post("/settings/password", form("correct horse", "short", "short"))
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	one(t, r.doc(t), "error-new")
+	r = here.post("/settings/password", form("correct horse", "battery staple", "battery stapler"))
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	one(t, r.doc(t), "error-confirm")
+	if strings.Contains(r.body, "battery staple") {
+		t.Fatal("the password form echoed a password")
+	}
+	wantStatus(t, phone.get("/mail"), http.StatusOK)
+
+	r = here.post("/settings/password", form("correct horse", "battery staple", "battery staple"))
+	wantRedirect(t, r, "/settings?done="+donePasswordChanged)
+	r = here.get("/settings?done=" + donePasswordChanged)
+	wantStatus(t, r, http.StatusOK)
+	one(t, r.doc(t), "notice")
+	wantRedirect(t, phone.get("/mail"), "/login?next=%2Fmail")
+
+	wantStatus(t, app.client().post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), http.StatusUnauthorized)
+	app.login("ana", "battery staple")
+}

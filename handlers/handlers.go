@@ -1,0 +1,156 @@
+package handlers
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/internal/password"
+	"github.com/apartado/apartado/internal/secret"
+	"github.com/apartado/apartado/static"
+)
+
+// Waker is told when an account should be checked soon: after "check now"
+// and after an account is added or edited. *poller.Poller satisfies it.
+type Waker interface {
+	Wake()
+}
+
+// The values of Config.CookieSecure.
+const (
+	CookieSecureAuto   = "auto"   // Secure when the request came over TLS (or, with TrustProxy, X-Forwarded-Proto says https)
+	CookieSecureAlways = "always" // always Secure: the site is only ever reached over HTTPS
+	CookieSecureNever  = "never"  // never Secure: plain HTTP on a trusted network
+)
+
+// ValidCookieSecure reports whether s is a valid Config.CookieSecure value
+// ("" means auto), for validating configuration at start.
+func ValidCookieSecure(s string) bool {
+	switch s {
+	case "", CookieSecureAuto, CookieSecureAlways, CookieSecureNever:
+		return true
+	}
+	return false
+}
+
+// Config is what the HTTP layer needs.
+type Config struct {
+	DB     *db.DB
+	Key    *secret.Key
+	Poller Waker        // may be nil (no background poller)
+	Log    *slog.Logger // nil: discard
+	// CookieSecure says when the session cookie gets the Secure flag:
+	// CookieSecureAuto (the default when empty), CookieSecureAlways or
+	// CookieSecureNever.
+	CookieSecure string
+	// TrustProxy makes the client's address come from the last hop of
+	// X-Forwarded-For, and lets X-Forwarded-Proto say the request was
+	// HTTPS. Set it only behind a reverse proxy that sets those headers.
+	TrustProxy bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// PasswordParams are the argon2id costs for new password hashes; the
+	// zero value means password.Default.
+	PasswordParams password.Params
+}
+
+// Sessions last 30 days from the last visit.
+const (
+	sessionCookieName = "apartado_session"
+	sessionTTL        = 30 * 24 * time.Hour
+	// The cookie is sent again (extending its life in the browser) when it
+	// is older than this; the database slides the session itself.
+	cookieRefresh = 24 * time.Hour
+)
+
+// Handler holds the HTTP layer's dependencies; every handler is a method.
+type Handler struct {
+	db           *db.DB
+	key          *secret.Key
+	poller       Waker
+	log          *slog.Logger
+	cookieSecure string
+	trustProxy   bool
+	now          func() time.Time
+	pwParams     password.Params
+
+	store     *sessions.CookieStore
+	partKey   []byte // signs the URLs of a message's inline images
+	assets    *static.Assets
+	limiter   *limiter
+	dummyHash string      // verified against for unknown names, so they take as long as known ones
+	hasUsers  atomic.Bool // once a user exists, one always does
+}
+
+type noWaker struct{}
+
+func (noWaker) Wake() {}
+
+// New returns the web interface's handler. It panics if cfg lacks the
+// database or the key, which is a programming error.
+func New(cfg Config) http.Handler {
+	h, err := newHandler(cfg)
+	if err != nil {
+		panic("handlers: " + err.Error())
+	}
+	return h.routes()
+}
+
+func newHandler(cfg Config) (*Handler, error) {
+	if cfg.DB == nil || cfg.Key == nil {
+		return nil, fmt.Errorf("the database and the secret key are required")
+	}
+	if !ValidCookieSecure(cfg.CookieSecure) {
+		return nil, fmt.Errorf("cookie security %q: want %s, %s or %s", cfg.CookieSecure, CookieSecureAuto, CookieSecureAlways, CookieSecureNever)
+	}
+	assets, err := static.New()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{
+		db:           cfg.DB,
+		key:          cfg.Key,
+		poller:       cfg.Poller,
+		log:          cfg.Log,
+		cookieSecure: cfg.CookieSecure,
+		trustProxy:   cfg.TrustProxy,
+		now:          cfg.Now,
+		pwParams:     cfg.PasswordParams,
+		assets:       assets,
+		partKey:      cfg.Key.Derive("inline-part-url", 32),
+	}
+	if h.poller == nil {
+		h.poller = noWaker{}
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.cookieSecure == "" {
+		h.cookieSecure = CookieSecureAuto
+	}
+	if h.pwParams == (password.Params{}) {
+		h.pwParams = password.Default
+	}
+	h.limiter = newLimiter(loginWindow, h.now)
+	h.dummyHash = dummyHash(h.pwParams)
+	h.store = sessions.NewCookieStore(cfg.Key.Derive("cookie-hash", 64), cfg.Key.Derive("cookie-block", 32))
+	h.store.MaxAge(int(sessionTTL / time.Second))
+	return h, nil
+}
+
+// dummyHash is a well-formed argon2id hash with the current parameters
+// that no password matches, so verifying against it costs what a real
+// verification costs.
+func dummyHash(p password.Params) string {
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", p.Memory, p.Time, p.Threads,
+		"c29tZSBzYWx0IGZvciBubw", strings.Repeat("A", 43))
+}

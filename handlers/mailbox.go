@@ -1,0 +1,257 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/web"
+)
+
+// pageSize is how many messages a list page shows.
+const pageSize = 50
+
+func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) { h.mailbox(w, r, false) }
+func (h *Handler) trash(w http.ResponseWriter, r *http.Request) { h.mailbox(w, r, true) }
+
+// mailbox shows a page of the inbox (every account's, or one's with
+// ?account=ID) or of the trash, newest first, paged by keyset cursors
+// (?before= for older, ?after= for newer) so that every page is as fast
+// as the first.
+func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
+	ctx := r.Context()
+	u := currentUser(r)
+	st := state(r)
+	loc := i18n.FromContext(ctx)
+	query := r.URL.Query()
+
+	accounts, err := h.db.Accounts(ctx, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := db.ListQuery{Trash: trash, Limit: pageSize}
+	heading := i18n.T(ctx, "Inbox")
+	if trash {
+		heading = i18n.T(ctx, "Trash")
+	}
+	var account *db.Account
+	if s := query.Get("account"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		i := slices.IndexFunc(accounts, func(a db.Account) bool { return a.ID == id })
+		if err != nil || i < 0 {
+			h.notFound(w, r)
+			return
+		}
+		account = &accounts[i]
+		q.AccountID = id
+		if !trash {
+			heading = account.Name
+		}
+	}
+	if s := query.Get("before"); s != "" {
+		c, ok := db.ParseCursor(s)
+		if !ok {
+			h.badRequest(w, r)
+			return
+		}
+		q.Before = &c
+	} else if s := query.Get("after"); s != "" {
+		c, ok := db.ParseCursor(s)
+		if !ok {
+			h.badRequest(w, r)
+			return
+		}
+		q.After = &c
+	}
+
+	page, err := h.db.ListMessages(ctx, u.ID, q)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+
+	section := web.SectionInbox
+	if trash {
+		section = web.SectionTrash
+	}
+	v := web.MailboxView{
+		Chrome:     h.chrome(u, heading, section, q.AccountID, accounts),
+		Heading:    heading,
+		Trash:      trash,
+		Total:      int64(page.Total),
+		ReturnPath: withQuery(r.URL.RequestURI(), "done", ""),
+		NoAccounts: len(accounts) == 0 && !trash,
+		Notice:     actionNotice(r, query.Get("done")),
+	}
+	if trash {
+		v.Chrome.Nav.CurrentAccount = 0
+	}
+	base := url.Values{}
+	if account != nil {
+		base.Set("account", strconv.FormatInt(account.ID, 10))
+	}
+	if page.Newer != nil {
+		v.NewerURL = pageURL(r.URL.Path, base, "after", page.Newer.String())
+	}
+	if page.Older != nil {
+		v.OlderURL = pageURL(r.URL.Path, base, "before", page.Older.String())
+	}
+	now := h.now()
+	for _, m := range page.Messages {
+		row := web.MessageRow{
+			ID:            m.ID,
+			URL:           "/mail/" + strconv.FormatInt(m.ID, 10) + "?back=" + url.QueryEscape(v.ReturnPath),
+			From:          senderName(r, m),
+			FromAddr:      m.FromAddr,
+			Subject:       subjectOrPlaceholder(r, m.Subject),
+			Snippet:       m.Snippet,
+			Date:          loc.ShortDate(m.SortAt, now, st.tz),
+			DateFull:      loc.Date(m.SortAt, st.tz),
+			Unread:        !m.Seen,
+			HasAttachment: m.HasAttachments,
+		}
+		if account == nil && len(accounts) > 1 {
+			row.Account = m.AccountName
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	h.render(w, r, http.StatusOK, web.MailboxPage(v))
+}
+
+func pageURL(path string, base url.Values, key, cursor string) string {
+	q := url.Values{}
+	for k, vs := range base {
+		q[k] = vs
+	}
+	q.Set(key, cursor)
+	return path + "?" + q.Encode()
+}
+
+func senderName(r *http.Request, m db.MessageSummary) string {
+	switch {
+	case m.FromName != "":
+		return m.FromName
+	case m.FromAddr != "":
+		return m.FromAddr
+	}
+	return i18n.T(r.Context(), "(unknown sender)")
+}
+
+func subjectOrPlaceholder(r *http.Request, s string) string {
+	if s == "" {
+		return i18n.T(r.Context(), "(no subject)")
+	}
+	return s
+}
+
+// The outcomes of list actions, named in the redirect's ?done=.
+const (
+	doneTrashed      = "trashed"
+	doneRestored     = "restored"
+	doneDeleted      = "deleted"
+	doneEmptied      = "emptied"
+	doneRead         = "read"
+	doneUnread       = "unread"
+	doneNoneSelected = "none-selected"
+)
+
+func actionNotice(r *http.Request, done string) string {
+	ctx := r.Context()
+	switch done {
+	case doneTrashed:
+		return i18n.T(ctx, "Moved to the trash.")
+	case doneRestored:
+		return i18n.T(ctx, "Moved back to the inbox.")
+	case doneDeleted:
+		return i18n.T(ctx, "Deleted for good.")
+	case doneEmptied:
+		return i18n.T(ctx, "The trash was emptied.")
+	case doneRead:
+		return i18n.T(ctx, "Marked as read.")
+	case doneUnread:
+		return i18n.T(ctx, "Marked as unread.")
+	case doneNoneSelected:
+		return i18n.T(ctx, "Select one or more messages first.")
+	}
+	return ""
+}
+
+// maxActionIDs bounds how many messages one action touches.
+const maxActionIDs = 1000
+
+// messageActions applies a list action to the selected messages, all of
+// which must be the user's (else 404, and nothing changes), then goes back
+// to the list it came from. Deleting for good only works in the trash.
+func (h *Handler) messageActions(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	back := localPath(r.PostForm.Get("return"), "/mail")
+	action := r.PostForm.Get("action")
+	var ids []int64
+	for _, s := range append(r.PostForm["ids"], r.PostForm["ids[]"]...) {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			h.badRequest(w, r)
+			return
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > maxActionIDs {
+		h.badRequest(w, r)
+		return
+	}
+	switch action {
+	case "trash", "restore", "delete", "read", "unread", "empty-trash":
+	default:
+		h.badRequest(w, r)
+		return
+	}
+	if action != "empty-trash" && len(ids) == 0 {
+		redirect(w, r, withQuery(back, "done", doneNoneSelected))
+		return
+	}
+	for _, id := range ids {
+		if _, err := h.db.Message(ctx, u.ID, id); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	var done string
+	var err error
+	switch action {
+	case "trash":
+		_, err = h.db.TrashMessages(ctx, u.ID, ids)
+		done = doneTrashed
+	case "restore":
+		_, err = h.db.RestoreMessages(ctx, u.ID, ids)
+		done = doneRestored
+	case "delete":
+		_, err = h.db.DeleteMessages(ctx, u.ID, ids)
+		done = doneDeleted
+	case "read":
+		err = h.db.SetSeen(ctx, u.ID, ids, true)
+		done = doneRead
+	case "unread":
+		err = h.db.SetSeen(ctx, u.ID, ids, false)
+		done = doneUnread
+	case "empty-trash":
+		_, err = h.db.EmptyTrash(ctx, u.ID)
+		done = doneEmptied
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Debug("message action", "user", u.ID, "action", action, "count", len(ids))
+	redirect(w, r, withQuery(back, "done", done))
+}

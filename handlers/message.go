@@ -1,0 +1,394 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/message"
+	"github.com/apartado/apartado/web"
+)
+
+// Policies for sender content. The body document may show inline images
+// (our own URLs and data:), remote images only when the reader asked, and
+// nothing else; it is sandboxed without scripts or same-origin access, and
+// may only be framed by the app. A part served on its own is sandboxed
+// with nothing allowed.
+const (
+	bodyCSP       = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+	bodyCSPRemote = " https: http:"
+	bodyCSPTail   = "; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
+	partCSP       = "default-src 'none'; sandbox"
+)
+
+// How long a signed inline-image URL stays valid. The body document that
+// carries them is never cached, so every view signs afresh.
+const partURLTTL = 6 * time.Hour
+
+// loadMessage returns one of the user's messages and its raw bytes.
+func (h *Handler) loadMessage(r *http.Request, userID int64) (db.MessageSummary, []byte, error) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		return db.MessageSummary{}, nil, db.ErrNotFound
+	}
+	sum, err := h.db.Message(r.Context(), userID, id)
+	if err != nil {
+		return sum, nil, err
+	}
+	raw, err := h.db.MessageRaw(r.Context(), userID, id)
+	return sum, raw, err
+}
+
+// message shows the message page, and marks the message read.
+func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	st := state(r)
+	sum, raw, err := h.loadMessage(r, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !sum.Seen {
+		if err := h.db.SetSeen(ctx, u.ID, []int64{sum.ID}, true); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	accounts, err := h.db.Accounts(ctx, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+
+	remote := r.URL.Query().Get("remote") == "1"
+	view := message.Render(raw, message.RenderOptions{AllowRemote: remote, PartURL: h.partURLs(u.ID, sum.ID)})
+	idStr := strconv.FormatInt(sum.ID, 10)
+	self := "/mail/" + idStr
+
+	defaultBack := "/mail"
+	if sum.TrashedAt != nil {
+		defaultBack = "/mail/trash"
+	}
+	back := localPath(r.URL.Query().Get("back"), defaultBack)
+	if !strings.HasPrefix(back, "/mail") {
+		back = defaultBack
+	}
+	subject := view.Subject
+	if subject == "" {
+		subject = sum.Subject
+	}
+	subject = subjectOrPlaceholder(r, subject)
+	section := web.SectionInbox
+	if sum.TrashedAt != nil {
+		section = web.SectionTrash
+	}
+	v := web.MessageView{
+		Chrome:      h.chrome(u, subject, section, 0, accounts),
+		ID:          sum.ID,
+		Subject:     subject,
+		From:        webAddresses(view.From),
+		To:          webAddresses(view.To),
+		Cc:          webAddresses(view.Cc),
+		ReplyTo:     webAddresses(view.ReplyTo),
+		Account:     sum.AccountName,
+		Trashed:     sum.TrashedAt != nil,
+		BackURL:     back,
+		ReturnPath:  back,
+		RawURL:      self + "/raw",
+		DownloadURL: self + "/raw?download=1",
+	}
+	if !view.Date.IsZero() {
+		v.Date = i18n.FromContext(ctx).Date(view.Date, st.tz)
+	} else {
+		v.Date = i18n.FromContext(ctx).Date(sum.ReceivedAt, st.tz)
+	}
+	if len(v.From) == 0 && (sum.FromName != "" || sum.FromAddr != "") {
+		v.From = []web.Address{{Name: sum.FromName, Addr: sum.FromAddr}}
+	}
+	for _, hd := range view.Headers {
+		v.Headers = append(v.Headers, web.Header{Key: hd.Key, Value: hd.Value})
+	}
+	switch {
+	case view.ParseError != "":
+		h.log.Debug("showing a message's source", "message", sum.ID, "reason", view.ParseError)
+		v.ParseError = true
+		v.Raw = strings.ToValidUTF8(string(raw), "\uFFFD")
+	case view.HTML != "":
+		v.BodyURL = self + "/body"
+		if remote {
+			v.BodyURL += "?remote=1"
+		} else if view.RemoteBlocked {
+			v.RemoteBlocked = true
+			v.ShowImagesURL = self + "?remote=1&back=" + url.QueryEscape(back)
+		}
+	case strings.TrimSpace(view.Text) != "":
+		v.Text = web.Linkify(view.Text)
+	default:
+		v.NoBody = true
+	}
+	loc := i18n.FromContext(ctx)
+	for _, a := range view.Attachments {
+		// Images shown in the HTML body are not listed again, unless the
+		// body is not shown as HTML.
+		if a.Inline && v.BodyURL != "" {
+			continue
+		}
+		v.Attachments = append(v.Attachments, web.Attachment{
+			Name: a.Filename,
+			Type: a.ContentType,
+			Size: loc.Size(a.Size),
+			URL:  self + "/part/" + url.PathEscape(a.ID),
+		})
+	}
+	h.render(w, r, http.StatusOK, web.MessagePage(v))
+}
+
+func webAddresses(as []message.Address) []web.Address {
+	out := make([]web.Address, 0, len(as))
+	for _, a := range as {
+		out = append(out, web.Address{Name: a.Name, Addr: a.Addr})
+	}
+	return out
+}
+
+// messageBody serves the sanitized HTML body as its own document, for the
+// sandboxed iframe on the message page, with a policy of its own.
+func (h *Handler) messageBody(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
+	sum, raw, err := h.loadMessage(r, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	remote := r.URL.Query().Get("remote") == "1"
+	view := message.Render(raw, message.RenderOptions{AllowRemote: remote, PartURL: h.partURLs(u.ID, sum.ID)})
+	if view.HTML == "" {
+		h.notFound(w, r)
+		return
+	}
+	csp := bodyCSP
+	if remote {
+		csp += bodyCSPRemote
+	}
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", csp+bodyCSPTail)
+	hd.Set("X-Frame-Options", "SAMEORIGIN")
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Length", strconv.Itoa(len(view.HTML)))
+	_, _ = w.Write([]byte(view.HTML))
+}
+
+// messageRaw serves the message exactly as it was received: as text to
+// read, or with ?download=1 as an .eml file named after the subject.
+func (h *Handler) messageRaw(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
+	sum, raw, err := h.loadMessage(r, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", partCSP)
+	if r.URL.Query().Get("download") == "1" {
+		name := sum.Subject
+		if strings.TrimSpace(name) == "" {
+			name = "message-" + strconv.FormatInt(sum.ID, 10)
+		}
+		hd.Set("Content-Type", "message/rfc822")
+		hd.Set("Content-Disposition", contentDisposition("attachment", truncateRunes(name, 100)+".eml"))
+	} else {
+		hd.Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	hd.Set("Content-Length", strconv.Itoa(len(raw)))
+	_, _ = w.Write(raw)
+}
+
+// inlineTypes may be shown by the browser itself; anything else is
+// downloaded.
+var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+// activeType reports whether ct could run script or be rendered as a page if
+// served as such; such parts are only ever served as opaque downloads.
+func activeType(ct string) bool {
+	switch {
+	case ct == "text/html", ct == "image/svg+xml", ct == "application/xhtml+xml",
+		ct == "text/xml", ct == "application/xml", ct == "text/xsl", ct == "text/javascript",
+		ct == "application/javascript", ct == "application/ecmascript", ct == "text/ecmascript",
+		strings.HasSuffix(ct, "+xml"), strings.HasPrefix(ct, "multipart/"):
+		return true
+	}
+	return false
+}
+
+// messagePart serves one part's decoded bytes: safe images inline, the
+// rest as attachments, never anything a browser would run. It is reached
+// with the session, or with the signed URL the HTML body's inline images
+// use (the sandboxed body document sends no cookies).
+func (h *Handler) messagePart(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	partID := chi.URLParam(r, "part")
+	msgID, ok := idParam(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	var userID int64
+	if u := currentUser(r); u != nil {
+		userID = u.ID
+	} else if uid, ok := h.checkPartToken(r.URL.Query().Get("t"), msgID, partID); ok {
+		if u, err := h.db.UserByID(ctx, uid); err != nil || u.Disabled {
+			h.notFound(w, r)
+			return
+		}
+		userID = uid
+	} else {
+		redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()))
+		return
+	}
+	raw, err := h.db.MessageRaw(ctx, userID, msgID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a, data, err := message.Part(raw, partID)
+	if errors.Is(err, message.ErrNoPart) {
+		h.notFound(w, r)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ct := a.ContentType
+	if _, _, err := mime.ParseMediaType(ct); err != nil || ct == "" {
+		ct = "application/octet-stream"
+	}
+	disposition := "attachment"
+	switch {
+	case inlineTypes[ct]:
+		disposition = "inline"
+	case activeType(ct):
+		ct = "application/octet-stream"
+	case strings.HasPrefix(ct, "text/") && a.Charset != "":
+		ct = mime.FormatMediaType(ct, map[string]string{"charset": a.Charset})
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+	}
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", partCSP)
+	hd.Set("Content-Type", ct)
+	hd.Set("Content-Disposition", contentDisposition(disposition, a.Filename))
+	hd.Set("Content-Length", strconv.Itoa(len(data)))
+	hd.Set("Cache-Control", "private, no-store")
+	_, _ = w.Write(data)
+}
+
+// contentDisposition builds a Content-Disposition value with the file
+// name both as RFC 5987 UTF-8 (filename*, RFC 6266) for any language and
+// as a plain ASCII fallback for old clients.
+func contentDisposition(kind, name string) string {
+	name = strings.Map(func(c rune) rune {
+		switch {
+		case c < 0x20 || c == 0x7f, c == '/', c == '\\':
+			return '_'
+		}
+		return c
+	}, strings.ToValidUTF8(name, "_"))
+	name = strings.TrimSpace(name)
+	if name == "" || name == "." || name == ".." {
+		name = "attachment"
+	}
+	var ascii strings.Builder
+	for _, c := range name {
+		switch {
+		case c == '"' || c == '%' || c == ';':
+			ascii.WriteByte('_')
+		case c < utf8.RuneSelf:
+			ascii.WriteRune(c)
+		default:
+			ascii.WriteByte('_')
+		}
+	}
+	return kind + `; filename="` + ascii.String() + `"; filename*=UTF-8''` + rfc5987Escape(name)
+}
+
+// rfc5987Escape percent-encodes everything but RFC 5987's attr-char.
+func rfc5987Escape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// partURLs returns the PartURL for rendering a message's HTML body: a URL
+// for each part, signed for this user, message and part, valid for
+// partURLTTL.
+func (h *Handler) partURLs(userID, msgID int64) func(string) string {
+	exp := h.now().Add(partURLTTL).Unix()
+	prefix := "/mail/" + strconv.FormatInt(msgID, 10) + "/part/"
+	return func(partID string) string {
+		return prefix + url.PathEscape(partID) + "?t=" + h.partToken(userID, msgID, partID, exp)
+	}
+}
+
+// partToken is "<user>.<expiry>.<HMAC-SHA256 of user, message, part, expiry>".
+func (h *Handler) partToken(userID, msgID int64, partID string, exp int64) string {
+	u, e := strconv.FormatInt(userID, 10), strconv.FormatInt(exp, 10)
+	return u + "." + e + "." + base64.RawURLEncoding.EncodeToString(h.partMAC(u, strconv.FormatInt(msgID, 10), partID, e))
+}
+
+func (h *Handler) partMAC(user, msg, part, exp string) []byte {
+	m := hmac.New(sha256.New, h.partKey)
+	m.Write([]byte("part-url\x00" + user + "\x00" + msg + "\x00" + part + "\x00" + exp))
+	return m.Sum(nil)
+}
+
+// checkPartToken returns the user a valid, unexpired token was signed for.
+func (h *Handler) checkPartToken(token string, msgID int64, partID string) (int64, bool) {
+	user, rest, ok1 := strings.Cut(token, ".")
+	exp, sig, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	uid, err1 := strconv.ParseInt(user, 10, 64)
+	e, err2 := strconv.ParseInt(exp, 10, 64)
+	got, err3 := base64.RawURLEncoding.DecodeString(sig)
+	if err1 != nil || err2 != nil || err3 != nil || uid <= 0 || h.now().Unix() > e {
+		return 0, false
+	}
+	want := h.partMAC(user, strconv.FormatInt(msgID, 10), partID, exp)
+	if !hmac.Equal(got, want) {
+		return 0, false
+	}
+	return uid, true
+}

@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/web"
+)
+
+// render writes a page, rendered into a buffer first so that a failed
+// render never sends half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	if err := h.writePage(w, r, status, c); err != nil {
+		h.log.Error("rendering a page", "path", r.URL.Path, "err", err)
+		h.serverError(w, r)
+	}
+}
+
+func (h *Handler) writePage(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		// The browser went away; there is nobody to tell.
+		h.log.Debug("writing a page", "path", r.URL.Path, "err", err)
+	}
+	return nil
+}
+
+func (h *Handler) webAssets() web.Assets {
+	return web.Assets{
+		CSS:      h.assets.URL("app.css"),
+		JS:       h.assets.URL("app.js"),
+		Icon:     h.assets.URL("favicon.svg"),
+		Manifest: h.assets.URL("manifest.webmanifest"),
+	}
+}
+
+// bareChrome frames a page without navigation.
+func (h *Handler) bareChrome(title string) web.Chrome {
+	return web.Chrome{Title: title, Assets: h.webAssets()}
+}
+
+// chrome frames a signed-in page: the navigation lists the user's
+// accounts with their unread counts.
+func (h *Handler) chrome(u *db.User, title, section string, currentAccount int64, accounts []db.Account) web.Chrome {
+	nav := &web.Nav{UserName: u.Name, IsAdmin: u.IsAdmin(), Section: section, CurrentAccount: currentAccount}
+	for _, a := range accounts {
+		nav.InboxUnread += a.UnreadCount
+		nav.Accounts = append(nav.Accounts, web.NavAccount{
+			ID: a.ID, Name: a.Name, Unread: a.UnreadCount, URL: "/mail?account=" + strconv.FormatInt(a.ID, 10),
+		})
+	}
+	return web.Chrome{Title: title, Assets: h.webAssets(), Nav: nav}
+}
+
+// userChrome loads the user's accounts and frames a page with them.
+func (h *Handler) userChrome(r *http.Request, title, section string) (web.Chrome, error) {
+	u := currentUser(r)
+	accounts, err := h.db.Accounts(r.Context(), u.ID)
+	if err != nil {
+		return web.Chrome{}, err
+	}
+	return h.chrome(u, title, section, 0, accounts), nil
+}
+
+// idParam parses a positive id from the route, or reports false.
+func idParam(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// localPath returns p if it is a path on this site (so that redirecting
+// to it cannot lead elsewhere), or def.
+func localPath(p, def string) string {
+	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
+		return def
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return def
+	}
+	return p
+}
+
+// withQuery returns the local path p with key set to value in its query
+// (or removed, when value is "").
+func withQuery(p, key, value string) string {
+	u, err := url.Parse(p)
+	if err != nil {
+		return p
+	}
+	q := u.Query()
+	if value == "" {
+		q.Del(key)
+	} else {
+		q.Set(key, value)
+	}
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
+}
+
+// redirect answers a form with 303 See Other.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}

@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/apartado/apartado/static"
+)
+
+// routes lists every route and the middleware, in the order it runs.
+//
+//	securityHeaders   strict CSP, nosniff, no-referrer, DENY framing: first, so every response has them
+//	recoverPanics     a panic becomes a 500 page and a log line
+//	logRequests       one debug line per request
+//	crossOrigin       http.CrossOriginProtection: cross-site POSTs get 403
+//	limitBody         form bodies are bounded
+//	(static files and /healthz need no session)
+//	loadSession       the signed-in user, the locale and the time zone, into the context
+//	requireSetup      until the administrator exists, every page leads to /setup
+//	requireUser       the mail and settings pages need a signed-in user…
+//	requireAdmin      …and the user pages an administrator
+func (h *Handler) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(h.securityHeaders, h.recoverPanics, h.logRequests, h.crossOrigin, limitBody)
+
+	r.Get("/healthz", h.healthz)
+	r.Head("/healthz", h.healthz)
+	r.Method(http.MethodGet, static.Prefix+"*", h.assets)
+	r.Method(http.MethodHead, static.Prefix+"*", h.assets)
+
+	r.Group(func(r chi.Router) {
+		r.Use(noStore, h.loadSession, h.requireSetup)
+		// Set in this group so that error pages for unknown paths know the
+		// user and the language too.
+		r.NotFound(h.notFoundHandler)
+		r.MethodNotAllowed(h.methodNotAllowed)
+
+		r.Get("/setup", h.setupForm)
+		r.Post("/setup", h.setup)
+		r.Get("/login", h.loginForm)
+		r.Post("/login", h.login)
+		r.Post("/logout", h.logout)
+
+		// Inline images of a message body: the sandboxed iframe's requests
+		// carry no cookie, so these are authorized by a signed URL (or a
+		// session).
+		r.Get("/mail/{id}/part/{part}", h.messagePart)
+
+		r.Group(func(r chi.Router) {
+			r.Use(h.requireUser)
+			r.Get("/", h.home)
+			r.Get("/mail", h.inbox)
+			r.Get("/mail/trash", h.trash)
+			r.Post("/mail/actions", h.messageActions)
+			r.Get("/mail/{id}", h.message)
+			r.Get("/mail/{id}/body", h.messageBody)
+			r.Get("/mail/{id}/raw", h.messageRaw)
+
+			r.Get("/settings", h.settings)
+			r.Post("/settings/password", h.changePassword)
+			r.Post("/settings/preferences", h.savePreferences)
+			r.Get("/settings/accounts/new", h.newAccountForm)
+			r.Post("/settings/accounts/new", h.createAccount)
+			r.Get("/settings/accounts/{id}", h.editAccountForm)
+			r.Post("/settings/accounts/{id}", h.updateAccount)
+			r.Post("/settings/accounts/{id}/delete", h.deleteAccount)
+			r.Post("/settings/accounts/{id}/check", h.checkAccount)
+
+			r.Group(func(r chi.Router) {
+				r.Use(h.requireAdmin)
+				r.Get("/admin/users", h.adminUsers)
+				r.Post("/admin/users", h.createUser)
+				r.Post("/admin/users/{id}/disable", h.disableUser)
+				r.Post("/admin/users/{id}/enable", h.enableUser)
+				r.Post("/admin/users/{id}/reset-password", h.resetPassword)
+			})
+		})
+	})
+	return r
+}

@@ -1,0 +1,712 @@
+package handlers
+
+import (
+	"net"
+	"net/http"
+	"net/mail"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/internal/password"
+	"github.com/apartado/apartado/poller"
+	"github.com/apartado/apartado/pop3client"
+	"github.com/apartado/apartado/web"
+)
+
+// The outcomes of settings forms, named in the redirect's ?done=.
+const (
+	doneAccountAdded    = "account-added"
+	doneAccountSaved    = "account-saved"
+	doneAccountDeleted  = "account-deleted"
+	doneCheckStarted    = "check-started"
+	donePasswordChanged = "password-changed"
+	donePrefsSaved      = "preferences-saved"
+)
+
+func settingsNotice(r *http.Request, done string) string {
+	ctx := r.Context()
+	switch done {
+	case doneAccountAdded:
+		return i18n.T(ctx, "The account was added. Apartado is checking it now.")
+	case doneAccountSaved:
+		return i18n.T(ctx, "The account was saved. Apartado is checking it now.")
+	case doneAccountDeleted:
+		return i18n.T(ctx, "The account and its messages were deleted.")
+	case doneCheckStarted:
+		return i18n.T(ctx, "Checking for new mail now. Reload the page in a moment to see the result.")
+	case donePasswordChanged:
+		return i18n.T(ctx, "Your password was changed. Other devices were signed out.")
+	case donePrefsSaved:
+		return i18n.T(ctx, "Your preferences were saved.")
+	}
+	return ""
+}
+
+// settings shows the accounts with their status and the user's own
+// password and preference forms.
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
+	v, err := h.settingsView(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Notice = settingsNotice(r, r.URL.Query().Get("done"))
+	h.render(w, r, http.StatusOK, web.SettingsPage(v))
+}
+
+func (h *Handler) settingsView(r *http.Request) (web.SettingsView, error) {
+	u := currentUser(r)
+	accounts, err := h.db.Accounts(r.Context(), u.ID)
+	if err != nil {
+		return web.SettingsView{}, err
+	}
+	v := web.SettingsView{
+		Chrome:      h.chrome(u, i18n.T(r.Context(), "Settings"), web.SectionSettings, 0, accounts),
+		Preferences: h.preferencesForm(r, u.Locale, u.TimeZone),
+	}
+	for _, a := range accounts {
+		v.Accounts = append(v.Accounts, h.accountStatus(r, a))
+	}
+	return v, nil
+}
+
+// ---- account status ----
+
+func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus {
+	ctx := r.Context()
+	loc, tz := i18n.FromContext(ctx), state(r).tz
+	id := strconv.FormatInt(a.ID, 10)
+	s := web.AccountStatus{
+		ID:       a.ID,
+		Name:     a.Name,
+		Email:    a.Email,
+		Server:   net.JoinHostPort(a.Host, strconv.Itoa(a.Port)),
+		Security: securityLabel(r, a.Security),
+		Insecure: a.Security == "none",
+		Messages: a.MessageCount,
+		Unread:   a.UnreadCount,
+		EditURL:  "/settings/accounts/" + id,
+		CheckURL: "/settings/accounts/" + id + "/check",
+	}
+	if a.LastSuccess != nil {
+		s.LastSuccess = loc.Date(*a.LastSuccess, tz)
+	}
+	switch {
+	case !a.Enabled:
+		s.State = "disabled"
+	case a.LastErrorKind != "":
+		s.State = "failing"
+		s.Error = accountErrorSentence(r, a.LastErrorKind)
+		if pop3client.Kind(a.LastErrorKind) != errKindInternal {
+			s.ErrorDetail = a.LastErrorText
+		}
+		if a.FailingSince != nil {
+			s.FailingSince = loc.Date(*a.FailingSince, tz)
+		}
+		if a.AuthFailures >= poller.MaxAuthFailures {
+			s.State = "stopped"
+			s.Error += " " + i18n.T(ctx, "Checking has stopped so that your provider does not block you. Correct the password and save the account to start again.")
+		}
+	case a.LastSuccess == nil:
+		s.State = "pending"
+	default:
+		s.State = "ok"
+	}
+	return s
+}
+
+// errKindInternal is what the poller records for failures that are not
+// the server's (the stored password cannot be decrypted, the database).
+const errKindInternal pop3client.Kind = "internal"
+
+// accountErrorSentence says in plain words what the last check's failure
+// means for the user. The kinds are pop3client's (pop3client/errors.go).
+func accountErrorSentence(r *http.Request, kind string) string {
+	ctx := r.Context()
+	switch pop3client.Kind(kind) {
+	case pop3client.KindHostNotFound:
+		return i18n.T(ctx, "The server name does not exist. Check its spelling.")
+	case pop3client.KindDNSTemporary:
+		return i18n.T(ctx, "The server name could not be looked up just now. Apartado will try again.")
+	case pop3client.KindConnectionRefused:
+		return i18n.T(ctx, "The server refused the connection on this port. Check the port and the security setting.")
+	case pop3client.KindUnreachable:
+		return i18n.T(ctx, "The server cannot be reached from here: the network or the server is down. Apartado will try again.")
+	case pop3client.KindTimeout:
+		return i18n.T(ctx, "The server did not answer in time. A firewall may be blocking the port, or the port may be wrong.")
+	case pop3client.KindNetwork:
+		return i18n.T(ctx, "A network error broke the connection. Apartado will try again.")
+	case pop3client.KindClosedBeforeGreeting:
+		return i18n.T(ctx, "The server closed the connection without a greeting. It may be busy, or refusing this address.")
+	case pop3client.KindNotPOP3:
+		return i18n.T(ctx, "This port does not speak POP3. Check the server and port your provider gives for POP3.")
+	case pop3client.KindTLSOnPlainPort:
+		return i18n.T(ctx, "This port does not use SSL/TLS. Choose STARTTLS, or use port 995.")
+	case pop3client.KindPlainOnTLSPort:
+		return i18n.T(ctx, "This port expects SSL/TLS. Choose SSL/TLS as the security.")
+	case pop3client.KindUnknownAuthority:
+		return i18n.T(ctx, "The server's certificate is not signed by a known authority, so the connection cannot be trusted.")
+	case pop3client.KindCertificateName:
+		return i18n.T(ctx, "The server's certificate is for a different name. Check the server name your provider gives.")
+	case pop3client.KindCertificateExpired:
+		return i18n.T(ctx, "The server's certificate has expired. Your provider needs to renew it.")
+	case pop3client.KindCertificateInvalid:
+		return i18n.T(ctx, "The server's certificate is not valid.")
+	case pop3client.KindTLSVersion:
+		return i18n.T(ctx, "The server only offers an old, insecure version of TLS.")
+	case pop3client.KindTLSHandshake:
+		return i18n.T(ctx, "The secure connection with the server could not be set up.")
+	case pop3client.KindSTLSNotOffered:
+		return i18n.T(ctx, "The server does not offer STARTTLS. Choose SSL/TLS on port 995.")
+	case pop3client.KindAuthFailed:
+		return i18n.T(ctx, "The server rejected the user name or password.")
+	case pop3client.KindOAuthRequired:
+		return i18n.T(ctx, "Your provider does not accept passwords from mail programs for this account (it requires OAuth sign-in). Look for an \"app password\" in its settings.")
+	case pop3client.KindEncryptionRequired:
+		return i18n.T(ctx, "The server refuses passwords on an unencrypted connection. Choose SSL/TLS or STARTTLS.")
+	case pop3client.KindPOPDisabled:
+		return i18n.T(ctx, "POP access is turned off for this mailbox. Turn it on in your provider's settings.")
+	case pop3client.KindTempFailure:
+		return i18n.T(ctx, "The server reported a temporary problem. Apartado will try again.")
+	case pop3client.KindInUse:
+		return i18n.T(ctx, "Another program is using this mailbox right now. Apartado will try again.")
+	case pop3client.KindLoginDelay:
+		return i18n.T(ctx, "The server asks for more time between checks. Apartado will wait.")
+	case pop3client.KindTransferInterrupted:
+		return i18n.T(ctx, "The connection broke during the download. Nothing was lost; Apartado will try again.")
+	case pop3client.KindMessageTooLarge:
+		return i18n.T(ctx, "A message on the server is too large to download.")
+	case pop3client.KindProtocol:
+		return i18n.T(ctx, "The server answered in a way that does not follow the POP3 standard.")
+	case pop3client.KindServerError:
+		return i18n.T(ctx, "The server reported an error.")
+	case pop3client.KindUpdateFailed:
+		return i18n.T(ctx, "The server could not finish deleting downloaded messages. Apartado will try again.")
+	case pop3client.KindUnsupported:
+		return i18n.T(ctx, "The server lacks a feature Apartado needs.")
+	case pop3client.KindCanceled:
+		return i18n.T(ctx, "The last check was interrupted. Apartado will try again.")
+	case pop3client.KindClosed:
+		return i18n.T(ctx, "The connection was closed early. Apartado will try again.")
+	case pop3client.KindInvalidInput:
+		return i18n.T(ctx, "The account's settings cannot be used. Check the server, the port and the user name.")
+	case errKindInternal:
+		return i18n.T(ctx, "Apartado could not check this account because of a problem on this server. Your administrator can find the details in its log.")
+	}
+	return i18n.T(ctx, "The last check failed.")
+}
+
+func securityLabel(r *http.Request, security string) string {
+	switch security {
+	case "tls":
+		return i18n.T(r.Context(), "SSL/TLS")
+	case "starttls":
+		return i18n.T(r.Context(), "STARTTLS")
+	}
+	return i18n.T(r.Context(), "not encrypted")
+}
+
+// ---- the account form ----
+
+// Check intervals offered, in minutes; the first is the default.
+var checkIntervals = []int{10, 5, 15, 30, 60}
+
+func intervalOptions(r *http.Request, selected int) []web.Option {
+	var out []web.Option
+	for _, m := range []int{5, 10, 15, 30, 60} {
+		label := i18n.T(r.Context(), "Every %d minutes", m)
+		if m == 60 {
+			label = i18n.T(r.Context(), "Every hour")
+		}
+		out = append(out, web.Option{Value: strconv.Itoa(m), Label: label, Selected: m == selected})
+	}
+	return out
+}
+
+// accountInput is what the account form sent.
+type accountInput struct {
+	name, email, host, port, security, username, password string
+	deleteAfterDownload                                   bool
+	interval                                              int
+}
+
+func readAccountForm(r *http.Request) accountInput {
+	f := r.PostForm
+	in := accountInput{
+		name:                strings.TrimSpace(f.Get("name")),
+		email:               strings.TrimSpace(f.Get("email")),
+		host:                strings.TrimSpace(f.Get("host")),
+		port:                strings.TrimSpace(f.Get("port")),
+		security:            f.Get("security"),
+		username:            strings.TrimSpace(f.Get("username")),
+		password:            f.Get("password"),
+		deleteAfterDownload: f.Get("retention") == "delete",
+	}
+	in.interval, _ = strconv.Atoi(f.Get("interval"))
+	return in
+}
+
+// Bounds on account fields.
+const (
+	maxAccountName  = 100
+	maxEmail        = 254
+	maxHost         = 253
+	maxPOP3Username = 255
+	maxPOP3Password = 1024
+)
+
+// validate checks the input and returns the settings to store, or the
+// field errors. newAccount requires a password; on edit an empty one keeps
+// the stored password.
+func (h *Handler) validateAccount(r *http.Request, in accountInput, newAccount bool) (db.AccountSettings, web.AccountFormErrors, bool) {
+	ctx := r.Context()
+	var e web.AccountFormErrors
+	if utf8.RuneCountInString(in.name) > maxAccountName {
+		e.Name = i18n.T(ctx, "Use at most %d characters.", maxAccountName)
+	}
+	if in.email == "" {
+		e.Email = i18n.T(ctx, "Enter the e-mail address.")
+	} else if a, err := mail.ParseAddress(in.email); err != nil || a.Address != in.email || len(in.email) > maxEmail {
+		e.Email = i18n.T(ctx, "Enter an address like name@example.com.")
+	}
+	switch {
+	case in.host == "":
+		e.Host = i18n.T(ctx, "Enter the server's name, like pop.example.com.")
+	case strings.Contains(in.host, "://"):
+		e.Host = i18n.T(ctx, "Enter only the server's name, like pop.example.com, without pop3:// or https://.")
+	case !validHost(in.host):
+		e.Host = i18n.T(ctx, "This is not a server name. Enter one like pop.example.com, without a port.")
+	}
+	security := in.security
+	switch security {
+	case "tls", "starttls", "none":
+	default:
+		e.Security = i18n.T(ctx, "Choose how to connect.")
+	}
+	port, err := strconv.Atoi(in.port)
+	switch {
+	case in.port == "":
+		e.Port = i18n.T(ctx, "Enter the port: 995 for SSL/TLS, 110 for STARTTLS.")
+	case err != nil || port < 1 || port > 65535:
+		e.Port = i18n.T(ctx, "Enter a port number between 1 and 65535.")
+	case security == "tls" && port == 110:
+		e.Port = i18n.T(ctx, "Port 110 does not use SSL/TLS from the start. Use 995, or choose STARTTLS.")
+	case (security == "starttls" || security == "none") && port == 995:
+		e.Port = i18n.T(ctx, "Port 995 expects SSL/TLS. Choose SSL/TLS, or use port 110.")
+	}
+	switch {
+	case in.username == "":
+		e.Username = i18n.T(ctx, "Enter the user name your provider gave you (often the e-mail address).")
+	case len(in.username) > maxPOP3Username || strings.ContainsAny(in.username, "\r\n\x00"):
+		e.Username = i18n.T(ctx, "This user name cannot be used.")
+	}
+	switch {
+	case in.password == "" && newAccount:
+		e.Password = i18n.T(ctx, "Enter the password of the mail account.")
+	case len(in.password) > maxPOP3Password || strings.ContainsAny(in.password, "\r\n\x00"):
+		e.Password = i18n.T(ctx, "This password cannot be used.")
+	}
+	if !validInterval(in.interval) {
+		e.Interval = i18n.T(ctx, "Choose how often to check.")
+	}
+	if e != (web.AccountFormErrors{}) {
+		e.Form = i18n.T(ctx, "Some fields need your attention.")
+		return db.AccountSettings{}, e, false
+	}
+	name := in.name
+	if name == "" {
+		name = in.email
+	}
+	return db.AccountSettings{
+		Name:                name,
+		Email:               in.email,
+		Host:                strings.ToLower(strings.Trim(in.host, "[]")),
+		Port:                port,
+		Security:            security,
+		Username:            in.username,
+		DeleteAfterDownload: in.deleteAfterDownload,
+		DeleteWhenDeleted:   db.DeleteNever,
+		PollInterval:        time.Duration(in.interval) * time.Minute,
+		Enabled:             true,
+	}, e, true
+}
+
+func validInterval(m int) bool {
+	for _, v := range checkIntervals {
+		if v == m {
+			return true
+		}
+	}
+	return false
+}
+
+// validHost accepts a DNS name or an IP address (IPv6 with or without
+// brackets), without a port.
+func validHost(h string) bool {
+	if _, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		return true
+	}
+	if len(h) > maxHost || strings.HasPrefix(h, ".") || strings.Contains(h, "..") {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (h *Handler) newAccountForm(w http.ResponseWriter, r *http.Request) {
+	chrome, err := h.userChrome(r, i18n.T(r.Context(), "Add a mail account"), web.SectionSettings)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, web.AccountFormPage(web.AccountFormView{
+		Chrome:    chrome,
+		New:       true,
+		Action:    "/settings/accounts/new",
+		Port:      "995",
+		Security:  "tls",
+		Intervals: intervalOptions(r, checkIntervals[0]),
+	}))
+}
+
+// formView fills the account form with what the user sent (never the
+// password).
+func formView(r *http.Request, in accountInput) web.AccountFormView {
+	return web.AccountFormView{
+		Name:                in.name,
+		Email:               in.email,
+		Host:                in.host,
+		Port:                in.port,
+		Security:            in.security,
+		Username:            in.username,
+		DeleteAfterDownload: in.deleteAfterDownload,
+		Intervals:           intervalOptions(r, in.interval),
+	}
+}
+
+func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	in := readAccountForm(r)
+	settings, errs, ok := h.validateAccount(r, in, true)
+	if !ok {
+		chrome, err := h.userChrome(r, i18n.T(ctx, "Add a mail account"), web.SectionSettings)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		v := formView(r, in)
+		v.Chrome, v.New, v.Action, v.Errors = chrome, true, "/settings/accounts/new", errs
+		h.render(w, r, http.StatusUnprocessableEntity, web.AccountFormPage(v))
+		return
+	}
+	sealed, err := h.key.Seal([]byte(in.password), poller.PasswordContext(u.ID))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	settings.PasswordSealed = sealed
+	a, err := h.db.CreateAccount(ctx, u.ID, settings)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("account added", "user", u.ID, "account", a.ID, "host", a.Host)
+	h.poller.Wake()
+	redirect(w, r, "/settings?done="+doneAccountAdded)
+}
+
+// editView is the edit form for a stored account.
+func (h *Handler) editView(r *http.Request, a db.Account, accounts []db.Account) web.AccountFormView {
+	id := strconv.FormatInt(a.ID, 10)
+	status := h.accountStatus(r, a)
+	return web.AccountFormView{
+		Chrome:       h.chrome(currentUser(r), i18n.T(r.Context(), "Edit %s", a.Name), web.SectionSettings, 0, accounts),
+		Action:       "/settings/accounts/" + id,
+		HasPassword:  true,
+		DeleteURL:    "/settings/accounts/" + id + "/delete",
+		CheckURL:     "/settings/accounts/" + id + "/check",
+		Messages:     a.MessageCount,
+		StatusDetail: &status,
+	}
+}
+
+// loadAccount returns the user's account named by the route, with all of
+// the user's accounts (for the navigation).
+func (h *Handler) loadAccount(r *http.Request) (db.Account, []db.Account, error) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		return db.Account{}, nil, db.ErrNotFound
+	}
+	u := currentUser(r)
+	a, err := h.db.Account(r.Context(), u.ID, id)
+	if err != nil {
+		return a, nil, err
+	}
+	accounts, err := h.db.Accounts(r.Context(), u.ID)
+	return a, accounts, err
+}
+
+func (h *Handler) editAccountForm(w http.ResponseWriter, r *http.Request) {
+	a, accounts, err := h.loadAccount(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := h.editView(r, a, accounts)
+	v.Name, v.Email, v.Host, v.Port = a.Name, a.Email, a.Host, strconv.Itoa(a.Port)
+	v.Security, v.Username, v.DeleteAfterDownload = a.Security, a.Username, a.DeleteAfterDownload
+	v.Intervals = intervalOptions(r, int(a.PollInterval/time.Minute))
+	h.render(w, r, http.StatusOK, web.AccountFormPage(v))
+}
+
+func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	a, accounts, err := h.loadAccount(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	in := readAccountForm(r)
+	settings, errs, ok := h.validateAccount(r, in, false)
+	if !ok {
+		v := h.editView(r, a, accounts)
+		form := formView(r, in)
+		form.Chrome, form.Action, form.HasPassword = v.Chrome, v.Action, true
+		form.DeleteURL, form.CheckURL, form.Messages, form.StatusDetail = v.DeleteURL, v.CheckURL, v.Messages, v.StatusDetail
+		form.Errors = errs
+		h.render(w, r, http.StatusUnprocessableEntity, web.AccountFormPage(form))
+		return
+	}
+	// What the form does not edit stays as it was; a certificate trusted
+	// for one server is not trusted for another.
+	settings.DeleteAfterDays, settings.DeleteWhenDeleted, settings.Enabled = a.DeleteAfterDays, a.DeleteWhenDeleted, a.Enabled
+	if settings.Host == a.Host && settings.Port == a.Port {
+		settings.TrustedCert = a.TrustedCert
+	}
+	if in.password != "" {
+		if settings.PasswordSealed, err = h.key.Seal([]byte(in.password), poller.PasswordContext(u.ID)); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if err := h.db.UpdateAccount(ctx, u.ID, a.ID, settings); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("account saved", "user", u.ID, "account", a.ID, "host", settings.Host)
+	h.poller.Wake()
+	redirect(w, r, "/settings?done="+doneAccountSaved)
+}
+
+// deleteAccount deletes an account and its messages, once the user ticked
+// the confirmation.
+func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	a, accounts, err := h.loadAccount(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	if r.PostForm.Get("confirm") != "yes" {
+		v := h.editView(r, a, accounts)
+		v.Name, v.Email, v.Host, v.Port = a.Name, a.Email, a.Host, strconv.Itoa(a.Port)
+		v.Security, v.Username, v.DeleteAfterDownload = a.Security, a.Username, a.DeleteAfterDownload
+		v.Intervals = intervalOptions(r, int(a.PollInterval/time.Minute))
+		v.DeleteError = i18n.T(ctx, "Tick the box to confirm that the account and its messages should be deleted.")
+		h.render(w, r, http.StatusUnprocessableEntity, web.AccountFormPage(v))
+		return
+	}
+	if err := h.db.DeleteAccount(ctx, u.ID, a.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("account deleted", "user", u.ID, "account", a.ID)
+	redirect(w, r, "/settings?done="+doneAccountDeleted)
+}
+
+// checkAccount asks the poller to check an account now.
+func (h *Handler) checkAccount(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
+	id, ok := idParam(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	if err := h.db.PollNow(r.Context(), u.ID, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.poller.Wake()
+	redirect(w, r, "/settings?done="+doneCheckStarted)
+}
+
+// ---- the user's own password and preferences ----
+
+// changePassword changes the user's password. The database ends all of the
+// user's sessions with it; this browser gets a new one, so the user stays
+// signed in here.
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	current, next, confirm := r.PostForm.Get("current"), r.PostForm.Get("new"), r.PostForm.Get("confirm")
+	var form web.PasswordForm
+	status := http.StatusUnprocessableEntity
+	if limited, retry := h.loginLimited(r, u.Name); limited {
+		w.Header().Set("Retry-After", strconv.Itoa(retry))
+		form.CurrentError = i18n.T(ctx, "Too many failed attempts. Wait a few minutes, then try again.")
+		status = http.StatusTooManyRequests
+	} else if ok, err := password.Verify(u.PasswordHash, current); err != nil || !ok {
+		h.loginFailed(r, u.Name)
+		form.CurrentError = i18n.T(ctx, "This is not your current password.")
+	}
+	if msg := password.Check(next); msg != "" {
+		form.NewError = i18n.T(ctx, msg)
+	} else if next != confirm {
+		form.ConfirmError = i18n.T(ctx, "The two new passwords do not match.")
+	}
+	if form != (web.PasswordForm{}) {
+		v, err := h.settingsView(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		v.Password = form
+		h.render(w, r, status, web.SettingsPage(v))
+		return
+	}
+	hash, err := password.Hash(next, h.pwParams)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.db.SetPassword(ctx, u.ID, hash); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.startSession(ctx, w, r, u.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("password changed", "user", u.Name)
+	redirect(w, r, "/settings?done="+donePasswordChanged)
+}
+
+// Interface languages offered, by code; "" follows the browser.
+var languages = []string{"", "en", "es"}
+
+func (h *Handler) preferencesForm(r *http.Request, locale, timeZone string) web.PreferencesForm {
+	ctx := r.Context()
+	f := web.PreferencesForm{TimeZone: timeZone, TimeZones: timeZoneSuggestions, ServerZone: serverZone(h.now())}
+	for _, code := range languages {
+		var label string
+		switch code {
+		case "":
+			label = i18n.T(ctx, "Automatic (the browser's language)")
+		case "en":
+			label = i18n.T(ctx, "English")
+		case "es":
+			label = i18n.T(ctx, "Español")
+		}
+		f.Languages = append(f.Languages, web.Option{Value: code, Label: label, Selected: code == locale})
+	}
+	return f
+}
+
+func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	locale := r.PostForm.Get("locale")
+	tz := strings.TrimSpace(r.PostForm.Get("timezone"))
+	known := false
+	for _, l := range languages {
+		known = known || l == locale
+	}
+	if !known {
+		h.badRequest(w, r)
+		return
+	}
+	if tz != "" {
+		if _, err := time.LoadLocation(tz); err != nil || tz == "Local" || len(tz) > 64 {
+			v, err := h.settingsView(r)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			v.Preferences = h.preferencesForm(r, locale, tz)
+			v.Preferences.TimeZoneError = i18n.T(ctx, "This time zone is not known. Use a name such as Europe/Madrid.")
+			h.render(w, r, http.StatusUnprocessableEntity, web.SettingsPage(v))
+			return
+		}
+	}
+	if err := h.db.SetUserPreferences(ctx, u.ID, locale, tz); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/settings?done="+donePrefsSaved)
+}
+
+// serverZone names the server's time zone for people: the TZ variable's
+// IANA name when set, else the zone's abbreviation and offset now.
+func serverZone(now time.Time) string {
+	if tz := os.Getenv("TZ"); tz != "" && !strings.HasPrefix(tz, ":") && !strings.HasPrefix(tz, "/") {
+		if _, err := time.LoadLocation(tz); err == nil {
+			return tz
+		}
+	}
+	return now.In(time.Local).Format("MST (UTC-07:00)")
+}
+
+// timeZoneSuggestions are offered in the time zone field; any IANA name
+// the server knows is accepted.
+var timeZoneSuggestions = []string{
+	"UTC",
+	"Europe/Madrid", "Europe/Lisbon", "Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Berlin",
+	"Europe/Rome", "Europe/Amsterdam", "Europe/Brussels", "Europe/Zurich", "Europe/Vienna", "Europe/Stockholm",
+	"Europe/Warsaw", "Europe/Athens", "Europe/Helsinki", "Europe/Istanbul", "Europe/Moscow",
+	"Atlantic/Canary", "Africa/Casablanca", "Africa/Lagos", "Africa/Cairo", "Africa/Johannesburg", "Africa/Nairobi",
+	"America/Mexico_City", "America/Bogota", "America/Lima", "America/Caracas", "America/Santiago",
+	"America/Argentina/Buenos_Aires", "America/Montevideo", "America/Sao_Paulo", "America/Havana",
+	"America/Santo_Domingo", "America/Puerto_Rico", "America/Guatemala", "America/Costa_Rica", "America/Panama",
+	"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+	"America/Anchorage", "America/Toronto", "America/Vancouver", "Pacific/Honolulu",
+	"Asia/Dubai", "Asia/Kolkata", "Asia/Bangkok", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore",
+	"Asia/Manila", "Asia/Tokyo", "Asia/Seoul", "Australia/Perth", "Australia/Sydney", "Pacific/Auckland",
+}

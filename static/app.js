@@ -1,0 +1,57 @@
+// Apartado: small enhancements. Everything works without this file.
+(function () {
+  "use strict";
+
+  // "Select all" in message lists.
+  document.querySelectorAll("[data-select-all]").forEach(function (label) {
+    var form = label.closest("form");
+    var all = label.querySelector("input[type=checkbox]");
+    if (!form || !all) {
+      return;
+    }
+    var picks = function () {
+      return form.querySelectorAll("input[type=checkbox][name=ids]");
+    };
+    label.hidden = false;
+    all.addEventListener("change", function () {
+      picks().forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+    form.addEventListener("change", function (ev) {
+      if (ev.target === all) {
+        return;
+      }
+      var boxes = picks();
+      var checked = 0;
+      boxes.forEach(function (box) {
+        if (box.checked) {
+          checked++;
+        }
+      });
+      all.checked = checked > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    });
+  });
+
+  // Ask before destructive actions; the button's data-confirm is the question.
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest && ev.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      ev.preventDefault();
+    }
+  });
+
+  // Account form: choosing a security setting switches the port between
+  // the usual ones, unless the user typed another.
+  var port = document.getElementById("port");
+  if (port) {
+    document.querySelectorAll("input[name=security][data-port]").forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        if (radio.checked && (port.value === "" || port.value === "995" || port.value === "110")) {
+          port.value = radio.getAttribute("data-port");
+        }
+      });
+    });
+  }
+})();

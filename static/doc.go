@@ -1,0 +1,4 @@
+// Package static embeds the web interface's stylesheet, script, icon and
+// web manifest, and serves them with a content hash in their URLs so that
+// browsers may cache them for a year. It holds no page logic.
+package static

@@ -1,0 +1,269 @@
+package web
+
+// Assets are the versioned URLs of the static files.
+type Assets struct {
+	CSS, JS, Icon, Manifest string
+}
+
+// Sections of the navigation, for marking the current one.
+const (
+	SectionInbox    = "inbox"
+	SectionTrash    = "trash"
+	SectionSettings = "settings"
+	SectionAdmin    = "admin"
+)
+
+// Chrome is what frames every page: the title and, once signed in, the
+// navigation.
+type Chrome struct {
+	Title  string // translated
+	Assets Assets
+	Nav    *Nav // nil before sign-in (setup, login, some errors)
+}
+
+// Nav is the signed-in user's navigation.
+type Nav struct {
+	UserName       string
+	IsAdmin        bool
+	Section        string // one of the Section constants, or ""
+	CurrentAccount int64  // the account whose inbox is shown, or 0
+	InboxUnread    int64
+	Accounts       []NavAccount
+}
+
+// NavAccount is one account in the navigation, with its unread count.
+type NavAccount struct {
+	ID     int64
+	Name   string
+	Unread int64
+	URL    string
+}
+
+// SetupView is the first-run "create the administrator" form.
+type SetupView struct {
+	Chrome
+	Name          string
+	NameError     string
+	PasswordError string
+	ConfirmError  string
+	FormError     string
+}
+
+// LoginView is the sign-in form.
+type LoginView struct {
+	Chrome
+	Name  string
+	Next  string // a local path to go to after signing in
+	Error string
+}
+
+// MailboxView is a page of a message list: the inbox (of every account or
+// one) or the trash.
+type MailboxView struct {
+	Chrome
+	Heading    string
+	Trash      bool
+	Total      int64
+	Rows       []MessageRow
+	NewerURL   string // "" on the first page
+	OlderURL   string // "" on the last page
+	ReturnPath string // this page, for the actions form to come back to
+	NoAccounts bool   // the user has not added an account yet
+	Notice     string
+}
+
+// MessageRow is one message in a list.
+type MessageRow struct {
+	ID            int64
+	URL           string
+	From          string // the sender's name, or address
+	FromAddr      string
+	Subject       string // "(no subject)" already filled in
+	Snippet       string
+	Date          string // short
+	DateFull      string
+	Account       string // the account's name, when the list spans accounts
+	Unread        bool
+	HasAttachment bool
+}
+
+// Address is a mailbox in a header.
+type Address struct {
+	Name string
+	Addr string
+}
+
+// Header is one header field, decoded.
+type Header struct {
+	Key   string
+	Value string
+}
+
+// Attachment is a downloadable part of a message.
+type Attachment struct {
+	Name string
+	Type string
+	Size string
+	URL  string
+}
+
+// TextSegment is a run of plain text, or a link when URL is set.
+type TextSegment struct {
+	Text string
+	URL  string
+}
+
+// MessageView is the message page.
+type MessageView struct {
+	Chrome
+	ID            int64
+	Subject       string
+	From          []Address
+	To            []Address
+	Cc            []Address
+	ReplyTo       []Address
+	Date          string
+	Account       string
+	Headers       []Header
+	BodyURL       string        // the sanitized HTML body, for the sandboxed iframe; "" for a text body
+	Text          []TextSegment // the text body, when BodyURL is ""
+	NoBody        bool          // neither an HTML nor a text body
+	RemoteBlocked bool
+	ShowImagesURL string
+	Attachments   []Attachment
+	ParseError    bool
+	Raw           string // the raw source, shown when ParseError
+	Trashed       bool
+	BackURL       string
+	ReturnPath    string // where the actions form returns: the list it came from
+	RawURL        string
+	DownloadURL   string
+}
+
+// AccountStatus is one account on the settings page.
+type AccountStatus struct {
+	ID           int64
+	Name         string
+	Email        string
+	Server       string
+	Security     string // translated
+	Insecure     bool
+	Messages     int64
+	Unread       int64
+	State        string // "ok", "failing", "stopped", "pending", "disabled"
+	LastSuccess  string // "" never
+	Error        string // one plain sentence
+	ErrorDetail  string // the server's own words
+	FailingSince string
+	EditURL      string
+	CheckURL     string
+}
+
+// Option is one choice of a select or a radio group.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// PasswordForm is the "change my password" form.
+type PasswordForm struct {
+	CurrentError string
+	NewError     string
+	ConfirmError string
+}
+
+// PreferencesForm is the language and time zone form.
+type PreferencesForm struct {
+	Languages     []Option
+	TimeZone      string
+	TimeZones     []string // suggestions
+	ServerZone    string
+	TimeZoneError string
+}
+
+// SettingsView is the settings page.
+type SettingsView struct {
+	Chrome
+	Notice      string
+	Accounts    []AccountStatus
+	Password    PasswordForm
+	Preferences PreferencesForm
+}
+
+// AccountFormErrors are the account form's field errors, translated.
+type AccountFormErrors struct {
+	Name     string
+	Email    string
+	Host     string
+	Port     string
+	Security string
+	Username string
+	Password string
+	Interval string
+	Form     string
+}
+
+// AccountFormView is the form to add or edit a POP3 account.
+type AccountFormView struct {
+	Chrome
+	New                 bool
+	Action              string
+	Name                string
+	Email               string
+	Host                string
+	Port                string
+	Security            string // "tls", "starttls", "none"
+	Username            string
+	HasPassword         bool // editing: a password is stored and kept if the field is left empty
+	DeleteAfterDownload bool
+	Intervals           []Option
+	Errors              AccountFormErrors
+	// Editing only.
+	DeleteURL    string
+	Messages     int64
+	DeleteError  string
+	CheckURL     string
+	StatusDetail *AccountStatus
+}
+
+// AdminUserRow is one user on the admin page.
+type AdminUserRow struct {
+	ID            int64
+	Name          string
+	Role          string // translated
+	Disabled      bool
+	Self          bool
+	Created       string
+	DisableURL    string
+	EnableURL     string
+	ResetURL      string
+	ResetError    string
+	ResetSelected bool
+}
+
+// CreateUserForm is the admin's "add a user" form.
+type CreateUserForm struct {
+	Name          string
+	Admin         bool
+	NameError     string
+	PasswordError string
+}
+
+// AdminUsersView is the admin page.
+type AdminUsersView struct {
+	Chrome
+	Notice string
+	Error  string
+	Users  []AdminUserRow
+	Create CreateUserForm
+}
+
+// ErrorView is an error page.
+type ErrorView struct {
+	Chrome
+	Status  int
+	Heading string
+	Message string
+	Home    string // where "go back" leads
+}
