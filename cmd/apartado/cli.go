@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/internal/password"
+	"github.com/apartado/apartado/poller"
+	"github.com/apartado/apartado/pop3client"
+)
+
+// readSecret reads a password from a file or, without one, the first line
+// of stdin. Only the line end is removed.
+func readSecret(file string, stdin io.Reader) (string, error) {
+	var s string
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		s = string(b)
+	} else {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+			return "", errors.New("no password on standard input (or give --password-file)")
+		}
+		s = line
+	}
+	s = strings.TrimRight(s, "\r\n")
+	if s == "" {
+		return "", errors.New("the password is empty")
+	}
+	return s, nil
+}
+
+func userCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: apartado user add NAME [--admin] [--password-file FILE]")
+	}
+	args = args[1:]
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	var admin bool
+	var pwFile string
+	cfg, fs, err := parseConfig("user add", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&admin, "admin", false, "make the user an administrator")
+		fs.StringVar(&pwFile, "password-file", "", "read the password from this file instead of stdin")
+	})
+	if err != nil {
+		return err
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || strings.ContainsAny(name, " \t\r\n") {
+		return errors.New("give the user a name without spaces: apartado user add NAME")
+	}
+	pw, err := readSecret(pwFile, stdin)
+	if err != nil {
+		return err
+	}
+	if msg := password.Check(pw); msg != "" {
+		return errors.New(msg)
+	}
+	hash, err := password.Hash(pw, password.Default)
+	if err != nil {
+		return err
+	}
+	store, err := cfg.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	role := db.RoleMember
+	if admin {
+		role = db.RoleAdmin
+	}
+	u, err := store.CreateUser(ctx, name, hash, role)
+	if errors.Is(err, db.ErrConflict) {
+		return fmt.Errorf("a user named %q already exists", name)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added %s %q (id %d)\n", u.Role, u.Name, u.ID)
+	return nil
+}
+
+func accountCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: apartado account add --user NAME --email ADDR --host HOST … (see apartado help)")
+	}
+	var user, email, host, security, username, pwFile, name string
+	var port int
+	var deleteAfter bool
+	var interval time.Duration
+	cfg, _, err := parseConfig("account add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&user, "user", "", "the Apartado user who owns the account")
+		fs.StringVar(&email, "email", "", "the account's email address")
+		fs.StringVar(&name, "name", "", "display name (default: the email address)")
+		fs.StringVar(&host, "host", "", "POP3 server")
+		fs.IntVar(&port, "port", 0, "POP3 port (default 995 for tls, 110 otherwise)")
+		fs.StringVar(&security, "security", "tls", "tls, starttls or none")
+		fs.StringVar(&username, "username", "", "POP3 user name (default: the email address)")
+		fs.StringVar(&pwFile, "password-file", "", "read the POP3 password from this file instead of stdin")
+		fs.BoolVar(&deleteAfter, "delete-after-download", false, "delete mail on the server once it is stored here (default: keep a copy)")
+		fs.DurationVar(&interval, "interval", 10*time.Minute, "how often to check for mail")
+	})
+	if err != nil {
+		return err
+	}
+	sec, err := pop3client.ParseSecurity(security)
+	if err != nil {
+		return err
+	}
+	if port == 0 {
+		port = sec.DefaultPort()
+	}
+	if _, err := mail.ParseAddress(email); err != nil {
+		return fmt.Errorf("--email %q is not an email address", email)
+	}
+	if user == "" || host == "" {
+		return errors.New("--user and --host are required")
+	}
+	if port < 1 || port > 65535 {
+		return errors.New("--port must be from 1 to 65535")
+	}
+	if interval < time.Minute {
+		return errors.New("--interval must be at least 1m")
+	}
+	if username == "" {
+		username = email
+	}
+	if name == "" {
+		name = email
+	}
+	pw, err := readSecret(pwFile, stdin)
+	if err != nil {
+		return err
+	}
+	key, err := cfg.key()
+	if err != nil {
+		return err
+	}
+	store, err := cfg.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := store.UserByName(ctx, user)
+	if errors.Is(err, db.ErrNotFound) {
+		return fmt.Errorf("no user named %q (add one with: apartado user add NAME)", user)
+	}
+	if err != nil {
+		return err
+	}
+	sealed, err := key.Seal([]byte(pw), poller.PasswordContext(u.ID))
+	if err != nil {
+		return err
+	}
+	a, err := store.CreateAccount(ctx, u.ID, db.AccountSettings{Name: name, Email: email, Host: host, Port: port,
+		Security: sec.String(), Username: username, PasswordSealed: sealed, DeleteAfterDownload: deleteAfter,
+		PollInterval: interval, Enabled: true})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added account %d (%s, %s:%d, %s) for %s\n", a.ID, a.Email, a.Host, a.Port, a.Security, u.Name)
+	return nil
+}
+
+func syncCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var user string
+	var accountID int64
+	cfg, _, err := parseConfig("sync", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&user, "user", "", "only this user's accounts")
+		fs.Int64Var(&accountID, "account", 0, "only this account")
+	})
+	if err != nil {
+		return err
+	}
+	key, err := cfg.key()
+	if err != nil {
+		return err
+	}
+	cas, err := cfg.extraCAs()
+	if err != nil {
+		return err
+	}
+	store, err := cfg.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var userID int64
+	if user != "" {
+		u, err := store.UserByName(ctx, user)
+		if err != nil {
+			return fmt.Errorf("user %q: %w", user, err)
+		}
+		userID = u.ID
+	}
+	ids := []int64{accountID}
+	if accountID == 0 {
+		if ids, err = store.AccountIDs(ctx, userID); err != nil {
+			return err
+		}
+	} else if userID != 0 {
+		if _, err := store.Account(ctx, userID, accountID); err != nil {
+			return fmt.Errorf("account %d of %s: %w", accountID, user, err)
+		}
+	}
+	if len(ids) == 0 {
+		fmt.Fprintln(stdout, "no accounts")
+		return nil
+	}
+	p := &poller.Poller{DB: store, Key: key, Log: cfg.logger(stderr), Timeout: cfg.PollTimeout, ExtraRootCAs: cas}
+	failed := 0
+	for _, id := range ids {
+		res, err := p.SyncAccount(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, res)
+		if res.Err != nil {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d accounts failed to sync", failed, len(ids))
+	}
+	return nil
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/internal/secret"
+)
+
+// config is every setting, parsed once from flags and environment and
+// validated before anything starts.
+type config struct {
+	Addr            string
+	Data            string
+	SecretKey       string // the key itself (APARTADO_SECRET_KEY)
+	SecretKeyFile   string
+	CookieSecure    string
+	TrustProxy      bool
+	LogLevel        string
+	LogFormat       string
+	PollConcurrency int
+	PollTimeout     time.Duration
+	ExtraCAFile     string
+}
+
+// setting is one row of the settings table: a flag, its variable, its
+// default and what it means. The README's table is written from these.
+type setting struct {
+	flag, env, def, help string
+}
+
+var settings = []setting{
+	{"addr", "APARTADO_ADDR", "127.0.0.1:8080", "address to listen on (0.0.0.0:8080 in the Docker image)"},
+	{"data", "APARTADO_DATA", "./data", "folder for the database and the generated secret key"},
+	{"secret-key", "APARTADO_SECRET_KEY", "", "the secret key (32 bytes, base64); by default read from or generated into DATA/secret.key"},
+	{"secret-key-file", "APARTADO_SECRET_KEY_FILE", "", "a file holding the secret key (e.g. a Docker secret)"},
+	{"cookie-secure", "APARTADO_COOKIE_SECURE", "auto", "Secure cookies: auto (when served over HTTPS), always, never"},
+	{"trust-proxy", "APARTADO_TRUST_PROXY", "false", "trust X-Forwarded-For/-Proto from a reverse proxy in front"},
+	{"log-level", "APARTADO_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "APARTADO_LOG_FORMAT", "text", "text or json"},
+	{"poll-concurrency", "APARTADO_POLL_CONCURRENCY", "3", "how many accounts are synced at once"},
+	{"poll-timeout", "APARTADO_POLL_TIMEOUT", "60s", "how long a POP3 server may stay silent before a sync gives up"},
+	{"extra-ca-file", "APARTADO_EXTRA_CA_FILE", "", "PEM certificates to trust for POP3 servers, besides the system's"},
+}
+
+// parseConfig reads the serve settings: a flag wins over its variable,
+// which wins over the default. Every *_FILE-style secret may come from a file.
+// extra, if not nil, defines a subcommand's own flags before parsing.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (*config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if extra != nil {
+		extra(fs)
+	}
+	vals := map[string]*string{}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		vals[s.flag] = fs.String(s.flag, def, s.help+" ($"+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	c := &config{
+		Addr: *vals["addr"], Data: *vals["data"], SecretKey: *vals["secret-key"], SecretKeyFile: *vals["secret-key-file"],
+		CookieSecure: *vals["cookie-secure"], LogLevel: *vals["log-level"], LogFormat: *vals["log-format"],
+		ExtraCAFile: *vals["extra-ca-file"],
+	}
+	var err error
+	if c.TrustProxy, err = strconv.ParseBool(*vals["trust-proxy"]); err != nil {
+		return nil, nil, fmt.Errorf("--trust-proxy: %w", err)
+	}
+	if c.PollConcurrency, err = strconv.Atoi(*vals["poll-concurrency"]); err != nil || c.PollConcurrency < 1 || c.PollConcurrency > 32 {
+		return nil, nil, fmt.Errorf("--poll-concurrency must be a number from 1 to 32")
+	}
+	if c.PollTimeout, err = time.ParseDuration(*vals["poll-timeout"]); err != nil || c.PollTimeout < time.Second {
+		return nil, nil, fmt.Errorf("--poll-timeout must be a duration of at least 1s, like 60s")
+	}
+	switch c.CookieSecure {
+	case "auto", "always", "never":
+	default:
+		return nil, nil, fmt.Errorf("--cookie-secure must be auto, always or never")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return nil, nil, fmt.Errorf("--log-format must be text or json")
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return nil, nil, err
+	}
+	if c.Data == "" {
+		return nil, nil, errors.New("--data must not be empty")
+	}
+	return c, fs, nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level must be debug, info, warn or error")
+	}
+	return l, nil
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// key returns the secret key: given directly, from a file, or from (or
+// generated into) DATA/secret.key.
+func (c *config) key() (*secret.Key, error) {
+	switch {
+	case c.SecretKey != "":
+		return secret.Parse(c.SecretKey)
+	case c.SecretKeyFile != "":
+		b, err := os.ReadFile(c.SecretKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("secret key file: %w", err)
+		}
+		return secret.Parse(string(b))
+	}
+	return secret.LoadOrCreate(filepath.Join(c.Data, "secret.key"))
+}
+
+// openDB creates the data folder (0700) and opens the database in it.
+func (c *config) openDB(ctx context.Context) (*db.DB, error) {
+	if err := os.MkdirAll(c.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	return db.Open(ctx, filepath.Join(c.Data, "apartado.db"))
+}
+
+// extraCAs reads the PEM file of extra trusted roots, if any.
+func (c *config) extraCAs() ([]*x509.Certificate, error) {
+	if c.ExtraCAFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(c.ExtraCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("extra CA file: %w", err)
+	}
+	var out []*x509.Certificate
+	for {
+		var block *pem.Block
+		block, b = pem.Decode(b)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("extra CA file: %w", err)
+		}
+		out = append(out, cert)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("extra CA file %s holds no PEM certificate", c.ExtraCAFile)
+	}
+	return out, nil
+}
+
+// settingsTable renders the settings as a Markdown table (for the README).
+func settingsTable() string {
+	var b strings.Builder
+	b.WriteString("| flag | environment variable | default | meaning |\n| --- | --- | --- | --- |\n")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "—"
+		}
+		fmt.Fprintf(&b, "| `--%s` | `%s` | `%s` | %s |\n", s.flag, s.env, def, s.help)
+	}
+	return b.String()
+}

@@ -1,0 +1,66 @@
+// Command apartado runs the Apartado webmail and its maintenance commands.
+//
+//	apartado [serve]                    run the web server and the poller (the default)
+//	apartado user add NAME [--admin]    add a user (password from stdin or --password-file)
+//	apartado account add --user NAME …  add a POP3 account
+//	apartado sync [--user NAME] [--account ID]
+//	                                    sync now and print what happened per account
+//	apartado healthcheck                exit 0 if the server on APARTADO_ADDR answers (for Docker)
+//
+// Settings come from flags or APARTADO_* environment variables; see the README.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "apartado:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, with its environment passed in so tests can
+// call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stderr)
+	case "user":
+		return userCmd(ctx, args, getenv, stdin, stdout, stderr)
+	case "account":
+		return accountCmd(ctx, args, getenv, stdin, stdout, stderr)
+	case "sync":
+		return syncCmd(ctx, args, getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args, getenv, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  apartado [serve] [--addr ADDR] [--data DIR] …    run the web server and the poller
+  apartado user add NAME [--admin] [--password-file FILE]
+  apartado account add --user NAME --email ADDR --host HOST [--port N] [--security tls|starttls|none]
+                       --username NAME --password-file FILE [--name NAME] [--delete-after-download]
+                       [--interval DURATION]
+  apartado sync [--user NAME] [--account ID]
+  apartado healthcheck
+Run "apartado serve --help" for every setting.
+`

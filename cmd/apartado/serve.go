@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/apartado/apartado/handlers"
+	"github.com/apartado/apartado/internal/password"
+	"github.com/apartado/apartado/poller"
+)
+
+// serve runs the web server and the poller until ctx ends, then stops in
+// order: no new requests, in-flight requests finished, syncs stopped safely
+// (a cancelled sync has deleted nothing unconfirmed), database closed.
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, _, err := parseConfig("serve", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := cfg.logger(stderr)
+	key, err := cfg.key()
+	if err != nil {
+		return err
+	}
+	cas, err := cfg.extraCAs()
+	if err != nil {
+		return err
+	}
+	store, err := cfg.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing the database", "err", err)
+		}
+	}()
+
+	p := &poller.Poller{DB: store, Key: key, Log: log, Concurrency: cfg.PollConcurrency, Timeout: cfg.PollTimeout, ExtraRootCAs: cas}
+	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
+		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default})
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      5 * time.Minute, // exports and large attachments
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("apartado listening", "addr", "http://"+ln.Addr().String(), "data", cfg.Data)
+
+	var wg sync.WaitGroup
+	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		p.Run(pollCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if err := store.DeleteExpiredSessions(pollCtx); err != nil && pollCtx.Err() == nil {
+				log.Error("deleting expired sessions", "err", err)
+			}
+			select {
+			case <-pollCtx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopPolling()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+// healthcheck asks the running server's /healthz, for Docker's HEALTHCHECK
+// (the image has no curl).
+func healthcheck(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, _, err := parseConfig("healthcheck", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz: %s", resp.Status)
+	}
+	return nil
+}
