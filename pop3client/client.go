@@ -120,6 +120,28 @@ type Options struct {
 	// Trace, if set, receives a protocol trace with passwords, tokens and
 	// message bodies left out.
 	Trace io.Writer
+
+	// Progress, if set, is called as each step of setting up the session
+	// succeeds, for a connection test that shows the steps as they happen.
+	Progress func(Event)
+}
+
+// Event is a step of setting up a session that succeeded.
+type Event struct {
+	Step       Step
+	Host       string
+	Addrs      []string             // StepResolve: the addresses found
+	RemoteAddr string               // StepConnect: the address connected to
+	TLS        *tls.ConnectionState // StepTLS: the negotiated TLS (also after STLS)
+	Greeting   string               // StepGreeting: the server's greeting
+	Caps       Capabilities         // StepGreeting, StepSTLS, StepAuth: the capabilities then
+	CapaOK     bool                 // the server answered CAPA
+}
+
+func (o *Options) progress(ev Event) {
+	if o.Progress != nil {
+		o.Progress(ev)
+	}
 }
 
 const (
@@ -220,6 +242,11 @@ func connect(ctx context.Context, host, port string, o Options) (net.Conn, error
 			return nil, &Error{Kind: k, Step: StepResolve, Host: host, Err: err}
 		}
 	}
+	names := make([]string, len(addrs))
+	for i, a := range addrs {
+		names[i] = a.String()
+	}
+	o.progress(Event{Step: StepResolve, Host: host, Addrs: names})
 	// Try every address in turn; report the most telling failure (a refusal
 	// says more than an unreachable IPv6 route).
 	rank := map[Kind]int{KindConnectionRefused: 4, KindTimeout: 3, KindNetwork: 2, KindUnreachable: 1}
@@ -229,6 +256,7 @@ func connect(ctx context.Context, host, port string, o Options) (net.Conn, error
 		conn, err := o.Dialer.DialContext(dctx, "tcp", net.JoinHostPort(a.String(), port))
 		cancel()
 		if err == nil {
+			o.progress(Event{Step: StepConnect, Host: host, RemoteAddr: conn.RemoteAddr().String()})
 			return conn, nil
 		}
 		k := classifyNetErr(err)
@@ -270,10 +298,12 @@ func newClient(ctx context.Context, conn net.Conn, host string, o Options) (c *C
 	if err := c.capa(); err != nil {
 		return nil, err
 	}
+	o.progress(Event{Step: StepGreeting, Host: host, Greeting: c.greeting, Caps: c.caps, CapaOK: c.capaOK})
 	if o.Security == SecuritySTARTTLS {
 		if err := c.starttls(ctx); err != nil {
 			return nil, err
 		}
+		o.progress(Event{Step: StepSTLS, Host: host, TLS: c.tlsState, Caps: c.caps, CapaOK: c.capaOK})
 	}
 	return c, nil
 }
@@ -365,6 +395,7 @@ func (c *Client) handshake(ctx context.Context) error {
 	}
 	st := tc.ConnectionState()
 	c.tlsState = &st
+	c.opts.progress(Event{Step: StepTLS, Host: c.host, TLS: &st})
 	c.setConn(tc)
 	return nil
 }
@@ -836,7 +867,11 @@ func (c *Client) authenticated() error {
 	c.authorized = true
 	// RFC 2449 §5: capabilities may differ after authentication
 	// (LOGIN-DELAY and EXPIRE become per-user values).
-	return c.capa()
+	if err := c.capa(); err != nil {
+		return err
+	}
+	c.opts.progress(Event{Step: StepAuth, Host: c.host, Caps: c.caps, CapaOK: c.capaOK})
+	return nil
 }
 
 // Auth authenticates with a SASL mechanism (RFC 5034). The initial response

@@ -395,3 +395,30 @@ func TestDovecotTrace(t *testing.T) {
 		t.Fatalf("trace lacks the expected commands:\n%s", out)
 	}
 }
+
+// TestDovecotProgress checks the events a step-by-step connection test
+// shows, in order, for a STARTTLS session to "localhost" (resolved from
+// /etc/hosts, no DNS query leaves the machine).
+func TestDovecotProgress(t *testing.T) {
+	srv := dovecottest.Start(t, dovecottest.Options{})
+	_, port, _ := net.SplitHostPort(srv.PlainAddr)
+	var steps []string
+	var evs []pop3client.Event
+	o := opts(t, srv, pop3client.SecuritySTARTTLS)
+	o.Progress = func(ev pop3client.Event) {
+		steps = append(steps, string(ev.Step))
+		evs = append(evs, ev)
+	}
+	c := login(t, net.JoinHostPort("localhost", port), o, "alice", "secret")
+	if err := c.Quit(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(steps, " "); got != "resolve connect greeting tls stls auth" {
+		t.Fatalf("steps %q", got)
+	}
+	if len(evs[0].Addrs) == 0 || evs[1].RemoteAddr == "" || !strings.Contains(evs[2].Greeting, "ready") ||
+		!evs[2].Caps.Has("STLS") || evs[3].TLS == nil || len(evs[3].TLS.PeerCertificates) == 0 ||
+		!evs[4].Caps.Has("USER") || !evs[5].Caps.Has("UIDL") {
+		t.Fatalf("events %+v", evs)
+	}
+}
