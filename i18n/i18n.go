@@ -24,6 +24,11 @@ var matcher = language.NewMatcher(Supported)
 // cat holds the translations; English needs none (the key is the text).
 var cat = catalog.NewBuilder(catalog.Fallback(language.English))
 
+var catalogErr = loadCatalog()
+
+// CatalogError reports a problem found while loading the catalogs.
+func CatalogError() error { return catalogErr }
+
 // Locale is a reader's language.
 type Locale struct {
 	Tag     language.Tag
