@@ -195,9 +195,10 @@ type Client struct {
 	greeting   string
 	timestamp  string // APOP timestamp from the greeting, with its angle brackets
 	caps       Capabilities
-	capaOK     bool // the server answered CAPA with +OK
-	authorized bool // in the TRANSACTION state
-	busy       bool // a method is running (catches concurrent use and calls from callbacks)
+	capaOK     bool   // the server answered CAPA with +OK
+	authorized bool   // in the TRANSACTION state
+	busy       bool   // a method is running (catches concurrent use and calls from callbacks)
+	wbuf       []byte // the batch buffer of bodies' WriteTo
 	broken     error
 }
 
@@ -1097,7 +1098,9 @@ func (c *Client) retrieve(ctx context.Context, verb, line string, fn func(io.Rea
 
 // readBody hands the multi-line body that follows a +OK to fn.
 func (c *Client) readBody(verb string, fn func(io.Reader) error) error {
-	b := &bodyReader{c: c, verb: verb, dr: newDotReader(c.br), max: c.opts.MaxMessageSize}
+	dr := newDotReader(c.br)
+	dr.out = c.wbuf // one batch buffer per session, not per message
+	b := &bodyReader{c: c, verb: verb, dr: dr, max: c.opts.MaxMessageSize}
 	ferr := fn(b)
 	if b.err != nil {
 		return b.err
@@ -1107,6 +1110,7 @@ func (c *Client) readBody(verb string, fn func(io.Reader) error) error {
 			return err
 		}
 	}
+	c.wbuf = dr.out
 	c.trace.printf("S: <%d octets of message data>", b.n)
 	c.trace.printf("S: .")
 	return ferr

@@ -25,6 +25,7 @@ type dotReader struct {
 	lineStart bool // the next byte begins a line
 	done      bool
 	err       error
+	out       []byte // WriteTo's batch buffer; may be shared by successive readers of one session
 }
 
 func newDotReader(r *bufio.Reader) *dotReader {
@@ -121,32 +122,65 @@ func (d *dotReader) Read(p []byte) (int, error) {
 	return 0, nil
 }
 
-// WriteTo writes the rest of the body to w straight from the read buffer,
-// saving a copy when the caller uses io.Copy.
+// WriteTo writes the rest of the body to w. Large runs go straight from the
+// read buffer; small ones (Dovecot sends 2 KB TLS records, and every
+// dot-stuffed line splits a run) are gathered into batches of at least
+// 32 KiB first, so that copying a body into a file costs one write(2) per
+// 32 KiB rather than one per record.
 func (d *dotReader) WriteTo(w io.Writer) (int64, error) {
 	var total int64
+	write := func(p []byte) error {
+		m, err := w.Write(p)
+		total += int64(m)
+		if err == nil && m < len(p) {
+			err = io.ErrShortWrite
+		}
+		return err
+	}
+	if d.out == nil {
+		d.out = make([]byte, 0, 2*minWrite)
+	}
+	out := d.out[:0]
 	for !d.done && d.err == nil {
 		if d.lineStart {
 			if d.atLineStart(); d.done || d.err != nil {
 				break
 			}
 		}
-		d.gather()
 		c := d.chunk(d.r.Size())
 		if len(c) == 0 {
 			break
 		}
-		m, err := w.Write(c)
-		if m > 0 {
-			d.lineStart = c[m-1] == '\n'
+		d.lineStart = c[len(c)-1] == '\n'
+		if len(out)+len(c) > cap(out) {
+			err := write(out)
+			out = out[:0]
+			if err != nil {
+				d.discard(len(c))
+				return total, err
+			}
 		}
-		total += int64(m)
-		d.discard(m)
-		if err != nil {
+		if len(out) == 0 && len(c) >= minWrite {
+			err := write(c)
+			d.discard(len(c))
+			if err != nil {
+				return total, err
+			}
+			continue
+		}
+		out = append(out, c...)
+		d.discard(len(c))
+		if len(out) >= minWrite {
+			err := write(out)
+			out = out[:0]
+			if err != nil {
+				return total, err
+			}
+		}
+	}
+	if len(out) > 0 {
+		if err := write(out); err != nil {
 			return total, err
-		}
-		if m < len(c) {
-			return total, io.ErrShortWrite
 		}
 	}
 	if d.err != nil {
@@ -155,34 +189,8 @@ func (d *dotReader) WriteTo(w io.Writer) (int64, error) {
 	return total, nil
 }
 
-// minWrite is how much WriteTo gathers before writing, when it can.
+// minWrite is the least WriteTo gathers before writing, when it can.
 const minWrite = 32 << 10
-
-// gather fills the read buffer up to minWrite bytes before WriteTo writes,
-// so that a server sending small TLS records (Dovecot's are 2 KB) does not
-// cost one write to a file per record. It only waits for bytes the message
-// still needs: it stops at the first "\n." (or a "." starting the buffer at
-// a line start), which may be the terminator.
-func (d *dotReader) gather() {
-	scanned := 0
-	for {
-		n := d.r.Buffered()
-		if n >= minWrite || n >= d.r.Size() {
-			return
-		}
-		buf, _ := d.r.Peek(n)
-		if d.lineStart && n > 0 && buf[0] == '.' {
-			return
-		}
-		if bytes.Contains(buf[max(scanned-1, 0):], lfDot) {
-			return
-		}
-		scanned = n
-		if _, err := d.r.Peek(n + 1); err != nil {
-			return // chunk reports it
-		}
-	}
-}
 
 // noEOF turns an end of stream inside a multi-line response into
 // io.ErrUnexpectedEOF: the terminator never came.
