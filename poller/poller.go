@@ -47,6 +47,7 @@ type Poller struct {
 	MaxMessageSize int64         // larger messages are left on the server and reported
 	Timeout        time.Duration // POP3 idle timeout (pop3client default when 0)
 	ExtraRootCAs   []*x509.Certificate
+	Resolver       pop3client.Resolver // nil: the system's
 	Now            func() time.Time
 
 	mu      sync.Mutex

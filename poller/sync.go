@@ -102,7 +102,8 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 		res.Err = err
 		return res
 	}
-	opts := &pop3client.Options{Security: sec, ExtraRootCAs: p.ExtraRootCAs, Timeout: p.Timeout, MaxMessageSize: p.MaxMessageSize}
+	opts := &pop3client.Options{Security: sec, ExtraRootCAs: p.ExtraRootCAs, Timeout: p.Timeout,
+		MaxMessageSize: p.MaxMessageSize, Resolver: p.Resolver}
 	if acc.TrustedCert != "" {
 		opts.TrustedFingerprints = []string{acc.TrustedCert}
 	}

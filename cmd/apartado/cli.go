@@ -225,7 +225,8 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stdout, "no accounts")
 		return nil
 	}
-	p := &poller.Poller{DB: store, Key: key, Log: cfg.logger(stderr), Timeout: cfg.PollTimeout, ExtraRootCAs: cas}
+	p := &poller.Poller{DB: store, Key: key, Log: cfg.logger(stderr), Timeout: cfg.PollTimeout, ExtraRootCAs: cas,
+		Resolver: cfg.resolver()}
 	failed := 0
 	for _, id := range ids {
 		res, err := p.SyncAccount(ctx, id)

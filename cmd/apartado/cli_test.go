@@ -46,7 +46,7 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("flag did not win: %s", cfg.Addr)
 	}
 	for _, bad := range [][]string{{"--cookie-secure", "maybe"}, {"--log-format", "xml"}, {"--poll-concurrency", "0"},
-		{"--poll-timeout", "1ms"}, {"--log-level", "loud"}, {"--trust-proxy", "perhaps"}, {"--data", ""}} {
+		{"--poll-timeout", "1ms"}, {"--dns-server", "127.0.0.1"}, {"--log-level", "loud"}, {"--trust-proxy", "perhaps"}, {"--data", ""}} {
 		if _, _, err := parseConfig("serve", bad, get, &bytes.Buffer{}, nil); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

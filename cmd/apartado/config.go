@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,7 @@ type config struct {
 	PollConcurrency int
 	PollTimeout     time.Duration
 	ExtraCAFile     string
+	DNSServer       string
 }
 
 // setting is one row of the settings table: a flag, its variable, its
@@ -53,6 +55,7 @@ var settings = []setting{
 	{"poll-concurrency", "APARTADO_POLL_CONCURRENCY", "3", "how many accounts are synced at once"},
 	{"poll-timeout", "APARTADO_POLL_TIMEOUT", "60s", "how long a POP3 server may stay silent before a sync gives up"},
 	{"extra-ca-file", "APARTADO_EXTRA_CA_FILE", "", "PEM certificates to trust for POP3 servers, besides the system's"},
+	{"dns-server", "APARTADO_DNS_SERVER", "", "a DNS server (host:port) to ask instead of the system's, for POP3 servers and settings discovery"},
 }
 
 // parseConfig reads the serve settings: a flag wins over its variable,
@@ -78,7 +81,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	c := &config{
 		Addr: *vals["addr"], Data: *vals["data"], SecretKey: *vals["secret-key"], SecretKeyFile: *vals["secret-key-file"],
 		CookieSecure: *vals["cookie-secure"], LogLevel: *vals["log-level"], LogFormat: *vals["log-format"],
-		ExtraCAFile: *vals["extra-ca-file"],
+		ExtraCAFile: *vals["extra-ca-file"], DNSServer: *vals["dns-server"],
+	}
+	if c.DNSServer != "" {
+		if _, _, err := net.SplitHostPort(c.DNSServer); err != nil {
+			return nil, nil, fmt.Errorf("--dns-server must be host:port, like 127.0.0.1:53")
+		}
 	}
 	var err error
 	if c.TrustProxy, err = strconv.ParseBool(*vals["trust-proxy"]); err != nil {
@@ -179,6 +187,19 @@ func (c *config) extraCAs() ([]*x509.Certificate, error) {
 		return nil, fmt.Errorf("extra CA file %s holds no PEM certificate", c.ExtraCAFile)
 	}
 	return out, nil
+}
+
+// resolver returns the resolver for POP3 servers and discovery: the
+// system's, or Go's own DNS client asking only the configured server.
+func (c *config) resolver() *net.Resolver {
+	if c.DNSServer == "" {
+		return net.DefaultResolver
+	}
+	server := c.DNSServer
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, server)
+	}}
 }
 
 // settingsTable renders the settings as a Markdown table (for the README).
