@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/apartado/apartado/i18n"
 )
 
 // Params are argon2id's cost parameters.
@@ -82,9 +84,9 @@ func Verify(hash, password string) (bool, error) {
 func Check(password string) string {
 	switch {
 	case len([]rune(password)) < MinLength:
-		return "Use at least 8 characters."
+		return i18n.Key("Use at least 8 characters.")
 	case len(password) > MaxLength:
-		return "Use at most 1024 characters."
+		return i18n.Key("Use at most 1024 characters.")
 	}
 	return ""
 }
