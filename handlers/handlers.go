@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,8 +13,11 @@ import (
 	"github.com/gorilla/sessions"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
+	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/internal/secret"
+	"github.com/apartado/apartado/pop3client"
 	"github.com/apartado/apartado/static"
 )
 
@@ -58,6 +63,21 @@ type Config struct {
 	// PasswordParams are the argon2id costs for new password hashes; the
 	// zero value means password.Default.
 	PasswordParams password.Params
+
+	// Resolver looks up POP3 server names for connection tests (and, when
+	// DiscoverOptions.DialOptions is nil, for autodiscovery's probes);
+	// nil means the system's.
+	Resolver pop3client.Resolver
+	// ExtraRootCAs are certificate authorities trusted in addition to the
+	// system's by connection tests, as by the poller.
+	ExtraRootCAs []*x509.Certificate
+	// DiscoverOptions configure autodiscovery (DNS, HTTPS client, probes);
+	// nil means the defaults, with probes through Resolver and
+	// ExtraRootCAs.
+	DiscoverOptions *discover.Options
+	// TestTimeout bounds each step of a connection test; zero means
+	// diagnose.DefaultTestTimeout.
+	TestTimeout time.Duration
 }
 
 // Sessions last 30 days from the last visit.
@@ -86,6 +106,13 @@ type Handler struct {
 	limiter   *limiter
 	dummyHash string      // verified against for unknown names, so they take as long as known ones
 	hasUsers  atomic.Bool // once a user exists, one always does
+
+	resolver     pop3client.Resolver
+	extraRootCAs []*x509.Certificate
+	discoverOpts *discover.Options
+	testTimeout  time.Duration
+	// testConn runs a connection test; diagnose.Test, replaced in tests.
+	testConn func(context.Context, diagnose.TestSettings, diagnose.TestOptions, func(diagnose.StepResult)) diagnose.Result
 }
 
 type noWaker struct{}
@@ -124,6 +151,11 @@ func newHandler(cfg Config) (*Handler, error) {
 		pwParams:     cfg.PasswordParams,
 		assets:       assets,
 		partKey:      cfg.Key.Derive("inline-part-url", 32),
+		resolver:     cfg.Resolver,
+		extraRootCAs: cfg.ExtraRootCAs,
+		discoverOpts: cfg.DiscoverOptions,
+		testTimeout:  cfg.TestTimeout,
+		testConn:     diagnose.Test,
 	}
 	if h.poller == nil {
 		h.poller = noWaker{}

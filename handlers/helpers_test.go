@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +21,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/internal/secret"
 	"github.com/apartado/apartado/message"
@@ -58,6 +61,8 @@ type testApp struct {
 	waker *fakeWaker
 	clock *clock
 	h     http.Handler
+	// handler is the Handler behind h, for replacing a dependency.
+	handler *Handler
 }
 
 func newApp(t *testing.T, edit ...func(*Config)) *testApp {
@@ -81,11 +86,20 @@ func newApp(t *testing.T, edit ...func(*Config)) *testApp {
 	cfg := Config{
 		DB: d, Key: key, Poller: app.waker, Now: clk.Now, PasswordParams: fastParams,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// No test leaves loopback: names resolve through testDNS, and
+		// autodiscovery neither queries DNS nor fetches nor probes.
+		Resolver:        testDNS{},
+		DiscoverOptions: offlineDiscovery(),
+		TestTimeout:     5 * time.Second,
 	}
 	for _, e := range edit {
 		e(&cfg)
 	}
-	app.h = New(cfg)
+	h, err := newHandler(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.handler, app.h = h, h.routes()
 	return app
 }
 
@@ -442,3 +456,39 @@ func selectedOption(root *html.Node, name string) string {
 	})
 	return val
 }
+
+// testDNS resolves names ending in ".test" (and "localhost") to 127.0.0.1
+// and every other name to "no such host", like a real NXDOMAIN.
+type testDNS struct{}
+
+func (testDNS) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".test") {
+		return []net.IPAddr{{IP: net.IPv4(127, 0, 0, 1)}}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+func (testDNS) LookupSRV(ctx context.Context, service, proto, name string) (string, []*net.SRV, error) {
+	return "", nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (testDNS) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+// offlineDiscovery is autodiscovery from the provider table only.
+func offlineDiscovery() *discover.Options {
+	return &discover.Options{
+		Resolver: testDNS{},
+		HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return nil, errors.New("no network in tests")
+		})},
+		NoProbe: true,
+		Timeout: 5 * time.Second,
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -41,6 +41,7 @@ func (h *Handler) routes() http.Handler {
 		r.Get("/login", h.loginForm)
 		r.Post("/login", h.login)
 		r.Post("/logout", h.logout)
+		r.Get("/help", h.help)
 
 		// Inline images of a message body: the sandboxed iframe's requests
 		// carry no cookie, so these are authorized by a signed URL (or a
@@ -62,8 +63,11 @@ func (h *Handler) routes() http.Handler {
 			r.Post("/settings/preferences", h.savePreferences)
 			r.Get("/settings/accounts/new", h.newAccountForm)
 			r.Post("/settings/accounts/new", h.createAccount)
+			r.Post("/settings/accounts/new/discover", h.discoverAccount)
+			r.Post("/settings/accounts/test", h.testNewAccount)
 			r.Get("/settings/accounts/{id}", h.editAccountForm)
 			r.Post("/settings/accounts/{id}", h.updateAccount)
+			r.Post("/settings/accounts/{id}/test", h.testAccount)
 			r.Post("/settings/accounts/{id}/delete", h.deleteAccount)
 			r.Post("/settings/accounts/{id}/check", h.checkAccount)
 

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/poller"
@@ -94,6 +95,9 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 		EditURL:  "/settings/accounts/" + id,
 		CheckURL: "/settings/accounts/" + id + "/check",
 	}
+	if a.TrustedCert != "" {
+		s.TrustedCert = diagnose.FormatFingerprint(a.TrustedCert)
+	}
 	if a.LastSuccess != nil {
 		s.LastSuccess = loc.Date(*a.LastSuccess, tz)
 	}
@@ -102,16 +106,16 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 		s.State = "disabled"
 	case a.LastErrorKind != "":
 		s.State = "failing"
-		s.Error = accountErrorSentence(r, a.LastErrorKind)
-		if pop3client.Kind(a.LastErrorKind) != errKindInternal {
-			s.ErrorDetail = a.LastErrorText
-		}
+		d := diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText, h.explainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval))
+		dv := h.diagnosisView(r, d, func(f diagnose.Fix) web.FixView { return h.fixLink(r, a, f) })
 		if a.FailingSince != nil {
 			s.FailingSince = loc.Date(*a.FailingSince, tz)
+			dv.FailingSince = s.FailingSince
 		}
+		s.Diagnosis = &dv
 		if a.AuthFailures >= poller.MaxAuthFailures {
 			s.State = "stopped"
-			s.Error += " " + i18n.T(ctx, "Checking has stopped so that your provider does not block you. Correct the password and save the account to start again.")
+			s.Error = i18n.T(ctx, "Checking has stopped so that your provider does not block you. Correct the password and save the account to start again.")
 		}
 	case a.LastSuccess == nil:
 		s.State = "pending"
@@ -119,87 +123,6 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 		s.State = "ok"
 	}
 	return s
-}
-
-// errKindInternal is what the poller records for failures that are not
-// the server's (the stored password cannot be decrypted, the database).
-const errKindInternal pop3client.Kind = "internal"
-
-// accountErrorSentence says in plain words what the last check's failure
-// means for the user. The kinds are pop3client's (pop3client/errors.go).
-func accountErrorSentence(r *http.Request, kind string) string {
-	ctx := r.Context()
-	switch pop3client.Kind(kind) {
-	case pop3client.KindHostNotFound:
-		return i18n.T(ctx, "The server name does not exist. Check its spelling.")
-	case pop3client.KindDNSTemporary:
-		return i18n.T(ctx, "The server name could not be looked up just now. Apartado will try again.")
-	case pop3client.KindConnectionRefused:
-		return i18n.T(ctx, "The server refused the connection on this port. Check the port and the security setting.")
-	case pop3client.KindUnreachable:
-		return i18n.T(ctx, "The server cannot be reached from here: the network or the server is down. Apartado will try again.")
-	case pop3client.KindTimeout:
-		return i18n.T(ctx, "The server did not answer in time. A firewall may be blocking the port, or the port may be wrong.")
-	case pop3client.KindNetwork:
-		return i18n.T(ctx, "A network error broke the connection. Apartado will try again.")
-	case pop3client.KindClosedBeforeGreeting:
-		return i18n.T(ctx, "The server closed the connection without a greeting. It may be busy, or refusing this address.")
-	case pop3client.KindNotPOP3:
-		return i18n.T(ctx, "This port does not speak POP3. Check the server and port your provider gives for POP3.")
-	case pop3client.KindTLSOnPlainPort:
-		return i18n.T(ctx, "This port does not use SSL/TLS. Choose STARTTLS, or use port 995.")
-	case pop3client.KindPlainOnTLSPort:
-		return i18n.T(ctx, "This port expects SSL/TLS. Choose SSL/TLS as the security.")
-	case pop3client.KindUnknownAuthority:
-		return i18n.T(ctx, "The server's certificate is not signed by a known authority, so the connection cannot be trusted.")
-	case pop3client.KindCertificateName:
-		return i18n.T(ctx, "The server's certificate is for a different name. Check the server name your provider gives.")
-	case pop3client.KindCertificateExpired:
-		return i18n.T(ctx, "The server's certificate has expired. Your provider needs to renew it.")
-	case pop3client.KindCertificateInvalid:
-		return i18n.T(ctx, "The server's certificate is not valid.")
-	case pop3client.KindTLSVersion:
-		return i18n.T(ctx, "The server only offers an old, insecure version of TLS.")
-	case pop3client.KindTLSHandshake:
-		return i18n.T(ctx, "The secure connection with the server could not be set up.")
-	case pop3client.KindSTLSNotOffered:
-		return i18n.T(ctx, "The server does not offer STARTTLS. Choose SSL/TLS on port 995.")
-	case pop3client.KindAuthFailed:
-		return i18n.T(ctx, "The server rejected the user name or password.")
-	case pop3client.KindOAuthRequired:
-		return i18n.T(ctx, "Your provider does not accept passwords from mail programs for this account (it requires OAuth sign-in). Look for an \"app password\" in its settings.")
-	case pop3client.KindEncryptionRequired:
-		return i18n.T(ctx, "The server refuses passwords on an unencrypted connection. Choose SSL/TLS or STARTTLS.")
-	case pop3client.KindPOPDisabled:
-		return i18n.T(ctx, "POP access is turned off for this mailbox. Turn it on in your provider's settings.")
-	case pop3client.KindTempFailure:
-		return i18n.T(ctx, "The server reported a temporary problem. Apartado will try again.")
-	case pop3client.KindInUse:
-		return i18n.T(ctx, "Another program is using this mailbox right now. Apartado will try again.")
-	case pop3client.KindLoginDelay:
-		return i18n.T(ctx, "The server asks for more time between checks. Apartado will wait.")
-	case pop3client.KindTransferInterrupted:
-		return i18n.T(ctx, "The connection broke during the download. Nothing was lost; Apartado will try again.")
-	case pop3client.KindMessageTooLarge:
-		return i18n.T(ctx, "A message on the server is too large to download.")
-	case pop3client.KindProtocol:
-		return i18n.T(ctx, "The server answered in a way that does not follow the POP3 standard.")
-	case pop3client.KindServerError:
-		return i18n.T(ctx, "The server reported an error.")
-	case pop3client.KindUpdateFailed:
-		return i18n.T(ctx, "The server could not finish deleting downloaded messages. Apartado will try again.")
-	case pop3client.KindUnsupported:
-		return i18n.T(ctx, "The server lacks a feature Apartado needs.")
-	case pop3client.KindCanceled:
-		return i18n.T(ctx, "The last check was interrupted. Apartado will try again.")
-	case pop3client.KindClosed:
-		return i18n.T(ctx, "The connection was closed early. Apartado will try again.")
-	case pop3client.KindInvalidInput:
-		return i18n.T(ctx, "The account's settings cannot be used. Check the server, the port and the user name.")
-	case errKindInternal:
-		return i18n.T(ctx, "Apartado could not check this account because of a problem on this server. Your administrator can find the details in its log.")
-	}
-	return i18n.T(ctx, "The last check failed.")
 }
 
 func securityLabel(r *http.Request, security string) string {
@@ -234,6 +157,16 @@ type accountInput struct {
 	name, email, host, port, security, username, password string
 	deleteAfterDownload                                   bool
 	interval                                              int
+	// token is a password typed in an earlier step, sealed
+	// (sealPassword); kept says the password came from it, expired that
+	// the token could no longer be opened.
+	token         string
+	kept, expired bool
+	// trust is the fingerprint of a certificate the user chose to trust
+	// for trustHost ("host:port").
+	trust, trustHost string
+	// force saves without testing first ("Save anyway").
+	force bool
 }
 
 func readAccountForm(r *http.Request) accountInput {
@@ -247,9 +180,54 @@ func readAccountForm(r *http.Request) accountInput {
 		username:            strings.TrimSpace(f.Get("username")),
 		password:            f.Get("password"),
 		deleteAfterDownload: f.Get("retention") == "delete",
+		token:               f.Get("token"),
+		trustHost:           strings.ToLower(strings.TrimSpace(f.Get("trusthost"))),
+		force:               f.Get("force") == "1",
+	}
+	if fp := pop3client.NormalizeFingerprint(f.Get("trust")); validFingerprint(fp) {
+		in.trust = fp
 	}
 	in.interval, _ = strconv.Atoi(f.Get("interval"))
 	return in
+}
+
+// validFingerprint accepts a SHA-256 fingerprint: 64 lower-case hex digits.
+func validFingerprint(fp string) bool {
+	if len(fp) != 64 {
+		return false
+	}
+	for _, c := range fp {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// hostPort is the key a trusted certificate is bound to.
+func hostPort(host string, port int) string {
+	return net.JoinHostPort(strings.ToLower(strings.Trim(host, "[]")), strconv.Itoa(port))
+}
+
+// trustFor returns the trusted fingerprint if it was trusted for host and port.
+func (in accountInput) trustFor(host string, port int) string {
+	if in.trust != "" && in.trustHost == hostPort(host, port) {
+		return in.trust
+	}
+	return ""
+}
+
+// openToken fills in the password from the form's token when none was
+// typed.
+func (h *Handler) openToken(r *http.Request, in *accountInput) {
+	if in.password != "" || in.token == "" {
+		return
+	}
+	if pw, ok := h.openPassword(currentUser(r).ID, in.token); ok {
+		in.password, in.kept = pw, true
+	} else {
+		in.expired = true
+	}
 }
 
 // Bounds on account fields.
@@ -307,6 +285,8 @@ func (h *Handler) validateAccount(r *http.Request, in accountInput, newAccount b
 		e.Username = i18n.T(ctx, "This user name cannot be used.")
 	}
 	switch {
+	case in.password == "" && in.expired:
+		e.Password = i18n.T(ctx, "Enter the password again: the form was open too long to keep it.")
 	case in.password == "" && newAccount:
 		e.Password = i18n.T(ctx, "Enter the password of the mail account.")
 	case len(in.password) > maxPOP3Password || strings.ContainsAny(in.password, "\r\n\x00"):
@@ -323,11 +303,13 @@ func (h *Handler) validateAccount(r *http.Request, in accountInput, newAccount b
 	if name == "" {
 		name = in.email
 	}
+	host := strings.ToLower(strings.Trim(in.host, "[]"))
 	return db.AccountSettings{
 		Name:                name,
 		Email:               in.email,
-		Host:                strings.ToLower(strings.Trim(in.host, "[]")),
+		Host:                host,
 		Port:                port,
+		TrustedCert:         in.trustFor(host, port),
 		Security:            security,
 		Username:            in.username,
 		DeleteAfterDownload: in.deleteAfterDownload,
@@ -368,37 +350,8 @@ func validHost(h string) bool {
 	return true
 }
 
-func (h *Handler) newAccountForm(w http.ResponseWriter, r *http.Request) {
-	chrome, err := h.userChrome(r, i18n.T(r.Context(), "Add a mail account"), web.SectionSettings)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, web.AccountFormPage(web.AccountFormView{
-		Chrome:    chrome,
-		New:       true,
-		Action:    "/settings/accounts/new",
-		Port:      "995",
-		Security:  "tls",
-		Intervals: intervalOptions(r, checkIntervals[0]),
-	}))
-}
-
-// formView fills the account form with what the user sent (never the
-// password).
-func formView(r *http.Request, in accountInput) web.AccountFormView {
-	return web.AccountFormView{
-		Name:                in.name,
-		Email:               in.email,
-		Host:                in.host,
-		Port:                in.port,
-		Security:            in.security,
-		Username:            in.username,
-		DeleteAfterDownload: in.deleteAfterDownload,
-		Intervals:           intervalOptions(r, in.interval),
-	}
-}
-
+// createAccount tests the settings and saves them as a new account; when
+// the test fails it shows why, with "Save anyway".
 func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := currentUser(r)
@@ -407,17 +360,17 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := readAccountForm(r)
+	h.openToken(r, &in)
 	settings, errs, ok := h.validateAccount(r, in, true)
 	if !ok {
-		chrome, err := h.userChrome(r, i18n.T(ctx, "Add a mail account"), web.SectionSettings)
-		if err != nil {
-			h.fail(w, r, err)
+		h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, nil, nil, func(v *web.AccountFormView) { v.Errors = errs })
+		return
+	}
+	if !in.force {
+		if res := h.testBeforeSave(r, in, settings, nil); res != nil {
+			h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, nil, nil, func(v *web.AccountFormView) { v.Result = res })
 			return
 		}
-		v := formView(r, in)
-		v.Chrome, v.New, v.Action, v.Errors = chrome, true, "/settings/accounts/new", errs
-		h.render(w, r, http.StatusUnprocessableEntity, web.AccountFormPage(v))
-		return
 	}
 	sealed, err := h.key.Seal([]byte(in.password), poller.PasswordContext(u.ID))
 	if err != nil {
@@ -430,7 +383,7 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.log.Info("account added", "user", u.ID, "account", a.ID, "host", a.Host)
+	h.log.Info("account added", "user", u.ID, "account", a.ID, "host", a.Host, "tested", !in.force, "trusted_cert", a.TrustedCert != "")
 	h.poller.Wake()
 	redirect(w, r, "/settings?done="+doneAccountAdded)
 }
@@ -442,6 +395,7 @@ func (h *Handler) editView(r *http.Request, a db.Account, accounts []db.Account)
 	return web.AccountFormView{
 		Chrome:       h.chrome(currentUser(r), i18n.T(r.Context(), "Edit %s", a.Name), web.SectionSettings, 0, accounts),
 		Action:       "/settings/accounts/" + id,
+		TestURL:      "/settings/accounts/" + id + "/test",
 		HasPassword:  true,
 		DeleteURL:    "/settings/accounts/" + id + "/delete",
 		CheckURL:     "/settings/accounts/" + id + "/check",
@@ -466,19 +420,50 @@ func (h *Handler) loadAccount(r *http.Request) (db.Account, []db.Account, error)
 	return a, accounts, err
 }
 
+// storedInput is the account form filled with a stored account.
+func storedInput(a db.Account) accountInput {
+	in := accountInput{
+		name: a.Name, email: a.Email, host: a.Host, port: strconv.Itoa(a.Port), security: a.Security,
+		username: a.Username, deleteAfterDownload: a.DeleteAfterDownload, interval: int(a.PollInterval / time.Minute),
+	}
+	if a.TrustedCert != "" {
+		in.trust, in.trustHost = a.TrustedCert, hostPort(a.Host, a.Port)
+	}
+	return in
+}
+
+// editAccountForm shows a stored account's settings. A fix chosen on the
+// settings page comes as ?host=&port=&security=&interval=, filled in.
 func (h *Handler) editAccountForm(w http.ResponseWriter, r *http.Request) {
 	a, accounts, err := h.loadAccount(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v := h.editView(r, a, accounts)
-	v.Name, v.Email, v.Host, v.Port = a.Name, a.Email, a.Host, strconv.Itoa(a.Port)
-	v.Security, v.Username, v.DeleteAfterDownload = a.Security, a.Username, a.DeleteAfterDownload
-	v.Intervals = intervalOptions(r, int(a.PollInterval/time.Minute))
-	h.render(w, r, http.StatusOK, web.AccountFormPage(v))
+	in := storedInput(a)
+	q := r.URL.Query()
+	fixed := false
+	if v := strings.TrimSpace(q.Get("host")); v != "" && validHost(v) {
+		in.host, fixed = v, true
+	}
+	if v, err := strconv.Atoi(q.Get("port")); err == nil && v > 0 && v < 65536 {
+		in.port, fixed = strconv.Itoa(v), true
+	}
+	if v := q.Get("security"); v == "tls" || v == "starttls" || v == "none" {
+		in.security, fixed = v, true
+	}
+	if v, err := strconv.Atoi(q.Get("interval")); err == nil && validInterval(v) {
+		in.interval, fixed = v, true
+	}
+	h.renderAccountForm(w, r, http.StatusOK, in, &a, accounts, func(v *web.AccountFormView) {
+		if fixed {
+			v.Notice = i18n.T(r.Context(), "The suggested change is filled in below. Test the connection, then save.")
+		}
+	})
 }
 
+// updateAccount tests the changed settings and saves them; when the test
+// fails it shows why, with "Save anyway".
 func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := currentUser(r)
@@ -492,22 +477,20 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := readAccountForm(r)
+	h.openToken(r, &in)
 	settings, errs, ok := h.validateAccount(r, in, false)
 	if !ok {
-		v := h.editView(r, a, accounts)
-		form := formView(r, in)
-		form.Chrome, form.Action, form.HasPassword = v.Chrome, v.Action, true
-		form.DeleteURL, form.CheckURL, form.Messages, form.StatusDetail = v.DeleteURL, v.CheckURL, v.Messages, v.StatusDetail
-		form.Errors = errs
-		h.render(w, r, http.StatusUnprocessableEntity, web.AccountFormPage(form))
+		h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, &a, accounts, func(v *web.AccountFormView) { v.Errors = errs })
 		return
 	}
-	// What the form does not edit stays as it was; a certificate trusted
-	// for one server is not trusted for another.
-	settings.DeleteAfterDays, settings.DeleteWhenDeleted, settings.Enabled = a.DeleteAfterDays, a.DeleteWhenDeleted, a.Enabled
-	if settings.Host == a.Host && settings.Port == a.Port {
-		settings.TrustedCert = a.TrustedCert
+	if !in.force {
+		if res := h.testBeforeSave(r, in, settings, &a); res != nil {
+			h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, &a, accounts, func(v *web.AccountFormView) { v.Result = res })
+			return
+		}
 	}
+	// What the form does not edit stays as it was.
+	settings.DeleteAfterDays, settings.DeleteWhenDeleted, settings.Enabled = a.DeleteAfterDays, a.DeleteWhenDeleted, a.Enabled
 	if in.password != "" {
 		if settings.PasswordSealed, err = h.key.Seal([]byte(in.password), poller.PasswordContext(u.ID)); err != nil {
 			h.fail(w, r, err)
@@ -518,7 +501,7 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.log.Info("account saved", "user", u.ID, "account", a.ID, "host", settings.Host)
+	h.log.Info("account saved", "user", u.ID, "account", a.ID, "host", settings.Host, "tested", !in.force, "trusted_cert", settings.TrustedCert != "")
 	h.poller.Wake()
 	redirect(w, r, "/settings?done="+doneAccountSaved)
 }
@@ -538,12 +521,9 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
-		v := h.editView(r, a, accounts)
-		v.Name, v.Email, v.Host, v.Port = a.Name, a.Email, a.Host, strconv.Itoa(a.Port)
-		v.Security, v.Username, v.DeleteAfterDownload = a.Security, a.Username, a.DeleteAfterDownload
-		v.Intervals = intervalOptions(r, int(a.PollInterval/time.Minute))
-		v.DeleteError = i18n.T(ctx, "Tick the box to confirm that the account and its messages should be deleted.")
-		h.render(w, r, http.StatusUnprocessableEntity, web.AccountFormPage(v))
+		h.renderAccountForm(w, r, http.StatusUnprocessableEntity, storedInput(a), &a, accounts, func(v *web.AccountFormView) {
+			v.DeleteError = i18n.T(ctx, "Tick the box to confirm that the account and its messages should be deleted.")
+		})
 		return
 	}
 	if err := h.db.DeleteAccount(ctx, u.ID, a.ID); err != nil {

@@ -148,6 +148,7 @@ type AccountStatus struct {
 	Server       string
 	Security     string // translated
 	Insecure     bool
+	TrustedCert  string // the fingerprint of a certificate trusted whatever its issuer, formatted; "" if none
 	Messages     int64
 	Unread       int64
 	State        string // "ok", "failing", "stopped", "pending", "disabled"
@@ -157,6 +158,9 @@ type AccountStatus struct {
 	FailingSince string
 	EditURL      string
 	CheckURL     string
+	// Diagnosis explains a failing account's last error, with links to
+	// the edit form with each fix filled in.
+	Diagnosis *DiagnosisView
 }
 
 // Option is one choice of a select or a radio group.
@@ -225,6 +229,24 @@ type AccountFormView struct {
 	DeleteError  string
 	CheckURL     string
 	StatusDetail *AccountStatus
+
+	// Set-up and the connection test.
+	TestURL  string        // where "Test connection" posts
+	Notice   string        // e.g. "the suggested change is filled in"
+	Provider *ProviderView // what autodiscovery knows of the provider
+	Notes    []string      // what autodiscovery has to say
+	// Token carries the password typed earlier, sealed with the server's
+	// key, so that it is never written back into the page.
+	Token        string
+	PasswordKept bool
+	// Trust is the SHA-256 fingerprint (hex) of a certificate the user
+	// chose to trust for TrustHost ("host:port"); TrustShown is it
+	// formatted for people.
+	Trust      string
+	TrustShown string
+	TrustHost  string
+	// Result is the failed connection test that stopped a save.
+	Result *TestResultView
 }
 
 // AdminUserRow is one user on the admin page.
