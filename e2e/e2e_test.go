@@ -13,11 +13,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/apartado/apartado/internal/dnstest"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/chromedp/chromedp"
 )
@@ -257,7 +259,7 @@ func TestFirstDay(t *testing.T) {
 
 			// Add the POP3 account.
 			host, port, _ := net.SplitHostPort(srv.TLSAddr)
-			run(t, ctx, "open the account form", chromedp.Navigate(a.URL+"/settings/accounts/new"), chromedp.WaitVisible(tid("account-form")))
+			run(t, ctx, "open the account form", chromedp.Navigate(a.URL+"/settings/accounts/new?manual=1"), chromedp.WaitVisible(tid("account-form")))
 			if !eval[bool](t, ctx, `document.querySelector('input[name=security][value=tls]').checked`) {
 				t.Error("SSL/TLS is not preselected")
 			}
@@ -376,6 +378,123 @@ func TestFirstDay(t *testing.T) {
 			if n, _ := countRows(ctx); n != len(testMessages)-1 {
 				t.Errorf("after logging in again: %d messages", n)
 			}
+		})
+	}
+}
+
+// TestWizard walks the account set-up wizard in English and in Spanish: the
+// address alone finds the server (from the domain's SRV record on a loopback
+// name server), a mistyped server name gets the right advice, its fix is
+// applied with one click, the test turns green, the account is saved and the
+// mail arrives.
+func TestWizard(t *testing.T) {
+	for _, lang := range []struct {
+		code, noSuchServer string
+	}{{"en", "The server name does not exist"}, {"es", "El nombre del servidor no existe"}} {
+		t.Run(lang.code, func(t *testing.T) {
+			// The login name is the whole address, as discovery proposes.
+			srv := dovecottest.Start(t, dovecottest.Options{CertNames: []string{"pop.example.test"},
+				Users: map[string]string{"alice@example.test": "secret"}})
+			if err := srv.AddMessages("alice@example.test", testMessages); err != nil {
+				t.Fatal(err)
+			}
+			_, tlsPort, _ := net.SplitHostPort(srv.TLSAddr)
+			port, _ := strconv.Atoi(tlsPort)
+			dns := dnstest.Start(t, map[string]string{"pop.example.test": "127.0.0.1"})
+			dns.SetSRV("_pop3s._tcp.example.test", "pop.example.test", uint16(port))
+			ca := filepath.Join(t.TempDir(), "ca.pem")
+			if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca, "APARTADO_DNS_SERVER="+dns.Addr)
+			ctx := browser(t, 1280, 900, false)
+			shot := func(name string) { screenshot(t, ctx, "wizard-"+lang.code+"-"+name) }
+
+			run(t, ctx, "create the administrator",
+				chromedp.Navigate(a.URL+"/setup"),
+				chromedp.WaitVisible(tid("setup-form")),
+				chromedp.SendKeys(`#name`, "admin"),
+				chromedp.SendKeys(`#password`, "household-secret"),
+				chromedp.SendKeys(`#confirm`, "household-secret"),
+				chromedp.Click(tid("setup-submit")),
+				chromedp.WaitVisible(tid("nav")),
+			)
+			if lang.code == "es" {
+				run(t, ctx, "choose Spanish",
+					chromedp.Navigate(a.URL+"/settings"),
+					chromedp.WaitVisible(tid("preferences-form")),
+					chromedp.SetValue(`#locale`, "es"),
+					chromedp.Click(tid("preferences-submit")),
+				)
+				// The click navigates; wait for a page in Spanish.
+				for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+					if lang, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); err == nil && lang == "es" {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatal("the pages are not in Spanish after choosing it")
+					}
+				}
+			}
+
+			// Step 1: the address and the password; the server is discovered.
+			run(t, ctx, "start the wizard",
+				chromedp.Navigate(a.URL+"/settings/accounts/new"),
+				chromedp.WaitVisible(tid("account-start-form")),
+				chromedp.SendKeys(`#email`, "alice@example.test"),
+				chromedp.SendKeys(`#password`, "secret"),
+				chromedp.Click(tid("account-start-submit")),
+				chromedp.WaitVisible(tid("account-form")),
+			)
+			shot("discovered")
+			if host := eval[string](t, ctx, `document.querySelector('#host').value`); host != "pop.example.test" {
+				t.Errorf("discovered host %q, want pop.example.test", host)
+			}
+			if got := eval[string](t, ctx, `document.querySelector('#port').value`); got != tlsPort {
+				t.Errorf("discovered port %q, want %s (from the SRV record)", got, tlsPort)
+			}
+			if !eval[bool](t, ctx, `document.querySelector('input[name=security][value=tls]').checked`) {
+				t.Error("SSL/TLS not chosen for a _pop3s record")
+			}
+
+			// A typing mistake in the server name.
+			run(t, ctx, "mistype the server and test",
+				chromedp.SetValue(`#host`, "pop.exmaple.test"),
+				chromedp.Click(tid("account-test")),
+				chromedp.WaitVisible(tid("diagnosis")),
+			)
+			shot("diagnosis")
+			if title := get(t, ctx, "diagnosis", chromedp.Text(tid("diagnosis-title"))); !strings.Contains(title, lang.noSuchServer) {
+				t.Fatalf("diagnosis %q, want %q", title, lang.noSuchServer)
+			}
+			fix := get(t, ctx, "fix", chromedp.Text(tid("fix-button")))
+			if !strings.Contains(fix, "pop.example.test") {
+				t.Fatalf("the first fix is %q, want one naming pop.example.test", fix)
+			}
+			// One click applies it and tests again: green.
+			run(t, ctx, "apply the fix", chromedp.Click(tid("fix-button")), chromedp.WaitVisible(tid("test-ok")))
+			shot("fixed")
+			if host := eval[string](t, ctx, `document.querySelector('#host').value`); host != "pop.example.test" {
+				t.Errorf("after the fix the form says %q", host)
+			}
+			run(t, ctx, "save", chromedp.Click(tid("account-submit")), chromedp.WaitVisible(tid("accounts")))
+
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				run(t, ctx, "open the inbox", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("mailbox-heading")))
+				n, err := countRows(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == len(testMessages) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of %d messages arrived", n, len(testMessages))
+				}
+				time.Sleep(500 * time.Millisecond)
+			}
+			shot("inbox")
 		})
 	}
 }

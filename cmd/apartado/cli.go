@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
+	"github.com/apartado/apartado/discover"
+	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/poller"
 	"github.com/apartado/apartado/pop3client"
@@ -227,6 +230,8 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	p := &poller.Poller{DB: store, Key: key, Log: cfg.logger(stderr), Timeout: cfg.PollTimeout, ExtraRootCAs: cas,
 		Resolver: cfg.resolver()}
+	// The diagnosis in the terminal's language (LANG=es_ES.UTF-8 → Spanish).
+	locale := i18n.Match(strings.SplitN(getenv("LANG"), ".", 2)[0], "")
 	failed := 0
 	for _, id := range ids {
 		res, err := p.SyncAccount(ctx, id)
@@ -236,10 +241,29 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stdout, res)
 		if res.Err != nil {
 			failed++
+			printDiagnosis(ctx, stdout, store, locale, res)
 		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d accounts failed to sync", failed, len(ids))
 	}
 	return nil
+}
+
+// printDiagnosis says what went wrong and how to fix it, as the settings
+// page does for a failing account.
+func printDiagnosis(ctx context.Context, w io.Writer, store *db.DB, l *i18n.Locale, res poller.Result) {
+	in := diagnose.Input{}
+	if a, err := store.AccountForPoller(ctx, res.AccountID); err == nil {
+		sec, _ := pop3client.ParseSecurity(a.Security)
+		in = diagnose.Input{Host: a.Host, Port: a.Port, Security: sec, Email: a.Email, Interval: a.PollInterval}
+		if p, ok := discover.LookupProvider(a.Email); ok {
+			in.Provider = p
+		}
+	}
+	d := diagnose.Explain(res.Err, in)
+	fmt.Fprintf(w, "  %s\n  %s\n", d.Title.Text(l, nil), d.Explanation.Text(l, nil))
+	for _, f := range d.Fixes {
+		fmt.Fprintf(w, "  → %s\n", f.Label.Text(l, nil))
+	}
 }

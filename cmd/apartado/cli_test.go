@@ -171,8 +171,12 @@ func TestCommandLineSetupAndSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err = runCmd(t, env, "", "sync", "--account", "3")
-	if err == nil || !strings.Contains(out, "auth-failed") {
+	if err == nil || !strings.Contains(out, "auth-failed") || !strings.Contains(out, "The server rejected the user name or password") {
 		t.Fatalf("sync with a wrong password: %q %v", out, err)
+	}
+	env["LANG"] = "es_ES.UTF-8"
+	if out, _ = runCmd(t, env, "", "sync", "--account", "3"); !strings.Contains(out, "contraseña") {
+		t.Fatalf("the diagnosis is not in the terminal's language: %q", out)
 	}
 	if _, err := runCmd(t, env, "", "sync", "--user", "nobody"); err == nil {
 		t.Fatal("sync for an unknown user succeeded")

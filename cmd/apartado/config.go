@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/internal/secret"
 )
 
@@ -200,6 +202,15 @@ func (c *config) resolver() *net.Resolver {
 		var d net.Dialer
 		return d.DialContext(ctx, network, server)
 	}}
+}
+
+// discoverOptions makes settings discovery use the same name server for
+// its DNS look-ups and its HTTPS requests.
+func (c *config) discoverOptions() *discover.Options {
+	res := c.resolver()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Resolver: res, Timeout: 10 * time.Second}).DialContext
+	return &discover.Options{Resolver: res, HTTPClient: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
 }
 
 // settingsTable renders the settings as a Markdown table (for the README).

@@ -45,7 +45,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	p := &poller.Poller{DB: store, Key: key, Log: log, Concurrency: cfg.PollConcurrency, Timeout: cfg.PollTimeout,
 		ExtraRootCAs: cas, Resolver: cfg.resolver()}
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
-		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default})
+		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default,
+		Resolver: cfg.resolver(), ExtraRootCAs: cas, DiscoverOptions: cfg.discoverOptions()})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -21,6 +21,7 @@ type Server struct {
 	pc    net.PacketConn
 	mu    sync.Mutex
 	hosts map[string]net.IP // lower-case FQDN ("pop.example.test.") → IPv4
+	srvs  map[string]srv    // "_pop3s._tcp.example.test." → target
 	wg    sync.WaitGroup
 }
 
@@ -31,7 +32,7 @@ func Start(tb testing.TB, hosts map[string]string) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &Server{Addr: pc.LocalAddr().String(), pc: pc, hosts: map[string]net.IP{}}
+	s := &Server{Addr: pc.LocalAddr().String(), pc: pc, hosts: map[string]net.IP{}, srvs: map[string]srv{}}
 	for name, ip := range hosts {
 		s.Set(name, ip)
 	}
@@ -49,6 +50,19 @@ func (s *Server) Set(name, ip string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hosts[fqdn(name)] = net.ParseIP(ip).To4()
+}
+
+type srv struct {
+	target string
+	port   uint16
+}
+
+// SetSRV adds an SRV record, e.g. ("_pop3s._tcp.example.test",
+// "pop.example.test", 995); a target of "." says the service is not offered.
+func (s *Server) SetSRV(name, target string, port uint16) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.srvs[fqdn(name)] = srv{target: fqdn(target), port: port}
 }
 
 func fqdn(name string) string {
@@ -83,9 +97,12 @@ func (s *Server) answer(query []byte) ([]byte, bool) {
 	if err != nil {
 		return nil, false
 	}
+	name := strings.ToLower(q.Name.String())
 	s.mu.Lock()
-	ip, known := s.hosts[strings.ToLower(q.Name.String())]
+	ip, isHost := s.hosts[name]
+	rec, isSRV := s.srvs[name]
 	s.mu.Unlock()
+	known := isHost || isSRV
 	rh := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired, RecursionAvailable: true}
 	if !known {
 		rh.RCode = dnsmessage.RCodeNameError
@@ -101,7 +118,17 @@ func (s *Server) answer(query []byte) ([]byte, bool) {
 	if err := b.StartAnswers(); err != nil {
 		return nil, false
 	}
-	if known && q.Type == dnsmessage.TypeA {
+	if isSRV && q.Type == dnsmessage.TypeSRV {
+		target, err := dnsmessage.NewName(rec.target)
+		if err != nil {
+			return nil, false
+		}
+		if err := b.SRVResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60},
+			dnsmessage.SRVResource{Priority: 0, Weight: 1, Port: rec.port, Target: target}); err != nil {
+			return nil, false
+		}
+	}
+	if isHost && q.Type == dnsmessage.TypeA {
 		var a [4]byte
 		copy(a[:], ip)
 		if err := b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60}, dnsmessage.AResource{A: a}); err != nil {

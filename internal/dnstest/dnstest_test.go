@@ -23,4 +23,9 @@ func TestServer(t *testing.T) {
 	if addrs, err := r.LookupIPAddr(context.Background(), "mail.example.test"); err != nil || !addrs[0].IP.Equal(net.IPv4(127, 0, 0, 2)) {
 		t.Fatalf("after Set: %v %v", addrs, err)
 	}
+	s.SetSRV("_pop3s._tcp.example.test", "pop.example.test", 1995)
+	_, srvs, err := r.LookupSRV(context.Background(), "pop3s", "tcp", "example.test")
+	if err != nil || len(srvs) != 1 || srvs[0].Target != "pop.example.test." || srvs[0].Port != 1995 {
+		t.Fatalf("SRV: %v %v", srvs, err)
+	}
 }

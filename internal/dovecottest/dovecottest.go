@@ -53,6 +53,10 @@ const (
 
 // Options configure a Server. The zero value is a useful default.
 type Options struct {
+	// CertNames are host names the certificate is valid for besides
+	// localhost and the loopback addresses (e.g. "pop.example.test" for a
+	// test that resolves that name to 127.0.0.1).
+	CertNames []string
 	// Users maps user names to plaintext passwords. Nil means
 	// {"alice": "secret"}. Names may use letters, digits and ._-@+.
 	Users map[string]string
@@ -94,6 +98,7 @@ type Server struct {
 	baseDir    string // base_dir; inside Dir unless Dir's path is too long for sockets
 	ownBaseDir bool   // baseDir is a directory of its own, to remove on Close
 	users      map[string]string
+	certNames  []string
 	id         identity
 	pool       *x509.CertPool
 
@@ -193,7 +198,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("dovecottest: %w", err)
 	}
 
-	s := &Server{users: make(map[string]string, len(opts.Users)), id: id}
+	s := &Server{users: make(map[string]string, len(opts.Users)), id: id, certNames: opts.CertNames}
 	for u, pw := range opts.Users {
 		s.users[u] = pw
 	}
@@ -311,7 +316,7 @@ func (s *Server) prepare() error {
 	if err := s.makeDir(); err != nil {
 		return err
 	}
-	certPEM, keyPEM, err := generateCert()
+	certPEM, keyPEM, err := generateCert(s.certNames)
 	if err != nil {
 		return fmt.Errorf("generating the certificate: %w", err)
 	}
