@@ -104,6 +104,7 @@ type Handler struct {
 	partKey   []byte // signs the URLs of a message's inline images
 	assets    *static.Assets
 	limiter   *limiter
+	connLimit *limiter    // connection tests and discovery, per user
 	dummyHash string      // verified against for unknown names, so they take as long as known ones
 	hasUsers  atomic.Bool // once a user exists, one always does
 
@@ -173,6 +174,7 @@ func newHandler(cfg Config) (*Handler, error) {
 		h.pwParams = password.Default
 	}
 	h.limiter = newLimiter(loginWindow, h.now)
+	h.connLimit = newLimiter(connWindow, h.now)
 	h.dummyHash = dummyHash(h.pwParams)
 	h.store = sessions.NewCookieStore(cfg.Key.Derive("cookie-hash", 64), cfg.Key.Derive("cookie-block", 32))
 	h.store.MaxAge(int(sessionTTL / time.Second))

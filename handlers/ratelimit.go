@@ -2,9 +2,12 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/apartado/apartado/i18n"
 )
 
 // Failed sign-in attempts allowed per window: per client address and user
@@ -14,6 +17,36 @@ const (
 	loginMaxPerName   = 10
 	loginMaxPerClient = 30
 )
+
+// Discovery and connection tests make the server connect wherever a user
+// says, and a provider may block an address that logs in too often: a user
+// may ask for this many per window.
+const (
+	connWindow     = 10 * time.Minute
+	connMaxPerUser = 60
+)
+
+// limitConnections answers 429 once a user has asked for too many
+// discoveries or connection tests in the window.
+func (h *Handler) limitConnections(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := currentUser(r)
+		if u == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := "conn:" + strconv.FormatInt(u.ID, 10)
+		if h.connLimit.count(key) >= connMaxPerUser {
+			w.Header().Set("Retry-After", strconv.Itoa(h.connLimit.retryAfter(key)))
+			ctx := r.Context()
+			h.errorPage(w, r, http.StatusTooManyRequests, i18n.T(ctx, "Too many connection tests"),
+				i18n.T(ctx, "You asked for many connection tests in the last few minutes. Wait ten minutes, then try again."))
+			return
+		}
+		h.connLimit.add(key)
+		next.ServeHTTP(w, r)
+	})
+}
 
 // limiter counts events per key in fixed windows, in memory.
 type limiter struct {

@@ -20,6 +20,7 @@ import (
 //	requireSetup      until the administrator exists, every page leads to /setup
 //	requireUser       the mail and settings pages need a signed-in user…
 //	requireAdmin      …and the user pages an administrator
+//	limitConnections  (on discovery, tests and saves) bounds the outbound connections a user can ask for
 func (h *Handler) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(h.securityHeaders, h.recoverPanics, h.logRequests, h.crossOrigin, limitBody)
@@ -62,12 +63,12 @@ func (h *Handler) routes() http.Handler {
 			r.Post("/settings/password", h.changePassword)
 			r.Post("/settings/preferences", h.savePreferences)
 			r.Get("/settings/accounts/new", h.newAccountForm)
-			r.Post("/settings/accounts/new", h.createAccount)
-			r.Post("/settings/accounts/new/discover", h.discoverAccount)
-			r.Post("/settings/accounts/test", h.testNewAccount)
+			r.With(h.limitConnections).Post("/settings/accounts/new", h.createAccount)
+			r.With(h.limitConnections).Post("/settings/accounts/new/discover", h.discoverAccount)
+			r.With(h.limitConnections).Post("/settings/accounts/test", h.testNewAccount)
 			r.Get("/settings/accounts/{id}", h.editAccountForm)
-			r.Post("/settings/accounts/{id}", h.updateAccount)
-			r.Post("/settings/accounts/{id}/test", h.testAccount)
+			r.With(h.limitConnections).Post("/settings/accounts/{id}", h.updateAccount)
+			r.With(h.limitConnections).Post("/settings/accounts/{id}/test", h.testAccount)
 			r.Post("/settings/accounts/{id}/delete", h.deleteAccount)
 			r.Post("/settings/accounts/{id}/check", h.checkAccount)
 

@@ -776,3 +776,24 @@ func TestHelpPage(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectionTestsAreLimited: discovery and tests make the server
+// connect on a user's behalf; a user can ask for only so many per window,
+// and one user's use does not limit another's.
+func TestConnectionTestsAreLimited(t *testing.T) {
+	a := newApp(t)
+	a.addUser("ana", "correct horse", db.RoleAdmin)
+	a.addUser("bea", "correct horse", db.RoleMember)
+	c := a.login("ana", "correct horse")
+	form := url.Values{"email": {"ana@gmail.com"}, "password": {"app-password"}}
+	for i := 0; i < connMaxPerUser; i++ {
+		wantStatus(t, c.post("/settings/accounts/new/discover", form), http.StatusOK)
+	}
+	r := c.post("/settings/accounts/new/discover", form)
+	wantStatus(t, r, http.StatusTooManyRequests)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	wantStatus(t, c.post("/settings/accounts/test", form), http.StatusTooManyRequests)
+	wantStatus(t, a.login("bea", "correct horse").post("/settings/accounts/new/discover", form), http.StatusOK)
+}

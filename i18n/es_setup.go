@@ -6,6 +6,10 @@ package i18n
 // certificate = certificado, fingerprint = huella, app password =
 // contraseña de aplicación, firewall = cortafuegos. Quotes are «».
 var esSetup = map[string]string{
+	// Too many connection tests (handlers/ratelimit.go).
+	"Too many connection tests": "Demasiadas pruebas de conexión",
+	"You asked for many connection tests in the last few minutes. Wait ten minutes, then try again.": "Has pedido muchas pruebas de conexión en los últimos minutos. Espera diez minutos y vuelve a intentarlo.",
+
 	"Apartado could not check this account": "Apartado no pudo comprobar esta cuenta",
 	"The problem is on the computer Apartado runs on, not at your provider. Most often the saved password can no longer be read because Apartado's secret key changed: enter the password again and save. If that does not help, your administrator can find the details in Apartado's log.": "El problema está en el equipo donde funciona Apartado, no en tu proveedor. Lo más habitual es que la contraseña guardada ya no se pueda leer porque cambió la clave secreta de Apartado: escribe de nuevo la contraseña y guarda. Si no se soluciona, tu administrador encontrará los detalles en el registro de Apartado.",
 	"Enter the password again":       "Escribir de nuevo la contraseña",
