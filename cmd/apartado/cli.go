@@ -153,14 +153,11 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	key, err := cfg.key()
+	d, err := cfg.open(ctx)
 	if err != nil {
 		return err
 	}
-	store, err := cfg.openDB(ctx)
-	if err != nil {
-		return err
-	}
+	key, store := d.key, d.store
 	defer store.Close()
 	u, err := store.UserByName(ctx, user)
 	if errors.Is(err, db.ErrNotFound) {
@@ -193,18 +190,11 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	key, err := cfg.key()
+	d, err := cfg.open(ctx)
 	if err != nil {
 		return err
 	}
-	cas, err := cfg.extraCAs()
-	if err != nil {
-		return err
-	}
-	store, err := cfg.openDB(ctx)
-	if err != nil {
-		return err
-	}
+	key, cas, store := d.key, d.cas, d.store
 	defer store.Close()
 	var userID int64
 	if user != "" {

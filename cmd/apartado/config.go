@@ -152,6 +152,31 @@ func (c *config) key() (*secret.Key, error) {
 	return secret.LoadOrCreate(filepath.Join(c.Data, "secret.key"))
 }
 
+// deps are what the commands that touch accounts and mail need.
+type deps struct {
+	key   *secret.Key
+	cas   []*x509.Certificate
+	store *db.DB
+}
+
+// open reads the secret key and the extra CAs and opens the database; the
+// caller closes deps.store.
+func (c *config) open(ctx context.Context) (*deps, error) {
+	key, err := c.key()
+	if err != nil {
+		return nil, err
+	}
+	cas, err := c.extraCAs()
+	if err != nil {
+		return nil, err
+	}
+	store, err := c.openDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &deps{key: key, cas: cas, store: store}, nil
+}
+
 // openDB creates the data folder (0700) and opens the database in it.
 func (c *config) openDB(ctx context.Context) (*db.DB, error) {
 	if err := os.MkdirAll(c.Data, 0o700); err != nil {

@@ -24,18 +24,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	log := cfg.logger(stderr)
-	key, err := cfg.key()
+	d, err := cfg.open(ctx)
 	if err != nil {
 		return err
 	}
-	cas, err := cfg.extraCAs()
-	if err != nil {
-		return err
-	}
-	store, err := cfg.openDB(ctx)
-	if err != nil {
-		return err
-	}
+	key, cas, store := d.key, d.cas, d.store
 	defer func() {
 		if err := store.Close(); err != nil {
 			log.Error("closing the database", "err", err)
