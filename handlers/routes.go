@@ -71,6 +71,7 @@ func (h *Handler) routes() http.Handler {
 			r.With(h.limitConnections).Post("/settings/accounts/{id}/test", h.testAccount)
 			r.Post("/settings/accounts/{id}/delete", h.deleteAccount)
 			r.Post("/settings/accounts/{id}/check", h.checkAccount)
+			r.Get("/settings/accounts/{id}/export", h.exportAccount)
 
 			r.Group(func(r chi.Router) {
 				r.Use(h.requireAdmin)

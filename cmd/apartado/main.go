@@ -5,6 +5,8 @@
 //	apartado account add --user NAME …  add a POP3 account
 //	apartado sync [--user NAME] [--account ID]
 //	                                    sync now and print what happened per account
+//	apartado export --user NAME --format mbox|maildir --out PATH
+//	                                    write every stored message's raw bytes
 //	apartado healthcheck                exit 0 if the server on APARTADO_ADDR answers (for Docker)
 //
 // Settings come from flags or APARTADO_* environment variables; see the README.
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return accountCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "sync":
 		return syncCmd(ctx, args, getenv, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, getenv, stderr)
 	case "help", "-h", "--help":
@@ -61,6 +65,7 @@ const usage = `usage:
                        --username NAME --password-file FILE [--name NAME] [--delete-after-download]
                        [--interval DURATION]
   apartado sync [--user NAME] [--account ID]
+  apartado export --user NAME [--account ID] --format mbox|maildir --out PATH [--force]
   apartado healthcheck
 Run "apartado serve --help" for every setting.
 `
