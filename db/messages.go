@@ -276,43 +276,16 @@ type NewMessage struct {
 
 // StoreMessages stores a batch of downloaded messages, raw bytes and
 // summaries, and records their UIDLs, in one transaction: when it returns
-// nil every one of them is durably on disk (synchronous=FULL).
+// nil every one of them is durably on disk (synchronous=FULL). Their
+// transfers are not marked as checked, so none of them is ever deleted on
+// the server; the poller uses StoreDownloaded.
 func (d *DB) StoreMessages(ctx context.Context, msgs []NewMessage) ([]int64, error) {
-	tx, err := d.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("store messages: %w", err)
+	batch := make([]Downloaded, len(msgs))
+	for i, m := range msgs {
+		batch[i] = Downloaded{NewMessage: m}
 	}
-	defer tx.Rollback()
-	ids := make([]int64, 0, len(msgs))
-	for _, m := range msgs {
-		res, err := tx.ExecContext(ctx, `INSERT INTO messages (user_id, account_id, received_at, sort_at, from_name, from_addr,
-			to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.UserID, m.AccountID, m.ReceivedAt.Unix(), m.SortAt.Unix(), m.FromName, m.FromAddr, m.To, m.Cc, m.Subject,
-			m.MessageID, m.Snippet, boolInt(m.HasAttachments), len(m.Raw), m.SHA256, m.ParseError)
-		if err != nil {
-			return nil, fmt.Errorf("store messages: %w", err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return nil, fmt.Errorf("store messages: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`, id, m.Raw); err != nil {
-			return nil, fmt.Errorf("store messages: %w", err)
-		}
-		if m.UIDL != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO server_messages (account_id, uidl, message_id, size, first_seen_at)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, uidl) DO UPDATE SET message_id = excluded.message_id`,
-				m.AccountID, m.UIDL, id, m.ServerSize, m.ReceivedAt.Unix()); err != nil {
-				return nil, fmt.Errorf("store messages: %w", err)
-			}
-		}
-		ids = append(ids, id)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("store messages: %w", err)
-	}
-	return ids, nil
+	ids, _, err := d.StoreDownloaded(ctx, batch)
+	return ids, err
 }
 
 // ServerMessage is what the poller knows of a message on the server.

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
@@ -107,161 +109,38 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 	if acc.TrustedCert != "" {
 		opts.TrustedFingerprints = []string{acc.TrustedCert}
 	}
-	c, err := pop3client.Dial(ctx, net.JoinHostPort(acc.Host, strconv.Itoa(acc.Port)), opts)
-	if err != nil {
-		res.Err = err
-		return res
+	// Servers that list only part of the mailbox per session (Gmail: about
+	// 250) are drained by repeating sessions while one stores something new.
+	for session := 1; ; session++ {
+		before := res.New
+		more, err := p.session(ctx, acc, opts, string(password), &res, &loginDelay)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		if !more || res.New == before || loginDelay > 0 || session >= maxSessions {
+			return res
+		}
 	}
-	defer c.Close()
-	if err := c.Login(ctx, acc.Username, string(password)); err != nil {
-		res.Err = err
-		return res
-	}
-	loginDelay, _ = c.Capabilities().LoginDelay()
-	res.Err = p.transfer(ctx, c, acc, &res)
-	return res
 }
 
-// transfer downloads what is new, deletes what the settings say may go,
-// and ends the session.
-func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result) error {
-	uids, err := c.Uidl(ctx)
-	if pop3client.KindOf(err) == pop3client.KindServerError {
-		return fmt.Errorf("the server does not support UIDL, which is needed to tell new messages from old ones: %w", err)
-	}
-	if err != nil {
-		return err
-	}
-	list, err := c.List(ctx)
-	if err != nil {
-		return err
-	}
-	res.ServerCount = len(list)
-	sizes := make(map[int]int64, len(list))
-	for _, m := range list {
-		sizes[m.ID] = m.Size
-	}
-	known, err := p.DB.ServerMessages(ctx, acc.ID)
-	if err != nil {
-		return err
-	}
+// maxSessions bounds the sessions of one sync.
+const maxSessions = 20
 
-	uidOf := make(map[int]string, len(uids))
-	var fetch []int
-	for _, u := range uids {
-		switch {
-		case u.UID == "" || u.Duplicate:
-			// Cannot be told apart from another message: download handling of
-			// these comes with content-hash dedupe; never delete by it.
-			res.Skipped = append(res.Skipped, fmt.Sprintf("message %d has no unique UIDL", u.ID))
-			continue
-		case sizes[u.ID] > p.MaxMessageSize:
-			res.Skipped = append(res.Skipped, fmt.Sprintf("message %d is %d bytes, over the %d-byte limit", u.ID, sizes[u.ID], p.MaxMessageSize))
-			continue
-		}
-		uidOf[u.ID] = u.UID
-		if _, ok := known[u.UID]; !ok {
-			fetch = append(fetch, u.ID)
-		}
+// session logs in, transfers and quits once. more says another session
+// may find more: everything listed that was new was fetched.
+func (p *Poller) session(ctx context.Context, acc db.Account, opts *pop3client.Options, password string,
+	res *Result, loginDelay *time.Duration) (more bool, err error) {
+	c, err := pop3client.Dial(ctx, net.JoinHostPort(acc.Host, strconv.Itoa(acc.Port)), opts)
+	if err != nil {
+		return false, err
 	}
-
-	stored := make(map[string]int64) // UIDL → size LIST gave, for messages committed this session
-	var batch []db.NewMessage
-	var pending int
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if _, err := p.DB.StoreMessages(ctx, batch); err != nil {
-			return err
-		}
-		for _, m := range batch {
-			stored[m.UIDL] = m.ServerSize
-			res.New++
-			res.Bytes += int64(len(m.Raw))
-		}
-		batch, pending = batch[:0], 0
-		return nil
+	defer c.Close()
+	if err := c.Login(ctx, acc.Username, password); err != nil {
+		return false, err
 	}
-	retrErr := c.RetrMany(ctx, fetch, func(id int, r io.Reader, rerr error) error {
-		if rerr != nil {
-			res.Skipped = append(res.Skipped, fmt.Sprintf("message %d: the server refused to send it: %v", id, rerr))
-			return nil
-		}
-		var buf bytes.Buffer
-		if size := sizes[id]; size > 0 && size < 64<<20 {
-			buf.Grow(int(size) + 64)
-		}
-		if _, err := buf.ReadFrom(r); err != nil {
-			return err
-		}
-		raw := buf.Bytes()
-		batch = append(batch, p.newMessage(acc, uidOf[id], sizes[id], raw))
-		pending += len(raw)
-		if len(batch) >= batchMessages || pending >= batchBytes {
-			return flush()
-		}
-		return nil
-	})
-	// Whatever was received whole is kept, even if the session then broke.
-	if err := flush(); err != nil {
-		return err
-	}
-	if retrErr != nil {
-		return retrErr
-	}
-
-	// Deletions on the server: only messages whose bytes are committed here,
-	// identified by a unique UIDL and the size recorded when they were stored.
-	var dele []int
-	var deleUIDs []string
-	if acc.DeleteAfterDownload {
-		for _, u := range uids {
-			uid, ok := uidOf[u.ID]
-			if !ok {
-				continue
-			}
-			size, ok := stored[uid]
-			if !ok {
-				km, was := known[uid]
-				if !was {
-					continue
-				}
-				size = km.Size
-			}
-			if size != sizes[u.ID] {
-				res.Skipped = append(res.Skipped, fmt.Sprintf("message %d not deleted: its size changed since it was stored", u.ID))
-				continue
-			}
-			dele = append(dele, u.ID)
-			deleUIDs = append(deleUIDs, uid)
-		}
-	}
-	if len(dele) > 0 {
-		refused, err := c.DeleMany(ctx, dele)
-		if err != nil {
-			return err
-		}
-		var done []string
-		for i, id := range dele {
-			if refused[id] == nil {
-				done = append(done, deleUIDs[i])
-			}
-		}
-		deleUIDs = done
-	}
-	if err := c.Quit(ctx); err != nil {
-		if len(deleUIDs) > 0 {
-			return err // deletions unconfirmed: retried next time, nothing is downloaded twice
-		}
-		p.Log.Debug("QUIT failed with no deletions pending", "account", acc.ID, "err", err)
-		return nil
-	}
-	if err := p.DB.ForgetServerMessages(ctx, acc.ID, deleUIDs); err != nil {
-		return err
-	}
-	res.Deleted = len(deleUIDs)
-	return nil
+	*loginDelay, _ = c.Capabilities().LoginDelay()
+	return p.transfer(ctx, c, acc, res)
 }
 
 // newMessage builds the row for a downloaded message; parsing never fails
@@ -282,4 +161,291 @@ func (p *Poller) newMessage(acc db.Account, uidl string, serverSize int64, raw [
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject,
 		MessageID: s.MessageID, Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
 	}
+}
+
+// skip reports a message left alone, once per sync.
+func (r *Result) skip(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	if !slices.Contains(r.Skipped, s) {
+		r.Skipped = append(r.Skipped, s)
+	}
+}
+
+// sizeOK says whether a transfer looked right: the bytes received are the
+// size LIST announced, or two more ending in CRLF (Dovecot appends a CRLF to
+// a message lacking a final line break without counting it; see
+// internal/dovecottest). No other tolerance: RFC 1939 §5 asks for the exact
+// size, and a message that misses is kept on the server, which loses nothing.
+func sizeOK(raw []byte, listSize int64) bool {
+	n := int64(len(raw))
+	return n == listSize || (n == listSize+2 && bytes.HasSuffix(raw, []byte("\r\n")))
+}
+
+// headerKey identifies a message that has no usable UIDL by a hash of its
+// header (TOP n 0) and its LIST size: "hdr:" and the hex SHA-256.
+func headerKey(ctx context.Context, c *pop3client.Client, id int, size int64) (string, error) {
+	h := sha256.New()
+	err := c.Top(ctx, id, 0, func(r io.Reader) error {
+		_, err := io.Copy(h, r)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(h, "\x00%d", size)
+	return "hdr:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// topHeader returns a message's header (TOP n 0).
+func topHeader(ctx context.Context, c *pop3client.Client, id int) ([]byte, error) {
+	var b bytes.Buffer
+	err := c.Top(ctx, id, 0, func(r io.Reader) error {
+		_, err := b.ReadFrom(r)
+		return err
+	})
+	return b.Bytes(), err
+}
+
+// transfer downloads what is new, deletes what the settings say may go,
+// and ends the session. more says every new message listed was fetched.
+func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result) (more bool, err error) {
+	uids, err := c.Uidl(ctx)
+	noUIDL := false
+	if pop3client.KindOf(err) == pop3client.KindServerError {
+		// No UIDL: messages are told apart by a hash of their header and
+		// size, and deleted only when that is unambiguous.
+		noUIDL, uids = true, nil
+	} else if err != nil {
+		return false, err
+	}
+	list, err := c.List(ctx)
+	if err != nil {
+		return false, err
+	}
+	res.ServerCount = len(list)
+	sizes := make(map[int]int64, len(list))
+	for _, m := range list {
+		sizes[m.ID] = m.Size
+	}
+	known, err := p.DB.ServerStates(ctx, acc.ID)
+	if err != nil {
+		return false, err
+	}
+
+	// keyOf is each message's key: its UIDL when unique in the listing,
+	// else its header key. byUIDL marks the first kind.
+	keyOf := make(map[int]string, len(list))
+	byUIDL := make(map[int]bool, len(list))
+	var anon []int
+	if noUIDL {
+		for _, m := range list {
+			anon = append(anon, m.ID)
+		}
+	}
+	for _, u := range uids {
+		if u.UID == "" || u.Duplicate {
+			// Cannot be told apart from another message by UIDL: downloaded,
+			// deduplicated by content, never deleted.
+			anon = append(anon, u.ID)
+			continue
+		}
+		keyOf[u.ID], byUIDL[u.ID] = u.UID, true
+	}
+	for _, id := range anon {
+		if sizes[id] > p.MaxMessageSize {
+			continue
+		}
+		key, err := headerKey(ctx, c, id, sizes[id])
+		if pop3client.KindOf(err) == pop3client.KindServerError {
+			continue // downloaded every time, deduplicated by content
+		}
+		if err != nil {
+			return false, err
+		}
+		keyOf[id] = key
+	}
+	keyCount := make(map[string]int, len(keyOf))
+	for _, k := range keyOf {
+		keyCount[k]++
+	}
+
+	var fetch, unknown []int
+	for _, m := range list {
+		id := m.ID
+		if sizes[id] > p.MaxMessageSize {
+			res.skip("message %d is %d bytes, over the %d-byte limit", id, sizes[id], p.MaxMessageSize)
+			continue
+		}
+		key, hasKey := keyOf[id]
+		if hasKey {
+			if _, ok := known[key]; ok {
+				continue
+			}
+		}
+		if byUIDL[id] {
+			unknown = append(unknown, id)
+		}
+		fetch = append(fetch, id)
+	}
+
+	// A wholesale change of UIDLs (a server migration) must not re-import
+	// the mailbox: match unknown messages against stored ones by
+	// Message-ID and size before downloading them.
+	if len(known) > 0 && 2*len(unknown) > len(list) {
+		adopted := make(map[int]bool)
+		taken := make(map[int64]bool)
+		for _, id := range unknown {
+			hdr, err := topHeader(ctx, c, id)
+			if pop3client.KindOf(err) == pop3client.KindServerError {
+				break // no TOP: download instead
+			}
+			if err != nil {
+				return false, err
+			}
+			msgID, ok, err := p.DB.MatchStored(ctx, acc.ID, message.Summarize(hdr).MessageID, sizes[id])
+			if err != nil {
+				return false, err
+			}
+			if !ok || taken[msgID] {
+				continue
+			}
+			st, err := p.DB.AdoptServerMessage(ctx, acc.ID, keyOf[id], msgID, sizes[id])
+			if err != nil {
+				return false, err
+			}
+			known[keyOf[id]], taken[msgID], adopted[id] = st, true, true
+		}
+		fetch = slices.DeleteFunc(fetch, func(id int) bool { return adopted[id] })
+	}
+
+	refused := 0
+	var batch []db.Downloaded
+	var pending int
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		ids, added, err := p.DB.StoreDownloaded(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for i, m := range batch {
+			if m.UIDL != "" {
+				known[m.UIDL] = db.ServerState{ServerMessage: db.ServerMessage{UIDL: m.UIDL, MessageID: &ids[i],
+					Size: m.ServerSize, FirstSeen: m.ReceivedAt}, SizeOK: m.SizeOK}
+			}
+			if added[i] {
+				res.New++
+				res.Bytes += int64(len(m.Raw))
+			}
+		}
+		batch, pending = batch[:0], 0
+		return nil
+	}
+	retrErr := c.RetrMany(ctx, fetch, func(id int, r io.Reader, rerr error) error {
+		if rerr != nil {
+			refused++
+			res.skip("message %d: the server refused to send it: %v", id, rerr)
+			return nil
+		}
+		var buf bytes.Buffer
+		if size := sizes[id]; size > 0 && size < 64<<20 {
+			buf.Grow(int(size) + 64)
+		}
+		if _, err := buf.ReadFrom(r); err != nil {
+			return err
+		}
+		raw := buf.Bytes()
+		m := db.Downloaded{NewMessage: p.newMessage(acc, keyOf[id], sizes[id], raw),
+			SizeOK: sizeOK(raw, sizes[id]), DedupeByContent: true}
+		if !m.SizeOK {
+			res.skip("message %d: received %d bytes where the server announced %d: stored, but never deleted on the server",
+				id, len(raw), sizes[id])
+		}
+		batch = append(batch, m)
+		pending += len(raw)
+		if len(batch) >= batchMessages || pending >= batchBytes {
+			return flush()
+		}
+		return nil
+	})
+	// Whatever was received whole is kept, even if the session then broke.
+	if err := flush(); err != nil {
+		return false, err
+	}
+	if retrErr != nil {
+		return false, retrErr
+	}
+
+	// Deletions on the server: only messages whose bytes are committed here
+	// after a transfer that looked right, identified by a unique UIDL (or,
+	// on a server without UIDL and with "delete after download", a header
+	// key unique in the listing), with the size recorded when stored.
+	now := p.Now()
+	var dele []int
+	var deleKeys []string
+	for _, m := range list {
+		id := m.ID
+		key, ok := keyOf[id]
+		if !ok || keyCount[key] != 1 || !(byUIDL[id] || noUIDL && acc.DeleteAfterDownload) {
+			continue
+		}
+		st, ok := known[key]
+		if !ok || !shouldDelete(acc, st, now) {
+			continue
+		}
+		switch {
+		case !st.SizeOK:
+			res.skip("message %d not deleted: its transfer did not match the size the server announced", id)
+			continue
+		case st.Size != sizes[id]:
+			res.skip("message %d not deleted: its size changed since it was stored", id)
+			continue
+		}
+		dele = append(dele, id)
+		deleKeys = append(deleKeys, key)
+	}
+	if len(dele) > 0 {
+		refused, err := c.DeleMany(ctx, dele)
+		if err != nil {
+			return false, err
+		}
+		var done []string
+		for i, id := range dele {
+			if refused[id] == nil {
+				done = append(done, deleKeys[i])
+			}
+		}
+		deleKeys = done
+	}
+	if err := c.Quit(ctx); err != nil {
+		if len(deleKeys) > 0 {
+			return false, err // deletions unconfirmed: retried next time, nothing is downloaded twice
+		}
+		p.Log.Debug("QUIT failed with no deletions pending", "account", acc.ID, "err", err)
+		return false, nil
+	}
+	if err := p.DB.ForgetServerMessages(ctx, acc.ID, deleKeys); err != nil {
+		return false, err
+	}
+	res.Deleted += len(deleKeys)
+	return refused == 0, nil
+}
+
+// shouldDelete says whether the account's retention choices ask for a
+// stored message to go from the server now.
+func shouldDelete(acc db.Account, st db.ServerState, now time.Time) bool {
+	if acc.DeleteAfterDownload {
+		return true
+	}
+	if acc.DeleteAfterDays > 0 && !now.Before(st.FirstSeen.AddDate(0, 0, acc.DeleteAfterDays)) {
+		return true
+	}
+	switch acc.DeleteWhenDeleted {
+	case db.DeleteImmediately:
+		return st.MessageID == nil || st.Trashed
+	case db.DeleteTrashEmptied:
+		return st.MessageID == nil
+	}
+	return false
 }

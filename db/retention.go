@@ -1,0 +1,165 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Downloaded is a message the poller received, with what it checked of
+// the transfer. NewMessage.UIDL is the key the server row is recorded
+// under: the message's unique UIDL, a "hdr:" key (a hash of its headers
+// and size) when the server gave none usable, or "" for no server row.
+type Downloaded struct {
+	NewMessage
+	// SizeOK: the bytes received matched the size LIST announced. Only
+	// such messages are ever deleted on the server.
+	SizeOK bool
+	// DedupeByContent: when a message of the account with the same SHA256
+	// is stored already, record the key against it rather than storing a
+	// second copy.
+	DedupeByContent bool
+}
+
+// StoreDownloaded stores a batch of downloaded messages and their server
+// rows in one transaction, like StoreMessages, recording SizeOK. It
+// returns, for each message, the id of the stored message and whether it
+// was stored now (false: deduplicated against one stored before).
+func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int64, added []bool, err error) {
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store downloaded: %w", err)
+	}
+	defer tx.Rollback()
+	for _, m := range msgs {
+		var id int64
+		isNew := true
+		if m.DedupeByContent {
+			err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE account_id = ? AND sha256 = ? ORDER BY id LIMIT 1`,
+				m.AccountID, m.SHA256).Scan(&id)
+			switch {
+			case err == nil:
+				isNew = false
+			case !errors.Is(err, sql.ErrNoRows):
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
+		}
+		if isNew {
+			res, err := tx.ExecContext(ctx, `INSERT INTO messages (user_id, account_id, received_at, sort_at, from_name, from_addr,
+				to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.UserID, m.AccountID, m.ReceivedAt.Unix(), m.SortAt.Unix(), m.FromName, m.FromAddr, m.To, m.Cc, m.Subject,
+				m.MessageID, m.Snippet, boolInt(m.HasAttachments), len(m.Raw), m.SHA256, m.ParseError)
+			if err != nil {
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
+			if id, err = res.LastInsertId(); err != nil {
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`, id, m.Raw); err != nil {
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
+		}
+		if m.UIDL != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO server_messages (account_id, uidl, message_id, size, first_seen_at, size_ok)
+				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, uidl) DO UPDATE SET message_id = excluded.message_id,
+				size = excluded.size, size_ok = excluded.size_ok`,
+				m.AccountID, m.UIDL, id, m.ServerSize, m.ReceivedAt.Unix(), boolInt(m.SizeOK)); err != nil {
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
+		}
+		ids, added = append(ids, id), append(added, isNew)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, nil, fmt.Errorf("store downloaded: %w", err)
+	}
+	return ids, added, nil
+}
+
+// ServerState is what the poller knows of a message on the server, with
+// what retention needs.
+type ServerState struct {
+	ServerMessage
+	SizeOK  bool // the transfer looked right when it was stored
+	Trashed bool // the stored message is in the trash
+}
+
+// ServerStates returns what is known of an account's server messages, by
+// key (UIDL or "hdr:" key).
+func (d *DB) ServerStates(ctx context.Context, accountID int64) (map[string]ServerState, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.delete_pending, s.size_ok,
+		m.trashed_at IS NOT NULL
+		FROM server_messages s LEFT JOIN messages m ON m.id = s.message_id WHERE s.account_id = ?`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("server states: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]ServerState)
+	for rows.Next() {
+		var st ServerState
+		var msgID sql.NullInt64
+		var first int64
+		if err := rows.Scan(&st.UIDL, &msgID, &st.Size, &first, &st.DeletePending, &st.SizeOK, &st.Trashed); err != nil {
+			return nil, fmt.Errorf("server states: %w", err)
+		}
+		if msgID.Valid {
+			st.MessageID = &msgID.Int64
+		}
+		st.FirstSeen = time.Unix(first, 0)
+		out[st.UIDL] = st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("server states: %w", err)
+	}
+	return out, nil
+}
+
+// MatchStored finds the one stored message of an account with the
+// Message-ID header msgID whose bytes are listSize long (or two more,
+// ending in CRLF, as when the server appended a final line break). ok is
+// false when there is none or more than one.
+func (d *DB) MatchStored(ctx context.Context, accountID int64, msgID string, listSize int64) (id int64, ok bool, err error) {
+	if msgID == "" {
+		return 0, false, nil
+	}
+	rows, err := d.sql.QueryContext(ctx, `SELECT m.id FROM messages m JOIN message_raw r ON r.message_id = m.id
+		WHERE m.account_id = ? AND m.message_id_hdr = ?
+		AND (m.size = ? OR (m.size = ? + 2 AND substr(r.raw, -2) = x'0d0a')) LIMIT 2`, accountID, msgID, listSize, listSize)
+	if err != nil {
+		return 0, false, fmt.Errorf("match stored: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(&id); err != nil {
+			return 0, false, fmt.Errorf("match stored: %w", err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, false, fmt.Errorf("match stored: %w", err)
+	}
+	return id, n == 1, nil
+}
+
+// AdoptServerMessage records that the server now lists the stored message
+// messageID under a new key (after a change of UIDLs), with the size check
+// passed. Its first-seen time is carried over from the message's earliest
+// server row, so "delete after N days" keeps counting from the first
+// download.
+func (d *DB) AdoptServerMessage(ctx context.Context, accountID int64, uidl string, messageID, size int64) (ServerState, error) {
+	now := d.now()
+	var first int64
+	err := d.sql.QueryRowContext(ctx, `INSERT INTO server_messages (account_id, uidl, message_id, size, first_seen_at, size_ok)
+		VALUES (?, ?, ?, ?, COALESCE((SELECT min(first_seen_at) FROM server_messages WHERE account_id = ? AND message_id = ?), ?), 1)
+		ON CONFLICT (account_id, uidl) DO UPDATE SET message_id = excluded.message_id, size = excluded.size, size_ok = 1
+		RETURNING first_seen_at`,
+		accountID, uidl, messageID, size, accountID, messageID, now).Scan(&first)
+	if err != nil {
+		return ServerState{}, fmt.Errorf("adopt server message: %w", err)
+	}
+	st := ServerState{ServerMessage: ServerMessage{UIDL: uidl, MessageID: &messageID, Size: size, FirstSeen: time.Unix(first, 0)}, SizeOK: true}
+	return st, nil
+}
