@@ -84,16 +84,17 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 	loc, tz := i18n.FromContext(ctx), state(r).tz
 	id := strconv.FormatInt(a.ID, 10)
 	s := web.AccountStatus{
-		ID:       a.ID,
-		Name:     a.Name,
-		Email:    a.Email,
-		Server:   net.JoinHostPort(a.Host, strconv.Itoa(a.Port)),
-		Security: securityLabel(r, a.Security),
-		Insecure: a.Security == "none",
-		Messages: a.MessageCount,
-		Unread:   a.UnreadCount,
-		EditURL:  "/settings/accounts/" + id,
-		CheckURL: "/settings/accounts/" + id + "/check",
+		ID:        a.ID,
+		Name:      a.Name,
+		Email:     a.Email,
+		Server:    net.JoinHostPort(a.Host, strconv.Itoa(a.Port)),
+		Security:  securityLabel(r, a.Security),
+		Insecure:  a.Security == "none",
+		Messages:  a.MessageCount,
+		Unread:    a.UnreadCount,
+		EditURL:   "/settings/accounts/" + id,
+		CheckURL:  "/settings/accounts/" + id + "/check",
+		Retention: retentionPhrase(r, a.AccountSettings),
 	}
 	if a.TrustedCert != "" {
 		s.TrustedCert = diagnose.FormatFingerprint(a.TrustedCert)
@@ -156,7 +157,12 @@ func intervalOptions(r *http.Request, selected int) []web.Option {
 type accountInput struct {
 	name, email, host, port, security, username, password string
 	deleteAfterDownload                                   bool
-	interval                                              int
+	// Additions to keeping a copy: afterDaysOn with afterDays (as typed)
+	// deletes on the server that many days after the first download;
+	// whenDeleted is a db.DeleteWhenDeleted as sent.
+	afterDaysOn            bool
+	afterDays, whenDeleted string
+	interval               int
 	// token is a password typed in an earlier step, sealed
 	// (sealPassword); kept says the password came from it, expired that
 	// the token could no longer be opened.
@@ -180,6 +186,9 @@ func readAccountForm(r *http.Request) accountInput {
 		username:            strings.TrimSpace(f.Get("username")),
 		password:            f.Get("password"),
 		deleteAfterDownload: f.Get("retention") == "delete",
+		afterDaysOn:         f.Get("after_days_on") == "1",
+		afterDays:           strings.TrimSpace(f.Get("after_days")),
+		whenDeleted:         f.Get("when_deleted"),
 		token:               f.Get("token"),
 		trustHost:           strings.ToLower(strings.TrimSpace(f.Get("trusthost"))),
 		force:               f.Get("force") == "1",
@@ -295,6 +304,22 @@ func (h *Handler) validateAccount(r *http.Request, in accountInput, newAccount b
 	if !validInterval(in.interval) {
 		e.Interval = i18n.T(ctx, "Choose how often to check.")
 	}
+	days, when := 0, db.DeleteNever
+	if !in.deleteAfterDownload {
+		// The additions only apply to keeping a copy; with "delete" they
+		// are ignored and stored cleared.
+		if in.afterDaysOn {
+			n, err := strconv.Atoi(in.afterDays)
+			if err != nil || n < 1 || n > maxDeleteAfterDays {
+				e.DeleteAfterDays = i18n.T(ctx, "Enter a number of days between 1 and %d, or untick the box.", maxDeleteAfterDays)
+			}
+			days = n
+		}
+		var ok bool
+		if when, ok = parseWhenDeleted(in.whenDeleted); !ok {
+			e.WhenDeleted = i18n.T(ctx, "Choose what deleting a message here does on the server.")
+		}
+	}
 	if e != (web.AccountFormErrors{}) {
 		e.Form = i18n.T(ctx, "Some fields need your attention.")
 		return db.AccountSettings{}, e, false
@@ -313,10 +338,82 @@ func (h *Handler) validateAccount(r *http.Request, in accountInput, newAccount b
 		Security:            security,
 		Username:            in.username,
 		DeleteAfterDownload: in.deleteAfterDownload,
-		DeleteWhenDeleted:   db.DeleteNever,
+		DeleteAfterDays:     days,
+		DeleteWhenDeleted:   when,
 		PollInterval:        time.Duration(in.interval) * time.Minute,
 		Enabled:             true,
 	}, e, true
+}
+
+// maxDeleteAfterDays bounds "delete N days after downloading": ten years.
+const maxDeleteAfterDays = 3650
+
+// retentionPhrase says in one short phrase what happens to the account's
+// mail on the server.
+func retentionPhrase(r *http.Request, s db.AccountSettings) string {
+	ctx := r.Context()
+	if s.DeleteAfterDownload {
+		return i18n.T(ctx, "Mail is deleted from the server once stored here.")
+	}
+	var when []string
+	switch {
+	case s.DeleteAfterDays == 1:
+		when = append(when, i18n.T(ctx, "1 day after downloading it"))
+	case s.DeleteAfterDays > 1:
+		when = append(when, i18n.T(ctx, "%s days after downloading it", i18n.FromContext(ctx).Number(int64(s.DeleteAfterDays))))
+	}
+	switch s.DeleteWhenDeleted {
+	case db.DeleteTrashEmptied:
+		when = append(when, i18n.T(ctx, "when it leaves the trash here"))
+	case db.DeleteImmediately:
+		when = append(when, i18n.T(ctx, "when you delete it here"))
+	}
+	switch len(when) {
+	case 0:
+		return i18n.T(ctx, "A copy of your mail stays on the server.")
+	case 1:
+		return i18n.T(ctx, "A copy stays on the server, deleted there %s.", when[0])
+	}
+	return i18n.T(ctx, "A copy stays on the server, deleted there %s or %s, whichever comes first.", when[0], when[1])
+}
+
+// parseWhenDeleted reads the "when I delete a message here" choice; empty
+// (a form from before the choice existed) means never.
+func parseWhenDeleted(v string) (db.DeleteWhenDeleted, bool) {
+	switch w := db.DeleteWhenDeleted(v); w {
+	case "", db.DeleteNever:
+		return db.DeleteNever, true
+	case db.DeleteTrashEmptied, db.DeleteImmediately:
+		return w, true
+	}
+	return db.DeleteNever, false
+}
+
+// fillRetention puts the form's retention choices into the view.
+func fillRetention(r *http.Request, v *web.AccountFormView, in accountInput) {
+	ctx := r.Context()
+	v.DeleteAfterDownload, v.DeleteAfterDaysOn, v.DeleteAfterDays = in.deleteAfterDownload, in.afterDaysOn, in.afterDays
+	selected, _ := parseWhenDeleted(in.whenDeleted)
+	for _, o := range []struct {
+		when  db.DeleteWhenDeleted
+		label string
+	}{
+		{db.DeleteNever, i18n.T(ctx, "Leave it on the server")},
+		{db.DeleteTrashEmptied, i18n.T(ctx, "Delete it from the server when it leaves the trash")},
+		{db.DeleteImmediately, i18n.T(ctx, "Delete it from the server at once")},
+	} {
+		v.WhenDeleted = append(v.WhenDeleted, web.Option{Value: string(o.when), Label: o.label, Selected: o.when == selected})
+	}
+}
+
+// retentionFields carries the retention choices through a form of hidden
+// fields (the fixes on the connection test page).
+func (in accountInput) retentionFields() []web.HiddenField {
+	on := ""
+	if in.afterDaysOn {
+		on = "1"
+	}
+	return []web.HiddenField{{Name: "after_days_on", Value: on}, {Name: "after_days", Value: in.afterDays}, {Name: "when_deleted", Value: in.whenDeleted}}
 }
 
 func validInterval(m int) bool {
@@ -425,6 +522,10 @@ func storedInput(a db.Account) accountInput {
 	in := accountInput{
 		name: a.Name, email: a.Email, host: a.Host, port: strconv.Itoa(a.Port), security: a.Security,
 		username: a.Username, deleteAfterDownload: a.DeleteAfterDownload, interval: int(a.PollInterval / time.Minute),
+		afterDaysOn: a.DeleteAfterDays > 0, whenDeleted: string(a.DeleteWhenDeleted),
+	}
+	if a.DeleteAfterDays > 0 {
+		in.afterDays = strconv.Itoa(a.DeleteAfterDays)
 	}
 	if a.TrustedCert != "" {
 		in.trust, in.trustHost = a.TrustedCert, hostPort(a.Host, a.Port)
@@ -490,7 +591,7 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// What the form does not edit stays as it was.
-	settings.DeleteAfterDays, settings.DeleteWhenDeleted, settings.Enabled = a.DeleteAfterDays, a.DeleteWhenDeleted, a.Enabled
+	settings.Enabled = a.Enabled
 	if in.password != "" {
 		if settings.PasswordSealed, err = h.key.Seal([]byte(in.password), poller.PasswordContext(u.ID)); err != nil {
 			h.fail(w, r, err)

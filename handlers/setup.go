@@ -167,7 +167,8 @@ func (h *Handler) accountFormView(r *http.Request, in accountInput, a *db.Accoun
 		v = web.AccountFormView{Chrome: chrome, New: true, Action: newAccountPath, TestURL: newAccountTest}
 	}
 	v.Name, v.Email, v.Host, v.Port = in.name, in.email, in.host, in.port
-	v.Security, v.Username, v.DeleteAfterDownload = in.security, in.username, in.deleteAfterDownload
+	v.Security, v.Username = in.security, in.username
+	fillRetention(r, &v, in)
 	interval := in.interval
 	if !validInterval(interval) {
 		interval = checkIntervals[0]
@@ -372,6 +373,7 @@ func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, acti
 		{Name: "port", Value: next.port}, {Name: "security", Value: next.security}, {Name: "username", Value: next.username},
 		{Name: "retention", Value: retention}, {Name: "interval", Value: strconv.Itoa(next.interval)},
 	}
+	v.Fields = append(v.Fields, next.retentionFields()...)
 	if next.password != "" {
 		token, err := h.sealPassword(currentUser(r).ID, next.password)
 		if err != nil {

@@ -158,6 +158,7 @@ type AccountStatus struct {
 	FailingSince string
 	EditURL      string
 	CheckURL     string
+	Retention    string // what happens to mail on the server, one short phrase
 	// Diagnosis explains a failing account's last error, with links to
 	// the edit form with each fix filled in.
 	Diagnosis *DiagnosisView
@@ -205,7 +206,10 @@ type AccountFormErrors struct {
 	Username string
 	Password string
 	Interval string
-	Form     string
+	// DeleteAfterDays is the "delete N days after downloading" number.
+	DeleteAfterDays string
+	WhenDeleted     string
+	Form            string
 }
 
 // AccountFormView is the form to add or edit a POP3 account.
@@ -221,8 +225,16 @@ type AccountFormView struct {
 	Username            string
 	HasPassword         bool // editing: a password is stored and kept if the field is left empty
 	DeleteAfterDownload bool
-	Intervals           []Option
-	Errors              AccountFormErrors
+	// Additions to keeping a copy on the server, combinable:
+	// DeleteAfterDaysOn with DeleteAfterDays (as typed) deletes a message
+	// on the server that many days after it was first downloaded;
+	// WhenDeleted (db.DeleteWhenDeleted values, Selected marks the
+	// current one) says what deleting it here does on the server.
+	DeleteAfterDaysOn bool
+	DeleteAfterDays   string
+	WhenDeleted       []Option
+	Intervals         []Option
+	Errors            AccountFormErrors
 	// Editing only.
 	DeleteURL    string
 	Messages     int64
