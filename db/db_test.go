@@ -416,3 +416,45 @@ func BenchmarkListPage(b *testing.B) {
 		}
 	})
 }
+
+// TestLastAdminStays: disabling the last enabled administrator is refused,
+// also when two administrators disable each other at the same moment.
+func TestLastAdminStays(t *testing.T) {
+	d := openTest(t)
+	a, _ := d.CreateUser(ctx, "a", "h", RoleAdmin)
+	m, _ := d.CreateUser(ctx, "m", "h", RoleMember)
+	if err := d.SetDisabled(ctx, a.ID, true); !errors.Is(err, ErrLastAdmin) {
+		t.Fatalf("disabling the only admin: %v", err)
+	}
+	if u, _ := d.UserByID(ctx, a.ID); u.Disabled {
+		t.Fatal("the only admin was disabled")
+	}
+	if err := d.SetDisabled(ctx, m.ID, true); err != nil {
+		t.Fatalf("disabling a member: %v", err)
+	}
+	b, _ := d.CreateUser(ctx, "b", "h", RoleAdmin)
+	for i := 0; i < 10; i++ {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for j, id := range []int64{a.ID, b.ID} {
+			wg.Add(1)
+			go func() { defer wg.Done(); errs[j] = d.SetDisabled(ctx, id, true) }()
+		}
+		wg.Wait()
+		users, _ := d.Users(ctx)
+		enabled := 0
+		for _, u := range users {
+			if u.IsAdmin() && !u.Disabled {
+				enabled++
+			}
+		}
+		if enabled != 1 || (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("round %d: %d enabled admins, errors %v", i, enabled, errs)
+		}
+		for _, id := range []int64{a.ID, b.ID} {
+			if err := d.SetDisabled(ctx, id, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

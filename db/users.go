@@ -143,17 +143,40 @@ func (d *DB) Users(ctx context.Context) ([]User, error) {
 // SetPassword changes a user's password hash and ends all of the user's
 // sessions, in one transaction.
 func (d *DB) SetPassword(ctx context.Context, userID int64, passwordHash string) error {
-	return d.updateUserEndingSessions(ctx, userID, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`,
+	return d.updateUserEndingSessions(ctx, userID, nil, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`,
 		passwordHash, d.now(), userID)
 }
 
-// SetDisabled disables or re-enables a user; disabling ends the user's sessions.
+// SetDisabled disables or re-enables a user; disabling ends the user's
+// sessions. Disabling the last enabled administrator fails with
+// ErrLastAdmin, decided in the same transaction so that two administrators
+// disabling each other at once cannot both succeed.
 func (d *DB) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	return d.updateUserEndingSessions(ctx, userID, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`,
+	var check func(*sql.Tx) error
+	if disabled {
+		check = func(tx *sql.Tx) error {
+			var wasAdmin, admins int
+			err := tx.QueryRowContext(ctx, `SELECT (SELECT role = 'admin' FROM users WHERE id = ?),
+				(SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0)`, userID).Scan(&wasAdmin, &admins)
+			if err != nil {
+				return fmt.Errorf("disable user: %w", err)
+			}
+			if wasAdmin == 1 && admins == 0 {
+				return ErrLastAdmin
+			}
+			return nil
+		}
+	}
+	return d.updateUserEndingSessions(ctx, userID, check, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`,
 		boolInt(disabled), d.now(), userID)
 }
 
-func (d *DB) updateUserEndingSessions(ctx context.Context, userID int64, query string, args ...any) error {
+// ErrLastAdmin means the change would leave no enabled administrator.
+var ErrLastAdmin = errors.New("the last enabled administrator must stay")
+
+// updateUserEndingSessions runs query, then check (if any) in the same
+// transaction, then ends the user's sessions.
+func (d *DB) updateUserEndingSessions(ctx context.Context, userID int64, check func(*sql.Tx) error, query string, args ...any) error {
 	tx, err := d.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)
@@ -167,6 +190,11 @@ func (d *DB) updateUserEndingSessions(ctx context.Context, userID int64, query s
 		return fmt.Errorf("update user: %w", err)
 	} else if n == 0 {
 		return ErrNotFound
+	}
+	if check != nil {
+		if err := check(tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
 		return fmt.Errorf("update user: %w", err)
@@ -185,16 +213,6 @@ func (d *DB) SetUserPreferences(ctx context.Context, userID int64, locale, timeZ
 		return ErrNotFound
 	}
 	return nil
-}
-
-// CountAdmins returns how many enabled administrators exist.
-func (d *DB) CountAdmins(ctx context.Context) (int, error) {
-	var n int
-	err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0`).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count admins: %w", err)
-	}
-	return n, nil
 }
 
 // ---- sessions ----

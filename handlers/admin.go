@@ -151,18 +151,12 @@ func (h *Handler) disableUser(w http.ResponseWriter, r *http.Request) {
 		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "You cannot disable yourself."), nil)
 		return
 	}
-	if u.IsAdmin() && !u.Disabled {
-		n, err := h.db.CountAdmins(ctx)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if n <= 1 {
-			h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator cannot be disabled."), nil)
-			return
-		}
+	err = h.db.SetDisabled(ctx, u.ID, true)
+	if errors.Is(err, db.ErrLastAdmin) {
+		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator cannot be disabled."), nil)
+		return
 	}
-	if err := h.db.SetDisabled(ctx, u.ID, true); err != nil {
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}

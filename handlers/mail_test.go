@@ -458,6 +458,7 @@ func TestInlineImagesUseSignedURLs(t *testing.T) {
 	}
 	// A disabled user's signed URLs stop working.
 	f.app.clock.Advance(-partURLTTL - time.Minute)
+	f.app.addUser("keeper", "correct horse", db.RoleAdmin) // ana may be the only administrator
 	if err := f.app.db.SetDisabled(context.Background(), f.ana.ID, true); err != nil {
 		t.Fatal(err)
 	}
