@@ -256,9 +256,6 @@ func TestRunLoop(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, err := f.p.SyncAccount(context.Background(), a.ID); err != nil && !errors.Is(err, ErrBusy) {
-		t.Fatal(err)
-	}
 }
 
 func TestNextPoll(t *testing.T) {
@@ -282,5 +279,24 @@ func TestNextPoll(t *testing.T) {
 	}
 	if d := nextPoll(now, time.Minute, 0, 15*time.Minute).Sub(now); d != 15*time.Minute {
 		t.Fatalf("LOGIN-DELAY not respected: %v", d)
+	}
+}
+
+// TestSyncAccountBusy: never two syncs of one account at once.
+func TestSyncAccountBusy(t *testing.T) {
+	p := &Poller{}
+	p.init()
+	if !p.claim(7) {
+		t.Fatal("claim of an idle account failed")
+	}
+	if _, err := p.SyncAccount(context.Background(), 7); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a second sync of a busy account: %v", err)
+	}
+	if p.claim(7) {
+		t.Fatal("claimed twice")
+	}
+	p.release(7)
+	if !p.claim(7) {
+		t.Fatal("not claimable after release")
 	}
 }

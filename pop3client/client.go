@@ -595,6 +595,12 @@ func (c *Client) breakWith(e *Error) *Error {
 	return e
 }
 
+// badReply breaks the session over a +OK reply whose text cannot be
+// parsed (STAT, LIST n, UIDL n).
+func (c *Client) badReply(verb, text string, err error) *Error {
+	return c.breakWith(&Error{Kind: KindProtocol, Step: StepCommand, Command: verb, Host: c.host, ServerText: text, Err: err})
+}
+
 // replyErr turns a -ERR reply into an *Error. The session stays usable.
 func (c *Client) replyErr(step Step, verb string, r reply) *Error {
 	return &Error{Kind: classifyReply(step, r), Step: step, Command: verb, Host: c.host, Code: r.code, ServerText: r.text}
@@ -990,7 +996,7 @@ func (c *Client) Stat(ctx context.Context) (count int, size int64, err error) {
 				return 0, s, nil
 			}
 		}
-		return 0, 0, c.breakWith(&Error{Kind: KindProtocol, Step: StepCommand, Command: "STAT", Host: c.host, ServerText: r.text, Err: err})
+		return 0, 0, c.badReply("STAT", r.text, err)
 	}
 	return m.ID, m.Size, nil
 }
@@ -1015,7 +1021,7 @@ func (c *Client) ListOne(ctx context.Context, id int) (MessageInfo, error) {
 	}
 	m, err := parseListLine([]byte(r.text))
 	if err != nil {
-		return MessageInfo{}, c.breakWith(&Error{Kind: KindProtocol, Step: StepCommand, Command: "LIST", Host: c.host, ServerText: r.text, Err: err})
+		return MessageInfo{}, c.badReply("LIST", r.text, err)
 	}
 	return m, nil
 }
@@ -1043,7 +1049,7 @@ func (c *Client) UidlOne(ctx context.Context, id int) (UID, error) {
 	}
 	u, err := parseUIDLine([]byte(r.text))
 	if err != nil {
-		return UID{}, c.breakWith(&Error{Kind: KindProtocol, Step: StepCommand, Command: "UIDL", Host: c.host, ServerText: r.text, Err: err})
+		return UID{}, c.badReply("UIDL", r.text, err)
 	}
 	return u, nil
 }

@@ -12,7 +12,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -375,10 +374,6 @@ func TestDovecotTrace(t *testing.T) {
 	o := opts(t, srv, pop3client.SecuritySTARTTLS)
 	o.Trace = &trace
 	c := login(t, srv.PlainAddr, o, "bob", "hunter2-very-secret")
-	if err := c.Auth(ctx(t), pop3client.PlainAuth("bob", "x")); err == nil {
-		t.Log("second AUTH accepted")
-	}
-	c = login(t, srv.PlainAddr, o, "bob", "hunter2-very-secret")
 	if err := c.Retr(ctx(t), 1, func(r io.Reader) error { _, err := io.Copy(io.Discard, r); return err }); err != nil {
 		t.Fatal(err)
 	}
@@ -389,8 +384,6 @@ func TestDovecotTrace(t *testing.T) {
 	if strings.Contains(out, "hunter2") || strings.Contains(out, "confidential") {
 		t.Fatalf("trace leaks a secret:\n%s", out)
 	}
-	lines := strings.Split(out, "\n")
-	sort.Strings(lines)
 	if !strings.Contains(out, "C: STLS") || !strings.Contains(out, "C: PASS <redacted>") {
 		t.Fatalf("trace lacks the expected commands:\n%s", out)
 	}
