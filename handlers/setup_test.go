@@ -8,15 +8,12 @@ import (
 	"bufio"
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
+	"github.com/apartado/apartado/internal/testcert"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -238,27 +235,12 @@ type testCA struct {
 
 func makeCert(t *testing.T, ca *testCA, name string, names []string, notBefore, notAfter time.Time, isCA bool) (tls.Certificate, *testCA) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: name}, DNSNames: names,
-		NotBefore: notBefore, NotAfter: notAfter, BasicConstraintsValid: true, IsCA: isCA,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	parent, signer := tmpl, key
+	var parent *testcert.Cert
 	if ca != nil {
-		parent, signer = ca.cert, ca.key
+		parent = &testcert.Cert{X509: ca.cert, Key: ca.key}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, &testCA{cert: cert, key: key}
+	c := testcert.New(t, testcert.Spec{CommonName: name, DNSNames: names, NotBefore: notBefore, NotAfter: notAfter, IsCA: isCA}, parent)
+	return c.TLS, &testCA{cert: c.X509, key: c.Key}
 }
 
 func dovecotCA(t *testing.T, srv *dovecottest.Server) []*x509.Certificate {

@@ -12,17 +12,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/apartado/apartado/internal/testcert"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"slices"
@@ -175,48 +172,10 @@ const (
 	diagCAOrg  = "Apartado Test Org"
 )
 
-var diagSerial struct {
-	sync.Mutex
-	n int64
-}
-
-func nextSerial() *big.Int {
-	diagSerial.Lock()
-	defer diagSerial.Unlock()
-	diagSerial.n++
-	return big.NewInt(diagSerial.n + 1000)
-}
-
-func diagKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
-}
-
 func newDiagCA(t *testing.T) *diagCA {
 	t.Helper()
-	key := diagKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber:          nextSerial(),
-		Subject:               pkix.Name{CommonName: diagCAName, Organization: []string{diagCAOrg}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &diagCA{cert: cert, key: key}
+	c := testcert.New(t, testcert.Spec{CommonName: diagCAName, Organization: diagCAOrg, IsCA: true}, nil)
+	return &diagCA{cert: c.X509, key: c.Key}
 }
 
 type leafSpec struct {
@@ -232,45 +191,17 @@ type leafSpec struct {
 // issue makes a server certificate; ca may be nil for a self-signed one.
 func (ca *diagCA) issue(t *testing.T, s leafSpec) (tls.Certificate, *x509.Certificate) {
 	t.Helper()
-	key := diagKey(t)
-	if s.notBefore.IsZero() {
-		s.notBefore = time.Now().Add(-time.Hour)
-	}
-	if s.notAfter.IsZero() {
-		s.notAfter = time.Now().Add(24 * time.Hour)
-	}
 	if s.cn == "" {
 		s.cn = "pop.test server"
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          nextSerial(),
-		Subject:               pkix.Name{CommonName: s.cn, Organization: []string{"Apartado Test Server"}},
-		DNSNames:              s.dns,
-		IPAddresses:           s.ips,
-		NotBefore:             s.notBefore,
-		NotAfter:              s.notAfter,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-	}
-	parent, signer := tmpl, key
+	spec := testcert.Spec{CommonName: s.cn, Organization: "Apartado Test Server", DNSNames: s.dns, IPs: s.ips,
+		NotBefore: s.notBefore, NotAfter: s.notAfter, IsCA: s.selfSigned && s.selfIsCA}
+	var parent *testcert.Cert
 	if !s.selfSigned {
-		parent, signer = ca.cert, ca.key
-	} else {
-		if s.selfIsCA {
-			tmpl.IsCA = true
-			tmpl.KeyUsage |= x509.KeyUsageCertSign
-		}
+		parent = &testcert.Cert{X509: ca.cert, Key: ca.key}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, cert
+	c := testcert.New(t, spec, parent)
+	return c.TLS, c.X509
 }
 
 func fingerprint(cert *x509.Certificate) string {
