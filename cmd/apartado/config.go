@@ -231,8 +231,7 @@ func (c *config) resolver() *net.Resolver {
 
 // discoverOptions makes settings discovery use the same name server for
 // its DNS look-ups and its HTTPS requests.
-func (c *config) discoverOptions() *discover.Options {
-	res := c.resolver()
+func discoverOptions(res *net.Resolver) *discover.Options {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DialContext = (&net.Dialer{Resolver: res, Timeout: 10 * time.Second}).DialContext
 	return &discover.Options{Resolver: res, HTTPClient: &http.Client{Transport: tr, Timeout: 10 * time.Second}}

@@ -29,6 +29,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	key, cas, store := d.key, d.cas, d.store
+	res := cfg.resolver() // one resolver for the poller, connection tests and discovery
 	defer func() {
 		if err := store.Close(); err != nil {
 			log.Error("closing the database", "err", err)
@@ -36,10 +37,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}()
 
 	p := &poller.Poller{DB: store, Key: key, Log: log, Concurrency: cfg.PollConcurrency, Timeout: cfg.PollTimeout,
-		ExtraRootCAs: cas, Resolver: cfg.resolver()}
+		ExtraRootCAs: cas, Resolver: res}
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default,
-		Resolver: cfg.resolver(), ExtraRootCAs: cas, DiscoverOptions: cfg.discoverOptions()})
+		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res)})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
