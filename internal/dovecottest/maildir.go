@@ -99,19 +99,13 @@ func (s *Server) Messages(user string) ([][]byte, error) {
 		path, base string
 		uid        uint64 // 0: not in dovecot-uidlist yet
 	}
+	names, err := listStable(md)
+	if err != nil {
+		return nil, fmt.Errorf("dovecottest: Messages: %w", err)
+	}
 	var files []file
-	for _, sub := range []string{"cur", "new"} {
-		entries, err := os.ReadDir(filepath.Join(md, sub))
-		if err != nil {
-			return nil, fmt.Errorf("dovecottest: Messages: %w", err)
-		}
-		for _, e := range entries {
-			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-				continue
-			}
-			base := baseName(e.Name())
-			files = append(files, file{path: filepath.Join(md, sub, e.Name()), base: base, uid: uids[base]})
-		}
+	for base, path := range names {
+		files = append(files, file{path: path, base: base, uid: uids[base]})
 	}
 	sort.SliceStable(files, func(i, j int) bool {
 		a, b := files[i], files[j]
@@ -140,6 +134,54 @@ func (s *Server) Messages(user string) ([][]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// listStable maps the base name of every message file in md's new/ and
+// cur/ to its path. A Dovecot session may be moving files from new/ to
+// cur/ (or renaming them for a flag change) while the directories are
+// read, so new/ is read before cur/ (a file moved in between is then seen
+// in both, and counted once) and the listing is repeated until two in a
+// row agree on the set of messages.
+func listStable(md string) (map[string]string, error) {
+	list := func() (map[string]string, error) {
+		m := map[string]string{}
+		for _, sub := range []string{"new", "cur"} {
+			entries, err := os.ReadDir(filepath.Join(md, sub))
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range entries {
+				if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+					continue
+				}
+				m[baseName(e.Name())] = filepath.Join(md, sub, e.Name())
+			}
+		}
+		return m, nil
+	}
+	prev, err := list()
+	if err != nil {
+		return nil, err
+	}
+	for range 100 {
+		cur, err := list()
+		if err != nil {
+			return nil, err
+		}
+		same := len(cur) == len(prev)
+		for base := range cur {
+			if _, ok := prev[base]; !ok {
+				same = false
+				break
+			}
+		}
+		if same {
+			return cur, nil
+		}
+		prev = cur
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("%s keeps changing", md)
 }
 
 // readMoved reads the file with base name base from cur/ or new/; it
