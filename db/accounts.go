@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -52,6 +53,7 @@ type Account struct {
 	NextPoll            time.Time
 	ServerCount         *int64
 	ServerBytes         *int64
+	ServerExpire        string // the server's EXPIRE capability at the last sync: "", "NEVER" or days
 	MessageCount        int64 // stored here, not in the trash
 	UnreadCount         int64
 }
@@ -60,7 +62,7 @@ const accountColumns = `a.id, a.user_id, a.name, a.email, a.host, a.port, a.secu
 	a.trusted_cert_sha256, a.delete_after_download, a.delete_after_days, a.delete_when_deleted, a.poll_interval_seconds,
 	a.enabled, a.last_attempt_at, a.last_success_at, a.last_error_kind, a.last_error_step, a.last_error_text,
 	a.failing_since, a.consecutive_failures, a.auth_failures, a.next_poll_at, a.server_count, a.server_bytes,
-	(SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL),
+	a.server_expire, (SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL),
 	(SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL AND m.seen = 0)`
 
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
@@ -71,7 +73,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 		&a.TrustedCert, &a.DeleteAfterDownload, &days, &a.DeleteWhenDeleted, &interval,
 		&a.Enabled, &attempt, &success, &a.LastErrorKind, &a.LastErrorStep, &a.LastErrorText,
 		&failing, &a.ConsecutiveFailures, &a.AuthFailures, &nextPoll, &serverCount, &serverBytes,
-		&a.MessageCount, &a.UnreadCount)
+		&a.ServerExpire, &a.MessageCount, &a.UnreadCount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
 	}
@@ -264,19 +266,38 @@ type PollResult struct {
 	AuthFailure bool // the server rejected the password
 	ServerCount *int64
 	ServerBytes *int64
+	// ServerExpire is the server's EXPIRE capability ("" when not
+	// advertised, "NEVER" or a number of days); nil leaves it unchanged.
+	ServerExpire *string
+
+	// For the account's history.
+	Duration time.Duration
+	New      int
+	Bytes    int64
+	Deleted  int
+	Notes    []string // messages left on the server and why
 }
 
-// RecordPoll stores the outcome of a sync of account id. A "check now" or
-// an edit made during the sync (next_poll_at = 0) is kept, so it runs next.
+// historyKept is how many syncs of an account its history keeps.
+const historyKept = 50
+
+// RecordPoll stores the outcome of a sync of account id and adds it to the
+// account's history. A "check now" or an edit made during the sync
+// (next_poll_at = 0) is kept, so it runs next.
 func (d *DB) RecordPoll(ctx context.Context, id int64, r PollResult) error {
-	var err error
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record poll: %w", err)
+	}
+	defer tx.Rollback()
 	if r.ErrKind == "" {
-		_, err = d.sql.ExecContext(ctx, `UPDATE accounts SET last_attempt_at = ?, last_success_at = ?, last_error_kind = '',
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET last_attempt_at = ?, last_success_at = ?, last_error_kind = '',
 			last_error_step = '', last_error_text = '', failing_since = NULL, consecutive_failures = 0, auth_failures = 0,
-			next_poll_at = CASE WHEN next_poll_at = 0 THEN 0 ELSE ? END, server_count = coalesce(?, server_count), server_bytes = coalesce(?, server_bytes)
-			WHERE id = ?`, r.Started.Unix(), d.now(), r.NextPoll.Unix(), r.ServerCount, r.ServerBytes, id)
+			next_poll_at = CASE WHEN next_poll_at = 0 THEN 0 ELSE ? END, server_count = coalesce(?, server_count),
+			server_bytes = coalesce(?, server_bytes), server_expire = coalesce(?, server_expire)
+			WHERE id = ?`, r.Started.Unix(), d.now(), r.NextPoll.Unix(), r.ServerCount, r.ServerBytes, r.ServerExpire, id)
 	} else {
-		_, err = d.sql.ExecContext(ctx, `UPDATE accounts SET last_attempt_at = ?, last_error_kind = ?, last_error_step = ?,
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET last_attempt_at = ?, last_error_kind = ?, last_error_step = ?,
 			last_error_text = ?, failing_since = coalesce(failing_since, ?), consecutive_failures = consecutive_failures + 1,
 			auth_failures = CASE WHEN ? THEN auth_failures + 1 ELSE 0 END,
 			next_poll_at = CASE WHEN next_poll_at = 0 THEN 0 ELSE ? END
@@ -284,6 +305,24 @@ func (d *DB) RecordPoll(ctx context.Context, id int64, r PollResult) error {
 			boolInt(r.AuthFailure), r.NextPoll.Unix(), id)
 	}
 	if err != nil {
+		return fmt.Errorf("record poll: %w", err)
+	}
+	var serverCount *int64
+	if r.ErrKind == "" {
+		serverCount = r.ServerCount
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_history (account_id, started_at, duration_ms, new_messages, new_bytes,
+		deleted, server_count, error_kind, error_step, error_text, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, r.Started.Unix(), r.Duration.Milliseconds(), r.New, r.Bytes, r.Deleted, serverCount,
+		r.ErrKind, r.ErrStep, r.ErrText, strings.Join(r.Notes, "\n")); err != nil {
+		return fmt.Errorf("record poll: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sync_history WHERE account_id = ? AND id NOT IN
+		(SELECT id FROM sync_history WHERE account_id = ? ORDER BY started_at DESC, id DESC LIMIT ?)`,
+		id, id, historyKept); err != nil {
+		return fmt.Errorf("record poll: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record poll: %w", err)
 	}
 	return nil

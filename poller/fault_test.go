@@ -202,6 +202,15 @@ func (e *faultEnv) checkFinal(t *testing.T) {
 		t.Errorf("%d messages stored, want %d", total, len(e.originals))
 	}
 	server, n := e.onServer(t)
+	// The settings page's counts follow the server, not rows left over
+	// from a session whose deletions were not confirmed.
+	counts, err := e.f.db.RetentionCounts(context.Background(), e.f.user.ID, e.acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.Listed != int64(n) || counts.DueNow != 0 || counts.Later != 0 {
+		t.Errorf("after a clean sync, %d on the server: counts %+v", n, counts)
+	}
 	if e.delete {
 		if n != 0 {
 			t.Errorf("delete after download: %d messages left on the server after a clean sync", n)

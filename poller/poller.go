@@ -50,8 +50,9 @@ type Poller struct {
 	Resolver       pop3client.Resolver // nil: the system's
 	Now            func() time.Time
 
-	mu      sync.Mutex
-	running map[int64]bool
+	mu       sync.Mutex
+	running  map[int64]bool
+	trackers map[int64]*tracker // progress of the syncs running now
 	wake    chan struct{}
 	once    sync.Once
 }
@@ -59,6 +60,7 @@ type Poller struct {
 func (p *Poller) init() {
 	p.once.Do(func() {
 		p.running = make(map[int64]bool)
+		p.trackers = make(map[int64]*tracker)
 		p.wake = make(chan struct{}, 1)
 		if p.Log == nil {
 			p.Log = slog.New(slog.DiscardHandler)

@@ -42,6 +42,8 @@ func TestSyncDeleteAfterDays(t *testing.T) {
 	if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 5 || res.Deleted != 0 {
 		t.Fatalf("first sync: %v", res)
 	}
+	first := clock
+	f.wantCounts(t, a, db.RetentionCounts{Listed: 5, Later: 5, FirstAt: first.Add(3 * 24 * time.Hour)})
 	clock = clock.Add(2 * 24 * time.Hour)
 	if err := f.srv.AddMessages("alice", mailbox(7)[5:]); err != nil {
 		t.Fatal(err)
@@ -49,13 +51,17 @@ func TestSyncDeleteAfterDays(t *testing.T) {
 	if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 2 || res.Deleted != 0 {
 		t.Fatalf("after 2 days: %v", res)
 	}
+	f.wantCounts(t, a, db.RetentionCounts{Listed: 7, Later: 7, FirstAt: first.Add(3 * 24 * time.Hour)})
 	clock = clock.Add(24*time.Hour + time.Minute)
+	// Due now, before the sync that deletes them.
+	f.wantCounts(t, a, db.RetentionCounts{Listed: 7, DueNow: 5, Later: 2, FirstAt: first.Add(5 * 24 * time.Hour)})
 	if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 0 || res.Deleted != 5 {
 		t.Fatalf("after 3 days: %v", res)
 	}
 	if left, _ := f.srv.Messages("alice"); len(left) != 2 {
 		t.Fatalf("%d left on the server, want the 2 newer ones", len(left))
 	}
+	f.wantCounts(t, a, db.RetentionCounts{Listed: 2, Later: 2, FirstAt: first.Add(5 * 24 * time.Hour)})
 	if n := len(f.storedRaw(t)); n != 7 {
 		t.Fatalf("%d stored", n)
 	}
@@ -80,6 +86,7 @@ func TestSyncDeleteWhenDeletedHere(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantTrash := map[db.DeleteWhenDeleted]int{db.DeleteImmediately: 2, db.DeleteTrashEmptied: 0}[when]
+			f.wantCounts(t, a, db.RetentionCounts{Listed: 4, DueNow: int64(wantTrash), Later: int64(4 - wantTrash), FirstAt: ignoreTime})
 			if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 0 || res.Deleted != wantTrash {
 				t.Fatalf("after trashing: %v", res)
 			}
@@ -87,6 +94,7 @@ func TestSyncDeleteWhenDeletedHere(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantGone := map[db.DeleteWhenDeleted]int{db.DeleteImmediately: 0, db.DeleteTrashEmptied: 1}[when]
+			f.wantCounts(t, a, db.RetentionCounts{Listed: int64(4 - wantTrash), DueNow: int64(wantGone), Later: int64(4 - wantTrash - wantGone), FirstAt: ignoreTime})
 			if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 0 || res.Deleted != wantGone {
 				t.Fatalf("after deleting for good: %v", res)
 			}
@@ -98,6 +106,26 @@ func TestSyncDeleteWhenDeletedHere(t *testing.T) {
 				t.Fatalf("%d stored", n)
 			}
 		})
+	}
+}
+
+// ignoreTime in a wanted RetentionCounts skips the FirstAt check.
+var ignoreTime = time.Unix(1, 0)
+
+// wantCounts checks the settings page's counts of what the account's
+// choices will delete on the server.
+func (f *fixture) wantCounts(t *testing.T, a db.Account, want db.RetentionCounts) {
+	t.Helper()
+	got, err := f.db.RetentionCounts(context.Background(), f.user.ID, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.FirstAt.Equal(ignoreTime) {
+		want.FirstAt = got.FirstAt
+	}
+	if got.Listed != want.Listed || got.DueNow != want.DueNow || got.Later != want.Later || got.Kept != want.Kept ||
+		got.FirstAt.Unix() != want.FirstAt.Unix() {
+		t.Fatalf("retention counts: got %+v, want %+v", got, want)
 	}
 }
 
@@ -170,6 +198,7 @@ type fakeMsg struct {
 type fakePOP3 struct {
 	addr   string
 	noUIDL bool
+	capa   []string // more CAPA lines
 	window int // > 0: each session lists only this many not yet retrieved (like Gmail)
 
 	mu      sync.Mutex
@@ -246,6 +275,11 @@ func (s *fakePOP3) serve(c net.Conn) {
 		switch strings.ToUpper(f[0]) {
 		case "CAPA":
 			out("+OK\r\nUSER\r\nTOP\r\n")
+			s.mu.Lock()
+			for _, c := range s.capa {
+				out("%s\r\n", c)
+			}
+			s.mu.Unlock()
 			if !s.noUIDL {
 				out("UIDL\r\n")
 			}

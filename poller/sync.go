@@ -27,6 +27,10 @@ type Result struct {
 	Bytes       int64 // their size
 	Deleted     int   // messages deleted on the server, confirmed by QUIT
 	ServerCount int   // messages on the server
+	ServerBytes int64 // their size
+	// Expire is the server's EXPIRE capability after login: "" when not
+	// advertised, "NEVER", or a number of days.
+	Expire  string
 	Skipped     []string
 	Err         error
 }
@@ -58,6 +62,8 @@ const (
 // sync runs one session with the account's server and records the outcome.
 func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 	res.AccountID, res.Started = id, p.Now()
+	t := p.track(id, res.Started)
+	defer p.untrack(id)
 	acc, err := p.DB.AccountForPoller(ctx, id)
 	if err != nil {
 		res.Err = err
@@ -72,7 +78,8 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 	var loginDelay time.Duration
 	defer func() {
 		res.Duration = p.Now().Sub(res.Started)
-		rec := db.PollResult{Started: res.Started}
+		rec := db.PollResult{Started: res.Started, Duration: res.Duration, New: res.New, Bytes: res.Bytes,
+			Deleted: res.Deleted, Notes: res.Skipped}
 		failures := 0
 		if res.Err != nil {
 			failures = acc.ConsecutiveFailures + 1
@@ -84,8 +91,8 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 				rec.ErrKind, rec.ErrText = "internal", res.Err.Error()
 			}
 		} else {
-			n := int64(res.ServerCount)
-			rec.ServerCount = &n
+			n, b, expire := int64(res.ServerCount), res.ServerBytes, res.Expire
+			rec.ServerCount, rec.ServerBytes, rec.ServerExpire = &n, &b, &expire
 		}
 		rec.NextPoll = nextPoll(p.Now(), acc.PollInterval, failures, loginDelay)
 		// Record even when ctx was cancelled by a shutdown.
@@ -113,7 +120,9 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 	// 250) are drained by repeating sessions while one stores something new.
 	for session := 1; ; session++ {
 		before := res.New
-		more, err := p.session(ctx, acc, opts, string(password), &res, &loginDelay)
+		t.session.Store(int32(session))
+		t.setPhase(PhaseConnecting)
+		more, err := p.session(ctx, acc, opts, string(password), &res, &loginDelay, t)
 		if err != nil {
 			res.Err = err
 			return res
@@ -130,7 +139,7 @@ const maxSessions = 20
 // session logs in, transfers and quits once. more says another session
 // may find more: everything listed that was new was fetched.
 func (p *Poller) session(ctx context.Context, acc db.Account, opts *pop3client.Options, password string,
-	res *Result, loginDelay *time.Duration) (more bool, err error) {
+	res *Result, loginDelay *time.Duration, t *tracker) (more bool, err error) {
 	c, err := pop3client.Dial(ctx, net.JoinHostPort(acc.Host, strconv.Itoa(acc.Port)), opts)
 	if err != nil {
 		return false, err
@@ -139,8 +148,16 @@ func (p *Poller) session(ctx context.Context, acc db.Account, opts *pop3client.O
 	if err := c.Login(ctx, acc.Username, password); err != nil {
 		return false, err
 	}
-	*loginDelay, _ = c.Capabilities().LoginDelay()
-	return p.transfer(ctx, c, acc, res)
+	caps := c.Capabilities()
+	*loginDelay, _ = caps.LoginDelay()
+	res.Expire = ""
+	if days, never, ok := caps.Expire(); ok {
+		res.Expire = "NEVER"
+		if !never {
+			res.Expire = strconv.Itoa(days)
+		}
+	}
+	return p.transfer(ctx, c, acc, res, t)
 }
 
 // newMessage builds the row for a downloaded message; parsing never fails
@@ -208,7 +225,8 @@ func topHeader(ctx context.Context, c *pop3client.Client, id int) ([]byte, error
 
 // transfer downloads what is new, deletes what the settings say may go,
 // and ends the session. more says every new message listed was fetched.
-func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result) (more bool, err error) {
+func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result, t *tracker) (more bool, err error) {
+	t.setPhase(PhaseListing)
 	uids, err := c.Uidl(ctx)
 	noUIDL := false
 	if pop3client.KindOf(err) == pop3client.KindServerError {
@@ -222,10 +240,11 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 	if err != nil {
 		return false, err
 	}
-	res.ServerCount = len(list)
+	res.ServerCount, res.ServerBytes = len(list), 0
 	sizes := make(map[int]int64, len(list))
 	for _, m := range list {
 		sizes[m.ID] = m.Size
+		res.ServerBytes += m.Size
 	}
 	known, err := p.DB.ServerStates(ctx, acc.ID)
 	if err != nil {
@@ -318,6 +337,15 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 		fetch = slices.DeleteFunc(fetch, func(id int) bool { return adopted[id] })
 	}
 
+	var fetchBytes int64
+	for _, id := range fetch {
+		fetchBytes += sizes[id]
+	}
+	t.plan(len(fetch), fetchBytes)
+	if len(fetch) > 0 {
+		t.downloading()
+	}
+
 	refused := 0
 	var batch []db.Downloaded
 	var pending int
@@ -345,6 +373,7 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 	retrErr := c.RetrMany(ctx, fetch, func(id int, r io.Reader, rerr error) error {
 		if rerr != nil {
 			refused++
+			t.done(sizes[id], 0)
 			res.skip("message %d: the server refused to send it: %v", id, rerr)
 			return nil
 		}
@@ -352,9 +381,11 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 		if size := sizes[id]; size > 0 && size < 64<<20 {
 			buf.Grow(int(size) + 64)
 		}
-		if _, err := buf.ReadFrom(r); err != nil {
+		cr := &countingReader{r: r, t: t}
+		if _, err := buf.ReadFrom(cr); err != nil {
 			return err
 		}
+		t.done(sizes[id], cr.n)
 		raw := buf.Bytes()
 		m := db.Downloaded{NewMessage: p.newMessage(acc, keyOf[id], sizes[id], raw),
 			SizeOK: sizeOK(raw, sizes[id]), DedupeByContent: true}
@@ -381,6 +412,7 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 	// after a transfer that looked right, identified by a unique UIDL (or,
 	// on a server without UIDL and with "delete after download", a header
 	// key unique in the listing), with the size recorded when stored.
+	t.setPhase(PhaseDeleting)
 	now := p.Now()
 	var dele []int
 	var deleKeys []string
@@ -423,13 +455,23 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 			return false, err // deletions unconfirmed: retried next time, nothing is downloaded twice
 		}
 		p.Log.Debug("QUIT failed with no deletions pending", "account", acc.ID, "err", err)
-		return false, nil
+		return false, p.markListed(ctx, acc.ID, keyOf, res.Started)
 	}
 	if err := p.DB.ForgetServerMessages(ctx, acc.ID, deleKeys); err != nil {
 		return false, err
 	}
 	res.Deleted += len(deleKeys)
-	return refused == 0, nil
+	return refused == 0, p.markListed(ctx, acc.ID, keyOf, res.Started)
+}
+
+// markListed records which server rows the session's listing showed, for
+// the counts on the settings page.
+func (p *Poller) markListed(ctx context.Context, accountID int64, keyOf map[int]string, at time.Time) error {
+	keys := make([]string, 0, len(keyOf))
+	for _, k := range keyOf {
+		keys = append(keys, k)
+	}
+	return p.DB.MarkListed(ctx, accountID, keys, at)
 }
 
 // shouldDelete says whether the account's retention choices ask for a

@@ -109,7 +109,8 @@ type Config struct {
 	// line number line (0 is the status line) of the n-th response (from 1)
 	// to a verb command. Returning nil drops the line; a multi-line
 	// response's terminator is recognised before Rewrite sees it. Plain
-	// mode only.
+	// mode only. What came before the line has been forwarded when
+	// Rewrite is called, so it may block to hold the session at that line.
 	Rewrite func(verb string, n, line int, data []byte) []byte
 }
 
@@ -475,6 +476,11 @@ func (s *session) serverToClient() {
 			}
 			lineStart = complete
 			if complete && s.p.cfg.Rewrite != nil {
+				// Everything before the line reaches the client first,
+				// so a Rewrite that blocks holds the session exactly there.
+				if bw.Flush() != nil {
+					return
+				}
 				chunk = s.p.cfg.Rewrite(cur.verb, cur.n, cur.line, chunk)
 			}
 			if complete {

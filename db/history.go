@@ -1,0 +1,133 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SyncRecord is one sync in an account's history.
+type SyncRecord struct {
+	Started     time.Time
+	Duration    time.Duration
+	New         int
+	Bytes       int64
+	Deleted     int
+	ServerCount *int64 // nil when the sync failed
+	ErrKind     string // "" on success
+	ErrStep     string
+	ErrText     string
+	Notes       []string
+}
+
+// SyncHistory returns the last syncs of the user's account id, newest
+// first, at most limit.
+func (d *DB) SyncHistory(ctx context.Context, userID, id int64, limit int) ([]SyncRecord, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT h.started_at, h.duration_ms, h.new_messages, h.new_bytes, h.deleted,
+		h.server_count, h.error_kind, h.error_step, h.error_text, h.notes
+		FROM sync_history h JOIN accounts a ON a.id = h.account_id
+		WHERE h.account_id = ? AND a.user_id = ? ORDER BY h.started_at DESC, h.id DESC LIMIT ?`, id, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sync history: %w", err)
+	}
+	defer rows.Close()
+	var out []SyncRecord
+	for rows.Next() {
+		var r SyncRecord
+		var started, ms int64
+		var count sql.NullInt64
+		var notes string
+		if err := rows.Scan(&started, &ms, &r.New, &r.Bytes, &r.Deleted, &count, &r.ErrKind, &r.ErrStep, &r.ErrText, &notes); err != nil {
+			return nil, fmt.Errorf("sync history: %w", err)
+		}
+		r.Started, r.Duration = time.Unix(started, 0), time.Duration(ms)*time.Millisecond
+		if count.Valid {
+			r.ServerCount = &count.Int64
+		}
+		if notes != "" {
+			r.Notes = strings.Split(notes, "\n")
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sync history: %w", err)
+	}
+	return out, nil
+}
+
+// MarkListed records that a successful session at time at listed the
+// server rows keys of account id (and no others): the counts of
+// RetentionCounts are then about those rows.
+func (d *DB) MarkListed(ctx context.Context, accountID int64, keys []string, at time.Time) error {
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("mark listed: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `UPDATE server_messages SET listed_at = ? WHERE account_id = ? AND uidl = ?`)
+	if err != nil {
+		return fmt.Errorf("mark listed: %w", err)
+	}
+	defer stmt.Close()
+	for _, k := range keys {
+		if _, err := stmt.ExecContext(ctx, at.Unix(), accountID, k); err != nil {
+			return fmt.Errorf("mark listed: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET listed_at = ? WHERE id = ?`, at.Unix(), accountID); err != nil {
+		return fmt.Errorf("mark listed: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("mark listed: %w", err)
+	}
+	return nil
+}
+
+// RetentionCounts says what the account's retention choices will do with
+// the messages its last successful sync saw on the server and has stored
+// here.
+type RetentionCounts struct {
+	Listed  int64 // on the server at the last sync and stored here (or deleted here)
+	DueNow  int64 // to be deleted on the server at the next sync
+	Later   int64 // to be deleted later ("delete after N days")
+	FirstAt time.Time
+	// Kept counts messages never deleted on the server because their
+	// transfer did not match the size the server announced.
+	Kept int64
+}
+
+// RetentionCounts counts, for the user's account id, the messages its
+// last listing showed that the account's choices delete now or later.
+// "Now" is the database clock; days are counted as 24 hours, as a close
+// enough preview of the poller's calendar days.
+func (d *DB) RetentionCounts(ctx context.Context, userID, id int64) (RetentionCounts, error) {
+	var c RetentionCounts
+	var first sql.NullInt64
+	now := d.now()
+	err := d.sql.QueryRowContext(ctx, `
+		WITH rows AS (
+			SELECT s.size_ok AS ok, s.first_seen_at AS first, a.delete_after_days AS days,
+				(a.delete_after_download = 1
+				 OR (a.delete_after_days IS NOT NULL AND s.first_seen_at + a.delete_after_days * 86400 <= ?)
+				 OR (a.delete_when_deleted = 'immediately' AND (s.message_id IS NULL OR m.trashed_at IS NOT NULL))
+				 OR (a.delete_when_deleted = 'trash_emptied' AND s.message_id IS NULL)) AS due
+			FROM accounts a
+			JOIN server_messages s ON s.account_id = a.id AND s.listed_at = a.listed_at
+			LEFT JOIN messages m ON m.id = s.message_id
+			WHERE a.id = ? AND a.user_id = ?)
+		SELECT count(*),
+			coalesce(sum(ok AND due), 0),
+			coalesce(sum(ok AND NOT due AND days IS NOT NULL), 0),
+			min(CASE WHEN ok AND NOT due AND days IS NOT NULL THEN first + days * 86400 END),
+			coalesce(sum(NOT ok), 0)
+		FROM rows`, now, id, userID).Scan(&c.Listed, &c.DueNow, &c.Later, &first, &c.Kept)
+	if err != nil {
+		return RetentionCounts{}, fmt.Errorf("retention counts: %w", err)
+	}
+	if first.Valid {
+		c.FirstAt = time.Unix(first.Int64, 0)
+	}
+	return c, nil
+}
