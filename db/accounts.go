@@ -54,7 +54,7 @@ type Account struct {
 	ServerCount         *int64
 	ServerBytes         *int64
 	ServerExpire        string // the server's EXPIRE capability at the last sync: "", "NEVER" or days
-	MessageCount        int64 // stored here, not in the trash
+	MessageCount        int64  // stored here, not in the trash
 	UnreadCount         int64
 }
 

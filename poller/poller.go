@@ -53,8 +53,8 @@ type Poller struct {
 	mu       sync.Mutex
 	running  map[int64]bool
 	trackers map[int64]*tracker // progress of the syncs running now
-	wake    chan struct{}
-	once    sync.Once
+	wake     chan struct{}
+	once     sync.Once
 }
 
 func (p *Poller) init() {

@@ -199,7 +199,7 @@ type fakePOP3 struct {
 	addr   string
 	noUIDL bool
 	capa   []string // more CAPA lines
-	window int // > 0: each session lists only this many not yet retrieved (like Gmail)
+	window int      // > 0: each session lists only this many not yet retrieved (like Gmail)
 
 	mu      sync.Mutex
 	msgs    []fakeMsg

@@ -31,8 +31,8 @@ type Result struct {
 	// Expire is the server's EXPIRE capability after login: "" when not
 	// advertised, "NEVER", or a number of days.
 	Expire  string
-	Skipped     []string
-	Err         error
+	Skipped []string
+	Err     error
 }
 
 func (r Result) String() string {
