@@ -73,8 +73,10 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	remote := r.URL.Query().Get("remote") == "1"
-	view := message.Render(raw, message.RenderOptions{AllowRemote: remote, PartURL: h.partURLs(u.ID, sum.ID)})
+	// The page does not show the HTML itself (the frame loads it from
+	// /body), so it is rendered with remote content blocked: RemoteBlocked
+	// then says whether the message has any.
+	view := message.Render(raw, message.RenderOptions{PartURL: h.partURLs(u.ID, sum.ID)})
 	idStr := strconv.FormatInt(sum.ID, 10)
 	self := "/mail/" + idStr
 
@@ -127,12 +129,9 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		v.ParseError = true
 		v.Raw = strings.ToValidUTF8(string(raw), "\uFFFD")
 	case view.HTML != "":
-		v.BodyURL = self + "/body"
-		if remote {
-			v.BodyURL += "?remote=1"
-		} else if view.RemoteBlocked {
-			v.RemoteBlocked = true
-			v.ShowImagesURL = self + "?remote=1&back=" + url.QueryEscape(back)
+		if err := h.remoteChoice(r, &v, view, back); err != nil {
+			h.fail(w, r, err)
+			return
 		}
 	case strings.TrimSpace(view.Text) != "":
 		v.Text = web.Linkify(view.Text)

@@ -58,10 +58,14 @@ func (h *Handler) routes() http.Handler {
 			r.Get("/mail/{id}", h.message)
 			r.Get("/mail/{id}/body", h.messageBody)
 			r.Get("/mail/{id}/raw", h.messageRaw)
+			r.Post("/mail/{id}/sender/trust", h.trustSender)
+			r.Post("/mail/{id}/sender/untrust", h.untrustSender)
 
 			r.Get("/settings", h.settings)
 			r.Post("/settings/password", h.changePassword)
 			r.Post("/settings/preferences", h.savePreferences)
+			r.Get(sendersPath, h.senders)
+			r.Post(sendersPath+"/remove", h.removeSender)
 			r.Get("/settings/accounts/new", h.newAccountForm)
 			r.With(h.limitConnections).Post("/settings/accounts/new", h.createAccount)
 			r.With(h.limitConnections).Post("/settings/accounts/new/discover", h.discoverAccount)
@@ -72,6 +76,7 @@ func (h *Handler) routes() http.Handler {
 			r.Post("/settings/accounts/{id}/delete", h.deleteAccount)
 			r.Post("/settings/accounts/{id}/check", h.checkAccount)
 			r.Get("/settings/accounts/{id}/export", h.exportAccount)
+			r.Get("/settings/accounts/{id}/progress", h.accountProgress)
 
 			r.Group(func(r chi.Router) {
 				r.Use(h.requireAdmin)

@@ -138,6 +138,28 @@ type MessageView struct {
 	ReturnPath    string // where the actions form returns: the list it came from
 	RawURL        string
 	DownloadURL   string
+
+	// Remote content: shown this once (?remote=1), or always because the
+	// reader trusts Sender, the sole From address ("" when the From header
+	// has several addresses or none, which cannot be trusted).
+	RemoteShownOnce  bool
+	SenderTrusted    bool
+	Sender           string
+	TrustSenderURL   string // POST: always show remote content from Sender
+	UntrustSenderURL string // POST: stop trusting Sender
+}
+
+// SendersView lists the senders whose remote content always loads.
+type SendersView struct {
+	Chrome
+	Senders []TrustedSender
+	Notice  string
+}
+
+// TrustedSender is one address on the trusted senders page.
+type TrustedSender struct {
+	Address string
+	Since   string
 }
 
 // AccountStatus is one account on the settings page.
