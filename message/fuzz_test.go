@@ -12,6 +12,8 @@ var fuzzSeedMessages = []string{
 	"letters/test_japanese_multipart_mixed_iso-2022-jp_over_base64.txt",
 	"mail-mime-parser/emails/m0016.txt",
 	"mail-mime-parser/emails/m3004.txt",
+	"mail-mime-parser/emails/m0018.txt", // uuencoded blocks in the text
+	"mimekit/tnef/ukr.eml",              // winmail.dat
 	"cpython-email/msg_35.txt",
 	"cpython-email/msg_41.txt",
 	"mimekit/messages/bounce.txt",

@@ -7,7 +7,8 @@ import (
 
 // Part returns the decoded bytes of the leaf part id (transfer encoding
 // removed; text keeps its charset, given in Attachment.Charset) with its
-// description. It returns ErrNoPart when the message has no such part.
+// description. id may also name a file inside a part ("2.t1", "1.u1"; see
+// unpack.go). It returns ErrNoPart when the message has no such part.
 func Part(raw []byte, id string) (a Attachment, data []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -17,10 +18,27 @@ func Part(raw []byte, id string) (a Attachment, data []byte, err error) {
 	if !partIDRe.MatchString(id) {
 		return Attachment{}, nil, ErrNoPart
 	}
+	leaf, kind, index, ok := splitPartID(id)
+	if !ok {
+		return Attachment{}, nil, ErrNoPart
+	}
 	ps := parse(raw)
-	p := ps.root.find(id)
+	p := ps.root.find(leaf)
 	if p == nil {
 		return Attachment{}, nil, ErrNoPart
+	}
+	if kind != 0 {
+		var files []unpackedFile
+		switch kind {
+		case 't':
+			files, _ = tnefFiles(p)
+		case 'u':
+			files = uuFiles(p, ps.fallback)
+		}
+		if index >= len(files) {
+			return Attachment{}, nil, ErrNoPart
+		}
+		return describeUnpacked(p, kind, index, files[index]), files[index].data, nil
 	}
 	data = decodeTransfer(p.body, p.cte)
 	a = describe(p, ps.fallback)

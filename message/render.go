@@ -170,14 +170,54 @@ func Render(raw []byte, opts RenderOptions) (v *View) {
 		v.RemoteBlocked = s.remoteBlocked
 	}
 
+	// Attachments, in the order of the parts they come from: listed parts
+	// (a TNEF part as the files inside it), and the uuencoded blocks of
+	// shown text.
+	listed := map[*part][]Attachment{}
 	for _, l := range pl.listed {
+		if files, ok := tnefFiles(l.p); ok {
+			listed[l.p] = unpackedAttachments(l.p, 't', files)
+			continue
+		}
 		a := describe(l.p, fb)
 		a.Inline = referenced[l.p.id]
-		v.Attachments = append(v.Attachments, a)
+		listed[l.p] = []Attachment{a}
 	}
+	for _, p := range shownText(pl) {
+		if len(p.body) > 4*maxRenderBytes {
+			continue
+		}
+		if files := uuFiles(p, fb); len(files) > 0 {
+			listed[p] = append(listed[p], unpackedAttachments(p, 'u', files)...)
+		}
+	}
+	ps.root.walkLeaves(func(l *part) {
+		v.Attachments = append(v.Attachments, listed[l]...)
+	})
 	v.ParseError = ps.fatal
 	v.Defects = ps.defects
 	return v
+}
+
+// shownText returns the text parts a plan shows, each once.
+func shownText(pl bodyPlan) []*part {
+	var out []*part
+	seen := map[*part]bool{}
+	add := func(p *part) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range pl.texts {
+		add(p)
+	}
+	for _, it := range pl.items {
+		if !it.isHTML {
+			add(it.p)
+		}
+	}
+	return out
 }
 
 // describe makes the Attachment for a part.

@@ -32,7 +32,6 @@ import (
 const partScheme = "apartado-part"
 
 var (
-	partIDRe     = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*$`)
 	dataImageRe  = regexp.MustCompile(`^data:image/(png|jpeg|jpg|gif|webp);base64,[a-z0-9+/=\s]*$`)
 	colorRe      = regexp.MustCompile(`^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9., %]{5,40}\))$`)
 	fontFaceRe   = regexp.MustCompile(`^[\p{L}\p{N} ,'_-]{1,200}$`)

@@ -74,6 +74,21 @@ func Summarize(raw []byte) (s Summary) {
 			break
 		}
 	}
+	if !s.HasAttachments {
+		for _, p := range shownText(pl) {
+			if uuCandidate(p) {
+				b := p.body
+				if len(b) > 4*maxSnippetInput {
+					b = b[:4*maxSnippetInput]
+				}
+				d := decodeTransfer(b, p.cte)
+				if rest, _ := splitUU(d, len(b) < len(p.body)); len(rest) != len(d) {
+					s.HasAttachments = true // a uuencoded block
+					break
+				}
+			}
+		}
+	}
 	s.ParseError = ps.fatal
 	return s
 }

@@ -23,14 +23,20 @@ func normalizeNewlines(s string) string {
 }
 
 // decodeTextPart decodes a text part to UTF-8 with LF line ends, reflowing
-// format=flowed (RFC 3676). Only the first limit bytes of the raw body are
-// used when limit > 0.
+// format=flowed (RFC 3676) and leaving out uuencoded blocks. Only the
+// first limit bytes of the raw body are used when limit > 0.
 func decodeTextPart(p *part, limit int) string {
 	b := p.body
 	if limit > 0 && len(b) > limit {
 		b = b[:limit]
 	}
-	s := normalizeNewlines(decodeCharset(p.charset(), decodeTransfer(b, p.cte)))
+	d := decodeTransfer(b, p.cte)
+	if uuCandidate(p) {
+		// Uuencoded blocks are listed as attachments (see uu.go). A
+		// prefix read for a snippet may cut a block short.
+		d, _ = splitUU(d, limit > 0 && len(p.body) > limit)
+	}
+	s := normalizeNewlines(decodeCharset(p.charset(), d))
 	if strings.EqualFold(p.params["format"], "flowed") {
 		s = reflow(s, strings.EqualFold(p.params["delsp"], "yes"))
 	}
