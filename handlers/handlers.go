@@ -17,14 +17,18 @@ import (
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/internal/secret"
+	"github.com/apartado/apartado/poller"
 	"github.com/apartado/apartado/pop3client"
 	"github.com/apartado/apartado/static"
 )
 
-// Waker is told when an account should be checked soon: after "check now"
-// and after an account is added or edited. *poller.Poller satisfies it.
-type Waker interface {
+// Poller is the background poller as the web interface sees it: it is
+// told when an account should be checked soon (after "check now", and
+// after an account is added or edited), and it reports the progress of the
+// syncs it runs. *poller.Poller satisfies it.
+type Poller interface {
 	Wake()
+	Progress(accountID int64) (poller.Progress, bool)
 }
 
 // The values of Config.CookieSecure.
@@ -48,7 +52,7 @@ func ValidCookieSecure(s string) bool {
 type Config struct {
 	DB     *db.DB
 	Key    *secret.Key
-	Poller Waker        // may be nil (no background poller)
+	Poller Poller       // may be nil (no background poller)
 	Log    *slog.Logger // nil: discard
 	// CookieSecure says when the session cookie gets the Secure flag:
 	// CookieSecureAuto (the default when empty), CookieSecureAlways or
@@ -93,7 +97,7 @@ const (
 type Handler struct {
 	db           *db.DB
 	key          *secret.Key
-	poller       Waker
+	poller       Poller
 	log          *slog.Logger
 	cookieSecure string
 	trustProxy   bool
@@ -116,9 +120,11 @@ type Handler struct {
 	testConn func(context.Context, diagnose.TestSettings, diagnose.TestOptions, func(diagnose.StepResult)) diagnose.Result
 }
 
-type noWaker struct{}
+// noPoller stands in when there is no background poller.
+type noPoller struct{}
 
-func (noWaker) Wake() {}
+func (noPoller) Wake()                                  {}
+func (noPoller) Progress(int64) (poller.Progress, bool) { return poller.Progress{}, false }
 
 // New returns the web interface's handler. It panics if cfg lacks the
 // database or the key, which is a programming error.
@@ -159,7 +165,7 @@ func newHandler(cfg Config) (*Handler, error) {
 		testConn:     diagnose.Test,
 	}
 	if h.poller == nil {
-		h.poller = noWaker{}
+		h.poller = noPoller{}
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

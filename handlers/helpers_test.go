@@ -31,9 +31,34 @@ import (
 // fastParams keep argon2id cheap in tests.
 var fastParams = password.Params{Memory: 64, Time: 1, Threads: 1}
 
-type fakeWaker struct{ n atomic.Int32 }
+type fakeWaker struct {
+	n        atomic.Int32
+	mu       sync.Mutex
+	progress map[int64]poller.Progress
+}
 
 func (w *fakeWaker) Wake() { w.n.Add(1) }
+
+// Progress reports the progress set with setProgress.
+func (w *fakeWaker) Progress(id int64) (poller.Progress, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p, ok := w.progress[id]
+	return p, ok
+}
+
+func (w *fakeWaker) setProgress(id int64, p *poller.Progress) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.progress == nil {
+		w.progress = map[int64]poller.Progress{}
+	}
+	if p == nil {
+		delete(w.progress, id)
+		return
+	}
+	w.progress[id] = *p
+}
 
 // clock is a settable test clock.
 type clock struct {

@@ -95,7 +95,10 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 		EditURL:   "/settings/accounts/" + id,
 		CheckURL:  "/settings/accounts/" + id + "/check",
 		Retention: retentionPhrase(r, a.AccountSettings),
+		Progress:  h.syncProgress(r, a),
+		Counts:    h.serverCounts(r, a),
 	}
+	s.ExpireWarning = expireWarning(r, a)
 	if a.TrustedCert != "" {
 		s.TrustedCert = diagnose.FormatFingerprint(a.TrustedCert)
 	}
@@ -498,6 +501,7 @@ func (h *Handler) editView(r *http.Request, a db.Account, accounts []db.Account)
 		CheckURL:     "/settings/accounts/" + id + "/check",
 		Messages:     a.MessageCount,
 		StatusDetail: &status,
+		History:      h.historyView(r, a),
 	}
 }
 

@@ -54,4 +54,54 @@
       });
     });
   }
+
+  // Sync progress: while a check runs (or is about to), ask the server how
+  // it is going and move the bar. When it ends, reload to show the result,
+  // unless something has been typed on the page; then say so instead.
+  var typed = false;
+  document.addEventListener("input", function () {
+    typed = true;
+  });
+  document.querySelectorAll("[data-progress-url]").forEach(function (box) {
+    var url = box.getAttribute("data-progress-url");
+    var bar = box.querySelector("progress");
+    var text = box.querySelector("[data-testid=sync-progress-text]");
+    var failures = 0;
+    var poll = function () {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (res) {
+          if (!res.ok) {
+            throw new Error("HTTP " + res.status);
+          }
+          return res.json();
+        })
+        .then(function (p) {
+          failures = 0;
+          if (!p.running && !p.queued) {
+            if (!typed) {
+              window.location.reload();
+              return;
+            }
+            text.textContent = box.getAttribute("data-done-text");
+            bar.hidden = true;
+            return;
+          }
+          if (p.max > 0) {
+            bar.max = p.max;
+            bar.value = p.value;
+          } else {
+            bar.removeAttribute("value");
+          }
+          text.textContent = p.text;
+          window.setTimeout(poll, p.running ? 1000 : 2000);
+        })
+        .catch(function () {
+          failures++;
+          if (failures < 10) {
+            window.setTimeout(poll, 3000);
+          }
+        });
+    };
+    window.setTimeout(poll, 1000);
+  });
 })();

@@ -184,6 +184,12 @@ type AccountStatus struct {
 	// Diagnosis explains a failing account's last error, with links to
 	// the edit form with each fix filled in.
 	Diagnosis *DiagnosisView
+	// Progress is set while a sync runs or has been asked for.
+	Progress *SyncProgressView
+	Counts   ServerCountsView
+	// ExpireWarning says that the server's own retention (its EXPIRE
+	// capability) overrides the account's choice; "" when it does not.
+	ExpireWarning string
 }
 
 // Option is one choice of a select or a radio group.
@@ -263,6 +269,7 @@ type AccountFormView struct {
 	DeleteError  string
 	CheckURL     string
 	StatusDetail *AccountStatus
+	History      []SyncRecordView // the last syncs, newest first
 
 	// Set-up and the connection test.
 	TestURL  string        // where "Test connection" posts

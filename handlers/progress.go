@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/poller"
+	"github.com/apartado/apartado/web"
+)
+
+// historyShown is how many syncs the account page lists.
+const historyShown = 20
+
+// progressJSON is what the page script polls while a sync runs or is due.
+type progressJSON struct {
+	Running bool   `json:"running"`
+	Queued  bool   `json:"queued"`
+	Value   int64  `json:"value"`
+	Max     int64  `json:"max"`
+	Text    string `json:"text"`
+}
+
+// accountProgress serves the progress of the account's sync as JSON.
+func (h *Handler) accountProgress(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	a, err := h.db.Account(r.Context(), currentUser(r).ID, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var out progressJSON
+	if p := h.syncProgress(r, a); p != nil {
+		out = progressJSON{Running: p.Running, Queued: !p.Running, Value: p.Value, Max: p.Max, Text: p.Text}
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(body)
+}
+
+// syncProgress is the progress bar of the account: nil when no sync runs
+// and none is due.
+func (h *Handler) syncProgress(r *http.Request, a db.Account) *web.SyncProgressView {
+	ctx := r.Context()
+	url := "/settings/accounts/" + strconv.FormatInt(a.ID, 10) + "/progress"
+	p, running := h.poller.Progress(a.ID)
+	if !running {
+		due := a.Enabled && a.AuthFailures < poller.MaxAuthFailures && !a.NextPoll.After(h.now())
+		if !due {
+			return nil
+		}
+		return &web.SyncProgressView{URL: url, Text: i18n.T(ctx, "Checking for new mail shortly…")}
+	}
+	return &web.SyncProgressView{URL: url, Running: true, Value: p.BytesDone, Max: p.Bytes, Text: progressText(r, p)}
+}
+
+// progressText says how a running sync is doing, in one line.
+func progressText(r *http.Request, p poller.Progress) string {
+	ctx := r.Context()
+	loc := i18n.FromContext(ctx)
+	switch {
+	case p.Phase == poller.PhaseConnecting:
+		return i18n.T(ctx, "Connecting to the server…")
+	case p.Phase == poller.PhaseListing:
+		return i18n.T(ctx, "Looking for new mail…")
+	case p.Phase == poller.PhaseDeleting:
+		return i18n.T(ctx, "Finishing: deleting on the server what your settings ask for…")
+	case p.Messages == 0:
+		return i18n.T(ctx, "No new mail.")
+	}
+	parts := []string{
+		i18n.T(ctx, "%s of %s messages", loc.Number(int64(p.MessagesDone)), loc.Number(int64(p.Messages))),
+		i18n.T(ctx, "%s of %s", loc.Size(p.BytesDone), loc.Size(p.Bytes)),
+	}
+	if rate := p.Rate(); rate > 0 {
+		parts = append(parts, loc.Size(int64(rate))+"/s")
+	}
+	if left, ok := p.Remaining(); ok {
+		parts = append(parts, i18n.T(ctx, "about %s left", durationText(loc, left.Round(time.Second))))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// durationText formats d with SI symbols, which read the same in every
+// supported language: "350 ms", "4.2 s", "2 min 5 s", "1 h 3 min".
+func durationText(loc *i18n.Locale, d time.Duration) string {
+	var s string
+	switch {
+	case d < time.Second:
+		s = fmt.Sprintf("%d\u00a0ms", d.Milliseconds())
+	case d < 10*time.Second && d%time.Second != 0:
+		s = fmt.Sprintf("%.1f\u00a0s", d.Seconds())
+		if loc.Code() == "es" {
+			s = strings.Replace(s, ".", ",", 1)
+		}
+	case d < time.Minute:
+		s = fmt.Sprintf("%d\u00a0s", int(d.Seconds()))
+	case d < time.Hour:
+		s = fmt.Sprintf("%d\u00a0min %d\u00a0s", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		s = fmt.Sprintf("%d\u00a0h %d\u00a0min", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return s
+}
+
+// serverCounts says what the last successful sync saw on the server and
+// what the account's choices will delete there.
+func (h *Handler) serverCounts(r *http.Request, a db.Account) web.ServerCountsView {
+	ctx := r.Context()
+	loc := i18n.FromContext(ctx)
+	var v web.ServerCountsView
+	if a.ServerCount == nil {
+		return v
+	}
+	size := int64(0)
+	if a.ServerBytes != nil {
+		size = *a.ServerBytes
+	}
+	v.OnServer = i18n.T(ctx, "Messages on the server at the last check: %s (%s).", loc.Number(*a.ServerCount), loc.Size(size))
+	c, err := h.db.RetentionCounts(ctx, currentUser(r).ID, a.ID)
+	if err != nil {
+		h.log.Error("counting what the server will delete", "account", a.ID, "err", err)
+		return v
+	}
+	if c.DueNow > 0 {
+		v.Deleting = append(v.Deleting, i18n.T(ctx, "Messages to be deleted on the server at the next check: %s.", loc.Number(c.DueNow)))
+	}
+	if c.Later > 0 {
+		v.Deleting = append(v.Deleting, i18n.T(ctx, "Messages to be deleted on the server later: %s (the first on %s).",
+			loc.Number(c.Later), loc.Date(c.FirstAt, state(r).tz)))
+	}
+	if c.Kept > 0 {
+		v.Kept = i18n.T(ctx, "Messages kept on the server for good, because what arrived did not match the size the server announced: %s.", loc.Number(c.Kept))
+	}
+	return v
+}
+
+// expireWarning says when the server's own retention (RFC 2449 EXPIRE)
+// deletes mail that the account's choice would keep there.
+func expireWarning(r *http.Request, a db.Account) string {
+	ctx := r.Context()
+	if a.DeleteAfterDownload || a.ServerExpire == "" || a.ServerExpire == "NEVER" {
+		return ""
+	}
+	days, err := strconv.Atoi(a.ServerExpire)
+	if err != nil || days < 0 {
+		return ""
+	}
+	if days == 0 {
+		return i18n.T(ctx, "This server deletes every message once it has been downloaded (it announces EXPIRE 0), whatever you choose here: the copy in Apartado is then the only one.")
+	}
+	if a.DeleteAfterDays > 0 && a.DeleteAfterDays <= days {
+		return ""
+	}
+	return i18n.T(ctx, "This server deletes downloaded messages by itself after %s days (it announces EXPIRE %s), whatever you choose here: after that, the copy in Apartado is the only one.",
+		i18n.FromContext(ctx).Number(int64(days)), a.ServerExpire)
+}
+
+// historyView lists the account's last syncs for its page.
+func (h *Handler) historyView(r *http.Request, a db.Account) []web.SyncRecordView {
+	ctx := r.Context()
+	loc, tz := i18n.FromContext(ctx), state(r).tz
+	recs, err := h.db.SyncHistory(ctx, currentUser(r).ID, a.ID, historyShown)
+	if err != nil {
+		h.log.Error("reading an account's history", "account", a.ID, "err", err)
+		return nil
+	}
+	out := make([]web.SyncRecordView, 0, len(recs))
+	for _, rec := range recs {
+		v := web.SyncRecordView{
+			When:     loc.Date(rec.Started, tz),
+			Duration: durationText(loc, rec.Duration),
+			New:      loc.Number(int64(rec.New)),
+			Deleted:  loc.Number(int64(rec.Deleted)),
+			Notes:    rec.Notes,
+		}
+		if rec.New > 0 {
+			v.New += " (" + loc.Size(rec.Bytes) + ")"
+		}
+		if rec.ServerCount != nil {
+			v.OnServer = loc.Number(*rec.ServerCount)
+		}
+		if rec.ErrKind != "" {
+			v.Error = diagnose.Sentence(rec.ErrKind, loc)
+		}
+		out = append(out, v)
+	}
+	return out
+}

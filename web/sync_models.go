@@ -1,0 +1,36 @@
+package web
+
+// SyncProgressView is the progress bar of an account's running (or
+// requested) sync. The page script polls URL for the same figures as JSON
+// (handlers' progressJSON) and updates the bar; without the script, a
+// reload shows the same.
+type SyncProgressView struct {
+	URL     string // the JSON endpoint
+	Running bool   // false: asked for, not started yet
+	Value   int64  // bytes done
+	Max     int64  // bytes to download; 0 while unknown
+	Text    string // "12 of 400 messages · 3.1 MB of 52 MB · 2.4 MB/s · about 20 seconds left"
+}
+
+// ServerCountsView is what the account's last successful sync saw on the
+// server, and what its retention choices will delete there.
+type ServerCountsView struct {
+	OnServer string // "" when no sync has succeeded yet
+	// Deleting says what will be deleted on the server and when; ""
+	// when nothing is scheduled.
+	Deleting []string
+	// Kept counts messages kept on the server for good because their
+	// transfer looked wrong; "" when none.
+	Kept string
+}
+
+// SyncRecordView is one sync in the account's history.
+type SyncRecordView struct {
+	When     string
+	Duration string
+	New      string // "3 (1.2 MB)"
+	Deleted  string
+	OnServer string // "" when the sync failed
+	Error    string // one sentence; "" when it worked
+	Notes    []string
+}
