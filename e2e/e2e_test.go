@@ -56,7 +56,12 @@ type app struct {
 // says where it listens.
 func startApp(t *testing.T, extraEnv ...string) *app {
 	t.Helper()
-	data := t.TempDir()
+	return startAppIn(t, t.TempDir(), extraEnv...)
+}
+
+// startAppIn is startApp with the data folder data.
+func startAppIn(t *testing.T, data string, extraEnv ...string) *app {
+	t.Helper()
 	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "json")
 	cmd.Env = append(os.Environ(), extraEnv...)
 	stderr, err := cmd.StderrPipe()

@@ -119,6 +119,11 @@ type countingReader struct {
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
+	// The message's reader may fill all of b before returning, and b can
+	// be the whole message: read in steps so the count moves as it arrives.
+	if len(b) > 64<<10 {
+		b = b[:64<<10]
+	}
 	n, err := c.r.Read(b)
 	c.n += int64(n)
 	c.t.bytesDone.Add(int64(n))
