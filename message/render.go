@@ -50,6 +50,11 @@ type View struct {
 	// inline through cid: references are included with Inline set.
 	Attachments []Attachment
 
+	// Events summarises the events of the message's calendar parts
+	// (text/calendar invitations, .ics files), in order. The parts are
+	// listed in Attachments too.
+	Events []Event
+
 	// ParseError is set when the message could not be parsed fully (a
 	// limit was hit, or an internal error): the page should show the raw
 	// source with this explanation. What could be read is still filled in.
@@ -194,6 +199,7 @@ func Render(raw []byte, opts RenderOptions) (v *View) {
 	ps.root.walkLeaves(func(l *part) {
 		v.Attachments = append(v.Attachments, listed[l]...)
 	})
+	v.Events = calendarEvents(ps.root)
 	v.ParseError = ps.fatal
 	v.Defects = ps.defects
 	return v
