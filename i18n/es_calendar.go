@@ -1,4 +1,21 @@
 package i18n
 
 // esCalendar: calendar invitations and unpacked attachments on the message page.
-var esCalendar = map[string]string{}
+var esCalendar = map[string]string{
+	"Calendar":                   "Calendario",
+	"(no title)":                 "(sin título)",
+	"When":                       "Cuándo",
+	"Where":                      "Dónde",
+	"Organizer":                  "Organizador",
+	"Repeats":                    "Repetición",
+	"This is a repeating event.": "Es un evento periódico.",
+	"This changes one occurrence of a repeating event.": "Esto cambia una de las repeticiones de un evento periódico.",
+	"Event":                  "Evento",
+	"Invitation":             "Invitación",
+	"Cancelled event":        "Evento cancelado",
+	"Reply to an invitation": "Respuesta a una invitación",
+	"New time proposed":      "Propuesta de otra hora",
+	"Proposed time declined": "Propuesta de hora rechazada",
+	"No date given":          "Sin fecha",
+	"%s – %s":                "%s – %s",
+}
