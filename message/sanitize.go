@@ -169,11 +169,18 @@ func headElement(a atom.Atom) bool {
 	return false
 }
 
+// hasContent says whether a head element has content and an end tag
+// (meta, link and base have neither).
+func hasContent(a atom.Atom) bool {
+	return a != atom.Meta && a != atom.Link && a != atom.Base
+}
+
 func (s *sanitizer) prepare(src []byte) []byte {
 	z := xhtml.NewTokenizer(bytes.NewReader(src))
 	var out bytes.Buffer
 	out.Grow(len(src))
 	inHead := false
+	var headEl atom.Atom // the head element (title, style, …) being skipped
 	for {
 		tt := z.Next()
 		if tt == xhtml.ErrorToken {
@@ -182,6 +189,12 @@ func (s *sanitizer) prepare(src []byte) []byte {
 		tok := z.Token()
 		switch tt {
 		case xhtml.TextToken:
+			if inHead && headEl == 0 && strings.TrimSpace(tok.Data) != "" {
+				// As in a browser (HTML "in head" insertion mode), text
+				// in the head outside its elements ends the head and
+				// starts the body.
+				inHead = false
+			}
 			if !inHead {
 				out.WriteString(tok.String())
 			}
@@ -189,6 +202,9 @@ func (s *sanitizer) prepare(src []byte) []byte {
 			a := tok.DataAtom
 			if inHead {
 				if headElement(a) {
+					if tt == xhtml.StartTagToken && headEl == 0 && hasContent(a) {
+						headEl = a
+					}
 					continue
 				}
 				inHead = false
@@ -206,8 +222,12 @@ func (s *sanitizer) prepare(src []byte) []byte {
 			out.WriteString(tok.String())
 		case xhtml.EndTagToken:
 			a := tok.DataAtom
+			if inHead && a == headEl {
+				headEl = 0
+				continue
+			}
 			if a == atom.Head {
-				inHead = false
+				inHead, headEl = false, 0
 				continue
 			}
 			if inHead || a == atom.Html {

@@ -224,7 +224,9 @@ func htmlToText(src []byte, max int) (main, quoted string) {
 			name, _ := z.TagName()
 			a := atom.Lookup(name)
 			switch a {
-			case atom.Script, atom.Style, atom.Head, atom.Title, atom.Template, atom.Noscript, atom.Svg, atom.Math, atom.Object, atom.Iframe:
+			// Not atom.Head: text written straight into the head is
+			// shown by browsers (in the body), so it is text here too.
+			case atom.Script, atom.Style, atom.Title, atom.Template, atom.Noscript, atom.Svg, atom.Math, atom.Object, atom.Iframe:
 				if tt == xhtml.StartTagToken {
 					skip++
 				} else if tt == xhtml.EndTagToken && skip > 0 {
