@@ -111,6 +111,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		ReturnPath:  back,
 		RawURL:      self + "/raw",
 		DownloadURL: self + "/raw?download=1",
+		Events:      view.Events,
 	}
 	if !view.Date.IsZero() {
 		v.Date = i18n.FromContext(ctx).Date(view.Date, st.tz)

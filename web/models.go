@@ -1,5 +1,7 @@
 package web
 
+import "github.com/apartado/apartado/message"
+
 // Assets are the versioned URLs of the static files.
 type Assets struct {
 	CSS, JS, Icon, Manifest string
@@ -131,6 +133,7 @@ type MessageView struct {
 	RemoteBlocked bool
 	ShowImagesURL string
 	Attachments   []Attachment
+	Events        []message.Event // calendar invitations, summarised above the body
 	ParseError    bool
 	Raw           string // the raw source, shown when ParseError
 	Trashed       bool
