@@ -407,11 +407,23 @@ func TestHostileMessages(t *testing.T) {
 		if !remote && (strings.Contains(b.CSP, "http:") || strings.Contains(b.CSP, "https:")) {
 			t.Errorf("%s: body CSP allows remote content while blocked: %q", what, b.CSP)
 		}
-		// The app's own head (charset, and links opening in a new tab) is
-		// all the head may hold.
+		// The app's own head (charset, and links opening in a new tab) and
+		// the message's sanitized style sheet are all the head may hold.
 		head, h, ok := strings.Cut(b.HTML, "<body>")
 		if !ok {
 			t.Errorf("%s: the body document has no <body>: %.200q", what, b.HTML)
+		}
+		if i, j := strings.Index(head, "<style>"), strings.Index(head, "</style>"); i >= 0 && j > i {
+			sheet := strings.ToLower(head[i+len("<style>") : j])
+			head = head[:i] + head[j+len("</style>"):]
+			for _, bad := range []string{"@import", "@font-face", "expression(", "behavior", "-moz-binding", "javascript", "\\"} {
+				if strings.Contains(sheet, bad) {
+					t.Errorf("%s: the style sheet keeps %q: %q", what, bad, sheet)
+				}
+			}
+			if !remote && strings.Contains(sheet, "url(") {
+				t.Errorf("%s: the style sheet loads something while remote content is blocked: %q", what, sheet)
+			}
 		}
 		for _, tag := range reTag.FindAllString(head, -1) {
 			switch strings.ToLower(tag) {

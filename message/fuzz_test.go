@@ -75,6 +75,8 @@ func FuzzSanitize(f *testing.F) {
 		`<html><head><meta http-equiv=refresh content="0;url=//x"><base href="//x"></head><body bgcolor=red onload=x()>b</body></html>`,
 		`<scr<script>ipt>alert(1)</script><!--<img src=x onerror=alert(1)>-->`,
 		`<table background="//x/bg.png"><tr><td style="background-image:url(https://x/a.png)">t</td></tr></table>`,
+		`<head><style>@import "x.css"; .a{color:red}@media (max-width:600px){.a{width:100%!important;background:url(//x/y.png)}}</style></head><p class=a>x</p>`,
+		`<style>p{font-family:"</style><script>alert(1)</script>"}</style><p>x`,
 	} {
 		f.Add(s, false)
 		f.Add(s, true)
@@ -91,7 +93,7 @@ func FuzzSanitize(f *testing.F) {
 			},
 		}
 		frag := s.sanitize([]byte(src))
-		doc := wrapDocument(resolvePlaceholders(frag, s.referenced, partURL))
+		doc := wrapDocument(resolvePlaceholders(frag, s.referenced, partURL), s.css.String())
 		checkSafeHTML(t, doc, allowRemote)
 		if strings.Contains(doc, `"`+partScheme) {
 			t.Fatalf("placeholder left in %q", doc)

@@ -171,7 +171,7 @@ func Render(raw []byte, opts RenderOptions) (v *View) {
 			frag.WriteString(s.sanitize(src))
 		}
 		referenced = s.referenced
-		v.HTML = wrapDocument(resolvePlaceholders(frag.String(), referenced, opts.PartURL))
+		v.HTML = wrapDocument(resolvePlaceholders(frag.String(), referenced, opts.PartURL), s.css.String())
 		v.RemoteBlocked = s.remoteBlocked
 	}
 

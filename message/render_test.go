@@ -145,10 +145,7 @@ func TestAlternative(t *testing.T) {
 	if v.Text != "Plain version" {
 		t.Errorf("text = %q", v.Text)
 	}
-	if !strings.HasPrefix(v.HTML, docStart) || !strings.HasSuffix(v.HTML, docEnd) {
-		t.Fatalf("html is not a complete document: %q", v.HTML)
-	}
-	body := strings.TrimSuffix(strings.TrimPrefix(v.HTML, docStart), docEnd)
+	_, body := docParts(t, v.HTML)
 	if body != "<div><p>HTML <b>version</b></p></div>" {
 		t.Errorf("html body = %q", body)
 	}

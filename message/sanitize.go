@@ -123,6 +123,8 @@ func newPolicy(allowRemote bool) *bluemonday.Policy {
 	p.AllowAttrs("border", "hspace", "vspace").Matching(smallIntRe).OnElements("img")
 	p.AllowAttrs("width").Matching(bluemonday.NumberOrPercent).OnElements("hr")
 	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
+	// Classes, for the rules of the message's own style sheet (css.go).
+	p.AllowAttrs("class").Matching(classRe).Globally()
 	if allowRemote {
 		p.AllowAttrs("background").Matching(remoteAttrRe).OnElements("table", "td", "th", "tr", "div")
 	}
@@ -147,12 +149,20 @@ type sanitizer struct {
 	partURLs      bool // cid: images can be pointed at part URLs
 	remoteBlocked bool
 	referenced    map[string]bool // part ids referenced through cid:
+	styleSrc      strings.Builder // the text of the <style> elements of the document being prepared
+	css           strings.Builder // what is safe of them, for every document sanitized
 }
 
 // sanitize returns the safe body fragment of an HTML document, with cid:
 // images as partScheme placeholders.
 func (s *sanitizer) sanitize(src []byte) string {
+	s.styleSrc.Reset()
 	prepared := s.prepare(src)
+	if s.styleSrc.Len() > 0 && s.css.Len() < maxStyleBytes {
+		sheet, dropped := sanitizeCSS(s.styleSrc.String(), s.allowRemote)
+		s.css.WriteString(sheet)
+		s.remoteBlocked = s.remoteBlocked || dropped
+	}
 	pol := policyBlocked()
 	if s.allowRemote {
 		pol = policyRemote()
@@ -181,6 +191,7 @@ func (s *sanitizer) prepare(src []byte) []byte {
 	out.Grow(len(src))
 	inHead := false
 	var headEl atom.Atom // the head element (title, style, …) being skipped
+	inStyle := false     // in a <style> element: its text is a style sheet
 	for {
 		tt := z.Next()
 		if tt == xhtml.ErrorToken {
@@ -189,6 +200,12 @@ func (s *sanitizer) prepare(src []byte) []byte {
 		tok := z.Token()
 		switch tt {
 		case xhtml.TextToken:
+			if inStyle || inHead && headEl == atom.Style {
+				if s.styleSrc.Len()+len(tok.Data) <= maxStyleBytes {
+					s.styleSrc.WriteString(tok.Data)
+				}
+				continue
+			}
 			if inHead && headEl == 0 && strings.TrimSpace(tok.Data) != "" {
 				// As in a browser (HTML "in head" insertion mode), text
 				// in the head outside its elements ends the head and
@@ -213,6 +230,9 @@ func (s *sanitizer) prepare(src []byte) []byte {
 			case atom.Head:
 				inHead = tt == xhtml.StartTagToken
 				continue
+			case atom.Style:
+				inStyle = tt == xhtml.StartTagToken
+				continue
 			case atom.Html:
 				continue
 			case atom.Body:
@@ -228,6 +248,10 @@ func (s *sanitizer) prepare(src []byte) []byte {
 			}
 			if a == atom.Head {
 				inHead, headEl = false, 0
+				continue
+			}
+			if a == atom.Style {
+				inStyle = false
 				continue
 			}
 			if inHead || a == atom.Html {
@@ -403,13 +427,19 @@ func resolvePlaceholders(frag string, ids map[string]bool, partURL func(string) 
 }
 
 const (
-	docStart = `<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank"></head><body>`
-	docEnd   = `</body></html>`
+	docHead      = `<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank">`
+	docBodyStart = `</head><body>`
+	docEnd       = `</body></html>`
 )
 
-// wrapDocument makes a complete document of a sanitized fragment.
-func wrapDocument(frag string) string {
-	return docStart + frag + docEnd
+// wrapDocument makes a complete document of a sanitized fragment and the
+// sanitized style sheet that goes with it.
+func wrapDocument(frag, css string) string {
+	style := ""
+	if css != "" {
+		style = "<style>" + css + "</style>"
+	}
+	return docHead + style + docBodyStart + frag + docEnd
 }
 
 // SanitizeHTML sanitizes a sender's HTML document into a complete, safe
@@ -419,5 +449,5 @@ func wrapDocument(frag string) string {
 func SanitizeHTML(src string, allowRemote bool) (doc string, remoteBlocked bool) {
 	s := &sanitizer{allowRemote: allowRemote}
 	frag := s.sanitize([]byte(src))
-	return wrapDocument(frag), s.remoteBlocked
+	return wrapDocument(frag, s.css.String()), s.remoteBlocked
 }

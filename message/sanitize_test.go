@@ -17,11 +17,40 @@ func renderHTML(t *testing.T, body string, opts RenderOptions) *View {
 	if v.ParseError != "" {
 		t.Fatalf("parse error %q", v.ParseError)
 	}
-	if !strings.HasPrefix(v.HTML, docStart) || !strings.HasSuffix(v.HTML, docEnd) {
-		t.Fatalf("not a complete document: %q", v.HTML)
-	}
 	checkSafeHTML(t, v.HTML, opts.AllowRemote)
 	return v
+}
+
+// docParts splits a sanitized document into its style sheet and its body.
+func docParts(t testing.TB, doc string) (sheet, body string) {
+	t.Helper()
+	i := strings.Index(doc, docBodyStart)
+	if !strings.HasPrefix(doc, docHead) || !strings.HasSuffix(doc, docEnd) || i < 0 {
+		t.Fatalf("not a complete document: %q", doc)
+	}
+	head := doc[len(docHead):i]
+	if head != "" {
+		if !strings.HasPrefix(head, "<style>") || !strings.HasSuffix(head, "</style>") {
+			t.Fatalf("unexpected head %q", head)
+		}
+		sheet = strings.TrimSuffix(strings.TrimPrefix(head, "<style>"), "</style>")
+	}
+	return sheet, doc[i+len(docBodyStart) : len(doc)-len(docEnd)]
+}
+
+// checkSafeSheet fails on a kept style sheet that could end its element,
+// load something while remote content is blocked, or run anything.
+func checkSafeSheet(t testing.TB, sheet string, allowRemote bool) {
+	t.Helper()
+	l := strings.ToLower(sheet)
+	for _, bad := range []string{"<", "\\", "/*", "@import", "@font-face", "expression", "javascript", "behavior", "-moz-binding", "image-set", "element("} {
+		if strings.Contains(l, bad) {
+			t.Fatalf("style sheet with %q: %q", bad, sheet)
+		}
+	}
+	if !allowRemote && strings.Contains(l, "url(") {
+		t.Fatalf("url() in a style sheet with remote content blocked: %q", sheet)
+	}
 }
 
 // allowedElements is every element the sanitized output may contain.
@@ -43,10 +72,9 @@ var allowedElements = map[string]bool{
 // that could run script, navigate the frame or load something not allowed.
 func checkSafeHTML(t testing.TB, doc string, allowRemote bool) {
 	t.Helper()
-	if !strings.HasPrefix(doc, docStart) || !strings.HasSuffix(doc, docEnd) {
-		t.Fatalf("not wrapped: %q", doc)
-	}
-	z := xhtml.NewTokenizer(strings.NewReader(strings.TrimSuffix(strings.TrimPrefix(doc, docStart), docEnd)))
+	sheet, body := docParts(t, doc)
+	checkSafeSheet(t, sheet, allowRemote)
+	z := xhtml.NewTokenizer(strings.NewReader(body))
 	for {
 		tt := z.Next()
 		if tt == xhtml.ErrorToken {
@@ -66,7 +94,7 @@ func checkSafeHTML(t testing.TB, doc string, allowRemote bool) {
 			lv := strings.ToLower(a.Val)
 			switch {
 			case strings.HasPrefix(a.Key, "on"), a.Key == "srcset", a.Key == "action", a.Key == "formaction",
-				a.Key == "http-equiv", a.Key == "class":
+				a.Key == "http-equiv":
 				t.Fatalf("attribute %s in output: %q", a.Key, tok)
 			case a.Key == "href":
 				u, err := url.Parse(a.Val)
@@ -141,7 +169,8 @@ func TestSanitizeXSS(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			v := renderHTML(t, tc.html, RenderOptions{PartURL: partURL})
-			body := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(v.HTML, docStart), docEnd))
+			_, body := docParts(t, v.HTML)
+			body = strings.ToLower(body)
 			for _, a := range tc.absent {
 				if strings.Contains(body, strings.ToLower(a)) {
 					t.Errorf("output contains %q: %s", a, body)
