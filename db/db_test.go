@@ -1,7 +1,9 @@
 package db
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -455,6 +457,64 @@ func TestLastAdminStays(t *testing.T) {
 			if err := d.SetDisabled(ctx, id, false); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// TestLargeMessagePieces: a message over a piece is stored in pieces and
+// read back whole, by the reader, the export and the migration match;
+// deleting it removes its pieces.
+func TestLargeMessagePieces(t *testing.T) {
+	d := openTest(t)
+	u, err := d.CreateUser(ctx, "ana", "hash", RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := d.CreateAccount(ctx, u.ID, AccountSettings{Name: "A", Email: "a@example.com", Host: "pop.example.com", Port: 995,
+		Security: "tls", Username: "a", PasswordSealed: []byte("x"), PollInterval: time.Hour, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{rawPiece - 1, rawPiece, rawPiece + 1, 3*rawPiece + 12345} {
+		raw := make([]byte, size)
+		msgID := fmt.Sprintf("big%d@example.com", size)
+		copy(raw, "Message-ID: <"+msgID+">\r\n\r\n")
+		for i := 40; i < size; i++ {
+			raw[i] = byte('a' + i%26)
+		}
+		copy(raw[size-2:], "\r\n")
+		sum := sha256.Sum256(raw)
+		ids, err := d.StoreMessages(ctx, []NewMessage{{AccountID: a.ID, UserID: u.ID, UIDL: fmt.Sprint("u", size), ServerSize: int64(size),
+			Raw: raw, SHA256: sum[:], ReceivedAt: time.Now(), SortAt: time.Now(), MessageID: msgID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.MessageRaw(ctx, u.ID, ids[0])
+		if err != nil || !bytes.Equal(got, raw) {
+			t.Fatalf("%d bytes: read back %d bytes, equal %v, %v", size, len(got), bytes.Equal(got, raw), err)
+		}
+		var exported []byte
+		if err := d.EachMessage(ctx, u.ID, a.ID, func(m MessageExport) error {
+			if m.ID == ids[0] {
+				exported = m.Raw
+			}
+			return nil
+		}); err != nil || !bytes.Equal(exported, raw) {
+			t.Fatalf("%d bytes: exported %d bytes, %v", size, len(exported), err)
+		}
+		// A server that appended a final CRLF: matched by the last piece.
+		if id, ok, err := d.MatchStored(ctx, a.ID, msgID, int64(size-2)); err != nil || !ok || id != ids[0] {
+			t.Fatalf("%d bytes: match %d %v %v", size, id, ok, err)
+		}
+		if _, err := d.TrashMessages(ctx, u.ID, ids); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := d.DeleteMessages(ctx, u.ID, ids); err != nil || n != 1 {
+			t.Fatalf("deleted %d, %v", n, err)
+		}
+		var pieces int
+		if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM message_raw_parts`).Scan(&pieces); err != nil || pieces != 0 {
+			t.Fatalf("%d pieces left after deleting, %v", pieces, err)
 		}
 	}
 }

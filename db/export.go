@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -42,9 +41,10 @@ func (d *DB) EachMessage(ctx context.Context, userID, accountID int64, fn func(M
 		}
 		for _, m := range page {
 			after = m.ID
-			err := d.sql.QueryRowContext(ctx, `SELECT r.raw FROM message_raw r JOIN messages m ON m.id = r.message_id
-				WHERE m.id = ? AND m.user_id = ? AND m.trashed_at IS NULL`, m.ID, userID).Scan(&m.Raw)
-			if errors.Is(err, sql.ErrNoRows) {
+			var err error
+			m.Raw, err = d.loadRaw(ctx, `SELECT m.id, r.raw, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
+				WHERE m.id = ? AND m.user_id = ? AND m.trashed_at IS NULL`, m.ID, userID)
+			if errors.Is(err, ErrNotFound) {
 				continue // deleted or trashed since the page was read
 			}
 			if err != nil {

@@ -58,7 +58,7 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if id, err = res.LastInsertId(); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`, id, m.Raw); err != nil {
+			if err := insertRaw(ctx, tx, id, m.Raw); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
 		}
@@ -126,7 +126,9 @@ func (d *DB) MatchStored(ctx context.Context, accountID int64, msgID string, lis
 	}
 	rows, err := d.sql.QueryContext(ctx, `SELECT m.id FROM messages m JOIN message_raw r ON r.message_id = m.id
 		WHERE m.account_id = ? AND m.message_id_hdr = ?
-		AND (m.size = ? OR (m.size = ? + 2 AND substr(r.raw, -2) = x'0d0a')) LIMIT 2`, accountID, msgID, listSize, listSize)
+		AND (m.size = ? OR (m.size = ? + 2 AND coalesce((SELECT substr(p.data, -2) FROM message_raw_parts p
+			WHERE p.message_id = m.id ORDER BY p.seq DESC LIMIT 1), substr(r.raw, -2)) = x'0d0a')) LIMIT 2`,
+		accountID, msgID, listSize, listSize)
 	if err != nil {
 		return 0, false, fmt.Errorf("match stored: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/apartado/apartado/db"
@@ -346,28 +347,50 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 		t.downloading()
 	}
 
+	// Batches are committed by a second goroutine while the next one
+	// downloads. The channel is unbuffered: at most one batch waits while
+	// another is stored, which bounds memory. Only the committer touches
+	// known, res.New and res.Bytes until it is done.
 	refused := 0
+	commits := make(chan []db.Downloaded)
+	committed := make(chan error, 1)
+	var commitFailed atomic.Bool
+	go func() {
+		var err error
+		for batch := range commits {
+			if err != nil {
+				continue // drained: the download stops at its next batch
+			}
+			var ids []int64
+			var added []bool
+			ids, added, err = p.DB.StoreDownloaded(ctx, batch)
+			if err != nil {
+				commitFailed.Store(true)
+				continue
+			}
+			for i, m := range batch {
+				if m.UIDL != "" {
+					known[m.UIDL] = db.ServerState{ServerMessage: db.ServerMessage{UIDL: m.UIDL, MessageID: &ids[i],
+						Size: m.ServerSize, FirstSeen: m.ReceivedAt}, SizeOK: m.SizeOK}
+				}
+				if added[i] {
+					res.New++
+					res.Bytes += int64(len(m.Raw))
+				}
+			}
+		}
+		committed <- err
+	}()
 	var batch []db.Downloaded
 	var pending int
 	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+		if commitFailed.Load() {
+			return errCommitFailed
 		}
-		ids, added, err := p.DB.StoreDownloaded(ctx, batch)
-		if err != nil {
-			return err
+		if len(batch) > 0 {
+			commits <- batch
+			batch, pending = nil, 0
 		}
-		for i, m := range batch {
-			if m.UIDL != "" {
-				known[m.UIDL] = db.ServerState{ServerMessage: db.ServerMessage{UIDL: m.UIDL, MessageID: &ids[i],
-					Size: m.ServerSize, FirstSeen: m.ReceivedAt}, SizeOK: m.SizeOK}
-			}
-			if added[i] {
-				res.New++
-				res.Bytes += int64(len(m.Raw))
-			}
-		}
-		batch, pending = batch[:0], 0
 		return nil
 	}
 	retrErr := c.RetrMany(ctx, fetch, func(id int, r io.Reader, rerr error) error {
@@ -379,7 +402,9 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 		}
 		var buf bytes.Buffer
 		if size := sizes[id]; size > 0 && size < 64<<20 {
-			buf.Grow(int(size) + 64)
+			// bytes.Buffer.ReadFrom wants MinRead bytes free before
+			// each read, else it doubles the buffer.
+			buf.Grow(int(size) + bytes.MinRead)
 		}
 		cr := &countingReader{r: r, t: t}
 		if _, err := buf.ReadFrom(cr); err != nil {
@@ -393,6 +418,13 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 			res.skip("message %d: received %d bytes where the server announced %d: stored, but never deleted on the server",
 				id, len(raw), sizes[id])
 		}
+		// A large message goes in a batch of its own, so a batch never
+		// holds much more than batchBytes besides it.
+		if pending > 0 && pending+len(raw) > batchBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 		batch = append(batch, m)
 		pending += len(raw)
 		if len(batch) >= batchMessages || pending >= batchBytes {
@@ -401,8 +433,13 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 		return nil
 	})
 	// Whatever was received whole is kept, even if the session then broke.
-	if err := flush(); err != nil {
+	flushErr := flush()
+	close(commits)
+	if err := <-committed; err != nil {
 		return false, err
+	}
+	if flushErr != nil {
+		return false, flushErr
 	}
 	if retrErr != nil {
 		return false, retrErr
@@ -473,6 +510,10 @@ func (p *Poller) markListed(ctx context.Context, accountID int64, keyOf map[int]
 	}
 	return p.DB.MarkListed(ctx, accountID, keys, at)
 }
+
+// errCommitFailed stops a download whose batches can no longer be stored;
+// the committer's own error is what the sync reports.
+var errCommitFailed = errors.New("storing downloaded messages failed")
 
 // shouldDelete says whether the account's retention choices ask for a
 // stored message to go from the server now.
