@@ -375,6 +375,8 @@ func TestMessagePageHTML(t *testing.T) {
 	if fmt.Sprint(names) != "[Presupuesto año 2026 — ñandú.pdf page.html logo.svg]" {
 		t.Errorf("attachments %q", names)
 	}
+	// No preview for any of them: an SVG could carry script.
+	none(t, one(t, doc, "attachments"), "attachment-preview")
 
 	// The body document: its own strict, sandboxing policy; no remote images.
 	b := f.anaC.get(msgPath(f.anaHTML, "/body"))

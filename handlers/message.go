@@ -147,10 +147,11 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		v.Attachments = append(v.Attachments, web.Attachment{
-			Name: a.Filename,
-			Type: a.ContentType,
-			Size: loc.Size(a.Size),
-			URL:  self + "/part/" + url.PathEscape(a.ID),
+			Name:    a.Filename,
+			Type:    a.ContentType,
+			Size:    loc.Size(a.Size),
+			URL:     self + "/part/" + url.PathEscape(a.ID),
+			Preview: inlineTypes[a.ContentType] && a.Size <= maxPreviewBytes,
 		})
 	}
 	h.render(w, r, http.StatusOK, web.MessagePage(v))
@@ -232,6 +233,10 @@ func activeType(ct string) bool {
 	}
 	return false
 }
+
+// maxPreviewBytes is the largest image attachment the message page shows
+// a preview of.
+const maxPreviewBytes = 20 << 20
 
 // messagePart serves one part's decoded bytes: safe images inline, the
 // rest as attachments, never anything a browser would run. It is reached

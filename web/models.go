@@ -103,10 +103,11 @@ type Header struct {
 
 // Attachment is a downloadable part of a message.
 type Attachment struct {
-	Name string
-	Type string
-	Size string
-	URL  string
+	Name    string
+	Type    string
+	Size    string
+	URL     string
+	Preview bool // an image the browser may show from URL
 }
 
 // TextSegment is a run of plain text, or a link when URL is set.
