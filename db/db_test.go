@@ -518,3 +518,27 @@ func TestLargeMessagePieces(t *testing.T) {
 		}
 	}
 }
+
+// TestNewDatabasePageSize: a new database gets large pages (faster to
+// store messages in); reopening keeps them and WAL mode.
+func TestNewDatabasePageSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	for i := range 2 {
+		d, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var size int
+		var mode string
+		if err := d.sql.QueryRowContext(ctx, "PRAGMA page_size").Scan(&size); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.sql.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if size != pageSize || mode != "wal" {
+			t.Errorf("open %d: page size %d, journal mode %q", i+1, size, mode)
+		}
+		d.Close()
+	}
+}
