@@ -80,7 +80,9 @@ func (b *bench) phases(ctx context.Context) (string, error) {
 	}
 
 	fmt.Fprintln(os.Stderr, "phases: in-process poller.SyncAccount, stacks sampled")
-	ws := newWallSampler("poller.(*Poller).SyncAccount(")
+	// The goroutine running the sync downloads and parses; batches are
+	// stored by a committer goroutine it starts (poller/sync.go).
+	ws := newWallSampler("poller.(*Poller).SyncAccount(", "created by github.com/apartado/apartado/poller.(*Poller).transfer")
 	syncWall, syncRes, err := b.inProcessSync(ctx, ws)
 	if err != nil {
 		return "", err
@@ -99,12 +101,19 @@ func (b *bench) phases(ctx context.Context) (string, error) {
 			float64(st.slowest.Milliseconds()))
 	}
 	p("| whole sync in this process: poller.SyncAccount, empty database | %.3f | %s |\n", syncWall.Seconds(), syncRes)
-	p("\nWhere that sync's wall-clock time went: the stack of the goroutine running it, sampled every %v\n", wallEvery)
-	p("(%d samples), by the first matching frame (see the README):\n\n", ws.total)
-	p("| the sync goroutine was in | share | ≈ s |\n|---|---:|---:|\n")
-	for _, c := range wallClasses {
-		n := ws.counts[c.name]
-		p("| %s | %.1f%% | %.2f |\n", c.name, 100*float64(n)/float64(max(ws.total, 1)), syncWall.Seconds()*float64(n)/float64(max(ws.total, 1)))
+	p("\nWhere that sync's wall-clock time went: the stacks of the goroutine running it (downloading and\n")
+	p("parsing) and of its committer (storing), sampled every %v, by the first matching frame (see the README);\n", wallEvery)
+	p("the committer exists only while messages are transferred:\n\n")
+	for i, role := range []string{"the sync goroutine", "the committer goroutine"} {
+		p("| %s was in (%d samples) | share | ≈ s |\n|---|---:|---:|\n", role, ws.totals[i])
+		for _, c := range wallClasses {
+			n := ws.counts[i][c.name]
+			if n == 0 {
+				continue
+			}
+			p("| %s | %.1f%% | %.2f |\n", c.name, 100*float64(n)/float64(max(ws.totals[0], 1)), syncWall.Seconds()*float64(n)/float64(max(ws.totals[0], 1)))
+		}
+		p("\n")
 	}
 	if b.bigAt >= 0 {
 		p("\nMemory for the %.0f MB message, growth of this process's peak RSS over its RSS before: message.Summarize %.1f MB;\n",
@@ -353,6 +362,8 @@ var wallClasses = []struct {
 	{"store: the rest of db.StoreDownloaded (SQLite's CPU, copies)", []string{"db.(*DB).StoreDownloaded"}},
 	{"parse: message.Summarize", []string{"message.Summarize"}},
 	{"hash: SHA-256", []string{"crypto/sha256", "fips140/sha256"}},
+	{"handing a batch over: waiting while the committer stores the one before", []string{"[chan send"}},
+	{"waiting for the next batch to store", []string{"[chan receive"}},
 	{"download: reading and decrypting the stream, waiting for Dovecot", []string{"pop3client."}},
 	{"other", []string{""}},
 }
@@ -361,15 +372,19 @@ var wallClasses = []struct {
 // takes every goroutine's stack (runtime.Stack, a short stop of the
 // world) and counts what the goroutine whose stack contains marker was in.
 type wallSampler struct {
-	marker string
-	counts map[string]int
-	total  int
-	quit   chan struct{}
-	done   chan struct{}
+	markers []string // one goroutine per marker is sampled
+	counts  []map[string]int
+	totals  []int
+	quit    chan struct{}
+	done    chan struct{}
 }
 
-func newWallSampler(marker string) *wallSampler {
-	return &wallSampler{marker: marker, counts: map[string]int{}}
+func newWallSampler(markers ...string) *wallSampler {
+	w := &wallSampler{markers: markers, totals: make([]int, len(markers))}
+	for range markers {
+		w.counts = append(w.counts, map[string]int{})
+	}
+	return w
 }
 
 func (w *wallSampler) start() {
@@ -386,18 +401,22 @@ func (w *wallSampler) start() {
 			case <-t.C:
 			}
 			n := runtime.Stack(buf, true)
+			seen := make([]bool, len(w.markers))
 			for _, g := range strings.Split(string(buf[:n]), "\n\n") {
-				if !strings.Contains(g, w.marker) {
-					continue
-				}
-				for _, c := range wallClasses {
-					if slices.ContainsFunc(c.markers, func(m string) bool { return strings.Contains(g, m) }) {
-						w.counts[c.name]++
-						break
+				for i, marker := range w.markers {
+					if seen[i] || !strings.Contains(g, marker) {
+						continue
 					}
+					seen[i] = true
+					for _, c := range wallClasses {
+						if slices.ContainsFunc(c.markers, func(m string) bool { return strings.Contains(g, m) }) {
+							w.counts[i][c.name]++
+							break
+						}
+					}
+					w.totals[i]++
+					break
 				}
-				w.total++
-				break
 			}
 		}
 	}()
