@@ -38,14 +38,21 @@ var (
 // sanitizeCSS returns what is safe of a sender's style sheet, and whether
 // it dropped a remote url() that remote content would have kept.
 func sanitizeCSS(src string, allowRemote bool) (out string, remoteDropped bool) {
-	if len(src) > maxStyleBytes || strings.ContainsAny(src, "<\\\x00") {
-		// "<" could end the <style> element; escapes can hide anything.
+	if len(src) > maxStyleBytes || strings.IndexByte(src, 0) >= 0 {
 		return "", hasRemoteURL(src) && !allowRemote
 	}
-	src = stripCSSComments(src)
+	// "<!--" and "-->" are allowed around a sheet (CSS ignores them), and
+	// mail often has them, conditional comments for Outlook included.
+	src = strings.NewReplacer("<!--", " ", "-->", " ").Replace(stripCSSComments(src))
 	var b strings.Builder
 	writeRules(&b, src, allowRemote, &remoteDropped, 0)
-	return b.String(), remoteDropped
+	out = b.String()
+	// Every part kept was checked for these already; never let one through
+	// that could end the <style> element or hide an escape.
+	if strings.ContainsAny(out, "<\\") {
+		return "", remoteDropped
+	}
+	return out, remoteDropped
 }
 
 // writeRules writes the safe rules of the sheet (or @media block) src.

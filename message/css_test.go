@@ -95,3 +95,21 @@ func TestStyleSheetsHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestStyleSheetHTMLCommentMarkers: "<!--" and "-->" around or inside a
+// sheet (Outlook's conditional comments) do not lose the sheet, and a "<"
+// anywhere else never reaches the output.
+func TestStyleSheetHTMLCommentMarkers(t *testing.T) {
+	// As in a browser, what follows "<![endif]" up to the next block is one
+	// rule with a broken prelude, dropped: here ".gone".
+	sheet, _ := sanitizeCSS("<!--\n.a{color:red}\n@media (max-width:599px){.w{width:100% !important}}\n"+
+		"<!-- [if mso] > * { font-family: sans-serif } <![endif] .gone{color:blue} -->\n-->", false)
+	for _, want := range []string{".a{color:red}", "@media (max-width:599px){.w{width:100% !important}}"} {
+		if !strings.Contains(sheet, want) {
+			t.Errorf("sheet %q lacks %q", sheet, want)
+		}
+	}
+	if strings.Contains(sheet, "<") || strings.Contains(sheet, "gone") {
+		t.Errorf("sheet %q", sheet)
+	}
+}

@@ -432,14 +432,15 @@ const (
 	docEnd       = `</body></html>`
 )
 
+// baseCSS comes before the sender's own rules: images and layout tables
+// no wider than the frame, so a 600-pixel newsletter fits a phone where
+// its content allows.
+const baseCSS = "img{max-width:100%;height:auto}table{max-width:100%}"
+
 // wrapDocument makes a complete document of a sanitized fragment and the
 // sanitized style sheet that goes with it.
 func wrapDocument(frag, css string) string {
-	style := ""
-	if css != "" {
-		style = "<style>" + css + "</style>"
-	}
-	return docHead + style + docBodyStart + frag + docEnd
+	return docHead + "<style>" + baseCSS + css + "</style>" + docBodyStart + frag + docEnd
 }
 
 // SanitizeHTML sanitizes a sender's HTML document into a complete, safe
