@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,4 +65,17 @@ func TestMessageCalendar(t *testing.T) {
 		}
 	}
 	one(t, doc, "message-body-text")
+
+	// A reader in Madrid sees the time on her own clock, and the
+	// organizer's beside it.
+	if err := app.db.SetUserPreferences(context.Background(), u.ID, "", "Europe/Madrid"); err != nil {
+		t.Fatal(err)
+	}
+	ev = one(t, c.get("/mail/"+strconv.FormatInt(id, 10)).doc(t), "calendar-event")
+	if s := text(one(t, ev, "calendar-when")); !strings.Contains(s, "10:00") || !strings.Contains(s, "Europe/Madrid") {
+		t.Errorf("in Madrid: %q", s)
+	}
+	if s := text(one(t, ev, "calendar-sender-time")); !strings.Contains(s, "09:00") || !strings.Contains(s, "UTC") {
+		t.Errorf("the organizer's time: %q", s)
+	}
 }

@@ -112,6 +112,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		RawURL:      self + "/raw",
 		DownloadURL: self + "/raw?download=1",
 		Events:      view.Events,
+		Zone:        st.tz,
 	}
 	if !view.Date.IsZero() {
 		v.Date = i18n.FromContext(ctx).Date(view.Date, st.tz)

@@ -7,6 +7,7 @@ var esCalendar = map[string]string{
 	"When":                       "Cuándo",
 	"Where":                      "Dónde",
 	"Organizer":                  "Organizador",
+	"For the organizer: %s (%s)": "Para el organizador: %s (%s)",
 	"Repeats":                    "Repetición",
 	"This is a repeating event.": "Es un evento periódico.",
 	"This changes one occurrence of a repeating event.": "Esto cambia una de las repeticiones de un evento periódico.",

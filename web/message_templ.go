@@ -452,7 +452,7 @@ func MessagePage(v MessageView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = CalendarEvents(v.Events).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = CalendarEvents(v.Events, v.Zone).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -1,6 +1,10 @@
 package web
 
-import "github.com/apartado/apartado/message"
+import (
+	"time"
+
+	"github.com/apartado/apartado/message"
+)
 
 // Assets are the versioned URLs of the static files.
 type Assets struct {
@@ -135,6 +139,7 @@ type MessageView struct {
 	ShowImagesURL string
 	Attachments   []Attachment
 	Events        []message.Event // calendar invitations, summarised above the body
+	Zone          *time.Location  // the reader's time zone, for the invitations' times
 	ParseError    bool
 	Raw           string // the raw source, shown when ParseError
 	Trashed       bool
