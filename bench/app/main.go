@@ -21,7 +21,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,6 +36,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/apartado/apartado/bench/internal/benchutil"
 
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/mailgen"
@@ -188,7 +189,7 @@ func setup(ctx context.Context, cfg config) (b *bench, closeAll func(), err erro
 	b.certFile = filepath.Join(b.work, "cert.pem")
 	b.userPWFile = filepath.Join(b.work, "user-password")
 	b.pop3PWFile = filepath.Join(b.work, "pop3-password")
-	if err := makeMaildir(b.mpopMaildir); err != nil {
+	if err := benchutil.MakeMaildir(b.mpopMaildir); err != nil {
 		return nil, closeAll, err
 	}
 
@@ -214,26 +215,9 @@ func setup(ctx context.Context, cfg config) (b *bench, closeAll func(), err erro
 	}
 	fmt.Fprintf(os.Stderr, "Dovecot started and %d messages (%d bytes) written in %v\n", b.count(), b.total, time.Since(t0).Round(time.Millisecond))
 
-	blk, _ := pem.Decode(srv.CertPEM)
-	if blk == nil {
-		return nil, closeAll, errors.New("no certificate in CertPEM")
-	}
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
+	if b.roots, b.serverTLS, b.clientTLS, err = benchutil.DovecotTLS(srv); err != nil {
 		return nil, closeAll, err
 	}
-	b.roots = []*x509.Certificate{cert}
-	pair, err := tls.LoadX509KeyPair(filepath.Join(srv.Dir, "cert.pem"), filepath.Join(srv.Dir, "key.pem"))
-	if err != nil {
-		return nil, closeAll, fmt.Errorf("loading Dovecot's key pair for the TLS copy: %w", err)
-	}
-	b.serverTLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	// X25519 alone: what pop3client ends up with against Dovecot, so that
-	// the TLS copy makes the same handshake (as in bench/pop3).
-	b.clientTLS = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12,
-		CurvePreferences: []tls.CurveID{tls.X25519}}
 	for path, data := range map[string]string{b.certFile: string(srv.CertPEM),
 		b.userPWFile: "bench-password-1\n", b.pop3PWFile: dovecottest.DefaultPassword + "\n"} {
 		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
@@ -330,7 +314,7 @@ func (b *bench) fill(ctx context.Context) error {
 
 // environment returns the report's header.
 func (b *bench) environment(ctx context.Context, fs string) (string, error) {
-	mpopVersion, err := firstLine(ctx, b.cfg.mpopBin, "--version")
+	mpopVersion, err := benchutil.FirstLine(ctx, b.cfg.mpopBin, "--version")
 	if err != nil {
 		return "", fmt.Errorf("mpop: %w", err)
 	}
@@ -338,21 +322,13 @@ func (b *bench) environment(ctx context.Context, fs string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dovecotVersion, err := firstLine(ctx, dbin, "--version")
+	dovecotVersion, err := benchutil.FirstLine(ctx, dbin, "--version")
 	if err != nil {
 		return "", fmt.Errorf("dovecot: %w", err)
 	}
-	model := "unknown CPU"
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(data), "\n") {
-			if v, ok := strings.CutPrefix(l, "model name"); ok {
-				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	kernel, _ := firstLine(ctx, "uname", "-r")
-	rev, _ := firstLine(ctx, "git", "describe", "--always", "--dirty", "--abbrev=12")
+	model := benchutil.CPUModel()
+	kernel, _ := benchutil.FirstLine(ctx, "uname", "-r")
+	rev, _ := benchutil.FirstLine(ctx, "git", "describe", "--always", "--dirty", "--abbrev=12")
 	var w strings.Builder
 	fmt.Fprintf(&w, "# Apartado first-sync benchmark\n\n")
 	fmt.Fprintf(&w, "- date: %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
@@ -376,15 +352,6 @@ func (b *bench) environment(ctx context.Context, fs string) (string, error) {
 	fmt.Fprintf(&w, "- runs: %d per method, interleaved round-robin (the first method rotates every round) after one untimed warm-up round; median, min and max of wall-clock seconds\n", b.cfg.runs)
 	fmt.Fprintf(&w, "- MB = 10^6 bytes; ×mpop = median / mpop's median (0.50 or less: the goal); ×TCP = median / the TCP copy's median\n")
 	return w.String(), nil
-}
-
-func firstLine(ctx context.Context, name string, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, name, args...).Output()
-	if err != nil {
-		return "", err
-	}
-	line, _, _ := strings.Cut(string(out), "\n")
-	return strings.TrimSpace(line), nil
 }
 
 // loadLine says how busy the machine is: the load averages and the share
@@ -440,7 +407,7 @@ func (b *bench) bench(ctx context.Context, cfg config) (string, error) {
 		return "", fmt.Errorf("warm-up download: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "warm-up download (index build, SHA-256 of every message) took %v\n", time.Since(t0).Round(time.Millisecond))
-	b.mpopTLS = b.mpopServerInfo(ctx)
+	b.mpopTLS = benchutil.MpopServerInfo(ctx, b.cfg.mpopBin, b.mpopConf, "bench")
 	ms := b.methods()
 	for _, m := range ms {
 		res, err := m.run(ctx)

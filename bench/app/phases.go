@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/apartado/apartado/bench/internal/benchutil"
+
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/secret"
@@ -58,7 +60,7 @@ func (b *bench) phases(ctx context.Context) (string, error) {
 			debug.FreeOSMemory()
 			resetPeakRSS()
 		}
-		rss0, _ := statusField("self", "VmRSS")
+		rss0, _ := benchutil.StatusField("self", "VmRSS")
 		t0 := time.Now()
 		summaries[i] = message.Summarize(raw)
 		t1 := time.Now()
@@ -66,7 +68,7 @@ func (b *bench) phases(ctx context.Context) (string, error) {
 		hash += time.Since(t1)
 		parse += t1.Sub(t0)
 		if i == b.bigAt {
-			hwm, _ := statusField("self", "VmHWM")
+			hwm, _ := benchutil.StatusField("self", "VmHWM")
 			bigParseRSS = hwm - rss0
 		}
 	}
@@ -203,14 +205,14 @@ func (b *bench) storePhase(ctx context.Context, sums []message.Summary, v storeV
 			debug.FreeOSMemory()
 			resetPeakRSS()
 		}
-		rss0, _ := statusField("self", "VmRSS")
+		rss0, _ := benchutil.StatusField("self", "VmRSS")
 		io0, _ := selfIO()
 		t0 := time.Now()
 		_, _, err := d.StoreDownloaded(ctx, batch)
 		el := time.Since(t0)
 		io1, _ := selfIO()
 		if hasBig {
-			hwm, _ := statusField("self", "VmHWM")
+			hwm, _ := benchutil.StatusField("self", "VmHWM")
 			st.bigRSS = hwm - rss0
 		}
 		st.wall += el

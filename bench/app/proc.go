@@ -10,9 +10,10 @@ import (
 	"os/exec"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/apartado/apartado/bench/internal/benchutil"
 )
 
 // ---- peak memory of a child process ----
@@ -44,7 +45,7 @@ func runChild(cmd *exec.Cmd) (result, error) {
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if v, err := statusField(pid, "VmHWM"); err == nil && v > hwm {
+			if v, err := benchutil.StatusField(pid, "VmHWM"); err == nil && v > hwm {
 				hwm = v
 			}
 			select {
@@ -62,7 +63,7 @@ func runChild(cmd *exec.Cmd) (result, error) {
 	if err != nil {
 		return res, err
 	}
-	own, _ := statusField("self", "VmHWM")
+	own, _ := benchutil.StatusField("self", "VmHWM")
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		res.maxrss = ru.Maxrss << 10
@@ -78,34 +79,6 @@ func runChild(cmd *exec.Cmd) (result, error) {
 // (Linux ≥ 4.0).
 func resetPeakRSS() {
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// statusField reads a "kB" field of /proc/<pid>/status, in bytes.
-func statusField(pid, name string) (int64, error) {
-	data, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, name+":"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 0 {
-				break
-			}
-			kb, err := strconv.ParseInt(f[0], 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%s/status", name, pid)
-}
-
-// selfCPU returns the user+system CPU time of this whole process.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // ---- the big message ----

@@ -19,14 +19,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -36,6 +34,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/apartado/apartado/bench/internal/benchutil"
 
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/mailgen"
@@ -117,7 +117,7 @@ func run() int {
 
 // environment returns the header: machine, versions, date.
 func environment(ctx context.Context, cfg config) (string, error) {
-	mpopVersion, err := firstLine(ctx, cfg.mpopBin, "--version")
+	mpopVersion, err := benchutil.FirstLine(ctx, cfg.mpopBin, "--version")
 	if err != nil {
 		return "", fmt.Errorf("mpop: %w", err)
 	}
@@ -125,20 +125,12 @@ func environment(ctx context.Context, cfg config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dovecotVersion, err := firstLine(ctx, bin, "--version")
+	dovecotVersion, err := benchutil.FirstLine(ctx, bin, "--version")
 	if err != nil {
 		return "", fmt.Errorf("dovecot: %w", err)
 	}
-	model := "unknown CPU"
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(data), "\n") {
-			if v, ok := strings.CutPrefix(l, "model name"); ok {
-				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	kernel, _ := firstLine(ctx, "uname", "-r")
+	model := benchutil.CPUModel()
+	kernel, _ := benchutil.FirstLine(ctx, "uname", "-r")
 	var b strings.Builder
 	fmt.Fprintf(&b, "# POP3 download benchmark\n\n")
 	fmt.Fprintf(&b, "- date: %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
@@ -149,15 +141,6 @@ func environment(ctx context.Context, cfg config) (string, error) {
 	fmt.Fprintf(&b, "- runs: %d per method, interleaved round-robin (the starting method rotates every round) after one untimed warm-up round; median, min and max of wall-clock seconds\n", cfg.runs)
 	fmt.Fprintf(&b, "- MB = 10^6 bytes; ×TCP = median time / median time of the plain TCP copy; ×mpop = median time / median time of mpop (below 1: faster than mpop)\n")
 	return b.String(), nil
-}
-
-func firstLine(ctx context.Context, name string, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, name, args...).Output()
-	if err != nil {
-		return "", err
-	}
-	line, _, _ := strings.Cut(string(out), "\n")
-	return strings.TrimSpace(line), nil
 }
 
 // bench is everything one mailbox size needs.
@@ -223,7 +206,7 @@ func setup(ctx context.Context, cfg config, n int) (b *bench, closeAll func(), e
 	b.goMaildir = filepath.Join(b.shm, "pop3client")
 	b.mpopMaildir = filepath.Join(b.shm, "mpop")
 	for _, d := range []string{b.goMaildir, b.mpopMaildir} {
-		if err := makeMaildir(d); err != nil {
+		if err := benchutil.MakeMaildir(d); err != nil {
 			return nil, closeAll, err
 		}
 	}
@@ -276,27 +259,9 @@ func setup(ctx context.Context, cfg config, n int) (b *bench, closeAll func(), e
 	fmt.Fprintf(os.Stderr, "N=%d: Dovecot started and %d messages (%d bytes) written in %v\n", n, n, b.total, time.Since(t0).Round(time.Millisecond))
 
 	// TLS: the Dovecot certificate and key for the Go TLS copy too.
-	blk, _ := pem.Decode(srv.CertPEM)
-	if blk == nil {
-		return nil, closeAll, errors.New("no certificate in CertPEM")
-	}
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
+	if b.roots, b.serverTLS, b.clientTLS, err = benchutil.DovecotTLS(srv); err != nil {
 		return nil, closeAll, err
 	}
-	b.roots = []*x509.Certificate{cert}
-	pair, err := tls.LoadX509KeyPair(filepath.Join(srv.Dir, "cert.pem"), filepath.Join(srv.Dir, "key.pem"))
-	if err != nil {
-		return nil, closeAll, fmt.Errorf("loading Dovecot's key pair for the TLS copy: %w", err)
-	}
-	b.serverTLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	// X25519 alone: what pop3client ends up with against Dovecot (whose
-	// OpenSSL has no X25519MLKEM768), so the Go TLS copy does the same
-	// handshake.
-	b.clientTLS = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12,
-		CurvePreferences: []tls.CurveID{tls.X25519}}
 	b.certFile = filepath.Join(b.work, "cert.pem")
 	if err := os.WriteFile(b.certFile, srv.CertPEM, 0o644); err != nil {
 		return nil, closeAll, err
@@ -348,7 +313,7 @@ func benchSize(ctx context.Context, cfg config, n int, profile string) (string, 
 		return "", fmt.Errorf("warm-up download: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "N=%d: warm-up download (index build, byte-for-byte check) took %v\n", n, time.Since(t0).Round(time.Millisecond))
-	b.mpopTLS = b.mpopServerInfo(ctx)
+	b.mpopTLS = benchutil.MpopServerInfo(ctx, b.mpopBin, b.mpopConf, "bench")
 	ms := b.methods()
 	for _, m := range ms {
 		if _, err := m.run(ctx); err != nil {

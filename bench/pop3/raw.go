@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apartado/apartado/bench/internal/benchutil"
+
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/pop3client"
 )
@@ -42,11 +44,11 @@ func (b *bench) wireSize() int64 {
 func (b *bench) rawRun(ctx context.Context, plain bool) (res result, err error) {
 	b.sampler.Start()
 	io0, _ := readIO(os.Getpid())
-	cpu0 := selfCPU()
+	cpu0 := benchutil.SelfCPU()
 	start := time.Now()
 	total, state, err := b.rawSession(ctx, plain)
 	wall := time.Since(start)
-	cpu := selfCPU() - cpu0
+	cpu := benchutil.SelfCPU() - cpu0
 	io1, _ := readIO(os.Getpid())
 	dc, serr := b.sampler.Finish(3 * time.Second)
 	if err != nil {
@@ -160,11 +162,11 @@ func (b *bench) rawSession(ctx context.Context, plain bool) (int64, string, erro
 func (b *bench) fixedRun(ctx context.Context) (result, error) {
 	b.sampler.Start()
 	io0, _ := readIO(os.Getpid())
-	cpu0 := selfCPU()
+	cpu0 := benchutil.SelfCPU()
 	start := time.Now()
 	err := b.fixedSession(ctx)
 	wall := time.Since(start)
-	cpu := selfCPU() - cpu0
+	cpu := benchutil.SelfCPU() - cpu0
 	io1, _ := readIO(os.Getpid())
 	dc, serr := b.sampler.Finish(3 * time.Second)
 	if err != nil {

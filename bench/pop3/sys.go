@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/apartado/apartado/bench/internal/benchutil"
 )
 
 // clockTick is Linux's USER_HZ, the unit of the CPU times in /proc/<pid>/stat
@@ -51,35 +53,7 @@ func resetPeakRSS() (rss int64, ok bool) {
 func peakRSS() (int64, error) { return statusField("VmHWM") }
 
 // statusField reads a "kB" field of /proc/self/status.
-func statusField(name string) (int64, error) { return statusFieldOf("self", name) }
-
-// statusFieldOf reads a "kB" field of /proc/<pid>/status.
-func statusFieldOf(pid, name string) (int64, error) {
-	data, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, name+":"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 0 {
-				break
-			}
-			kb, err := strconv.ParseInt(f[0], 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%s/status", name, pid)
-}
-
-// selfCPU returns the user+system CPU time of this whole process.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return rusageCPU(&ru)
-}
+func statusField(name string) (int64, error) { return benchutil.StatusField("self", name) }
 
 func rusageCPU(ru *syscall.Rusage) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -333,7 +307,7 @@ func (s *cpuSampler) Snap() {
 		if io, err := readIO(s.tracked); err == nil && io.syscr+io.syscw > 0 {
 			s.trackedIO = io
 		}
-		if hwm, err := statusFieldOf(strconv.Itoa(s.tracked), "VmHWM"); err == nil && hwm > s.trackedHWM {
+		if hwm, err := benchutil.StatusField(strconv.Itoa(s.tracked), "VmHWM"); err == nil && hwm > s.trackedHWM {
 			s.trackedHWM = hwm
 		}
 	}
