@@ -201,10 +201,11 @@ type fakePOP3 struct {
 	capa   []string // more CAPA lines
 	window int      // > 0: each session lists only this many not yet retrieved (like Gmail)
 
-	mu      sync.Mutex
-	msgs    []fakeMsg
-	deleted []string // raw of messages deleted by a QUIT
-	seen    map[string]bool
+	mu       sync.Mutex
+	sessions int // connections served
+	msgs     []fakeMsg
+	deleted  []string // raw of messages deleted by a QUIT
+	seen     map[string]bool
 }
 
 func startFake(t *testing.T, noUIDL bool, msgs []fakeMsg) *fakePOP3 {
@@ -235,6 +236,7 @@ func (s *fakePOP3) serve(c net.Conn) {
 	out("+OK fake ready\r\n")
 	w.Flush()
 	s.mu.Lock()
+	s.sessions++
 	var msgs []fakeMsg
 	for _, m := range s.msgs {
 		if s.window == 0 || !s.seen[m.raw] && len(msgs) < s.window {
@@ -481,5 +483,38 @@ func TestSyncDrainsPartialListings(t *testing.T) {
 	}
 	if left, _ := srv.state(); left != 25 {
 		t.Fatalf("%d left", left)
+	}
+}
+
+// TestSyncOneLoginWhenListingIsWhole: a server that lists the whole
+// mailbox (messages stored before among the new ones) is not asked again
+// in the same sync; a first sync, where everything is new, may be.
+func TestSyncOneLoginWhenListingIsWhole(t *testing.T) {
+	f := newFixture(t, dovecottest.Options{})
+	var msgs []fakeMsg
+	for i := range 5 {
+		msgs = append(msgs, fakeMsg{uidl: fmt.Sprint("u", i), raw: fakeMail(i, "")})
+	}
+	srv := startFake(t, false, msgs)
+	a := f.fakeAccount(t, srv, false)
+	sessions := func() int {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return srv.sessions
+	}
+	if res, _ := f.p.SyncAccount(context.Background(), a.ID); res.Err != nil || res.New != 5 || sessions() > 2 {
+		t.Fatalf("first sync: %v, %d sessions", res, sessions())
+	}
+	before := sessions()
+	srv.mu.Lock()
+	for i := 5; i < 8; i++ {
+		srv.msgs = append(srv.msgs, fakeMsg{uidl: fmt.Sprint("u", i), raw: fakeMail(i, "")})
+	}
+	srv.mu.Unlock()
+	if res, _ := f.p.SyncAccount(context.Background(), a.ID); res.Err != nil || res.New != 3 {
+		t.Fatalf("second sync: %v", res)
+	}
+	if n := sessions() - before; n != 1 {
+		t.Errorf("a sync of a whole listing with 3 new messages logged in %d times, want 1", n)
 	}
 }

@@ -138,7 +138,7 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 const maxSessions = 20
 
 // session logs in, transfers and quits once. more says another session
-// may find more: everything listed that was new was fetched.
+// may find more (see transfer).
 func (p *Poller) session(ctx context.Context, acc db.Account, opts *pop3client.Options, password string,
 	res *Result, loginDelay *time.Duration, t *tracker) (more bool, err error) {
 	c, err := pop3client.Dial(ctx, net.JoinHostPort(acc.Host, strconv.Itoa(acc.Port)), opts)
@@ -225,7 +225,8 @@ func topHeader(ctx context.Context, c *pop3client.Client, id int) ([]byte, error
 }
 
 // transfer downloads what is new, deletes what the settings say may go,
-// and ends the session. more says every new message listed was fetched.
+// and ends the session. more says another session may list more: every
+// message listed was new and was fetched.
 func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result, t *tracker) (more bool, err error) {
 	t.setPhase(PhaseListing)
 	uids, err := c.Uidl(ctx)
@@ -290,6 +291,7 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 	}
 
 	var fetch, unknown []int
+	knownListed := 0
 	for _, m := range list {
 		id := m.ID
 		if sizes[id] > p.MaxMessageSize {
@@ -299,6 +301,7 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 		key, hasKey := keyOf[id]
 		if hasKey {
 			if _, ok := known[key]; ok {
+				knownListed++
 				continue
 			}
 		}
@@ -498,7 +501,11 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 		return false, err
 	}
 	res.Deleted += len(deleKeys)
-	return refused == 0, p.markListed(ctx, acc.ID, keyOf, res.Started)
+	// Another session may list more only when this listing was a window
+	// of new messages (Gmail lists about 250 not yet downloaded at a time):
+	// a listing that shows messages stored before is the whole mailbox, and
+	// a second login would find nothing.
+	return refused == 0 && knownListed == 0, p.markListed(ctx, acc.ID, keyOf, res.Started)
 }
 
 // markListed records which server rows the session's listing showed, for
