@@ -32,6 +32,9 @@ type layoutCase struct {
 	body   string // the data-testid of the body the page must show
 	nAtt   int    // at least this many attachments listed
 	remote bool   // the body has remote content to block
+	// calendar: the message is an invitation whose summary must show
+	// above the body, within the viewport.
+	calendar bool
 }
 
 // corpusFile reads a message of the shared corpus at test time.
@@ -128,6 +131,8 @@ func layoutCases(t *testing.T) []layoutCase {
 		{name: "cjk-ja", find: "いろは歌", raw: corpusFile(t, "letters/test_japanese_multipart_mixed_iso-2022-jp_over_7bit.txt"), body: "message-body-frame", nAtt: 3},
 		{name: "cjk-zh", find: "布局测试", raw: []byte(zh), body: "message-body-text"},
 		{name: "attachments", find: "Layout attachments", raw: att.Bytes(), body: "message-body-text", nAtt: len(names)},
+		// A Teams invitation: the calendar card above an HTML body.
+		{name: "invitation", find: "Teams meeting", raw: corpusFile(t, "thunderbird/calendar/test/browser/invitations/data/teams-meeting-invite.eml"), body: "message-body-frame", calendar: true},
 	}
 }
 
@@ -143,6 +148,7 @@ type layout struct {
 	Frame                *box
 	Body                 *box
 	Attachments          *box
+	Calendar             *box
 	Entries              []struct {
 		Name              string
 		Entry, Link, Meta box
@@ -175,9 +181,10 @@ const measureLayout = `(() => {
     Frame: shown(q('message-body-frame')),
     Body: shown(q('message-body-text')) || shown(q('message-body-frame')),
     Attachments: shown(att),
+    Calendar: shown(q('calendar-event')),
     Entries: att ? [...att.querySelectorAll('[data-testid="attachment"]')].map(li => ({
-      Name: li.querySelector('a').textContent,
-      Entry: box(li), Link: box(li.querySelector('a')), Meta: box(li.querySelector('.meta')),
+      Name: li.querySelector('[data-testid="attachment-link"]').textContent,
+      Entry: box(li), Link: box(li.querySelector('[data-testid="attachment-link"]')), Meta: box(li.querySelector('.meta')),
       ScrollW: li.scrollWidth, ClientW: li.clientWidth,
     })) : [],
     Offenders: [...document.querySelectorAll('body *')].filter(el => {
@@ -235,6 +242,11 @@ func checkLayout(t *testing.T, where string, c layoutCase, m layout, width float
 	}
 	if !m.Body.inside(0, m.ViewportW) {
 		t.Errorf("%s: the body is wider than the viewport: %s", where, m.Body)
+	}
+	if c.calendar && (!m.Calendar.inside(0, m.ViewportW) || m.Calendar.H == 0 || m.Body == nil || m.Calendar.B > m.Body.T) {
+		t.Errorf("%s: the invitation's summary is not shown above the body within the viewport: %s", where, m.Calendar)
+	} else if !c.calendar && m.Calendar != nil {
+		t.Errorf("%s: a calendar summary for a message without an invitation", where)
 	}
 	if len(m.Entries) < c.nAtt {
 		t.Errorf("%s: %d attachments listed, want at least %d", where, len(m.Entries), c.nAtt)

@@ -458,6 +458,12 @@ func inReaderZone(e message.Event, reader *time.Location) message.Event {
 		e.End = e.End.In(reader)
 	}
 	e.UTC, e.TZID = reader == time.UTC, reader.String()
+	if e.TZID == "Local" {
+		// The server's own zone has no IANA name here: say what its
+		// clocks call it ("CET", "UTC").
+		e.TZID, _ = e.Start.Zone()
+		e.UTC = e.TZID == "UTC"
+	}
 	return e
 }
 
