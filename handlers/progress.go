@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -66,12 +67,13 @@ func (h *Handler) syncProgress(r *http.Request, a db.Account) *web.SyncProgressV
 		}
 		return &web.SyncProgressView{URL: url, Text: i18n.T(ctx, "Checking for new mail shortly…")}
 	}
-	return &web.SyncProgressView{URL: url, Running: true, Value: p.BytesDone, Max: p.Bytes, Text: progressText(r, p)}
+	return &web.SyncProgressView{URL: url, Running: true, Value: p.BytesDone, Max: p.Bytes, Text: ProgressText(r.Context(), p)}
 }
 
-// progressText says how a running sync is doing, in one line.
-func progressText(r *http.Request, p poller.Progress) string {
-	ctx := r.Context()
+// ProgressText says how a running sync is doing, in one line, in the
+// language of ctx's locale (the settings page, and "apartado sync" in a
+// terminal).
+func ProgressText(ctx context.Context, p poller.Progress) string {
 	loc := i18n.FromContext(ctx)
 	switch {
 	case p.Phase == poller.PhaseConnecting:

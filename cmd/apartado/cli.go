@@ -15,6 +15,7 @@ import (
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/discover"
+	"github.com/apartado/apartado/handlers"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/poller"
@@ -223,8 +224,16 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 	// The diagnosis in the terminal's language (LANG=es_ES.UTF-8 → Spanish).
 	locale := i18n.Match(strings.SplitN(getenv("LANG"), ".", 2)[0], "")
 	failed := 0
+	showProgress := isTerminal(stderr)
 	for _, id := range ids {
+		var stop func()
+		if showProgress {
+			stop = watchProgress(i18n.WithLocale(ctx, locale), stderr, p, id, time.Second)
+		}
 		res, err := p.SyncAccount(ctx, id)
+		if stop != nil {
+			stop()
+		}
 		if err != nil {
 			return err
 		}
@@ -238,6 +247,52 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("%d of %d accounts failed to sync", failed, len(ids))
 	}
 	return nil
+}
+
+// isTerminal says whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progressSource is what watchProgress asks; *poller.Poller is one.
+type progressSource interface {
+	Progress(accountID int64) (poller.Progress, bool)
+}
+
+// watchProgress rewrites one line of w every interval with how account
+// id's sync is going, until the returned stop is called, which clears the
+// line. It is for a terminal: the line is redrawn with a carriage return.
+func watchProgress(ctx context.Context, w io.Writer, src progressSource, id int64, every time.Duration) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		shown := false
+		for {
+			select {
+			case <-quit:
+				if shown {
+					fmt.Fprint(w, "\r\033[K")
+				}
+				return
+			case <-t.C:
+			}
+			if pr, ok := src.Progress(id); ok {
+				fmt.Fprintf(w, "\r\033[Kaccount %d: %s", id, handlers.ProgressText(ctx, pr))
+				shown = true
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
 }
 
 // printDiagnosis says what went wrong and how to fix it, as the settings
