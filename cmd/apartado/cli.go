@@ -219,12 +219,16 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stdout, "no accounts")
 		return nil
 	}
-	p := &poller.Poller{DB: store, Key: key, Log: cfg.logger(stderr), Timeout: cfg.PollTimeout, ExtraRootCAs: cas,
+	showProgress := isTerminal(stderr)
+	logTo := stderr
+	if showProgress {
+		logTo = clearLine{stderr} // a log line replaces the progress line
+	}
+	p := &poller.Poller{DB: store, Key: key, Log: cfg.logger(logTo), Timeout: cfg.PollTimeout, ExtraRootCAs: cas,
 		Resolver: cfg.resolver()}
 	// The diagnosis in the terminal's language (LANG=es_ES.UTF-8 → Spanish).
 	locale := i18n.Match(strings.SplitN(getenv("LANG"), ".", 2)[0], "")
 	failed := 0
-	showProgress := isTerminal(stderr)
 	for _, id := range ids {
 		var stop func()
 		if showProgress {
@@ -257,6 +261,17 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// clearLine writes to a terminal after clearing the line the cursor is on
+// (where watchProgress draws).
+type clearLine struct{ w io.Writer }
+
+func (c clearLine) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(c.w, "\r\033[K"); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // progressSource is what watchProgress asks; *poller.Poller is one.

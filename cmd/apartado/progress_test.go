@@ -78,3 +78,15 @@ func TestWatchProgress(t *testing.T) {
 		t.Error("a buffer taken for a terminal")
 	}
 }
+
+// TestClearLine: a log line written while the progress line is shown
+// replaces it rather than running on after it.
+func TestClearLine(t *testing.T) {
+	var b bytes.Buffer
+	if _, err := (clearLine{&b}).Write([]byte("level=INFO msg=\"sync done\"\n")); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "\r\033[Klevel=INFO msg=\"sync done\"\n" {
+		t.Errorf("wrote %q", b.String())
+	}
+}
