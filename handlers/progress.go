@@ -92,7 +92,7 @@ func ProgressText(ctx context.Context, p poller.Progress) string {
 	if rate := p.Rate(); rate > 0 {
 		parts = append(parts, loc.Size(int64(rate))+"/s")
 	}
-	if left, ok := p.Remaining(); ok {
+	if left, ok := p.Remaining(); ok && left >= time.Second {
 		parts = append(parts, i18n.T(ctx, "about %s left", durationText(loc, left.Round(time.Second))))
 	}
 	return strings.Join(parts, " · ")
