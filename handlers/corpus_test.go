@@ -45,6 +45,7 @@ func TestCorpusPages(t *testing.T) {
 	u := app.addUser("ana", "correct horse", "member")
 	acc := app.addAccount(u.ID, "Corpus")
 	c := app.login("ana", "correct horse")
+	nested := 0 // attached messages shown
 	for i, p := range paths {
 		raw, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
 		if err != nil {
@@ -62,6 +63,14 @@ func TestCorpusPages(t *testing.T) {
 				t.Errorf("%s: body status %d", p, b.StatusCode)
 			}
 		}
+		// Attached messages' bodies too.
+		for _, f := range byTestID(doc, "nested-body-frame") {
+			nested++
+			if b := c.get(attr(f, "src")); b.StatusCode != http.StatusOK {
+				t.Errorf("%s: attached message's body %s status %d", p, attr(f, "src"), b.StatusCode)
+			}
+		}
+		nested += len(byTestID(doc, "nested-body-text"))
 		for _, a := range byTestID(doc, "attachment-link") {
 			if r := c.get(attr(a, "href")); r.StatusCode != http.StatusOK {
 				t.Errorf("%s: attachment %s status %d", p, attr(a, "href"), r.StatusCode)
@@ -69,6 +78,10 @@ func TestCorpusPages(t *testing.T) {
 				t.Errorf("%s: attachment served as %s", p, ct)
 			}
 		}
+	}
+	t.Logf("%d attached messages shown inline", nested)
+	if nested < 20 {
+		t.Errorf("only %d attached messages shown inline across the corpus", nested)
 	}
 	// The list pages of it all render too.
 	next := "/mail"

@@ -140,6 +140,9 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	default:
 		v.NoBody = true
 	}
+	if !v.ParseError {
+		v.Nested = h.nestedMessages(r, raw, view, self)
+	}
 	loc := i18n.FromContext(ctx)
 	for _, a := range view.Attachments {
 		// Images shown in the HTML body are not listed again, unless the
@@ -156,6 +159,52 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	h.render(w, r, http.StatusOK, web.MessagePage(v))
+}
+
+// maxNestedShown bounds the attached messages shown on a message's page;
+// the others are in the list of attachments.
+const maxNestedShown = 5
+
+// isMessagePart says whether an attachment is a whole message.
+func isMessagePart(contentType string) bool {
+	return contentType == "message/rfc822" || contentType == "message/global"
+}
+
+// nestedMessages prepares the messages attached to this one for showing
+// below its body. Their remote content stays blocked, and their own
+// inline images and attachments are in their .eml download.
+func (h *Handler) nestedMessages(r *http.Request, raw []byte, view *message.View, self string) []web.NestedMessageView {
+	loc, tz := i18n.FromContext(r.Context()), state(r).tz
+	var out []web.NestedMessageView
+	for _, a := range view.Attachments {
+		if !isMessagePart(a.ContentType) || len(out) >= maxNestedShown {
+			continue
+		}
+		_, data, err := message.Part(raw, a.ID)
+		if err != nil {
+			continue
+		}
+		nv := message.Render(data, message.RenderOptions{})
+		n := web.NestedMessageView{
+			Subject:     subjectOrPlaceholder(r, nv.Subject),
+			From:        webAddresses(nv.From),
+			To:          webAddresses(nv.To),
+			Cc:          webAddresses(nv.Cc),
+			DownloadURL: self + "/part/" + url.PathEscape(a.ID),
+			ParseError:  nv.ParseError != "",
+		}
+		if !nv.Date.IsZero() {
+			n.Date = loc.Date(nv.Date, tz)
+		}
+		switch {
+		case nv.HTML != "":
+			n.BodyURL = self + "/body?part=" + url.QueryEscape(a.ID)
+		default:
+			n.Text = web.Linkify(nv.Text)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func webAddresses(as []message.Address) []web.Address {
@@ -176,7 +225,18 @@ func (h *Handler) messageBody(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	remote := r.URL.Query().Get("remote") == "1"
-	view := message.Render(raw, message.RenderOptions{AllowRemote: remote, PartURL: h.partURLs(u.ID, sum.ID)})
+	opts := message.RenderOptions{AllowRemote: remote, PartURL: h.partURLs(u.ID, sum.ID)}
+	if partID := r.URL.Query().Get("part"); partID != "" {
+		// An attached message's body: remote content blocked, no inline
+		// images of its own (see nestedMessages).
+		a, data, err := message.Part(raw, partID)
+		if err != nil || !isMessagePart(a.ContentType) {
+			h.notFound(w, r)
+			return
+		}
+		raw, remote, opts = data, false, message.RenderOptions{}
+	}
+	view := message.Render(raw, opts)
 	if view.HTML == "" {
 		h.notFound(w, r)
 		return

@@ -138,8 +138,9 @@ type MessageView struct {
 	RemoteBlocked bool
 	ShowImagesURL string
 	Attachments   []Attachment
-	Events        []message.Event // calendar invitations, summarised above the body
-	Zone          *time.Location  // the reader's time zone, for the invitations' times
+	Nested        []NestedMessageView // attached messages, shown below the body
+	Events        []message.Event     // calendar invitations, summarised above the body
+	Zone          *time.Location      // the reader's time zone, for the invitations' times
 	ParseError    bool
 	Raw           string // the raw source, shown when ParseError
 	Trashed       bool
@@ -156,6 +157,18 @@ type MessageView struct {
 	Sender           string
 	TrustSenderURL   string // POST: always show remote content from Sender
 	UntrustSenderURL string // POST: stop trusting Sender
+}
+
+// NestedMessageView is a message attached to the one shown (message/rfc822).
+type NestedMessageView struct {
+	Subject     string
+	From, To    []Address
+	Cc          []Address
+	Date        string
+	BodyURL     string        // its sanitized HTML, for a sandboxed iframe; "" for text
+	Text        []TextSegment // its text, when BodyURL is ""
+	ParseError  bool
+	DownloadURL string // the attached message as an .eml file
 }
 
 // SendersView lists the senders whose remote content always loads.
