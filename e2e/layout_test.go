@@ -35,6 +35,9 @@ type layoutCase struct {
 	// calendar: the message is an invitation whose summary must show
 	// above the body, within the viewport.
 	calendar bool
+	// nested: an attached message must show below the body, within the
+	// viewport.
+	nested bool
 }
 
 // corpusFile reads a message of the shared corpus at test time.
@@ -122,6 +125,12 @@ func layoutCases(t *testing.T) []layoutCase {
 	}
 	att.WriteString("--att--\r\n")
 
+	// A forward of the newsletter as an attached message.
+	forward := "From: Zoë Martin <zoe@example.net>\r\nTo: alice@example.org\r\nSubject: Fwd: Layout newsletter\r\n" +
+		"Date: Mon, 23 Nov 2026 14:00:00 +0100\r\nMessage-ID: <forward@layout.example>\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"fwd\"\r\n\r\n--fwd\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+		"Look at this one.\r\n--fwd\r\nContent-Type: message/rfc822\r\n\r\n" + html + "\r\n--fwd--\r\n"
+
 	return []layoutCase{
 		// A real plain-text message, with long recipient lists.
 		{name: "plain", find: "English Pangrams", raw: corpusFile(t, "letters/test_english_plaintext_utf-8_over_quoted-printable.txt"), body: "message-body-text"},
@@ -131,6 +140,8 @@ func layoutCases(t *testing.T) []layoutCase {
 		{name: "cjk-ja", find: "いろは歌", raw: corpusFile(t, "letters/test_japanese_multipart_mixed_iso-2022-jp_over_7bit.txt"), body: "message-body-frame", nAtt: 3},
 		{name: "cjk-zh", find: "布局测试", raw: []byte(zh), body: "message-body-text"},
 		{name: "attachments", find: "Layout attachments", raw: att.Bytes(), body: "message-body-text", nAtt: len(names)},
+		// A forwarded newsletter: the attached message below the text.
+		{name: "forward", find: "Fwd: Layout newsletter", raw: []byte(forward), body: "message-body-text", nested: true, nAtt: 1},
 		// A Teams invitation: the calendar card above an HTML body.
 		{name: "invitation", find: "Teams meeting", raw: corpusFile(t, "thunderbird/calendar/test/browser/invitations/data/teams-meeting-invite.eml"), body: "message-body-frame", calendar: true},
 	}
@@ -149,6 +160,7 @@ type layout struct {
 	Body                 *box
 	Attachments          *box
 	Calendar             *box
+	Nested               *box
 	Entries              []struct {
 		Name              string
 		Entry, Link, Meta box
@@ -182,6 +194,7 @@ const measureLayout = `(() => {
     Body: shown(q('message-body-text')) || shown(q('message-body-frame')),
     Attachments: shown(att),
     Calendar: shown(q('calendar-event')),
+    Nested: shown(q('nested-message')),
     Entries: att ? [...att.querySelectorAll('[data-testid="attachment"]')].map(li => ({
       Name: li.querySelector('[data-testid="attachment-link"]').textContent,
       Entry: box(li), Link: box(li.querySelector('[data-testid="attachment-link"]')), Meta: box(li.querySelector('.meta')),
@@ -247,6 +260,9 @@ func checkLayout(t *testing.T, where string, c layoutCase, m layout, width float
 		t.Errorf("%s: the invitation's summary is not shown above the body within the viewport: %s", where, m.Calendar)
 	} else if !c.calendar && m.Calendar != nil {
 		t.Errorf("%s: a calendar summary for a message without an invitation", where)
+	}
+	if c.nested && (!m.Nested.inside(0, m.ViewportW) || m.Nested.H == 0 || m.Body == nil || m.Nested.T < m.Body.B) {
+		t.Errorf("%s: the attached message is not shown below the body within the viewport: %s", where, m.Nested)
 	}
 	if len(m.Entries) < c.nAtt {
 		t.Errorf("%s: %d attachments listed, want at least %d", where, len(m.Entries), c.nAtt)
@@ -351,13 +367,13 @@ func TestLayout(t *testing.T) {
 					t.Errorf("%s: no remote-content bar with its choices", where)
 				}
 			}
-			if os.Getenv("APARTADO_SCREENSHOTS") != "" && m.Frame != nil {
+			if os.Getenv("APARTADO_SCREENSHOTS") != "" && (m.Frame != nil || m.Nested != nil) {
 				// Chromium paints a frame outside the viewport only while it
-				// is in view, also for a full-page picture: scroll to it and
-				// let it paint. (This only makes the picture whole; nothing
-				// is measured after it.)
-				run(t, ctx, "show the body frame", chromedp.Evaluate[chromedp.Void](
-					`document.querySelector('[data-testid="message-body-frame"]').scrollIntoView()`))
+				// is in view, also for a full-page picture: scroll to each
+				// and let it paint. (This only makes the picture whole;
+				// nothing is measured after it.)
+				run(t, ctx, "show the body frames", chromedp.Evaluate[chromedp.Void](
+					`document.querySelectorAll('iframe').forEach(f => f.scrollIntoView())`))
 				time.Sleep(300 * time.Millisecond)
 			}
 			screenshot(t, ctx, "layout-"+vp.name+"-"+c.name)
