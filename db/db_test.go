@@ -349,14 +349,14 @@ func TestMessages(t *testing.T) {
 	if n, _ := d.EmptyTrash(ctx, ana.ID); n != 1 {
 		t.Fatal("empty trash")
 	}
-	known, err := d.ServerMessages(ctx, a2.ID)
+	known, err := d.ServerStates(ctx, a2.ID)
 	if err != nil || known["uid-0"].MessageID != nil || known["uid-3"].MessageID == nil {
 		t.Fatalf("server messages after delete: %+v %v", known["uid-0"], err)
 	}
 	if err := d.ForgetServerMessages(ctx, a2.ID, []string{"uid-0"}); err != nil {
 		t.Fatal(err)
 	}
-	if known, _ := d.ServerMessages(ctx, a2.ID); len(known) != 39 {
+	if known, _ := d.ServerStates(ctx, a2.ID); len(known) != 39 {
 		t.Fatalf("%d known after forgetting one", len(known))
 	}
 	// Deleting an account deletes its messages.

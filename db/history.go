@@ -99,35 +99,33 @@ type RetentionCounts struct {
 }
 
 // RetentionCounts counts, for the user's account id, the messages its
-// last listing showed that the account's choices delete now or later.
-// "Now" is the database clock; days are counted as 24 hours, as a close
-// enough preview of the poller's calendar days.
+// last listing showed that the account's choices delete now or later, by
+// the rule the poller deletes by (AccountSettings.ShouldDelete).
 func (d *DB) RetentionCounts(ctx context.Context, userID, id int64) (RetentionCounts, error) {
-	var c RetentionCounts
-	var first sql.NullInt64
-	now := d.now()
-	err := d.sql.QueryRowContext(ctx, `
-		WITH rows AS (
-			SELECT s.size_ok AS ok, s.first_seen_at AS first, a.delete_after_days AS days,
-				(a.delete_after_download = 1
-				 OR (a.delete_after_days IS NOT NULL AND s.first_seen_at + a.delete_after_days * 86400 <= ?)
-				 OR (a.delete_when_deleted = 'immediately' AND (s.message_id IS NULL OR m.trashed_at IS NOT NULL))
-				 OR (a.delete_when_deleted = 'trash_emptied' AND s.message_id IS NULL)) AS due
-			FROM accounts a
-			JOIN server_messages s ON s.account_id = a.id AND s.listed_at = a.listed_at
-			LEFT JOIN messages m ON m.id = s.message_id
-			WHERE a.id = ? AND a.user_id = ?)
-		SELECT count(*),
-			coalesce(sum(ok AND due), 0),
-			coalesce(sum(ok AND NOT due AND days IS NOT NULL), 0),
-			min(CASE WHEN ok AND NOT due AND days IS NOT NULL THEN first + days * 86400 END),
-			coalesce(sum(NOT ok), 0)
-		FROM rows`, now, id, userID).Scan(&c.Listed, &c.DueNow, &c.Later, &first, &c.Kept)
+	a, err := d.Account(ctx, userID, id)
 	if err != nil {
 		return RetentionCounts{}, fmt.Errorf("retention counts: %w", err)
 	}
-	if first.Valid {
-		c.FirstAt = time.Unix(first.Int64, 0)
+	var c RetentionCounts
+	now := d.Now()
+	err = d.eachServerState(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.size_ok, m.trashed_at IS NOT NULL
+		FROM server_messages s JOIN accounts a ON a.id = s.account_id AND s.listed_at = a.listed_at
+		LEFT JOIN messages m ON m.id = s.message_id WHERE a.id = ?`, func(st ServerState) {
+		c.Listed++
+		switch {
+		case !st.SizeOK:
+			c.Kept++
+		case a.ShouldDelete(st, now):
+			c.DueNow++
+		case a.DeleteAfterDays > 0:
+			c.Later++
+			if at := st.FirstSeen.AddDate(0, 0, a.DeleteAfterDays); c.FirstAt.IsZero() || at.Before(c.FirstAt) {
+				c.FirstAt = at
+			}
+		}
+	}, id)
+	if err != nil {
+		return RetentionCounts{}, fmt.Errorf("retention counts: %w", err)
 	}
 	return c, nil
 }

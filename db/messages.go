@@ -289,36 +289,10 @@ func (d *DB) StoreMessages(ctx context.Context, msgs []NewMessage) ([]int64, err
 
 // ServerMessage is what the poller knows of a message on the server.
 type ServerMessage struct {
-	UIDL          string
-	MessageID     *int64 // the stored message, nil if it was deleted here
-	Size          int64
-	FirstSeen     time.Time
-	DeletePending bool
-}
-
-// ServerMessages returns what is known of an account's server messages, by UIDL.
-func (d *DB) ServerMessages(ctx context.Context, accountID int64) (map[string]ServerMessage, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT uidl, message_id, size, first_seen_at, delete_pending
-		FROM server_messages WHERE account_id = ?`, accountID)
-	if err != nil {
-		return nil, fmt.Errorf("server messages: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[string]ServerMessage)
-	for rows.Next() {
-		var sm ServerMessage
-		var msgID sql.NullInt64
-		var first int64
-		if err := rows.Scan(&sm.UIDL, &msgID, &sm.Size, &first, &sm.DeletePending); err != nil {
-			return nil, fmt.Errorf("server messages: %w", err)
-		}
-		if msgID.Valid {
-			sm.MessageID = &msgID.Int64
-		}
-		sm.FirstSeen = time.Unix(first, 0)
-		out[sm.UIDL] = sm
-	}
-	return out, rows.Err()
+	UIDL      string
+	MessageID *int64 // the stored message, nil if it was deleted here
+	Size      int64
+	FirstSeen time.Time
 }
 
 // ForgetServerMessages records that messages are gone from the server

@@ -89,31 +89,58 @@ type ServerState struct {
 // ServerStates returns what is known of an account's server messages, by
 // key (UIDL or "hdr:" key).
 func (d *DB) ServerStates(ctx context.Context, accountID int64) (map[string]ServerState, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.delete_pending, s.size_ok,
-		m.trashed_at IS NOT NULL
-		FROM server_messages s LEFT JOIN messages m ON m.id = s.message_id WHERE s.account_id = ?`, accountID)
+	out := make(map[string]ServerState)
+	err := d.eachServerState(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.size_ok, m.trashed_at IS NOT NULL
+		FROM server_messages s LEFT JOIN messages m ON m.id = s.message_id WHERE s.account_id = ?`,
+		func(st ServerState) { out[st.UIDL] = st }, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("server states: %w", err)
 	}
+	return out, nil
+}
+
+// eachServerState runs query, which selects a server row's key, message,
+// size, first-seen time, size check and whether its message is trashed,
+// and calls fn with each row.
+func (d *DB) eachServerState(ctx context.Context, query string, fn func(ServerState), args ...any) error {
+	rows, err := d.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
 	defer rows.Close()
-	out := make(map[string]ServerState)
 	for rows.Next() {
 		var st ServerState
 		var msgID sql.NullInt64
 		var first int64
-		if err := rows.Scan(&st.UIDL, &msgID, &st.Size, &first, &st.DeletePending, &st.SizeOK, &st.Trashed); err != nil {
-			return nil, fmt.Errorf("server states: %w", err)
+		if err := rows.Scan(&st.UIDL, &msgID, &st.Size, &first, &st.SizeOK, &st.Trashed); err != nil {
+			return err
 		}
 		if msgID.Valid {
 			st.MessageID = &msgID.Int64
 		}
 		st.FirstSeen = time.Unix(first, 0)
-		out[st.UIDL] = st
+		fn(st)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("server states: %w", err)
+	return rows.Err()
+}
+
+// ShouldDelete says whether the account's retention choices ask for the
+// stored message st to go from the server at time now. The poller deletes
+// by it, and RetentionCounts counts by it.
+func (a AccountSettings) ShouldDelete(st ServerState, now time.Time) bool {
+	if a.DeleteAfterDownload {
+		return true
 	}
-	return out, nil
+	if a.DeleteAfterDays > 0 && !now.Before(st.FirstSeen.AddDate(0, 0, a.DeleteAfterDays)) {
+		return true
+	}
+	switch a.DeleteWhenDeleted {
+	case DeleteImmediately:
+		return st.MessageID == nil || st.Trashed
+	case DeleteTrashEmptied:
+		return st.MessageID == nil
+	}
+	return false
 }
 
 // MatchStored finds the one stored message of an account with the

@@ -43,7 +43,7 @@ func TestSyncDeleteAfterDays(t *testing.T) {
 		t.Fatalf("first sync: %v", res)
 	}
 	first := clock
-	f.wantCounts(t, a, db.RetentionCounts{Listed: 5, Later: 5, FirstAt: first.Add(3 * 24 * time.Hour)})
+	f.wantCounts(t, a, db.RetentionCounts{Listed: 5, Later: 5, FirstAt: first.AddDate(0, 0, 3)})
 	clock = clock.Add(2 * 24 * time.Hour)
 	if err := f.srv.AddMessages("alice", mailbox(7)[5:]); err != nil {
 		t.Fatal(err)
@@ -51,17 +51,17 @@ func TestSyncDeleteAfterDays(t *testing.T) {
 	if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 2 || res.Deleted != 0 {
 		t.Fatalf("after 2 days: %v", res)
 	}
-	f.wantCounts(t, a, db.RetentionCounts{Listed: 7, Later: 7, FirstAt: first.Add(3 * 24 * time.Hour)})
+	f.wantCounts(t, a, db.RetentionCounts{Listed: 7, Later: 7, FirstAt: first.AddDate(0, 0, 3)})
 	clock = clock.Add(24*time.Hour + time.Minute)
 	// Due now, before the sync that deletes them.
-	f.wantCounts(t, a, db.RetentionCounts{Listed: 7, DueNow: 5, Later: 2, FirstAt: first.Add(5 * 24 * time.Hour)})
+	f.wantCounts(t, a, db.RetentionCounts{Listed: 7, DueNow: 5, Later: 2, FirstAt: first.Add(2*24*time.Hour).AddDate(0, 0, 3)})
 	if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 0 || res.Deleted != 5 {
 		t.Fatalf("after 3 days: %v", res)
 	}
 	if left, _ := f.srv.Messages("alice"); len(left) != 2 {
 		t.Fatalf("%d left on the server, want the 2 newer ones", len(left))
 	}
-	f.wantCounts(t, a, db.RetentionCounts{Listed: 2, Later: 2, FirstAt: first.Add(5 * 24 * time.Hour)})
+	f.wantCounts(t, a, db.RetentionCounts{Listed: 2, Later: 2, FirstAt: first.Add(2*24*time.Hour).AddDate(0, 0, 3)})
 	if n := len(f.storedRaw(t)); n != 7 {
 		t.Fatalf("%d stored", n)
 	}
@@ -154,14 +154,14 @@ func TestSyncUIDLChangeDoesNotReimport(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.p.ExtraRootCAs = append(f.p.ExtraRootCAs, ca)
-	old, _ := f.db.ServerMessages(ctx, a.ID)
+	old, _ := f.db.ServerStates(ctx, a.ID)
 	host, port, _ := net.SplitHostPort(srv2.TLSAddr)
 	f.setRetention(t, a, func(s *db.AccountSettings) { s.Host, s.Port, s.DeleteAfterDays = host, atoi(port), 1 })
 	res, _ := f.p.SyncAccount(ctx, a.ID)
 	if res.Err != nil || res.New != 2 || res.Deleted != 0 {
 		t.Fatalf("after the move: %v", res)
 	}
-	now, _ := f.db.ServerMessages(ctx, a.ID)
+	now, _ := f.db.ServerStates(ctx, a.ID)
 	changed := 0
 	for u := range now {
 		if _, ok := old[u]; !ok {

@@ -463,7 +463,7 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 			continue
 		}
 		st, ok := known[key]
-		if !ok || !shouldDelete(acc, st, now) {
+		if !ok || !acc.ShouldDelete(st, now) {
 			continue
 		}
 		switch {
@@ -521,21 +521,3 @@ func (p *Poller) markListed(ctx context.Context, accountID int64, keyOf map[int]
 // errCommitFailed stops a download whose batches can no longer be stored;
 // the committer's own error is what the sync reports.
 var errCommitFailed = errors.New("storing downloaded messages failed")
-
-// shouldDelete says whether the account's retention choices ask for a
-// stored message to go from the server now.
-func shouldDelete(acc db.Account, st db.ServerState, now time.Time) bool {
-	if acc.DeleteAfterDownload {
-		return true
-	}
-	if acc.DeleteAfterDays > 0 && !now.Before(st.FirstSeen.AddDate(0, 0, acc.DeleteAfterDays)) {
-		return true
-	}
-	switch acc.DeleteWhenDeleted {
-	case db.DeleteImmediately:
-		return st.MessageID == nil || st.Trashed
-	case db.DeleteTrashEmptied:
-		return st.MessageID == nil
-	}
-	return false
-}
