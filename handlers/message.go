@@ -141,7 +141,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		v.NoBody = true
 	}
 	if !v.ParseError {
-		v.Nested = h.nestedMessages(r, raw, view, self)
+		v.Nested = h.nestedMessages(r, raw, self)
 	}
 	loc := i18n.FromContext(ctx)
 	for _, a := range view.Attachments {
@@ -165,32 +165,20 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 // the others are in the list of attachments.
 const maxNestedShown = 5
 
-// isMessagePart says whether an attachment is a whole message.
-func isMessagePart(contentType string) bool {
-	return contentType == "message/rfc822" || contentType == "message/global"
-}
-
 // nestedMessages prepares the messages attached to this one for showing
 // below its body. Their remote content stays blocked, and their own
 // inline images and attachments are in their .eml download.
-func (h *Handler) nestedMessages(r *http.Request, raw []byte, view *message.View, self string) []web.NestedMessageView {
+func (h *Handler) nestedMessages(r *http.Request, raw []byte, self string) []web.NestedMessageView {
 	loc, tz := i18n.FromContext(r.Context()), state(r).tz
 	var out []web.NestedMessageView
-	for _, a := range view.Attachments {
-		if !isMessagePart(a.ContentType) || len(out) >= maxNestedShown {
-			continue
-		}
-		_, data, err := message.Part(raw, a.ID)
-		if err != nil {
-			continue
-		}
-		nv := message.Render(data, message.RenderOptions{})
+	for _, m := range message.AttachedMessages(raw, maxNestedShown) {
+		nv := message.Render(m.Raw, message.RenderOptions{})
 		n := web.NestedMessageView{
 			Subject:     subjectOrPlaceholder(r, nv.Subject),
 			From:        webAddresses(nv.From),
 			To:          webAddresses(nv.To),
 			Cc:          webAddresses(nv.Cc),
-			DownloadURL: self + "/part/" + url.PathEscape(a.ID),
+			DownloadURL: self + "/part/" + url.PathEscape(m.ID),
 			ParseError:  nv.ParseError != "",
 		}
 		if !nv.Date.IsZero() {
@@ -198,7 +186,7 @@ func (h *Handler) nestedMessages(r *http.Request, raw []byte, view *message.View
 		}
 		switch {
 		case nv.HTML != "":
-			n.BodyURL = self + "/body?part=" + url.QueryEscape(a.ID)
+			n.BodyURL = self + "/body?part=" + url.QueryEscape(m.ID)
 		default:
 			n.Text = web.Linkify(nv.Text)
 		}
@@ -230,7 +218,7 @@ func (h *Handler) messageBody(w http.ResponseWriter, r *http.Request) {
 		// An attached message's body: remote content blocked, no inline
 		// images of its own (see nestedMessages).
 		a, data, err := message.Part(raw, partID)
-		if err != nil || !isMessagePart(a.ContentType) {
+		if err != nil || !a.Message {
 			h.notFound(w, r)
 			return
 		}

@@ -65,3 +65,29 @@ func referencedFromHTML(root *part, cid string) bool {
 	}
 	return false
 }
+
+// AttachedMessage is a whole message attached to another: its part id and
+// its bytes with the transfer encoding removed.
+type AttachedMessage struct {
+	ID  string
+	Raw []byte
+}
+
+// AttachedMessages returns the messages attached to raw (the parts Render
+// lists with Attachment.Message set), at most max, from one parse.
+func AttachedMessages(raw []byte, max int) (out []AttachedMessage) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = nil
+		}
+	}()
+	for _, l := range planBody(parse(raw).root).listed {
+		if len(out) >= max {
+			break
+		}
+		if isMessageType(l.p.mediaType) {
+			out = append(out, AttachedMessage{ID: l.p.id, Raw: decodeTransfer(l.p.body, l.p.cte)})
+		}
+	}
+	return out
+}

@@ -80,6 +80,7 @@ type Attachment struct {
 	Size        int64  // decoded size in bytes
 	Inline      bool   // an image shown in the HTML through a cid: reference
 	ContentID   string // without angle brackets
+	Message     bool   // a whole message (message/rfc822, message/global, message/news)
 }
 
 const internalError = "the message could not be read because of an internal error"
@@ -234,6 +235,7 @@ func describe(p *part, fallback string) Attachment {
 		ContentType: p.mediaType,
 		Size:        decodedSize(p.body, p.cte),
 		ContentID:   p.contentID,
+		Message:     isMessageType(p.mediaType),
 	}
 	if strings.HasPrefix(p.mediaType, "text/") {
 		a.Charset = p.charset()

@@ -616,3 +616,28 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestAttachedMessages(t *testing.T) {
+	raw := crlf("From: a@example.com\nSubject: fwd\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee below\n" +
+		"--b\nContent-Type: message/rfc822\n\nFrom: one@example.org\nSubject: one\n\nfirst\n" +
+		"--b\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nRnJvbTogdHdvQGV4YW1wbGUub3JnDQpTdWJqZWN0OiB0d28NCg0Kc2Vjb25kDQo=\n" +
+		"--b\nContent-Type: application/pdf\n\n%PDF\n--b--\n")
+	got := AttachedMessages(raw, 5)
+	if len(got) != 2 || got[0].ID != "2" || got[1].ID != "3" ||
+		!strings.HasPrefix(string(got[0].Raw), "From: one@example.org") || string(got[1].Raw) != "From: two@example.org\r\nSubject: two\r\n\r\nsecond\r\n" {
+		t.Fatalf("attached messages: %+v", got)
+	}
+	v := Render(raw, RenderOptions{})
+	var flagged []string
+	for _, a := range v.Attachments {
+		if a.Message {
+			flagged = append(flagged, a.ID)
+		}
+	}
+	if strings.Join(flagged, ",") != "2,3" {
+		t.Errorf("attachments marked as messages: %v", flagged)
+	}
+	if got := AttachedMessages(raw, 1); len(got) != 1 {
+		t.Errorf("max 1: %d", len(got))
+	}
+}
