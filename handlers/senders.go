@@ -89,7 +89,7 @@ func (h *Handler) setSenderTrust(w http.ResponseWriter, r *http.Request, trust b
 		h.fail(w, r, err)
 		return
 	}
-	sender, ok := soleSender(message.Render(raw, message.RenderOptions{}).From)
+	sender, ok := soleSender(message.From(raw))
 	if !ok {
 		h.badRequest(w, r)
 		return

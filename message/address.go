@@ -255,3 +255,15 @@ func formatAddresses(list []Address) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// From returns a message's From addresses, reading its header only (for
+// deciding about the sender without rendering the message).
+func From(raw []byte) (from []Address) {
+	defer func() {
+		if r := recover(); r != nil {
+			from = nil
+		}
+	}()
+	h, _, _, fallback := parseTop(raw)
+	return parseAddressList(h.get("from"), fallback)
+}

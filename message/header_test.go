@@ -214,3 +214,17 @@ func TestSafeFilename(t *testing.T) {
 		}
 	}
 }
+
+func TestFromReadsTheHeaderOnly(t *testing.T) {
+	raw := []byte("\xef\xbb\xbfFrom: =?UTF-8?Q?Jos=C3=A9?= <jose@example.org>\r\nSubject: x\r\n\r\nFrom: body@example.net\r\n")
+	got := From(raw)
+	if len(got) != 1 || got[0].Name != "José" || got[0].Addr != "jose@example.org" {
+		t.Errorf("From = %+v", got)
+	}
+	if v := Render(raw, RenderOptions{}); len(v.From) != 1 || v.From[0] != got[0] {
+		t.Errorf("From and Render disagree: %+v, %+v", got, v.From)
+	}
+	if got := From([]byte("Subject: none\r\n\r\nbody\r\n")); len(got) != 0 {
+		t.Errorf("no From header: %+v", got)
+	}
+}

@@ -60,16 +60,7 @@ func (ps *parsed) defect(s string) {
 // (recovered damage).
 func parse(raw []byte) *parsed {
 	ps := &parsed{}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // UTF-8 BOM
-	// An mbox "From " separator line before the header.
-	if bytes.HasPrefix(raw, []byte("From ")) {
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			raw = raw[i+1:]
-		} else {
-			raw = nil
-		}
-	}
-	h, body, res := parseHeader(raw)
+	h, body, res, fallback := parseTop(raw)
 	switch res {
 	case headerTooBig:
 		ps.stop("the header is larger than %d KiB", maxHeaderBytes>>10)
@@ -80,18 +71,36 @@ func parse(raw []byte) *parsed {
 			ps.defect("the header does not end with a blank line")
 		}
 	}
-	ps.hdr = h
-	if ct := h.get("content-type"); ct != nil {
-		_, params := parseParamHeader(unfold(ct), "")
-		if cs := params["charset"]; knownCharset(cs) {
-			ps.fallback = cs
-		}
-	}
+	ps.hdr, ps.fallback = h, fallback
 	ps.root = ps.newPart(h, body, "", 0, "text/plain", nil)
 	if ps.root == nil { // cannot happen: the first part is always allowed
 		ps.root = &part{id: "1", mediaType: "text/plain"}
 	}
 	return ps
+}
+
+// parseTop reads a message's own header: the fields, the body after them,
+// how the header ended, and the charset it declares for undeclared 8-bit
+// text ("" when none is known). A UTF-8 byte-order mark and an mbox
+// "From " line before the header are skipped.
+func parseTop(raw []byte) (h header, body []byte, res headerResult, fallback string) {
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // UTF-8 BOM
+	// An mbox "From " separator line before the header.
+	if bytes.HasPrefix(raw, []byte("From ")) {
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			raw = raw[i+1:]
+		} else {
+			raw = nil
+		}
+	}
+	h, body, res = parseHeader(raw)
+	if ct := h.get("content-type"); ct != nil {
+		_, params := parseParamHeader(unfold(ct), "")
+		if cs := params["charset"]; knownCharset(cs) {
+			fallback = cs
+		}
+	}
+	return h, body, res, fallback
 }
 
 // newPart builds the entity with header h and body b. It returns nil when
