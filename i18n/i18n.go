@@ -85,6 +85,14 @@ func (l *Locale) Date(t time.Time, loc *time.Location) string {
 	return t.Format("Jan 2, 2006, 15:04")
 }
 
+// Day formats a calendar day (a whole-day event), without a time.
+func (l *Locale) Day(t time.Time) string {
+	if l.Code() == "es" {
+		return fmt.Sprintf("%d %s %d", t.Day(), monthsES[t.Month()-1], t.Year())
+	}
+	return t.Format("Jan 2, 2006")
+}
+
 // ShortDate formats a time for a message list: the time today, else the day.
 func (l *Locale) ShortDate(t, now time.Time, loc *time.Location) string {
 	if loc == nil {

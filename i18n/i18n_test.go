@@ -41,6 +41,9 @@ func TestFormat(t *testing.T) {
 	if got := es.Date(ts, madrid); got != "6 mar 2026, 00:30" {
 		t.Errorf("es date in Madrid = %q", got)
 	}
+	if got, got2 := en.Day(ts), es.Day(ts); got != "Mar 5, 2026" || got2 != "5 mar 2026" {
+		t.Errorf("Day = %q, %q", got, got2)
+	}
 	if got := en.Date(ts, time.UTC); got != "Mar 5, 2026, 23:30" {
 		t.Errorf("en date = %q", got)
 	}
