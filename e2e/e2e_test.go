@@ -19,9 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/apartado/apartado/internal/dnstest"
 	"github.com/apartado/apartado/internal/dovecottest"
-	"github.com/chromedp/chromedp"
 )
 
 var binary string
@@ -116,6 +117,15 @@ func startAppIn(t *testing.T, data string, extraEnv ...string) *app {
 // browser starts a headless Chromium with a viewport of w×h.
 func browser(t *testing.T, w, h int, mobile bool) context.Context {
 	t.Helper()
+	return startBrowser(t, w, h, mobile, "Translate,OptimizationHints,MediaRouter")
+}
+
+// startBrowser starts a headless Chromium with a viewport of w×h, the
+// Chromium features disabled (a comma-separated list) and any more
+// options; it skips the test when Chromium is missing and
+// APARTADO_SKIP_BROWSER=1.
+func startBrowser(t *testing.T, w, h int, mobile bool, disabledFeatures string, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	path := os.Getenv("APARTADO_CHROMIUM")
 	if path == "" {
 		for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
@@ -131,7 +141,7 @@ func browser(t *testing.T, w, h int, mobile bool) context.Context {
 		}
 		t.Fatal("Chromium not found: apt-get install chromium (or set APARTADO_CHROMIUM)")
 	}
-	opts := []chromedp.ExecAllocatorOption{
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -143,9 +153,9 @@ func browser(t *testing.T, w, h int, mobile bool) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
+		chromedp.Flag("disable-features", disabledFeatures),
 		chromedp.WindowSize(w, h),
-	}
+	}, extra...)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
@@ -158,6 +168,34 @@ func browser(t *testing.T, w, h int, mobile bool) context.Context {
 		t.Fatalf("starting Chromium: %v", err)
 	}
 	return ctx
+}
+
+// setUpAccount creates the administrator through the first-run form and
+// adds a POP3 account named name for alice on srv through the account form.
+func setUpAccount(t *testing.T, ctx context.Context, appURL, name string, srv *dovecottest.Server) {
+	t.Helper()
+	run(t, ctx, "create the administrator",
+		chromedp.Navigate(appURL+"/setup"),
+		chromedp.WaitVisible(tid("setup-form")),
+		chromedp.SendKeys(`#name`, "admin"),
+		chromedp.SendKeys(`#password`, "household-secret"),
+		chromedp.SendKeys(`#confirm`, "household-secret"),
+		chromedp.Click(tid("setup-submit")),
+		chromedp.WaitVisible(tid("nav")),
+	)
+	host, port, _ := net.SplitHostPort(srv.TLSAddr)
+	run(t, ctx, "add the account",
+		chromedp.Navigate(appURL+"/settings/accounts/new?manual=1"),
+		chromedp.WaitVisible(tid("account-form")),
+		chromedp.SendKeys(`#name`, name),
+		chromedp.SendKeys(`#email`, "alice@example.org"),
+		chromedp.SendKeys(`#host`, host),
+		chromedp.SetValue(`#port`, port),
+		chromedp.SendKeys(`#username`, "alice"),
+		chromedp.SendKeys(`#password`, "secret"),
+		chromedp.Click(tid("account-submit")),
+		chromedp.WaitVisible(tid("accounts")),
+	)
 }
 
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"mime"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -143,50 +142,13 @@ func (o *observed) snapshot() ([]seenRequest, []string, []string, []string) {
 // requests from processes the page's DevTools session does not report.
 func hostileBrowser(t *testing.T, proxy string) context.Context {
 	t.Helper()
-	path := os.Getenv("APARTADO_CHROMIUM")
-	if path == "" {
-		for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-			if _, err := os.Stat(p); err == nil {
-				path = p
-				break
-			}
-		}
-	}
-	if path == "" {
-		if os.Getenv("APARTADO_SKIP_BROWSER") == "1" {
-			t.Skip("no Chromium and APARTADO_SKIP_BROWSER=1")
-		}
-		t.Fatal("Chromium not found: apt-get install chromium (or set APARTADO_CHROMIUM)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		// IsolateSandboxedIframes would put the body frame in a process of
-		// its own (an out-of-process iframe), whose requests the page's
-		// DevTools session does not report; the recording proxy sees them
-		// either way, and the test checks that no such target exists.
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,IsolateSandboxedIframes"),
+	// IsolateSandboxedIframes would put the body frame in a process of its
+	// own (an out-of-process iframe), whose requests the page's DevTools
+	// session does not report; the recording proxy sees them either way,
+	// and the test checks that no such target exists.
+	return startBrowser(t, 1280, 900, false, "Translate,OptimizationHints,MediaRouter,IsolateSandboxedIframes",
 		chromedp.Flag("proxy-server", "http://"+proxy),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return ctx
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
 }
 
 var (
@@ -313,28 +275,7 @@ func TestHostileMessages(t *testing.T) {
 	}
 
 	// Administrator, account, mail.
-	run(t, ctx, "create the administrator",
-		chromedp.Navigate(a.URL+"/setup"),
-		chromedp.WaitVisible(tid("setup-form")),
-		chromedp.SendKeys(`#name`, "admin"),
-		chromedp.SendKeys(`#password`, "household-secret"),
-		chromedp.SendKeys(`#confirm`, "household-secret"),
-		chromedp.Click(tid("setup-submit")),
-		chromedp.WaitVisible(tid("nav")),
-	)
-	host, port, _ := net.SplitHostPort(srv.TLSAddr)
-	run(t, ctx, "add the account",
-		chromedp.Navigate(a.URL+"/settings/accounts/new?manual=1"),
-		chromedp.WaitVisible(tid("account-form")),
-		chromedp.SendKeys(`#name`, "Hostile"),
-		chromedp.SendKeys(`#email`, "alice@example.org"),
-		chromedp.SendKeys(`#host`, host),
-		chromedp.SetValue(`#port`, port),
-		chromedp.SendKeys(`#username`, "alice"),
-		chromedp.SendKeys(`#password`, "secret"),
-		chromedp.Click(tid("account-submit")),
-		chromedp.WaitVisible(tid("accounts")),
-	)
+	setUpAccount(t, ctx, a.URL, "Hostile", srv)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(300 * time.Millisecond) {
 		run(t, ctx, "open the inbox", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("mailbox-heading")))
 		n, err := countRows(ctx)

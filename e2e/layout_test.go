@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"mime"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -301,28 +300,7 @@ func TestLayout(t *testing.T) {
 	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
 	ctx := browser(t, 1280, 900, false)
 
-	run(t, ctx, "create the administrator",
-		chromedp.Navigate(a.URL+"/setup"),
-		chromedp.WaitVisible(tid("setup-form")),
-		chromedp.SendKeys(`#name`, "admin"),
-		chromedp.SendKeys(`#password`, "household-secret"),
-		chromedp.SendKeys(`#confirm`, "household-secret"),
-		chromedp.Click(tid("setup-submit")),
-		chromedp.WaitVisible(tid("nav")),
-	)
-	host, port, _ := net.SplitHostPort(srv.TLSAddr)
-	run(t, ctx, "add the account",
-		chromedp.Navigate(a.URL+"/settings/accounts/new?manual=1"),
-		chromedp.WaitVisible(tid("account-form")),
-		chromedp.SendKeys(`#name`, "Layout"),
-		chromedp.SendKeys(`#email`, "alice@example.org"),
-		chromedp.SendKeys(`#host`, host),
-		chromedp.SetValue(`#port`, port),
-		chromedp.SendKeys(`#username`, "alice"),
-		chromedp.SendKeys(`#password`, "secret"),
-		chromedp.Click(tid("account-submit")),
-		chromedp.WaitVisible(tid("accounts")),
-	)
+	setUpAccount(t, ctx, a.URL, "Layout", srv)
 	type link struct{ Text, Href string }
 	var links []link
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
