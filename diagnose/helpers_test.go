@@ -6,13 +6,15 @@ import (
 	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
-	"github.com/apartado/apartado/internal/testcert"
 	"io"
 	"net"
+	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/apartado/apartado/internal/testcert"
+	"github.com/apartado/apartado/internal/testnet"
 
 	"golang.org/x/text/language"
 
@@ -133,42 +135,8 @@ type fakeServer struct {
 // start listens on a loopback port and serves until the test ends.
 func (f fakeServer) start(t *testing.T) (port int) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				f.serve(c)
-			}()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	port, _ = strconv.Atoi(testnet.Port(testnet.Serve(t, f.serve)))
+	return port
 }
 
 func (f fakeServer) serve(c net.Conn) {

@@ -14,12 +14,13 @@ import (
 
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/mailgen"
+	"github.com/apartado/apartado/internal/testnet"
 )
 
 // throttle is a TCP proxy that holds server bytes until released, then
 // passes them on at about rate bytes per second.
 type throttle struct {
-	ln      net.Listener
+	addr    string // where it listens
 	target  string
 	rate    int
 	release chan struct{}
@@ -28,28 +29,15 @@ type throttle struct {
 
 func startThrottle(t *testing.T, target string, rate int) *throttle {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &throttle{ln: ln, target: target, rate: rate, release: make(chan struct{})}
-	t.Cleanup(func() { p.open(); ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.serve(c)
-		}
-	}()
+	p := &throttle{target: target, rate: rate, release: make(chan struct{})}
+	p.addr = testnet.Serve(t, p.serve)
+	t.Cleanup(p.open) // runs first: a held connection must let go
 	return p
 }
 
 func (p *throttle) open() { p.once.Do(func() { close(p.release) }) }
 
 func (p *throttle) serve(c net.Conn) {
-	defer c.Close()
 	s, err := net.Dial("tcp", p.target)
 	if err != nil {
 		return
@@ -107,7 +95,7 @@ func TestSyncProgressBar(t *testing.T) {
 	if out, err := cli.run("household-secret\n", "user", "add", "admin", "--admin"); err != nil {
 		t.Fatalf("user add: %v\n%s", err, out)
 	}
-	_, port, _ := net.SplitHostPort(proxy.ln.Addr().String())
+	port := testnet.Port(proxy.addr)
 	if out, err := cli.run("", "account", "add", "--user", "admin", "--email", "alice@example.org", "--host", "127.0.0.1",
 		"--port", port, "--security", "tls", "--username", "alice", "--password-file", pw); err != nil {
 		t.Fatalf("account add: %v\n%s", err, out)

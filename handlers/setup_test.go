@@ -12,7 +12,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"github.com/apartado/apartado/internal/testcert"
 	"io"
 	"net"
 	"net/http"
@@ -21,9 +20,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/apartado/apartado/internal/testcert"
+	"github.com/apartado/apartado/internal/testnet"
 
 	"golang.org/x/net/html"
 
@@ -170,46 +171,11 @@ func closedLoopbackPort(t *testing.T) string {
 	return port
 }
 
-// listen serves each connection with serve until the test ends.
+// listen serves each connection with serve until the test ends, and
+// returns the port.
 func listen(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				serve(c)
-			}()
-		}
-	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
+	return testnet.Port(testnet.Serve(t, serve))
 }
 
 // silent accepts and never says a word.

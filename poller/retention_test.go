@@ -16,6 +16,7 @@ import (
 
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/internal/dovecottest"
+	"github.com/apartado/apartado/internal/testnet"
 )
 
 func (f *fixture) setRetention(t *testing.T, a db.Account, change func(*db.AccountSettings)) {
@@ -210,26 +211,12 @@ type fakePOP3 struct {
 
 func startFake(t *testing.T, noUIDL bool, msgs []fakeMsg) *fakePOP3 {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &fakePOP3{addr: ln.Addr().String(), noUIDL: noUIDL, msgs: msgs, seen: map[string]bool{}}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
+	s := &fakePOP3{noUIDL: noUIDL, msgs: msgs, seen: map[string]bool{}}
+	s.addr = testnet.Serve(t, s.serve)
 	return s
 }
 
 func (s *fakePOP3) serve(c net.Conn) {
-	defer c.Close()
 	r := bufio.NewReader(c)
 	w := bufio.NewWriter(c)
 	out := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
