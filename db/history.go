@@ -98,17 +98,13 @@ type RetentionCounts struct {
 	Kept int64
 }
 
-// RetentionCounts counts, for the user's account id, the messages its
-// last listing showed that the account's choices delete now or later, by
-// the rule the poller deletes by (AccountSettings.ShouldDelete).
-func (d *DB) RetentionCounts(ctx context.Context, userID, id int64) (RetentionCounts, error) {
-	a, err := d.Account(ctx, userID, id)
-	if err != nil {
-		return RetentionCounts{}, fmt.Errorf("retention counts: %w", err)
-	}
+// RetentionCounts counts, for account a (as read for its user), the
+// messages its last listing showed that its choices delete now or later,
+// by the rule the poller deletes by (AccountSettings.ShouldDelete).
+func (d *DB) RetentionCounts(ctx context.Context, a Account) (RetentionCounts, error) {
 	var c RetentionCounts
 	now := d.Now()
-	err = d.eachServerState(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.size_ok, m.trashed_at IS NOT NULL
+	err := d.eachServerState(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.size_ok, m.trashed_at IS NOT NULL
 		FROM server_messages s JOIN accounts a ON a.id = s.account_id AND s.listed_at = a.listed_at
 		LEFT JOIN messages m ON m.id = s.message_id WHERE a.id = ?`, func(st ServerState) {
 		c.Listed++
@@ -123,7 +119,7 @@ func (d *DB) RetentionCounts(ctx context.Context, userID, id int64) (RetentionCo
 				c.FirstAt = at
 			}
 		}
-	}, id)
+	}, a.ID)
 	if err != nil {
 		return RetentionCounts{}, fmt.Errorf("retention counts: %w", err)
 	}

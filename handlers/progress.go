@@ -134,7 +134,7 @@ func (h *Handler) serverCounts(r *http.Request, a db.Account) web.ServerCountsVi
 		size = *a.ServerBytes
 	}
 	v.OnServer = i18n.T(ctx, "Messages on the server at the last check: %s (%s).", loc.Number(*a.ServerCount), loc.Size(size))
-	c, err := h.db.RetentionCounts(ctx, currentUser(r).ID, a.ID)
+	c, err := h.db.RetentionCounts(ctx, a)
 	if err != nil {
 		h.log.Error("counting what the server will delete", "account", a.ID, "err", err)
 		return v

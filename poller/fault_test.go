@@ -204,7 +204,7 @@ func (e *faultEnv) checkFinal(t *testing.T) {
 	server, n := e.onServer(t)
 	// The settings page's counts follow the server, not rows left over
 	// from a session whose deletions were not confirmed.
-	counts, err := e.f.db.RetentionCounts(context.Background(), e.f.user.ID, e.acc.ID)
+	counts, err := e.f.db.RetentionCounts(context.Background(), e.acc)
 	if err != nil {
 		t.Fatal(err)
 	}

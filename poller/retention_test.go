@@ -117,7 +117,11 @@ var ignoreTime = time.Unix(1, 0)
 // choices will delete on the server.
 func (f *fixture) wantCounts(t *testing.T, a db.Account, want db.RetentionCounts) {
 	t.Helper()
-	got, err := f.db.RetentionCounts(context.Background(), f.user.ID, a.ID)
+	a, err := f.db.Account(context.Background(), f.user.ID, a.ID) // with its settings as they are now
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.db.RetentionCounts(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
