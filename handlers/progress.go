@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,31 +92,9 @@ func ProgressText(ctx context.Context, p poller.Progress) string {
 		parts = append(parts, loc.Size(int64(rate))+"/s")
 	}
 	if left, ok := p.Remaining(); ok && left >= time.Second {
-		parts = append(parts, i18n.T(ctx, "about %s left", durationText(loc, left.Round(time.Second))))
+		parts = append(parts, i18n.T(ctx, "about %s left", loc.Duration(left.Round(time.Second))))
 	}
 	return strings.Join(parts, " · ")
-}
-
-// durationText formats d with SI symbols, which read the same in every
-// supported language: "350 ms", "4.2 s", "2 min 5 s", "1 h 3 min".
-func durationText(loc *i18n.Locale, d time.Duration) string {
-	var s string
-	switch {
-	case d < time.Second:
-		s = fmt.Sprintf("%d\u00a0ms", d.Milliseconds())
-	case d < 10*time.Second && d%time.Second != 0:
-		s = fmt.Sprintf("%.1f\u00a0s", d.Seconds())
-		if loc.Code() == "es" {
-			s = strings.Replace(s, ".", ",", 1)
-		}
-	case d < time.Minute:
-		s = fmt.Sprintf("%d\u00a0s", int(d.Seconds()))
-	case d < time.Hour:
-		s = fmt.Sprintf("%d\u00a0min %d\u00a0s", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		s = fmt.Sprintf("%d\u00a0h %d\u00a0min", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return s
 }
 
 // serverCounts says what the last successful sync saw on the server and
@@ -186,7 +163,7 @@ func (h *Handler) historyView(r *http.Request, a db.Account) []web.SyncRecordVie
 	for _, rec := range recs {
 		v := web.SyncRecordView{
 			When:     loc.Date(rec.Started, tz),
-			Duration: durationText(loc, rec.Duration),
+			Duration: loc.Duration(rec.Duration),
 			New:      loc.Number(int64(rec.New)),
 			Deleted:  loc.Number(int64(rec.Deleted)),
 			Notes:    rec.Notes,

@@ -130,14 +130,37 @@ func (l *Locale) Size(n int64) string {
 	case i == 0:
 		s = fmt.Sprintf("%d", n)
 	case v < 10:
-		s = fmt.Sprintf("%.1f", v)
+		s = l.decimal(v)
 	default:
 		s = fmt.Sprintf("%.0f", v)
 	}
+	return s + "\u00a0" + units[i]
+}
+
+// Duration formats d with SI symbols, which read the same in every
+// supported language: "350 ms", "4.2 s" ("4,2 s" in Spanish), "12 s",
+// "2 min 5 s", "1 h 3 min".
+func (l *Locale) Duration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%d\u00a0ms", d.Milliseconds())
+	case d < 10*time.Second && d%time.Second != 0:
+		return l.decimal(d.Seconds()) + "\u00a0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%d\u00a0s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d\u00a0min %d\u00a0s", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%d\u00a0h %d\u00a0min", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// decimal formats v with one decimal, with the locale's decimal mark.
+func (l *Locale) decimal(v float64) string {
+	s := fmt.Sprintf("%.1f", v)
 	if l.Code() == "es" {
 		s = strings.Replace(s, ".", ",", 1)
 	}
-	return s + "\u00a0" + units[i]
+	return s
 }
 
 // Number formats an integer with the locale's grouping.

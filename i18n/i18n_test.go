@@ -41,6 +41,17 @@ func TestFormat(t *testing.T) {
 	if got := es.Date(ts, madrid); got != "6 mar 2026, 00:30" {
 		t.Errorf("es date in Madrid = %q", got)
 	}
+	for d, want := range map[time.Duration][2]string{
+		350 * time.Millisecond:                    {"350\u00a0ms", "350\u00a0ms"},
+		4200 * time.Millisecond:                   {"4.2\u00a0s", "4,2\u00a0s"},
+		7 * time.Second:                           {"7\u00a0s", "7\u00a0s"},
+		125 * time.Second:                         {"2\u00a0min 5\u00a0s", "2\u00a0min 5\u00a0s"},
+		time.Hour + 3*time.Minute + 9*time.Second: {"1\u00a0h 3\u00a0min", "1\u00a0h 3\u00a0min"},
+	} {
+		if got, got2 := en.Duration(d), es.Duration(d); got != want[0] || got2 != want[1] {
+			t.Errorf("Duration(%v) = %q, %q, want %q", d, got, got2, want)
+		}
+	}
 	if got, got2 := en.Day(ts), es.Day(ts); got != "Mar 5, 2026" || got2 != "5 mar 2026" {
 		t.Errorf("Day = %q, %q", got, got2)
 	}
