@@ -58,8 +58,8 @@ func (d *DB) SyncHistory(ctx context.Context, userID, id int64, limit int) ([]Sy
 }
 
 // MarkListed records that a successful session at time at listed the
-// server rows keys of account id (and no others): the counts of
-// RetentionCounts are then about those rows.
+// server rows keys of account id (and no others): ServerState.Listed and
+// the counts of RetentionCounts are then about those rows.
 func (d *DB) MarkListed(ctx context.Context, accountID int64, keys []string, at time.Time) error {
 	tx, err := d.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -104,9 +104,10 @@ type RetentionCounts struct {
 func (d *DB) RetentionCounts(ctx context.Context, a Account) (RetentionCounts, error) {
 	var c RetentionCounts
 	now := d.Now()
-	err := d.eachServerState(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.size_ok, m.trashed_at IS NOT NULL
-		FROM server_messages s JOIN accounts a ON a.id = s.account_id AND s.listed_at = a.listed_at
-		LEFT JOIN messages m ON m.id = s.message_id WHERE a.id = ?`, func(st ServerState) {
+	err := d.eachServerState(ctx, a.ID, func(st ServerState) {
+		if !st.Listed {
+			return
+		}
 		c.Listed++
 		switch {
 		case !st.SizeOK:
@@ -119,7 +120,7 @@ func (d *DB) RetentionCounts(ctx context.Context, a Account) (RetentionCounts, e
 				c.FirstAt = at
 			}
 		}
-	}, a.ID)
+	})
 	if err != nil {
 		return RetentionCounts{}, fmt.Errorf("retention counts: %w", err)
 	}

@@ -84,26 +84,27 @@ type ServerState struct {
 	ServerMessage
 	SizeOK  bool // the transfer looked right when it was stored
 	Trashed bool // the stored message is in the trash
+	// Listed: the account's last stamped listing showed it (MarkListed).
+	Listed bool
 }
 
 // ServerStates returns what is known of an account's server messages, by
 // key (UIDL or "hdr:" key).
 func (d *DB) ServerStates(ctx context.Context, accountID int64) (map[string]ServerState, error) {
 	out := make(map[string]ServerState)
-	err := d.eachServerState(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.size_ok, m.trashed_at IS NOT NULL
-		FROM server_messages s LEFT JOIN messages m ON m.id = s.message_id WHERE s.account_id = ?`,
-		func(st ServerState) { out[st.UIDL] = st }, accountID)
+	err := d.eachServerState(ctx, accountID, func(st ServerState) { out[st.UIDL] = st })
 	if err != nil {
 		return nil, fmt.Errorf("server states: %w", err)
 	}
 	return out, nil
 }
 
-// eachServerState runs query, which selects a server row's key, message,
-// size, first-seen time, size check and whether its message is trashed,
-// and calls fn with each row.
-func (d *DB) eachServerState(ctx context.Context, query string, fn func(ServerState), args ...any) error {
-	rows, err := d.sql.QueryContext(ctx, query, args...)
+// eachServerState calls fn with each of an account's server rows.
+func (d *DB) eachServerState(ctx context.Context, accountID int64, fn func(ServerState)) error {
+	rows, err := d.sql.QueryContext(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.size_ok,
+		m.trashed_at IS NOT NULL, coalesce(s.listed_at = a.listed_at, 0)
+		FROM server_messages s JOIN accounts a ON a.id = s.account_id LEFT JOIN messages m ON m.id = s.message_id
+		WHERE s.account_id = ?`, accountID)
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func (d *DB) eachServerState(ctx context.Context, query string, fn func(ServerSt
 		var st ServerState
 		var msgID sql.NullInt64
 		var first int64
-		if err := rows.Scan(&st.UIDL, &msgID, &st.Size, &first, &st.SizeOK, &st.Trashed); err != nil {
+		if err := rows.Scan(&st.UIDL, &msgID, &st.Size, &first, &st.SizeOK, &st.Trashed, &st.Listed); err != nil {
 			return err
 		}
 		if msgID.Valid {

@@ -199,3 +199,47 @@ func TestSyncRecordsExpire(t *testing.T) {
 		t.Fatalf("expire kept after the server stopped advertising it: %q", got.ServerExpire)
 	}
 }
+
+// TestSyncStampsOnlyChangedListings: a poll that lists exactly what the
+// last one did rewrites no server row; one that lists something new
+// stamps again, and the counts follow.
+func TestSyncStampsOnlyChangedListings(t *testing.T) {
+	f := newFixture(t, dovecottest.Options{})
+	if err := f.srv.AddMessages("alice", mailbox(4)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a := f.account(t, "secret", false)
+	clock := time.Now()
+	f.p.Now = func() time.Time { return clock }
+	stamp := func() int64 {
+		t.Helper()
+		var at int64
+		if err := f.db.SQL().QueryRowContext(ctx, `SELECT listed_at FROM accounts WHERE id = ?`, a.ID).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 4 {
+		t.Fatalf("first sync: %v", res)
+	}
+	first := stamp()
+	clock = clock.Add(time.Hour)
+	if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 0 {
+		t.Fatalf("second sync: %v", res)
+	}
+	if got := stamp(); got != first {
+		t.Errorf("a listing with nothing new was stamped again (%d, then %d)", first, got)
+	}
+	if err := f.srv.AddMessages("alice", mailbox(5)[4:]); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(time.Hour)
+	if res, _ := f.p.SyncAccount(ctx, a.ID); res.Err != nil || res.New != 1 {
+		t.Fatalf("third sync: %v", res)
+	}
+	if got := stamp(); got != clock.Unix() {
+		t.Errorf("a listing with a new message was not stamped: %d, want %d", got, clock.Unix())
+	}
+	f.wantCounts(t, a, db.RetentionCounts{Listed: 5})
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -495,7 +496,7 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 			return false, err // deletions unconfirmed: retried next time, nothing is downloaded twice
 		}
 		p.Log.Debug("QUIT failed with no deletions pending", "account", acc.ID, "err", err)
-		return false, p.markListed(ctx, acc.ID, keyOf, res.Started)
+		return false, p.markListed(ctx, acc.ID, keyOf, known, res.Started)
 	}
 	if err := p.DB.ForgetServerMessages(ctx, acc.ID, deleKeys); err != nil {
 		return false, err
@@ -505,17 +506,33 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 	// of new messages (Gmail lists about 250 not yet downloaded at a time):
 	// a listing that shows messages stored before is the whole mailbox, and
 	// a second login would find nothing.
-	return refused == 0 && knownListed == 0, p.markListed(ctx, acc.ID, keyOf, res.Started)
+	return refused == 0 && knownListed == 0, p.markListed(ctx, acc.ID, keyOf, known, res.Started)
 }
 
 // markListed records which server rows the session's listing showed, for
-// the counts on the settings page.
-func (p *Poller) markListed(ctx context.Context, accountID int64, keyOf map[int]string, at time.Time) error {
-	keys := make([]string, 0, len(keyOf))
+// the counts on the settings page. A listing of exactly the rows stamped
+// last (the usual poll of a mailbox where nothing changed) is not stamped
+// again: that would rewrite every row of the account on every poll.
+func (p *Poller) markListed(ctx context.Context, accountID int64, keyOf map[int]string, known map[string]db.ServerState, at time.Time) error {
+	keys := make(map[string]bool, len(keyOf))
 	for _, k := range keyOf {
-		keys = append(keys, k)
+		keys[k] = true
 	}
-	return p.DB.MarkListed(ctx, accountID, keys, at)
+	same := true
+	for k, st := range known {
+		if keys[k] != st.Listed {
+			same = false
+		}
+	}
+	for k := range keys {
+		if _, ok := known[k]; !ok {
+			same = false // new since the stamp
+		}
+	}
+	if same {
+		return nil
+	}
+	return p.DB.MarkListed(ctx, accountID, slices.Collect(maps.Keys(keys)), at)
 }
 
 // errCommitFailed stops a download whose batches can no longer be stored;
