@@ -55,10 +55,12 @@ func PasswordContext(userID int64) string {
 }
 
 // Batches of downloaded messages are committed together: one durable
-// commit (an fsync) per batch rather than per message.
+// commit (an fsync) per batch rather than per message. A batch is full at
+// BatchMessages messages or BatchBytes bytes (bench/app stores by the same
+// rule).
 const (
-	batchMessages = 64
-	batchBytes    = 16 << 20
+	BatchMessages = 64
+	BatchBytes    = 16 << 20
 )
 
 // sync runs one session with the account's server and records the outcome.
@@ -423,15 +425,15 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 				id, len(raw), sizes[id])
 		}
 		// A large message goes in a batch of its own, so a batch never
-		// holds much more than batchBytes besides it.
-		if pending > 0 && pending+len(raw) > batchBytes {
+		// holds much more than BatchBytes besides it.
+		if pending > 0 && pending+len(raw) > BatchBytes {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
 		batch = append(batch, m)
 		pending += len(raw)
-		if len(batch) >= batchMessages || pending >= batchBytes {
+		if len(batch) >= BatchMessages || pending >= BatchBytes {
 			return flush()
 		}
 		return nil

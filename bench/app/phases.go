@@ -28,13 +28,6 @@ import (
 	"github.com/apartado/apartado/pop3client"
 )
 
-// The poller's batch rule (poller/sync.go: batchMessages, batchBytes),
-// which the store phase copies.
-const (
-	phaseBatchMessages = 64
-	phaseBatchBytes    = 16 << 20
-)
-
 // phases times, once and in this process, the work a first sync does
 // besides the download, with the same functions the poller calls: parsing
 // (message.Summarize), hashing (SHA-256) and storing (db.StoreDownloaded
@@ -178,7 +171,7 @@ func (b *bench) storePhase(ctx context.Context, sums []message.Summary, v storeV
 			}
 		}
 	}
-	batchMessages, batchBytes := phaseBatchMessages*v.batchScale, phaseBatchBytes*v.batchScale
+	batchMessages, batchBytes := poller.BatchMessages*v.batchScale, poller.BatchBytes*v.batchScale
 	u, err := d.CreateUser(ctx, "bench", "x", db.RoleMember)
 	if err != nil {
 		return st, err
