@@ -204,6 +204,12 @@ func (d *DB) AccountForPoller(ctx context.Context, id int64) (Account, error) {
 	return a, err
 }
 
+// Due says whether the poller would pick the account up now: the rule
+// DueAccounts applies in SQL (for an account whose user is enabled).
+func (a Account) Due(now time.Time, maxAuthFailures int) bool {
+	return a.Enabled && a.AuthFailures < maxAuthFailures && !a.NextPoll.After(now)
+}
+
 // DueAccounts returns the ids of enabled accounts of enabled users whose
 // next poll is due at now, soonest first. Accounts stopped after repeated
 // password rejections are not due.

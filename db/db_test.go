@@ -208,6 +208,22 @@ func TestPollBookkeeping(t *testing.T) {
 	d.Now = func() time.Time { return now }
 	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
 	a := newAccount(t, d, u.ID, "isp")
+	// Account.Due says what DueAccounts does, whatever the state.
+	agree := func(when string, at time.Time) {
+		t.Helper()
+		due, err := d.DueAccounts(ctx, at, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.Account(ctx, u.ID, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Due(at, 3) != (len(due) == 1) {
+			t.Errorf("%s: Account.Due %v, DueAccounts %v", when, got.Due(at, 3), due)
+		}
+	}
+	agree("new", now)
 	due, _ := d.DueAccounts(ctx, now, 3)
 	if len(due) != 1 {
 		t.Fatalf("a new account is due at once: %v", due)
@@ -218,6 +234,7 @@ func TestPollBookkeeping(t *testing.T) {
 	if due, _ := d.DueAccounts(ctx, now, 3); len(due) != 0 {
 		t.Fatalf("due after scheduling: %v", due)
 	}
+	agree("scheduled", now)
 	for i := 1; i <= 3; i++ {
 		if err := d.RecordPoll(ctx, a.ID, PollResult{Started: now, NextPoll: now, ErrKind: "auth-failed", ErrStep: "auth", AuthFailure: true}); err != nil {
 			t.Fatal(err)
@@ -230,12 +247,14 @@ func TestPollBookkeeping(t *testing.T) {
 	if due, _ := d.DueAccounts(ctx, now.Add(time.Hour), 3); len(due) != 0 {
 		t.Fatal("an account with 3 rejected passwords keeps polling")
 	}
+	agree("three rejections", now.Add(time.Hour))
 	// Editing the account lets it poll again.
 	s := got.AccountSettings
 	s.PasswordSealed = []byte("new")
 	if err := d.UpdateAccount(ctx, u.ID, a.ID, s); err != nil {
 		t.Fatal(err)
 	}
+	agree("edited", now)
 	if due, _ := d.DueAccounts(ctx, now, 3); len(due) != 1 {
 		t.Fatal("edited account not due")
 	}

@@ -60,8 +60,7 @@ func (h *Handler) syncProgress(r *http.Request, a db.Account) *web.SyncProgressV
 	url := "/settings/accounts/" + strconv.FormatInt(a.ID, 10) + "/progress"
 	p, running := h.poller.Progress(a.ID)
 	if !running {
-		due := a.Enabled && a.AuthFailures < poller.MaxAuthFailures && !a.NextPoll.After(h.now())
-		if !due {
+		if !a.Due(h.now(), poller.MaxAuthFailures) {
 			return nil
 		}
 		return &web.SyncProgressView{URL: url, Text: i18n.T(ctx, "Checking for new mail shortly…")}
