@@ -40,7 +40,7 @@ func settingsNotice(r *http.Request, done string) string {
 	case doneAccountDeleted:
 		return i18n.T(ctx, "The account and its messages were deleted.")
 	case doneCheckStarted:
-		return i18n.T(ctx, "Checking for new mail now. Reload the page in a moment to see the result.")
+		return i18n.T(ctx, "Checking for new mail now.")
 	case donePasswordChanged:
 		return i18n.T(ctx, "Your password was changed. Other devices were signed out.")
 	case donePrefsSaved:
