@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/apartado/apartado/internal/corpus"
 	"github.com/apartado/apartado/internal/dovecottest"
 )
 
@@ -166,11 +167,8 @@ func TestHostileMessages(t *testing.T) {
 	start := time.Now()
 	var msgs [][]byte
 	var names []string
-	corpus := filepath.Join("..", "..", "shared", "testdata", "mail")
-	if _, err := os.Stat(corpus); err != nil {
-		t.Fatalf("the shared corpus is not at %s: %v", corpus, err)
-	}
-	err := filepath.WalkDir(corpus, func(p string, d os.DirEntry, err error) error {
+	dir := corpus.Dir(t)
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -180,7 +178,7 @@ func TestHostileMessages(t *testing.T) {
 				return err
 			}
 			msgs = append(msgs, b)
-			names = append(names, "corpus "+strings.TrimPrefix(p, corpus+string(filepath.Separator)))
+			names = append(names, "corpus "+strings.TrimPrefix(p, dir+string(filepath.Separator)))
 		}
 		return nil
 	})

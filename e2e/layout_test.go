@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/apartado/apartado/internal/corpus"
 	"github.com/apartado/apartado/internal/dovecottest"
 )
 
@@ -39,14 +40,10 @@ type layoutCase struct {
 	nested bool
 }
 
-// corpusFile reads a message of the shared corpus at test time.
+// corpusFile reads a message of the repository's corpus at test time.
 func corpusFile(t *testing.T, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "testdata", "mail", filepath.FromSlash(rel)))
-	if err != nil {
-		t.Fatalf("the shared corpus: %v", err)
-	}
-	return b
+	return corpus.File(t, rel)
 }
 
 // base64Lines encodes b as a base64 body, in lines of 76.

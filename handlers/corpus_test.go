@@ -8,21 +8,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apartado/apartado/internal/corpus"
 )
 
-// TestCorpusPages stores every message of the shared mail corpus and opens
+// TestCorpusPages stores every message of the mail corpus and opens
 // its page, its HTML body and its attachments: none may fail.
 func TestCorpusPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the corpus takes a while")
 	}
-	dir, err := filepath.Abs(filepath.Join("..", "..", "shared", "testdata", "mail"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := corpus.Dir(t)
 	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
 	if err != nil {
-		t.Fatalf("mail corpus not found at %s: %v", dir, err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	var paths []string

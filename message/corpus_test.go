@@ -9,20 +9,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/apartado/apartado/internal/corpus"
 )
 
-// corpusDir finds the shared mail corpus, /work/shared/testdata/mail in the
-// workspace, relative to the package directory the test runs in.
+// corpusDir is the repository's mail corpus, testdata/mail.
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "shared", "testdata", "mail"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.tsv")); err != nil {
-		t.Fatalf("mail corpus not found at %s: %v", dir, err)
-	}
-	return dir
+	return corpus.Dir(t)
 }
 
 // corpusKinds reads MANIFEST.tsv: path → kind ("message", "html", …).

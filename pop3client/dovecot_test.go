@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apartado/apartado/internal/corpus"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/mailgen"
 	"github.com/apartado/apartado/pop3client"
@@ -65,11 +66,11 @@ func login(t testing.TB, addr string, o *pop3client.Options, user, pass string) 
 	return c
 }
 
-// corpusMessages reads real-world messages from the shared corpus, with
+// corpusMessages reads real-world messages from the repository's corpus, with
 // line ends made CRLF (Dovecot would convert bare LFs on the wire anyway).
 func corpusMessages(t testing.TB, max int) [][]byte {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "testdata", "mail")
+	dir := corpus.Dir(t)
 	var out [][]byte
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || len(out) >= max {
@@ -90,7 +91,7 @@ func corpusMessages(t testing.TB, max int) [][]byte {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("reading the corpus (expected at ../shared/testdata/mail): %v", err)
+		t.Fatalf("reading the corpus: %v", err)
 	}
 	if len(out) < 50 {
 		t.Fatalf("only %d corpus messages found", len(out))
