@@ -158,6 +158,55 @@ func TestSessions(t *testing.T) {
 	}
 }
 
+// TestLiveSessions: a user's unexpired sessions, not another user's, none
+// once logged out, expired or disabled.
+func TestLiveSessions(t *testing.T) {
+	d := openTest(t)
+	now := time.Unix(1_800_000_000, 0)
+	d.Now = func() time.Time { return now }
+	ana, _ := d.CreateUser(ctx, "ana", "h", RoleAdmin)
+	bea, _ := d.CreateUser(ctx, "bea", "h", RoleMember)
+	live := func(u User) string {
+		t.Helper()
+		hashes, err := d.LiveSessions(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%q", hashes)
+	}
+	for _, s := range []struct {
+		u   User
+		tok string
+		ttl time.Duration
+	}{{ana, "a1", time.Hour}, {ana, "a2", 2 * time.Hour}, {bea, "b1", time.Hour}} {
+		if err := d.CreateSession(ctx, s.u.ID, []byte(s.tok), s.ttl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := live(ana); got != `["a1" "a2"]` && got != `["a2" "a1"]` {
+		t.Errorf("ana's live sessions %s", got)
+	}
+	now = now.Add(90 * time.Minute)
+	if got := live(ana); got != `["a2"]` {
+		t.Errorf("after a1 expired: %s", got)
+	}
+	if err := d.SetDisabled(ctx, bea.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreateSession(ctx, bea.ID, []byte("b2"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got := live(bea); got != `[]` {
+		t.Errorf("a disabled user's live sessions %s", got)
+	}
+	if err := d.DeleteSession(ctx, []byte("a2")); err != nil {
+		t.Fatal(err)
+	}
+	if got := live(ana); got != `[]` {
+		t.Errorf("after logout: %s", got)
+	}
+}
+
 func newAccount(t testing.TB, d *DB, userID int64, name string) Account {
 	t.Helper()
 	a, err := d.CreateAccount(ctx, userID, AccountSettings{Name: name, Email: name + "@example.org", Host: "pop.example.org",

@@ -256,6 +256,31 @@ func (d *DB) SessionUser(ctx context.Context, tokenHash []byte, ttl time.Duratio
 	return u, nil
 }
 
+// LiveSessions returns the token hashes of a user's unexpired sessions, or
+// none when the user is disabled. Unlike SessionUser it only reads: it
+// serves requests that show a session exists without being made in it
+// (the signed URLs of a message's inline images).
+func (d *DB) LiveSessions(ctx context.Context, userID int64) ([][]byte, error) {
+	rows, err := d.sql.QueryContext(ctx, `SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.user_id = ? AND s.expires_at > ? AND u.disabled = 0`, userID, d.now())
+	if err != nil {
+		return nil, fmt.Errorf("live sessions: %w", err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			return nil, fmt.Errorf("live sessions: %w", err)
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("live sessions: %w", err)
+	}
+	return out, nil
+}
+
 // DeleteSession ends one session.
 func (d *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	if _, err := d.sql.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash); err != nil {
