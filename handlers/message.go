@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -34,8 +35,11 @@ const (
 )
 
 // How long a signed inline-image URL stays valid. The body document that
-// carries them is never cached, so every view signs afresh.
-const partURLTTL = 6 * time.Hour
+// carries them is never cached, so every view signs afresh, and the
+// browser fetches the images as the document loads: an hour leaves room
+// for a page left open, while a URL copied out of it (into a history, a
+// log, a chat) is soon useless. Ending the session ends it sooner.
+const partURLTTL = time.Hour
 
 // loadMessage returns one of the user's messages and its raw bytes.
 func (h *Handler) loadMessage(r *http.Request, userID int64) (db.MessageSummary, []byte, error) {
@@ -76,7 +80,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	// The page does not show the HTML itself (the frame loads it from
 	// /body), so it is rendered with remote content blocked: RemoteBlocked
 	// then says whether the message has any.
-	view := message.Render(raw, message.RenderOptions{PartURL: h.partURLs(u.ID, sum.ID)})
+	view := message.Render(raw, message.RenderOptions{PartURL: h.partURLs(r, sum.ID)})
 	idStr := strconv.FormatInt(sum.ID, 10)
 	self := "/mail/" + idStr
 
@@ -213,7 +217,7 @@ func (h *Handler) messageBody(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	remote := r.URL.Query().Get("remote") == "1"
-	opts := message.RenderOptions{AllowRemote: remote, PartURL: h.partURLs(u.ID, sum.ID)}
+	opts := message.RenderOptions{AllowRemote: remote, PartURL: h.partURLs(r, sum.ID)}
 	if partID := r.URL.Query().Get("part"); partID != "" {
 		// An attached message's body: remote content blocked, no inline
 		// images of its own (see nestedMessages).
@@ -302,8 +306,16 @@ func (h *Handler) messagePart(w http.ResponseWriter, r *http.Request) {
 	var userID int64
 	if u := currentUser(r); u != nil {
 		userID = u.ID
-	} else if uid, ok := h.checkPartToken(r.URL.Query().Get("t"), msgID, partID); ok {
-		if u, err := h.db.UserByID(ctx, uid); err != nil || u.Disabled {
+	} else if uid, sid, ok := h.checkPartToken(r.URL.Query().Get("t"), msgID, partID); ok {
+		// A genuine signature, but only as good as the session it was
+		// made in: logged out, expired, ended by a password change or a
+		// disabled user, and it opens nothing.
+		live, err := h.partSessionLive(ctx, uid, sid)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !live {
 			h.notFound(w, r)
 			return
 		}
@@ -405,44 +417,88 @@ func truncateRunes(s string, n int) string {
 }
 
 // partURLs returns the PartURL for rendering a message's HTML body: a URL
-// for each part, signed for this user, message and part, valid for
-// partURLTTL.
-func (h *Handler) partURLs(userID, msgID int64) func(string) string {
-	exp := h.now().Add(partURLTTL).Unix()
+// for each part, signed for the request's user and session, this message
+// and part, valid for partURLTTL or until the session ends. Without a
+// session (which requireUser rules out) the URLs carry no signature and
+// work only with the cookie.
+func (h *Handler) partURLs(r *http.Request, msgID int64) func(string) string {
 	prefix := "/mail/" + strconv.FormatInt(msgID, 10) + "/part/"
+	st := state(r)
+	if st.user == nil || st.tokenHash == nil {
+		return func(partID string) string { return prefix + url.PathEscape(partID) }
+	}
+	exp := h.now().Add(partURLTTL).Unix()
+	sid := h.partSessionID(st.tokenHash)
 	return func(partID string) string {
-		return prefix + url.PathEscape(partID) + "?t=" + h.partToken(userID, msgID, partID, exp)
+		return prefix + url.PathEscape(partID) + "?t=" + h.partToken(st.user.ID, sid, msgID, partID, exp)
 	}
 }
 
-// partToken is "<user>.<expiry>.<HMAC-SHA256 of user, message, part, expiry>".
-func (h *Handler) partToken(userID, msgID int64, partID string, exp int64) string {
-	u, e := strconv.FormatInt(userID, 10), strconv.FormatInt(exp, 10)
-	return u + "." + e + "." + base64.RawURLEncoding.EncodeToString(h.partMAC(u, strconv.FormatInt(msgID, 10), partID, e))
-}
+// Sizes, in bytes, of a part URL's session id and signature: enough to
+// tell a user's few sessions apart and to make forging hopeless (a
+// 128-bit HMAC), while keeping the URLs short.
+const (
+	partSessionIDBytes = 9
+	partMACBytes       = 16
+)
 
-func (h *Handler) partMAC(user, msg, part, exp string) []byte {
+// partSessionID names a session in a part URL: a keyed hash of the
+// session's token hash, so the URL reveals neither the token (which is
+// the cookie's secret) nor the row a copy of the database would show.
+func (h *Handler) partSessionID(tokenHash []byte) string {
 	m := hmac.New(sha256.New, h.partKey)
-	m.Write([]byte("part-url\x00" + user + "\x00" + msg + "\x00" + part + "\x00" + exp))
-	return m.Sum(nil)
+	m.Write([]byte("part-url session\x00"))
+	m.Write(tokenHash)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:partSessionIDBytes])
 }
 
-// checkPartToken returns the user a valid, unexpired token was signed for.
-func (h *Handler) checkPartToken(token string, msgID int64, partID string) (int64, bool) {
-	user, rest, ok1 := strings.Cut(token, ".")
-	exp, sig, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 {
-		return 0, false
+// partToken is "<user>.<session>.<expiry>.<HMAC-SHA256 of user, session,
+// message, part, expiry>", the HMAC cut to partMACBytes.
+func (h *Handler) partToken(userID int64, sid string, msgID int64, partID string, exp int64) string {
+	u, e := strconv.FormatInt(userID, 10), strconv.FormatInt(exp, 10)
+	mac := h.partMAC(u, sid, strconv.FormatInt(msgID, 10), partID, e)
+	return u + "." + sid + "." + e + "." + base64.RawURLEncoding.EncodeToString(mac)
+}
+
+func (h *Handler) partMAC(user, sid, msg, part, exp string) []byte {
+	m := hmac.New(sha256.New, h.partKey)
+	m.Write([]byte("part-url\x00" + user + "\x00" + sid + "\x00" + msg + "\x00" + part + "\x00" + exp))
+	return m.Sum(nil)[:partMACBytes]
+}
+
+// checkPartToken returns the user and session a valid, unexpired token
+// was signed for. It reads no database: whether the session still lives
+// is partSessionLive's question, asked only of genuine signatures.
+func (h *Handler) checkPartToken(token string, msgID int64, partID string) (int64, string, bool) {
+	fields := strings.Split(token, ".")
+	if len(fields) != 4 {
+		return 0, "", false
 	}
+	user, sid, exp, sig := fields[0], fields[1], fields[2], fields[3]
 	uid, err1 := strconv.ParseInt(user, 10, 64)
 	e, err2 := strconv.ParseInt(exp, 10, 64)
 	got, err3 := base64.RawURLEncoding.DecodeString(sig)
 	if err1 != nil || err2 != nil || err3 != nil || uid <= 0 || h.now().Unix() > e {
-		return 0, false
+		return 0, "", false
 	}
-	want := h.partMAC(user, strconv.FormatInt(msgID, 10), partID, exp)
+	want := h.partMAC(user, sid, strconv.FormatInt(msgID, 10), partID, exp)
 	if !hmac.Equal(got, want) {
-		return 0, false
+		return 0, "", false
 	}
-	return uid, true
+	return uid, sid, true
+}
+
+// partSessionLive reports whether the session a part URL names is still
+// one of the user's live sessions (and the user is enabled).
+func (h *Handler) partSessionLive(ctx context.Context, userID int64, sid string) (bool, error) {
+	hashes, err := h.db.LiveSessions(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, th := range hashes {
+		if hmac.Equal([]byte(h.partSessionID(th)), []byte(sid)) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
