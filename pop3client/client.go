@@ -427,20 +427,23 @@ func (c *Client) readGreeting(ctx context.Context) error {
 		}
 		return fail(k, "", err)
 	}
+	// Whatever greets other than with +OK may be another service on a
+	// mistaken port: its words are not kept (Error.ServerText), only what
+	// it seems to be.
 	r, perr := parseReply(line)
 	if perr != nil {
-		text := printable(line)
 		if svc := sniffService(string(line)); svc == "TLS" {
 			return fail(KindPlainOnTLSPort, "", nil)
 		} else if svc != "" && svc != "POP3" {
-			e := fail(KindNotPOP3, text, nil).(*Error)
+			e := fail(KindNotPOP3, "", nil).(*Error)
 			e.Service = svc
 			return e
 		}
-		return fail(KindProtocol, text, perr)
+		return fail(KindProtocol, "", perr)
 	}
 	if !r.ok {
 		e := c.replyErr(StepGreeting, "", r)
+		e.ServerText = ""
 		return e
 	}
 	c.greeting = r.text

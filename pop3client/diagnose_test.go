@@ -18,16 +18,19 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/apartado/apartado/internal/testcert"
 	"io"
 	"net"
 	"os"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/apartado/apartado/internal/netguard"
+	"github.com/apartado/apartado/internal/testcert"
 )
 
 // ---- helpers ----
@@ -459,19 +462,19 @@ func TestDiagnoseGreeting(t *testing.T) {
 		{"closed at once", []string{"CLOSE"}, 0,
 			diagWant{kind: KindClosedBeforeGreeting, step: StepGreeting, temp: true}},
 		{"SYS/TEMP", []string{"S: -ERR [SYS/TEMP] overloaded", "WAIT"}, 0,
-			diagWant{kind: KindTempFailure, step: StepGreeting, code: "SYS/TEMP", text: "overloaded", temp: true}},
+			diagWant{kind: KindTempFailure, step: StepGreeting, code: "SYS/TEMP", temp: true}},
 		{"plain -ERR", []string{"S: -ERR go away", "WAIT"}, 0,
-			diagWant{kind: KindServerError, step: StepGreeting, text: "go away"}},
+			diagWant{kind: KindServerError, step: StepGreeting}},
 		{"IMAP", []string{"S: * OK [CAPABILITY IMAP4rev1] ready", "WAIT"}, 0,
-			diagWant{kind: KindNotPOP3, step: StepGreeting, text: "* OK [CAPABILITY IMAP4rev1] ready", service: "IMAP"}},
+			diagWant{kind: KindNotPOP3, step: StepGreeting, service: "IMAP"}},
 		{"SMTP", []string{"S: 220 mx ESMTP", "WAIT"}, 0,
-			diagWant{kind: KindNotPOP3, step: StepGreeting, text: "220 mx ESMTP", service: "SMTP"}},
+			diagWant{kind: KindNotPOP3, step: StepGreeting, service: "SMTP"}},
 		{"FTP", []string{"S: 220 ProFTPD FTP Server ready", "WAIT"}, 0,
-			diagWant{kind: KindNotPOP3, step: StepGreeting, text: "220 ProFTPD FTP Server ready", service: "FTP"}},
+			diagWant{kind: KindNotPOP3, step: StepGreeting, service: "FTP"}},
 		{"SSH", []string{"S: SSH-2.0-OpenSSH_9.6", "WAIT"}, 0,
-			diagWant{kind: KindNotPOP3, step: StepGreeting, text: "SSH-2.0-OpenSSH_9.6", service: "SSH"}},
+			diagWant{kind: KindNotPOP3, step: StepGreeting, service: "SSH"}},
 		{"garbage", []string{"S: hello there, friend", "WAIT"}, 0,
-			diagWant{kind: KindProtocol, step: StepGreeting, text: "hello there, friend"}},
+			diagWant{kind: KindProtocol, step: StepGreeting}},
 		{"TLS alert first", []string{`S| "\x15\x03\x03\x00\x02\x02\x28"`, "WAIT"}, 0,
 			diagWant{kind: KindPlainOnTLSPort, step: StepGreeting}},
 		{"never speaks", []string{"WAIT"}, 300 * time.Millisecond,
@@ -512,6 +515,79 @@ func TestDiagnoseGreeting(t *testing.T) {
 				t.Errorf("took %v: the answer was there at once", elapsed)
 			}
 		})
+	}
+}
+
+// TestGreetingBannerNotKept: what greets other than with +OK may be another
+// service (ssh, a web server, a database) on a mistaken port; its words
+// must not travel in the error, where a diagnosis would show them.
+func TestGreetingBannerNotKept(t *testing.T) {
+	t.Parallel()
+	for _, greeting := range []string{
+		"SSH-2.0-OpenSSH_9.2 secret-banner",
+		"HTTP/1.1 400 Bad Request secret-banner",
+		"220 secret-banner ESMTP",
+		"* OK secret-banner",
+		"-ERR secret-banner",
+		"-ERR [SYS/TEMP] secret-banner",
+		"$12 secret-banner",
+		"secret-banner",
+	} {
+		t.Run(greeting, func(t *testing.T) {
+			t.Parallel()
+			s := startFake(t, nil, script("S: "+greeting, "WAIT"))
+			c, err := Dial(ctxT(t), s.Addr, plain())
+			noDial(t, c)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("%v is not an *Error", err)
+			}
+			if e.ServerText != "" || strings.Contains(err.Error(), "secret-banner") {
+				t.Errorf("the banner travels in the error: ServerText %q, %v", e.ServerText, err)
+			}
+		})
+	}
+	// After a +OK greeting the server speaks POP3: its -ERR is kept.
+	s := startFake(t, nil, script("S: +OK ready", "C: CAPA", "S: -ERR no CAPA", "C: USER ana", "S: -ERR [AUTH] no such user here", "WAIT"))
+	c, err := Dial(ctxT(t), s.Addr, plain())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Login(ctxT(t), "ana", "pw")
+	checkDiag(t, err, diagWant{kind: KindAuthFailed, step: StepAuth, command: "USER", code: "AUTH", text: "no such user here"})
+}
+
+// TestDialerRefusal: an address the Dialer refuses by policy
+// (internal/netguard) is KindAddressNotAllowed, and nothing connects.
+func TestDialerRefusal(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	ctx := netguard.Restrict(ctxT(t), netguard.Policy{AllowPrivate: true})
+	o := plain()
+	o.Dialer = netguard.Dialer(nil)
+	c, err := Dial(ctx, ln.Addr().String(), o)
+	noDial(t, c)
+	checkDiag(t, err, diagWant{kind: KindAddressNotAllowed, step: StepConnect})
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("%d connections reached the listener", n)
 	}
 }
 
@@ -558,8 +634,8 @@ func TestDiagnoseTLSOnPlainPort(t *testing.T) {
 		want     diagWant
 	}{
 		{"POP3", "+OK POP3 ready", diagWant{kind: KindTLSOnPlainPort, step: StepTLS, text: "+OK P"}},
-		{"IMAP", "* OK [CAPABILITY IMAP4rev1] ready", diagWant{kind: KindNotPOP3, step: StepTLS, text: "* OK ", service: "IMAP"}},
-		{"SMTP", "220 mx.example.test ESMTP", diagWant{kind: KindNotPOP3, step: StepTLS, text: "220 m", service: "SMTP"}},
+		{"IMAP", "* OK [CAPABILITY IMAP4rev1] ready", diagWant{kind: KindNotPOP3, step: StepTLS, service: "IMAP"}},
+		{"SMTP", "220 mx.example.test ESMTP", diagWant{kind: KindNotPOP3, step: StepTLS, service: "SMTP"}},
 		// A port that accepts and never answers the ClientHello.
 		{"silent", "", diagWant{kind: KindTimeout, step: StepTLS, temp: true}},
 	}

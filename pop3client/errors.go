@@ -31,6 +31,7 @@ const (
 	KindUnreachable          Kind = "network-unreachable"    // no route to the host or network
 	KindTimeout              Kind = "timeout"                // no answer in time: a firewall dropping packets, or the wrong port
 	KindNetwork              Kind = "network-error"          // another network failure while connecting
+	KindAddressNotAllowed    Kind = "address-not-allowed"    // the Dialer refused the address by policy (see classifyNetErr)
 	KindClosedBeforeGreeting Kind = "closed-before-greeting" // the server closed the connection without a greeting
 	KindNotPOP3              Kind = "not-pop3"               // the port speaks another protocol (IMAP, SMTP, HTTP…); see Error.Service
 	KindTLSOnPlainPort       Kind = "tls-on-plain-port"      // SSL/TLS chosen, but the port speaks plain POP3 (try STARTTLS or port 995)
@@ -128,7 +129,11 @@ type Error struct {
 	Step       Step
 	Command    string    // the command verb that failed (never its arguments)
 	Code       string    // the response code the server gave, e.g. "AUTH", "SYS/TEMP", "IN-USE"
-	ServerText string    // the server's own words (after the response code), or the line it sent
+	// ServerText is the server's own words (after the response code), or
+	// the line it sent; only ever from a server that greeted with +OK (or
+	// the first bytes of such a greeting), so that another service's
+	// banner on a mistaken port is never passed on.
+	ServerText string
 	Host       string    // the host name the client was connecting to
 	Service    string    // for KindNotPOP3: the protocol the port seems to speak ("IMAP", "SMTP", "HTTP", "FTP", "SSH")
 	Cert       *CertInfo // for certificate failures: the certificate the server presented
@@ -187,13 +192,21 @@ func Temporary(err error) bool {
 	return false
 }
 
+// notAllowed is an error a Dialer returns (or wraps) to refuse an address
+// by policy, e.g. a server on the operator's own network
+// (internal/netguard's *Error).
+type notAllowed interface{ AddressNotAllowed() bool }
+
 // classifyNetErr maps an error from resolving, dialing, reading or writing to
 // a Kind. It does not know about TLS or the protocol.
 func classifyNetErr(err error) Kind {
 	var dnsErr *net.DNSError
+	var refused notAllowed
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &refused) && refused.AddressNotAllowed():
+		return KindAddressNotAllowed
 	case errors.Is(err, context.Canceled):
 		return KindCanceled
 	case errors.As(err, &dnsErr):
@@ -247,14 +260,15 @@ func classifyTLSErr(e *Error, err error) {
 		// The first five bytes were not a TLS record header. A POP3 greeting
 		// ("+OK …") there means the port speaks plain POP3.
 		hdr := string(rh.RecordHeader[:])
+		// Only a POP3 server's bytes are passed on, never another service's.
 		if svc := sniffService(hdr); svc == "POP3" {
 			e.Kind = KindTLSOnPlainPort
+			e.ServerText = strings.ToValidUTF8(strings.TrimRight(hdr, "\r\n\x00"), "?")
 		} else if svc != "" {
 			e.Kind, e.Service = KindNotPOP3, svc
 		} else {
 			e.Kind = KindTLSHandshake
 		}
-		e.ServerText = strings.ToValidUTF8(strings.TrimRight(hdr, "\r\n\x00"), "?")
 	case errors.As(err, &unknown):
 		e.Kind = KindUnknownAuthority
 		if e.Cert == nil {
