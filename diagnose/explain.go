@@ -12,6 +12,7 @@ import (
 
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/internal/netguard"
 	"github.com/apartado/apartado/pop3client"
 )
 
@@ -103,13 +104,26 @@ func Explain(err error, in Input) Diagnosis {
 	d := explainKind(pe, in)
 	d.Kind, d.Step = string(pe.Kind), pe.Step
 	if d.Detail == "" {
-		d.Detail = pe.ServerText
+		d.Detail = serverWords(pe)
 	}
 	if d.HelpAnchor == "" {
 		d.HelpAnchor = Anchor(string(pe.Kind))
 	}
 	d.Fixes = dedupe(d.Fixes, in)
 	return d
+}
+
+// serverWords is the server's text worth showing: none from before a POP3
+// greeting, where it may be another service's banner on a mistaken port.
+// pop3client keeps no such text (but for the first bytes of a POP3
+// greeting on a TLS port); failures recorded before it stopped may hold it.
+func serverWords(e *pop3client.Error) string {
+	switch {
+	case e.Step == pop3client.StepGreeting, e.Kind == pop3client.KindNotPOP3,
+		e.Step == pop3client.StepTLS && e.Kind == pop3client.KindTLSHandshake:
+		return ""
+	}
+	return e.ServerText
 }
 
 // ExplainRecorded explains a failure recorded by the poller (db.Account's
@@ -182,6 +196,8 @@ func explainKind(e *pop3client.Error, in Input) Diagnosis {
 			Explanation: msg(i18n.Key("The connection to %s failed because of a network problem. Apartado will try again by itself; if it keeps happening, check the network of the computer Apartado runs on."), host),
 			Retry:       true,
 		}
+	case pop3client.KindAddressNotAllowed:
+		return explainNotAllowed(e, in)
 	case pop3client.KindClosedBeforeGreeting:
 		return Diagnosis{
 			Title:       msg(i18n.Key("The server hung up without a greeting")),
@@ -364,6 +380,23 @@ func explainKind(e *pop3client.Error, in Input) Diagnosis {
 		Explanation: msg(i18n.Key("Apartado could not check this account. The server's own words, if any, are below.")),
 		HelpAnchor:  Anchor(""),
 	}
+}
+
+// explainNotAllowed: the user may not connect where the server name leads
+// (internal/netguard refused the address).
+func explainNotAllowed(e *pop3client.Error, in Input) Diagnosis {
+	host := displayHost(in.Host)
+	d := Diagnosis{Title: msg(i18n.Key("Apartado may not connect to this server for you"))}
+	var refused *netguard.Error
+	switch {
+	case errors.As(e, &refused) && refused.Class == netguard.Local:
+		d.Explanation = msg(i18n.Key("%s leads to the computer Apartado runs on (%s), where accounts of users who are not administrators may not connect. Check the server name your provider gives; if this really is where your mail is, ask your administrator."), host, refused.Addr.String())
+	case errors.As(e, &refused):
+		d.Explanation = msg(i18n.Key("%s leads to the local network of the computer Apartado runs on (%s), where accounts of users who are not administrators may not connect. Check the server name your provider gives; if this really is your mail server, ask your administrator to allow it."), host, refused.Addr.String())
+	default:
+		d.Explanation = msg(i18n.Key("%s leads to the computer Apartado runs on or to its local network, where accounts of users who are not administrators may not connect. Check the server name your provider gives; if this really is your mail server, ask your administrator."), host)
+	}
+	return d
 }
 
 func explainTimeout(e *pop3client.Error, in Input) Diagnosis {

@@ -2,11 +2,13 @@ package diagnose
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apartado/apartado/discover"
+	"github.com/apartado/apartado/internal/netguard"
 	"github.com/apartado/apartado/pop3client"
 )
 
@@ -15,7 +17,8 @@ func stepFor(k pop3client.Kind) pop3client.Step {
 	switch k {
 	case pop3client.KindHostNotFound, pop3client.KindDNSTemporary:
 		return pop3client.StepResolve
-	case pop3client.KindConnectionRefused, pop3client.KindUnreachable, pop3client.KindTimeout, pop3client.KindNetwork:
+	case pop3client.KindConnectionRefused, pop3client.KindUnreachable, pop3client.KindTimeout, pop3client.KindNetwork,
+		pop3client.KindAddressNotAllowed:
 		return pop3client.StepConnect
 	case pop3client.KindUnknownAuthority, pop3client.KindCertificateName, pop3client.KindCertificateExpired,
 		pop3client.KindCertificateInvalid, pop3client.KindTLSVersion, pop3client.KindTLSHandshake, pop3client.KindTLSOnPlainPort:
@@ -55,8 +58,15 @@ func TestExplainEveryKind(t *testing.T) {
 			t.Errorf("%s and %s share the title %q", k, other, d.Title.Key)
 		}
 		titles[d.Title.Key] = k
-		if k != KindInternal && d.Detail != "words" {
-			t.Errorf("%s: detail %q, want the server's words", k, d.Detail)
+		// Before a POP3 greeting the words may be another service's banner.
+		wantWords := "words"
+		switch step := stepFor(pop3client.Kind(k)); {
+		case k == KindInternal, step == pop3client.StepGreeting, k == string(pop3client.KindNotPOP3),
+			step == pop3client.StepTLS && k == string(pop3client.KindTLSHandshake):
+			wantWords = ""
+		}
+		if d.Detail != wantWords {
+			t.Errorf("%s: detail %q, want %q", k, d.Detail, wantWords)
 		}
 		if s := Sentence(k, spanish); s == "" || s == Sentence(k, english) {
 			t.Errorf("%s: Sentence %q", k, s)
@@ -316,6 +326,65 @@ func TestTopics(t *testing.T) {
 	for _, k := range Kinds() {
 		if !seen[Anchor(k)] {
 			t.Errorf("kind %s has no help section", k)
+		}
+	}
+}
+
+// TestExplainNotAllowed: a server the user may not reach names the
+// address and says what to do, in English and Spanish, with no fix to
+// click (every fix would lead to the same place).
+func TestExplainNotAllowed(t *testing.T) {
+	in := Input{Host: "pop.example.org", Port: 995, Security: pop3client.SecurityTLS, Email: "ana@example.org"}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string // in the English explanation
+	}{
+		{"this computer", &netguard.Error{Addr: netip.MustParseAddr("127.0.0.1"), Class: netguard.Local}, "leads to the computer Apartado runs on (127.0.0.1)"},
+		{"the local network", &netguard.Error{Addr: netip.MustParseAddr("192.168.1.5"), Class: netguard.Private}, "leads to the local network of the computer Apartado runs on (192.168.1.5)"},
+		{"recorded", nil, "leads to the computer Apartado runs on or to its local network"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Explain(&pop3client.Error{Kind: pop3client.KindAddressNotAllowed, Step: pop3client.StepConnect, Host: in.Host, Err: tc.err}, in)
+			checkDiagnosis(t, d)
+			if d.Kind != string(pop3client.KindAddressNotAllowed) || d.HelpAnchor != "error-address-not-allowed" {
+				t.Errorf("kind %q, anchor %q", d.Kind, d.HelpAnchor)
+			}
+			en, es := d.Explanation.Text(english, nil), d.Explanation.Text(spanish, nil)
+			if !strings.Contains(en, tc.want) || !strings.Contains(en, "pop.example.org") || !strings.Contains(en, "administrator") {
+				t.Errorf("explanation %q, want %q", en, tc.want)
+			}
+			if es == en || !strings.Contains(es, "administrador") {
+				t.Errorf("Spanish explanation %q", es)
+			}
+			if len(d.Fixes) != 0 || d.Retry {
+				t.Errorf("fixes %+v, retry %t", d.Fixes, d.Retry)
+			}
+		})
+	}
+}
+
+// TestNoBannerBeforeGreeting: text recorded from before a POP3 greeting is
+// not shown; a POP3 server's words after it are.
+func TestNoBannerBeforeGreeting(t *testing.T) {
+	in := Input{Host: "pop.example.org", Port: 22, Security: pop3client.SecurityNone}
+	for _, tc := range []struct {
+		kind pop3client.Kind
+		step pop3client.Step
+		show bool
+	}{
+		{pop3client.KindNotPOP3, pop3client.StepGreeting, false},
+		{pop3client.KindProtocol, pop3client.StepGreeting, false},
+		{pop3client.KindServerError, pop3client.StepGreeting, false},
+		{pop3client.KindNotPOP3, pop3client.StepTLS, false},
+		{pop3client.KindTLSHandshake, pop3client.StepTLS, false},
+		{pop3client.KindTLSOnPlainPort, pop3client.StepTLS, true},
+		{pop3client.KindServerError, pop3client.StepCommand, true},
+		{pop3client.KindAuthFailed, pop3client.StepAuth, true},
+	} {
+		d := ExplainRecorded(string(tc.kind), string(tc.step), "SSH-2.0-OpenSSH_9.2 secret-banner", in)
+		if got := d.Detail != ""; got != tc.show {
+			t.Errorf("%s at %s: detail %q, want shown %t", tc.kind, tc.step, d.Detail, tc.show)
 		}
 	}
 }

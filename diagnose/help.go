@@ -11,6 +11,7 @@ func Kinds() []string {
 	return []string{
 		string(pop3client.KindHostNotFound), string(pop3client.KindDNSTemporary), string(pop3client.KindConnectionRefused),
 		string(pop3client.KindUnreachable), string(pop3client.KindTimeout), string(pop3client.KindNetwork),
+		string(pop3client.KindAddressNotAllowed),
 		string(pop3client.KindClosedBeforeGreeting), string(pop3client.KindNotPOP3), string(pop3client.KindTLSOnPlainPort),
 		string(pop3client.KindPlainOnTLSPort), string(pop3client.KindUnknownAuthority), string(pop3client.KindCertificateName),
 		string(pop3client.KindCertificateExpired), string(pop3client.KindCertificateInvalid), string(pop3client.KindTLSVersion),
@@ -63,6 +64,9 @@ func Topics() []Topic {
 		{k(pop3client.KindNetwork), msg(i18n.Key("A network error broke the connection")), p(
 			i18n.Key("The connection failed because of a problem on the way, not because of your settings."),
 			i18n.Key("Fix: nothing to change. Apartado tries again by itself; if it keeps happening, check the network of the computer Apartado runs on."))},
+		{k(pop3client.KindAddressNotAllowed), msg(i18n.Key("Apartado may not connect to this server for you")), p(
+			i18n.Key("Accounts of users who are not administrators may not connect to the computer Apartado runs on, nor, unless the administrator allows it, to other computers on its local network. Otherwise anyone with a user here could look into services that are not meant to be reached from outside."),
+			i18n.Key("Fix: check the server name your provider gives: a mail provider's server is on the Internet. If your mail server really is on your own network, ask your administrator to allow it or to add the account."))},
 		{k(pop3client.KindClosedBeforeGreeting), msg(i18n.Key("The server hung up without a greeting")), p(
 			i18n.Key("The server accepted the connection and closed it before saying anything. Busy servers do this to limit connections, and some providers refuse addresses they do not know, such as those of home servers or other countries."),
 			i18n.Key("Fix: wait and let Apartado try again. If it never works, ask your provider whether it blocks the address of the computer Apartado runs on."))},
