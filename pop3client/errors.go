@@ -124,16 +124,15 @@ func NewCertInfo(cert *x509.Certificate) *CertInfo {
 
 // Error is every failure this package returns from a server interaction.
 // Callers switch on Kind; Step, Code and ServerText give the detail.
+// ServerText only ever comes from a server that greeted with +OK (or is the
+// first bytes of such a greeting, for KindTLSOnPlainPort), so that another
+// service's banner on a mistaken port is never passed on.
 type Error struct {
 	Kind       Kind
 	Step       Step
 	Command    string    // the command verb that failed (never its arguments)
 	Code       string    // the response code the server gave, e.g. "AUTH", "SYS/TEMP", "IN-USE"
-	// ServerText is the server's own words (after the response code), or
-	// the line it sent; only ever from a server that greeted with +OK (or
-	// the first bytes of such a greeting), so that another service's
-	// banner on a mistaken port is never passed on.
-	ServerText string
+	ServerText string    // the server's own words (after the response code), or the line it sent: only after a +OK greeting
 	Host       string    // the host name the client was connecting to
 	Service    string    // for KindNotPOP3: the protocol the port seems to speak ("IMAP", "SMTP", "HTTP", "FTP", "SSH")
 	Cert       *CertInfo // for certificate failures: the certificate the server presented
