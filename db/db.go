@@ -34,6 +34,8 @@ var (
 type DB struct {
 	sql *sql.DB
 	Now func() time.Time
+
+	modeChanges []ModeChange // see ModeChanges
 }
 
 // pageSize is the page size of a new database. Raw messages are most of
@@ -43,13 +45,23 @@ type DB struct {
 // marking a message read, does not matter at a household's scale.
 const pageSize = 65536
 
-// createLargePages makes a new database file with pageSize pages. The page
+// createLargePages gives a new database file pageSize pages. The page
 // size is fixed once the file is in WAL mode, so it is set on a connection
 // of its own before anything else touches the file; an existing database
-// keeps its page size.
+// keeps its page size. A new database is a missing or empty file
+// (privateFiles may have just created it) with no WAL beside it.
 func createLargePages(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return err
+	case fi.Size() > 0:
 		return nil
+	default:
+		if _, err := os.Stat(path + "-wal"); !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	init, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
@@ -70,8 +82,14 @@ func createLargePages(ctx context.Context, path string) error {
 // connection gets them: WAL for readers alongside the poller's writes,
 // synchronous=FULL because a committed message may be deleted from the POP3
 // server right after and must survive a power cut, foreign keys on, and a
-// busy timeout instead of "database is locked" errors.
+// busy timeout instead of "database is locked" errors. The database file
+// and its -wal and -shm files are private to the owner (see privateFiles;
+// ModeChanges says what had to be narrowed).
 func Open(ctx context.Context, path string) (*DB, error) {
+	changed, err := privateFiles(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	if err := createLargePages(ctx, path); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -86,7 +104,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{sql: sqlDB, Now: time.Now}
+	d := &DB{sql: sqlDB, Now: time.Now, modeChanges: changed}
 	if err := d.migrate(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
