@@ -82,7 +82,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	store, err := cfg.openDB(ctx)
+	store, err := cfg.openDB(ctx, cfg.logger(stderr))
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	d, err := cfg.open(ctx)
+	d, err := cfg.open(ctx, cfg.logger(stderr))
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	d, err := cfg.open(ctx)
+	d, err := cfg.open(ctx, cfg.logger(stderr))
 	if err != nil {
 		return err
 	}

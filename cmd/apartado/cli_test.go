@@ -69,7 +69,7 @@ func TestConfig(t *testing.T) {
 func TestSecretKeySources(t *testing.T) {
 	data := t.TempDir()
 	cfg := &config{Data: data}
-	k1, err := cfg.key()
+	k1, err := cfg.key(nopLog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,13 +77,13 @@ func TestSecretKeySources(t *testing.T) {
 		t.Fatalf("generated key file: %v %v", fi, err)
 	}
 	cfg2 := &config{Data: t.TempDir(), SecretKeyFile: writeFile(t, "k", k1.String()+"\n")}
-	if k2, err := cfg2.key(); err != nil || k2.String() != k1.String() {
+	if k2, err := cfg2.key(nopLog); err != nil || k2.String() != k1.String() {
 		t.Fatalf("key file: %v", err)
 	}
-	if k3, err := (&config{SecretKey: k1.String()}).key(); err != nil || k3.String() != k1.String() {
+	if k3, err := (&config{SecretKey: k1.String()}).key(nopLog); err != nil || k3.String() != k1.String() {
 		t.Fatalf("key variable: %v", err)
 	}
-	if _, err := (&config{SecretKey: "nope"}).key(); err == nil {
+	if _, err := (&config{SecretKey: "nope"}).key(nopLog); err == nil {
 		t.Fatal("a bad key was accepted")
 	}
 }

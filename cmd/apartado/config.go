@@ -137,19 +137,16 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 }
 
 // key returns the secret key: given directly, from a file, or from (or
-// generated into) DATA/secret.key.
-func (c *config) key() (*secret.Key, error) {
+// generated into) DATA/secret.key. A key file that other users may read is
+// dealt with as keyfile.go explains, with warnings to log.
+func (c *config) key(log *slog.Logger) (*secret.Key, error) {
 	switch {
 	case c.SecretKey != "":
 		return secret.Parse(c.SecretKey)
 	case c.SecretKeyFile != "":
-		b, err := os.ReadFile(c.SecretKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("secret key file: %w", err)
-		}
-		return secret.Parse(string(b))
+		return keyFromFile(c.SecretKeyFile, log)
 	}
-	return secret.LoadOrCreate(filepath.Join(c.Data, "secret.key"))
+	return dataKey(filepath.Join(c.Data, "secret.key"), log)
 }
 
 // deps are what the commands that touch accounts and mail need.
@@ -161,8 +158,8 @@ type deps struct {
 
 // open reads the secret key and the extra CAs and opens the database; the
 // caller closes deps.store.
-func (c *config) open(ctx context.Context) (*deps, error) {
-	key, err := c.key()
+func (c *config) open(ctx context.Context, log *slog.Logger) (*deps, error) {
+	key, err := c.key(log)
 	if err != nil {
 		return nil, err
 	}
@@ -170,19 +167,25 @@ func (c *config) open(ctx context.Context) (*deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := c.openDB(ctx)
+	store, err := c.openDB(ctx, log)
 	if err != nil {
 		return nil, err
 	}
 	return &deps{key: key, cas: cas, store: store}, nil
 }
 
-// openDB creates the data folder (0700) and opens the database in it.
-func (c *config) openDB(ctx context.Context) (*db.DB, error) {
+// openDB creates the data folder (0700) and opens the database in it,
+// logging any of its files that had to be made private.
+func (c *config) openDB(ctx context.Context, log *slog.Logger) (*db.DB, error) {
 	if err := os.MkdirAll(c.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	return db.Open(ctx, filepath.Join(c.Data, "apartado.db"))
+	store, err := db.Open(ctx, filepath.Join(c.Data, "apartado.db"))
+	if err != nil {
+		return nil, err
+	}
+	logModeChanges(store, log)
+	return store, nil
 }
 
 // extraCAs reads the PEM file of extra trusted roots, if any.

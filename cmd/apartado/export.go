@@ -34,7 +34,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if format != "mbox" && format != "maildir" {
 		return errors.New("--format must be mbox or maildir")
 	}
-	store, err := cfg.openDB(ctx)
+	store, err := cfg.openDB(ctx, cfg.logger(stderr))
 	if err != nil {
 		return err
 	}

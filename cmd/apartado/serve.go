@@ -24,7 +24,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	log := cfg.logger(stderr)
-	d, err := cfg.open(ctx)
+	d, err := cfg.open(ctx, log)
 	if err != nil {
 		return err
 	}

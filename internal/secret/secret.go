@@ -13,9 +13,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -77,45 +79,117 @@ func Generate() (*Key, error) {
 // String returns the key's text form (base64). Handle with care.
 func (k *Key) String() string { return base64.StdEncoding.EncodeToString(k.raw[:]) }
 
+// Exposed reports whether a file of this mode may be read or written by
+// users other than its owner. On Windows, where a mode holds only a
+// read-only bit, it is always false.
+func Exposed(mode fs.FileMode) bool {
+	return runtime.GOOS != "windows" && mode.Perm()&0o077 != 0
+}
+
+// ExposedError is a key file that other users may read or write and that
+// could not be made private.
+type ExposedError struct {
+	Path string
+	Mode fs.FileMode
+	Err  error // why it could not be narrowed
+}
+
+func (e *ExposedError) Error() string {
+	return fmt.Sprintf("secret: the key file %s can be read or written by other users (mode %04o) and could not be made private (%v); fix it with: chmod 600 %s",
+		e.Path, e.Mode.Perm(), e.Err, e.Path)
+}
+
+func (e *ExposedError) Unwrap() error { return e.Err }
+
+// maxKeyFile bounds what is read of a key file: its text is 45 bytes.
+const maxKeyFile = 4096
+
+// Load reads the key file at path, which someone else manages (a Docker
+// secret, say): it changes nothing, and returns the file's mode for the
+// caller to judge.
+func Load(path string) (*Key, fs.FileMode, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("secret: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, fmt.Errorf("secret: %w", err)
+	}
+	k, err := readKey(f)
+	return k, fi.Mode(), err
+}
+
 // LoadOrCreate reads the key file at path, or creates it (mode 0600, in a
-// directory created 0700 if needed) with a new random key.
-func LoadOrCreate(path string) (*Key, error) {
-	b, err := os.ReadFile(path)
+// directory created 0700 if needed) with a new random key. The file is
+// Apartado's own: if other users may read or write it (it was restored
+// from a backup, or copied under a loose umask), it is narrowed to the
+// owner's bits and its old mode returned as narrowed, for the caller to
+// log; if that fails (the file is someone else's), LoadOrCreate fails with
+// an *ExposedError naming the file and the command that fixes it.
+func LoadOrCreate(path string) (k *Key, narrowed fs.FileMode, err error) {
+	return loadOrCreate(path, (*os.File).Chmod)
+}
+
+// loadOrCreate is LoadOrCreate with the chmod it narrows a file with, so
+// that a test can make it fail.
+func loadOrCreate(path string, chmod func(*os.File, fs.FileMode) error) (*Key, fs.FileMode, error) {
+	f, err := os.Open(path)
 	if err == nil {
-		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-			return nil, fmt.Errorf("secret: %s is readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, 0, fmt.Errorf("secret: %w", err)
 		}
-		return Parse(string(b))
+		var narrowed fs.FileMode
+		if mode := fi.Mode().Perm(); Exposed(mode) {
+			if err := chmod(f, mode&^0o077); err != nil {
+				return nil, 0, &ExposedError{Path: path, Mode: mode, Err: err}
+			}
+			narrowed = mode
+		}
+		k, err := readKey(f)
+		return k, narrowed, err
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("secret: %w", err)
+		return nil, 0, fmt.Errorf("secret: %w", err)
 	}
 	k, err := Generate()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
+		return nil, 0, fmt.Errorf("secret: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return LoadOrCreate(path) // another process made it first
+		return loadOrCreate(path, chmod) // another process made it first
 	}
 	if err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
+		return nil, 0, fmt.Errorf("secret: %w", err)
 	}
 	if _, err := f.WriteString(k.String() + "\n"); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("secret: %w", err)
+		return nil, 0, fmt.Errorf("secret: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("secret: %w", err)
+		return nil, 0, fmt.Errorf("secret: %w", err)
 	}
 	if err := f.Close(); err != nil {
+		return nil, 0, fmt.Errorf("secret: %w", err)
+	}
+	return k, 0, nil
+}
+
+// readKey parses the key in an open key file.
+func readKey(f *os.File) (*Key, error) {
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile))
+	if err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	return k, nil
+	return Parse(string(b))
 }
 
 // Seal encrypts plaintext, binding it to context (for example
