@@ -74,8 +74,8 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-// exportMbox writes the mbox file, refusing to replace one unless force.
-// A failed export leaves no partial file behind.
+// exportMbox writes the mbox file (0600), refusing to replace one unless
+// force. A failed export leaves no partial file behind.
 func exportMbox(path string, force bool, src export.Source) (err error) {
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if !force {
@@ -96,6 +96,11 @@ func exportMbox(path string, force bool, src export.Source) (err error) {
 			err = errors.Join(err, os.Remove(path))
 		}
 	}()
+	// A file replaced with --force keeps its mode otherwise, which may let
+	// other users read the mail.
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
 	if err := export.WriteMbox(f, src); err != nil {
 		return err
 	}

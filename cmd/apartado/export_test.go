@@ -152,8 +152,15 @@ func TestExportCommand(t *testing.T) {
 		if b2, _ := os.ReadFile(path); !bytes.Equal(b2, b) {
 			t.Fatal("the refused export changed the file")
 		}
+		// Replacing a file others could read leaves it private.
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := runCmd(t, env, "", "export", "--user", "ana", "--account", fmt.Sprint(ana1), "--format", "mbox", "--out", path, "--force"); err != nil {
 			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("mbox file mode after --force: %v %v", fi, err)
 		}
 		b, _ = os.ReadFile(path)
 		got = splitMbox(t, b)

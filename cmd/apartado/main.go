@@ -30,6 +30,7 @@ import (
 const defaultMemoryLimit = 100 << 20
 
 func main() {
+	privateUmask()
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
