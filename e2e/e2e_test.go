@@ -49,8 +49,10 @@ func TestMain(m *testing.M) {
 type app struct {
 	URL  string
 	Data string
-	cmd  *exec.Cmd
-	log  *strings.Builder
+	// SetupCode is the first-run code the program logged at start.
+	SetupCode string
+	cmd       *exec.Cmd
+	log       *strings.Builder
 }
 
 // startApp runs "apartado serve" on a free loopback port and waits until it
@@ -80,11 +82,17 @@ func startAppIn(t *testing.T, data string, extraEnv ...string) *app {
 			line := sc.Text()
 			a.log.WriteString(line + "\n")
 			var rec struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
+				Msg       string `json:"msg"`
+				Addr      string `json:"addr"`
+				SetupCode string `json:"setup_code"`
 			}
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "apartado listening" {
-				addr <- rec.Addr
+			if json.Unmarshal([]byte(line), &rec) == nil {
+				if rec.SetupCode != "" {
+					a.SetupCode = rec.SetupCode // logged before "listening", read after it
+				}
+				if rec.Msg == "apartado listening" {
+					addr <- rec.Addr
+				}
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
@@ -172,11 +180,13 @@ func startBrowser(t *testing.T, w, h int, mobile bool, disabledFeatures string, 
 
 // setUpAccount creates the administrator through the first-run form and
 // adds a POP3 account named name for alice on srv through the account form.
-func setUpAccount(t *testing.T, ctx context.Context, appURL, name string, srv *dovecottest.Server) {
+func setUpAccount(t *testing.T, ctx context.Context, a *app, name string, srv *dovecottest.Server) {
 	t.Helper()
+	appURL := a.URL
 	run(t, ctx, "create the administrator",
 		chromedp.Navigate(appURL+"/setup"),
 		chromedp.WaitVisible(tid("setup-form")),
+		chromedp.SendKeys(`#code`, a.SetupCode),
 		chromedp.SendKeys(`#name`, "admin"),
 		chromedp.SendKeys(`#password`, "household-secret"),
 		chromedp.SendKeys(`#confirm`, "household-secret"),
@@ -292,7 +302,23 @@ func TestFirstDay(t *testing.T) {
 			}
 			noHorizontalScroll(t, ctx, "setup")
 			shot("setup")
+			if a.SetupCode == "" {
+				t.Fatalf("no set-up code in the log:\n%s", a.log.String())
+			}
+			// A wrong code is refused, and nothing is created.
+			run(t, ctx, "try a wrong set-up code",
+				chromedp.SendKeys(`#code`, "WRONG-CODE0-AAAAA"),
+				chromedp.SendKeys(`#name`, "mallory"),
+				chromedp.SendKeys(`#password`, "household-secret"),
+				chromedp.SendKeys(`#confirm`, "household-secret"),
+				chromedp.Click(tid("setup-submit")),
+				chromedp.WaitVisible(tid("error-code")),
+			)
 			run(t, ctx, "create the administrator",
+				chromedp.SetValue(`#code`, a.SetupCode),
+				chromedp.SetValue(`#name`, ""),
+				chromedp.SetValue(`#password`, ""),
+				chromedp.SetValue(`#confirm`, ""),
 				chromedp.SendKeys(`#name`, "admin"),
 				chromedp.SendKeys(`#password`, "household-secret"),
 				chromedp.SendKeys(`#confirm`, "household-secret"),
@@ -456,6 +482,7 @@ func TestWizard(t *testing.T) {
 			run(t, ctx, "create the administrator",
 				chromedp.Navigate(a.URL+"/setup"),
 				chromedp.WaitVisible(tid("setup-form")),
+				chromedp.SendKeys(`#code`, a.SetupCode),
 				chromedp.SendKeys(`#name`, "admin"),
 				chromedp.SendKeys(`#password`, "household-secret"),
 				chromedp.SendKeys(`#confirm`, "household-secret"),

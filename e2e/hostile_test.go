@@ -273,7 +273,7 @@ func TestHostileMessages(t *testing.T) {
 	}
 
 	// Administrator, account, mail.
-	setUpAccount(t, ctx, a.URL, "Hostile", srv)
+	setUpAccount(t, ctx, a, "Hostile", srv)
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(300 * time.Millisecond) {
 		run(t, ctx, "open the inbox", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("mailbox-heading")))
 		n, err := countRows(ctx)

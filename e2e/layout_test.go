@@ -297,7 +297,7 @@ func TestLayout(t *testing.T) {
 	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
 	ctx := browser(t, 1280, 900, false)
 
-	setUpAccount(t, ctx, a.URL, "Layout", srv)
+	setUpAccount(t, ctx, a, "Layout", srv)
 	type link struct{ Text, Href string }
 	var links []link
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {

@@ -106,7 +106,13 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
 		role = db.RoleAdmin
 	}
 	if form.NameError == "" && form.PasswordError == "" {
-		hash, err := password.Hash(pw, h.pwParams)
+		hash, err := h.hashes.Hash(ctx, pw, h.pwParams)
+		if errors.Is(err, password.ErrBusy) {
+			h.busy(w, r, func() {
+				h.adminError(w, r, http.StatusServiceUnavailable, busyMessage(ctx), func(v *web.AdminUsersView) { v.Create = form })
+			})
+			return
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -207,7 +213,11 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	hash, err := password.Hash(pw, h.pwParams)
+	hash, err := h.hashes.Hash(ctx, pw, h.pwParams)
+	if errors.Is(err, password.ErrBusy) {
+		h.busy(w, r, func() { h.adminError(w, r, http.StatusServiceUnavailable, busyMessage(ctx), nil) })
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

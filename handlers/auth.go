@@ -1,6 +1,10 @@
 package handlers
 
 import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
@@ -59,7 +63,29 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, r)
 		return
 	}
-	v := web.SetupView{Chrome: h.bareChrome(i18n.T(ctx, "Welcome")), Name: strings.TrimSpace(r.PostForm.Get("name"))}
+	v := web.SetupView{Chrome: h.bareChrome(i18n.T(ctx, "Welcome")), Name: strings.TrimSpace(r.PostForm.Get("name")),
+		Code: strings.TrimSpace(r.PostForm.Get("code"))}
+	// Whoever reaches the port first could otherwise claim the household:
+	// the code is in the log and on the terminal, which only the person
+	// who started Apartado sees. Attempts count before the code is checked.
+	if ok, retry := h.setupAttempt(r); !ok {
+		h.log.Warn("first-run set-up rate limited", "client", h.clientIP(r))
+		w.Header().Set("Retry-After", strconv.Itoa(retry))
+		v.FormError = i18n.T(ctx, "Too many failed attempts. Wait a few minutes, then try again.")
+		h.render(w, r, http.StatusTooManyRequests, web.SetupPage(v))
+		return
+	}
+	if !h.setupCode.Matches(v.Code) {
+		h.log.Warn("first-run set-up with a wrong set-up code", "client", h.clientIP(r))
+		if v.Code == "" {
+			v.CodeError = i18n.T(ctx, "Enter the set-up code.")
+		} else {
+			v.CodeError = i18n.T(ctx, "This set-up code is not right.")
+		}
+		h.render(w, r, http.StatusForbidden, web.SetupPage(v))
+		return
+	}
+	h.limiter.give(setupKeys(h.clientIP(r))...)
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("confirm")
 	v.NameError = checkUserName(r, v.Name)
 	if msg := password.Check(pw); msg != "" {
@@ -71,7 +97,14 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, web.SetupPage(v))
 		return
 	}
-	hash, err := password.Hash(pw, h.pwParams)
+	hash, err := h.hashes.Hash(ctx, pw, h.pwParams)
+	if errors.Is(err, password.ErrBusy) {
+		h.busy(w, r, func() {
+			v.FormError = busyMessage(ctx)
+			h.render(w, r, http.StatusServiceUnavailable, web.SetupPage(v))
+		})
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -87,6 +120,7 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.hasUsers.Store(true)
+	h.setupCode.Spend()
 	h.log.Info("administrator created", "user", u.Name)
 	if err := h.startSession(ctx, w, r, u.ID); err != nil {
 		h.fail(w, r, err)
@@ -134,8 +168,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	pw := r.PostForm.Get("password")
 	v := web.LoginView{Chrome: h.bareChrome(i18n.T(ctx, "Sign in")), Name: name, Next: localPath(r.PostForm.Get("next"), "")}
 
-	if limited, retry := h.loginLimited(r, name); limited {
-		h.log.Warn("sign-in rate limited", "client", h.clientIP(r), "user", name)
+	// The attempt counts before the password is checked: attempts sent in
+	// parallel cannot all get in under the limit.
+	if ok, retry := h.loginAttempt(r, name); !ok {
+		h.log.Warn("sign-in rate limited", "client", h.clientIP(r), "name", h.nameTag(name))
 		w.Header().Set("Retry-After", strconv.Itoa(retry))
 		v.Error = i18n.T(ctx, "Too many failed attempts. Wait a few minutes, then try again.")
 		h.render(w, r, http.StatusTooManyRequests, web.LoginPage(v))
@@ -147,16 +183,27 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, db.ErrNotFound) {
 		hash = h.dummyHash
 	} else if err != nil {
+		h.loginNotChecked(r, name)
 		h.fail(w, r, err)
 		return
 	}
-	ok, verr := password.Verify(hash, pw)
+	ok, verr := h.hashes.Verify(ctx, hash, pw)
+	if errors.Is(verr, password.ErrBusy) || ctx.Err() != nil {
+		h.loginNotChecked(r, name)
+		h.busy(w, r, func() { v.Error = busyMessage(ctx); h.render(w, r, http.StatusServiceUnavailable, web.LoginPage(v)) })
+		return
+	}
 	if verr != nil && err == nil {
 		h.log.Error("a stored password hash is unreadable", "user", u.Name, "err", verr)
 	}
 	if err != nil || !ok {
-		h.loginFailed(r, name)
-		h.log.Info("sign-in failed", "client", h.clientIP(r), "user", name)
+		// The typed name is logged only when it is a user's: a password
+		// typed into the name field must not end up in the log.
+		if err == nil {
+			h.log.Info("sign-in failed", "client", h.clientIP(r), "user", u.Name)
+		} else {
+			h.log.Info("sign-in failed: no such user", "client", h.clientIP(r), "name", h.nameTag(name))
+		}
 		v.Error = i18n.T(ctx, "The user name or password is not right.")
 		h.render(w, r, http.StatusUnauthorized, web.LoginPage(v))
 		return
@@ -192,4 +239,28 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	h.clearCookie(w, r)
 	redirect(w, r, "/login")
+}
+
+// busyMessage is what a form says when the password could not be checked
+// because too many were being checked at once.
+func busyMessage(ctx context.Context) string {
+	return i18n.T(ctx, "Apartado is busy checking other passwords. Try again in a moment.")
+}
+
+// busy answers a request whose password work the gate turned away: 503
+// with a short Retry-After, and the form rendered by render.
+func (h *Handler) busy(w http.ResponseWriter, r *http.Request, render func()) {
+	h.log.Warn("password check turned away: too many at once", "path", r.URL.Path, "client", h.clientIP(r))
+	w.Header().Set("Retry-After", "2")
+	render()
+}
+
+// nameTag stands for a typed user name in the log: a keyed hash, the same
+// for the same name, so repeated attempts can be told apart and counted
+// without writing down what was typed (which may be a password typed into
+// the wrong field).
+func (h *Handler) nameTag(name string) string {
+	m := hmac.New(sha256.New, h.logKey)
+	m.Write([]byte(strings.ToLower(name)))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }

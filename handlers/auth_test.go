@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,20 +28,35 @@ func TestSetupFlow(t *testing.T) {
 	one(t, doc, "setup-form")
 	none(t, doc, "nav")
 
-	// Validation: the two passwords must match and be long enough.
-	r = c.post("/setup", url.Values{"name": {"ana"}, "password": {"correct horse"}, "confirm": {"correct h0rse"}})
+	one(t, doc, "field-code")
+
+	// Without the set-up code from the log, nothing is created, whatever
+	// else the form says.
+	for _, code := range []string{"", "WRONG-CODE0-00000", testSetupCode + "X"} {
+		r = c.post("/setup", url.Values{"code": {code}, "name": {"mallory"}, "password": {"correct horse"}, "confirm": {"correct horse"}})
+		wantStatus(t, r, http.StatusForbidden)
+		one(t, r.doc(t), "error-code")
+	}
+	if n, _ := app.db.CountUsers(context.Background()); n != 0 {
+		t.Fatalf("%d users after set-up attempts without the code", n)
+	}
+
+	// Validation: the two passwords must match and be long enough. The
+	// code is typed as people do: lower case, without the hyphens.
+	code := strings.ToLower(strings.ReplaceAll(testSetupCode, "-", ""))
+	r = c.post("/setup", url.Values{"code": {code}, "name": {"ana"}, "password": {"correct horse"}, "confirm": {"correct h0rse"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	doc = r.doc(t)
 	one(t, doc, "error-confirm")
 	if v, _, _ := inputValue(doc, "name"); v != "ana" {
 		t.Errorf("name field = %q, want the input kept", v)
 	}
-	r = c.post("/setup", url.Values{"name": {""}, "password": {"short"}, "confirm": {"short"}})
+	r = c.post("/setup", url.Values{"code": {code}, "name": {""}, "password": {"short"}, "confirm": {"short"}})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	one(t, r.doc(t), "error-name")
 	one(t, r.doc(t), "error-password")
 
-	r = c.post("/setup", url.Values{"name": {"ana"}, "password": {"correct horse"}, "confirm": {"correct horse"}})
+	r = c.post("/setup", url.Values{"code": {code}, "name": {"ana"}, "password": {"correct horse"}, "confirm": {"correct horse"}})
 	wantRedirect(t, r, "/mail")
 	r = c.get("/mail")
 	wantStatus(t, r, http.StatusOK)
@@ -53,7 +69,10 @@ func TestSetupFlow(t *testing.T) {
 	// Afterwards the setup form is gone, for everyone.
 	other := app.client()
 	wantRedirect(t, other.get("/setup"), "/login")
-	wantRedirect(t, other.post("/setup", url.Values{"name": {"mallory"}, "password": {"correct horse"}, "confirm": {"correct horse"}}), "/login")
+	wantRedirect(t, other.post("/setup", url.Values{"code": {testSetupCode}, "name": {"mallory"}, "password": {"correct horse"}, "confirm": {"correct horse"}}), "/login")
+	if app.handler.setupCode.Matches(testSetupCode) {
+		t.Error("the set-up code still matches once the administrator exists")
+	}
 	wantRedirect(t, c.get("/setup"), "/login")
 	if n, _ := app.db.CountUsers(context.Background()); n != 1 {
 		t.Fatalf("%d users after a second setup, want 1", n)
@@ -66,7 +85,7 @@ func TestSetupRefusedWhenUsersExistAtStart(t *testing.T) {
 	app.addUser("ana", "correct horse", db.RoleAdmin)
 	c := app.client()
 	wantRedirect(t, c.get("/setup"), "/login")
-	wantRedirect(t, c.post("/setup", url.Values{"name": {"eve"}, "password": {"correct horse"}, "confirm": {"correct horse"}}), "/login")
+	wantRedirect(t, c.post("/setup", url.Values{"code": {testSetupCode}, "name": {"eve"}, "password": {"correct horse"}, "confirm": {"correct horse"}}), "/login")
 	if _, err := app.db.UserByName(context.Background(), "eve"); err != db.ErrNotFound {
 		t.Fatalf("eve: %v, want not found", err)
 	}
@@ -118,7 +137,7 @@ func TestLoginRateLimit(t *testing.T) {
 	app.addUser("ana", "correct horse", db.RoleMember)
 	app.addUser("bea", "correct horse", db.RoleMember)
 	c := app.client()
-	for i := 0; i < loginMaxPerName; i++ {
+	for i := 0; i < loginMaxPerClientName; i++ {
 		wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"wrong " + strconv.Itoa(i)}}), http.StatusUnauthorized)
 	}
 	// Now even the right password is refused, for a while.
@@ -157,7 +176,7 @@ func TestLoginRateLimitBehindProxy(t *testing.T) {
 	c := app.client()
 	// The client claims an address; the proxy appends the real one.
 	c.header.Set("X-Forwarded-For", "10.0.0.1, 192.0.2.55")
-	for i := 0; i < loginMaxPerName; i++ {
+	for i := 0; i < loginMaxPerClientName; i++ {
 		wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"wrong"}}), http.StatusUnauthorized)
 	}
 	wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), http.StatusTooManyRequests)
@@ -172,11 +191,164 @@ func TestLoginRateLimitBehindProxy(t *testing.T) {
 	app2 := newApp(t)
 	app2.addUser("ana", "correct horse", db.RoleMember)
 	c = app2.client()
-	for i := 0; i < loginMaxPerName; i++ {
+	for i := 0; i < loginMaxPerClientName; i++ {
 		c.header.Set("X-Forwarded-For", "192.0.2."+strconv.Itoa(i))
 		wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"wrong"}}), http.StatusUnauthorized)
 	}
 	wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), http.StatusTooManyRequests)
+}
+
+// TestSetupCodeAttemptsLimited: guesses at the set-up code are limited per
+// client and from everywhere, and a limited client is refused even with
+// the right code until the window ends.
+func TestSetupCodeAttemptsLimited(t *testing.T) {
+	app := newApp(t)
+	c := app.client()
+	form := func(code string) url.Values {
+		return url.Values{"code": {code}, "name": {"ana"}, "password": {"correct horse"}, "confirm": {"correct horse"}}
+	}
+	for i := range setupMaxPerClient {
+		wantStatus(t, c.post("/setup", form("GUESS-"+strconv.Itoa(i))), http.StatusForbidden)
+	}
+	r := c.post("/setup", form(testSetupCode))
+	wantStatus(t, r, http.StatusTooManyRequests)
+	one(t, r.doc(t), "form-error")
+	// Many addresses share one limit too.
+	for i := 0; i < setupMaxAll-setupMaxPerClient; i++ {
+		o := app.client()
+		o.remote = "198.51.100." + strconv.Itoa(i) + ":1000"
+		wantStatus(t, o.post("/setup", form("GUESS")), http.StatusForbidden)
+	}
+	o := app.client()
+	o.remote = "203.0.113.1:1000"
+	wantStatus(t, o.post("/setup", form(testSetupCode)), http.StatusTooManyRequests)
+	app.clock.Advance(loginWindow + time.Second)
+	wantRedirect(t, c.post("/setup", form(testSetupCode)), "/mail")
+}
+
+// TestSetupCodeShape: codes are random, in the unambiguous alphabet, and a
+// handler given no code matches none, not even an empty one.
+func TestSetupCodeShape(t *testing.T) {
+	a, b := NewSetupCode(), NewSetupCode()
+	if a == b || len(a) != 17 || strings.Count(a, "-") != 2 {
+		t.Fatalf("codes %q, %q", a, b)
+	}
+	for _, r := range strings.ReplaceAll(a, "-", "") {
+		if !strings.ContainsRune(setupAlphabet, r) {
+			t.Fatalf("%q has %q", a, r)
+		}
+	}
+	shut := newSetupCodeState("")
+	for _, typed := range []string{"", "-", " "} {
+		if shut.Matches(typed) {
+			t.Errorf("a handler without a code matched %q", typed)
+		}
+	}
+}
+
+// TestLoginParallelAttemptsCounted sends 100 wrong passwords for one name
+// at once. Each attempt counts before its password is checked, so no more
+// passwords are checked than the limit allows, and the rest are refused.
+func TestLoginParallelAttemptsCounted(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleMember)
+	const n = 100
+	var wg sync.WaitGroup
+	statuses := make(chan int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := app.client()
+			statuses <- c.post("/login", url.Values{"name": {"ana"}, "password": {"guess " + strconv.Itoa(i)}}).StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[http.StatusUnauthorized] > loginMaxPerClientName {
+		t.Errorf("%d passwords were checked, want at most %d", count[http.StatusUnauthorized], loginMaxPerClientName)
+	}
+	if count[http.StatusUnauthorized]+count[http.StatusTooManyRequests]+count[http.StatusServiceUnavailable] != n {
+		t.Errorf("statuses %v: want only 401, 429 and 503", count)
+	}
+	if count[http.StatusTooManyRequests] < n-loginMaxPerClientName-count[http.StatusServiceUnavailable] {
+		t.Errorf("statuses %v", count)
+	}
+}
+
+// TestLoginLimitPerNameAcrossAddresses: many addresses cannot share out the
+// guessing of one user's password.
+func TestLoginLimitPerNameAcrossAddresses(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleMember)
+	app.addUser("bea", "correct horse", db.RoleMember)
+	for i := range loginMaxPerName {
+		c := app.client()
+		c.remote = "198.51.100." + strconv.Itoa(i) + ":1000"
+		wantStatus(t, c.post("/login", url.Values{"name": {"ANA"}, "password": {"guess"}}), http.StatusUnauthorized)
+	}
+	c := app.client()
+	c.remote = "203.0.113.200:1000"
+	wantStatus(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), http.StatusTooManyRequests)
+	// Another name from the same new address is not affected.
+	wantRedirect(t, c.post("/login", url.Values{"name": {"bea"}, "password": {"correct horse"}}), "/mail")
+	// A sign-in that succeeds takes its own attempt back.
+	app.clock.Advance(loginWindow + time.Second)
+	for range loginMaxPerName + 5 {
+		app.login("bea", "correct horse")
+	}
+}
+
+// TestPasswordWorkBounded: with every place of the hashing gate taken, a
+// sign-in, a set-up and a password change answer 503 with Retry-After and
+// check nothing; the sign-in's attempt is not counted against the user.
+func TestPasswordWorkBounded(t *testing.T) {
+	app := newApp(t)
+	// A gate of one place and no waiting room, held: every hash is turned
+	// away at once.
+	app.handler.hashes = password.NewGate(1, 0, 0)
+	release, err := app.handler.hashes.Hold(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := app.client()
+	r := c.post("/setup", url.Values{"code": {testSetupCode}, "name": {"ana"}, "password": {"correct horse"}, "confirm": {"correct horse"}})
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	one(t, r.doc(t), "form-error")
+	if n, _ := app.db.CountUsers(context.Background()); n != 0 {
+		t.Fatalf("%d users", n)
+	}
+
+	app.addUser("ana", "correct horse", db.RoleAdmin)
+	for range loginMaxPerClientName + 2 {
+		r = c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}})
+		wantStatus(t, r, http.StatusServiceUnavailable)
+		if len(c.cookies) != 0 {
+			t.Fatal("a sign-in that checked nothing set a cookie")
+		}
+	}
+	release()
+	// None of those counted: the right password signs in now.
+	wantRedirect(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), "/mail")
+
+	// Changing one's password needs the current one checked, and a new hash.
+	release, err = app.handler.hashes.Hold(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = c.post("/settings/password", url.Values{"current": {"correct horse"}, "new": {"battery staple"}, "confirm": {"battery staple"}})
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	release()
+	if u, _ := app.db.UserByName(context.Background(), "ana"); func() bool { ok, _ := password.Verify(u.PasswordHash, "correct horse"); return !ok }() {
+		t.Fatal("the password changed while the gate was full")
+	}
 }
 
 func TestLoginDisabledUser(t *testing.T) {

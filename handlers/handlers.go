@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -82,6 +84,18 @@ type Config struct {
 	// TestTimeout bounds each step of a connection test; zero means
 	// diagnose.DefaultTestTimeout.
 	TestTimeout time.Duration
+
+	// SetupCode is the one-time code the first-run form asks for, shown to
+	// whoever started the program; "" (as when users exist already) leaves
+	// that form shut.
+	SetupCode string
+	// PublicURL is the address people reach Apartado at, like
+	// https://mail.example.net; nil if not configured. When set, requests
+	// naming another host (as after a DNS rebinding) are refused.
+	PublicURL *url.URL
+	// PasswordConcurrency bounds the password hashes computed at once;
+	// zero means the number of CPUs.
+	PasswordConcurrency int
 }
 
 // Sessions last 30 days from the last visit.
@@ -111,6 +125,12 @@ type Handler struct {
 	connLimit *limiter    // connection tests and discovery, per user
 	dummyHash string      // verified against for unknown names, so they take as long as known ones
 	hasUsers  atomic.Bool // once a user exists, one always does
+	hashes    *password.Gate
+	setupCode *setupCode
+	logKey    []byte // keys the hashes that stand for typed names in the log
+	// publicHost is PublicURL's host name (lower case, without the
+	// port); "" accepts any Host.
+	publicHost string
 
 	resolver     pop3client.Resolver
 	extraRootCAs []*x509.Certificate
@@ -178,6 +198,20 @@ func newHandler(cfg Config) (*Handler, error) {
 	}
 	if h.pwParams == (password.Params{}) {
 		h.pwParams = password.Default
+	}
+	n := cfg.PasswordConcurrency
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	// A few more may wait briefly behind the running ones; past that, 503.
+	h.hashes = password.NewGate(n, 4*n, 3*time.Second)
+	h.setupCode = newSetupCodeState(cfg.SetupCode)
+	h.logKey = cfg.Key.Derive("log-name-tag", 32)
+	if cfg.PublicURL != nil {
+		if cfg.PublicURL.Host == "" {
+			return nil, fmt.Errorf("public URL %q has no host", cfg.PublicURL)
+		}
+		h.publicHost = canonicalHost(cfg.PublicURL.Host)
 	}
 	h.limiter = newLimiter(loginWindow, h.now)
 	h.connLimit = newLimiter(connWindow, h.now)

@@ -78,6 +78,9 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// testSetupCode is the first-run code the test handlers are given.
+const testSetupCode = "TESTS-SETUP-CODE7"
+
 // testApp is the real handler over a real SQLite file.
 type testApp struct {
 	t     *testing.T
@@ -116,6 +119,7 @@ func newApp(t *testing.T, edit ...func(*Config)) *testApp {
 		Resolver:        testDNS{},
 		DiscoverOptions: offlineDiscovery(),
 		TestTimeout:     5 * time.Second,
+		SetupCode:       testSetupCode,
 	}
 	for _, e := range edit {
 		e(&cfg)

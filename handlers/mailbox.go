@@ -83,7 +83,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
 		Heading:    heading,
 		Trash:      trash,
 		Total:      int64(page.Total),
-		ReturnPath: withQuery(r.URL.RequestURI(), "done", ""),
+		ReturnPath: listPath(r.URL.Path, query),
 		NoAccounts: len(accounts) == 0 && !trash,
 		Notice:     actionNotice(r, query.Get("done")),
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -32,8 +33,56 @@ func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if h.requestIsHTTPS(r) {
+			// Browsers heed this only over HTTPS (RFC 6797 §8.1), so it is
+			// sent only then; no includeSubDomains, which could break other
+			// sites of the household's domain still on plain HTTP.
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkHost refuses requests for another host name than the public URL's,
+// once one is configured: a page on a name that an attacker rebinds to
+// this server's address would otherwise be served, and its scripts could
+// read the answers as same-origin. Addresses written as IP literals cannot
+// be rebound and are accepted (a household member typing the server's LAN
+// address); so is /healthz, which Docker's health check asks by address.
+func (h *Handler) checkHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.publicHost == "" || r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		host := r.Host
+		if h.trustProxy {
+			if fwd := r.Header.Get("X-Forwarded-Host"); fwd != "" {
+				host, _, _ = strings.Cut(fwd, ",")
+			}
+		}
+		name := canonicalHost(strings.TrimSpace(host))
+		if _, err := netip.ParseAddr(strings.Trim(name, "[]")); err == nil || name == h.publicHost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h.log.Warn("request for an unknown host refused", "host", host, "path", r.URL.Path, "client", h.clientIP(r))
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusMisdirectedRequest)
+		_, _ = io.WriteString(w, "This server answers only as "+h.publicHost+".\n")
+	})
+}
+
+// canonicalHost is a Host header's name, lower case, without its port and
+// a trailing dot; an IPv6 literal keeps its brackets.
+func canonicalHost(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	return strings.TrimSuffix(strings.ToLower(host), ".")
 }
 
 // noStore keeps pages, which show private mail, out of caches.

@@ -84,7 +84,7 @@ func idParam(r *http.Request, name string) (int64, bool) {
 // localPath returns p if it is a path on this site (so that redirecting
 // to it cannot lead elsewhere), or def.
 func localPath(p, def string) string {
-	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
+	if p == "" || len(p) > maxLocalPath || p[0] != '/' || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
 		return def
 	}
 	u, err := url.Parse(p)
@@ -92,6 +92,30 @@ func localPath(p, def string) string {
 		return def
 	}
 	return p
+}
+
+// maxLocalPath bounds a path carried in a form or a query (back=, next=,
+// return=): a longer one is not one this app made.
+const maxLocalPath = 512
+
+// listQueryKeys are the query parameters that say which page of which list
+// is shown; listPath keeps only these.
+var listQueryKeys = []string{"account", "before", "after"}
+
+// listPath is the way back to the list page at path: its path and the
+// parameters that choose the page, and nothing else the request carried,
+// so a long or crafted query is not copied into every row of the page.
+func listPath(path string, query url.Values) string {
+	keep := url.Values{}
+	for _, k := range listQueryKeys {
+		if v := query.Get(k); v != "" && len(v) <= 64 {
+			keep.Set(k, v)
+		}
+	}
+	if len(keep) == 0 {
+		return path
+	}
+	return path + "?" + keep.Encode()
 }
 
 // withQuery returns the local path p with key set to value in its query

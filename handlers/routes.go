@@ -10,7 +10,8 @@ import (
 
 // routes lists every route and the middleware, in the order it runs.
 //
-//	securityHeaders   strict CSP, nosniff, no-referrer, DENY framing: first, so every response has them
+//	securityHeaders   strict CSP, nosniff, no-referrer, DENY framing, HSTS over HTTPS: first, so every response has them
+//	checkHost         with a public URL configured, other host names (DNS rebinding) get 421
 //	recoverPanics     a panic becomes a 500 page and a log line
 //	logRequests       one debug line per request
 //	crossOrigin       http.CrossOriginProtection: cross-site POSTs get 403
@@ -23,7 +24,7 @@ import (
 //	limitConnections  (on discovery, tests and saves) bounds the outbound connections a user can ask for
 func (h *Handler) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(h.securityHeaders, h.recoverPanics, h.logRequests, h.crossOrigin, limitBody)
+	r.Use(h.securityHeaders, h.checkHost, h.recoverPanics, h.logRequests, h.crossOrigin, limitBody)
 
 	r.Get("/healthz", h.healthz)
 	r.Head("/healthz", h.healthz)

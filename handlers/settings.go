@@ -14,7 +14,6 @@ import (
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
-	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/poller"
 	"github.com/apartado/apartado/pop3client"
 	"github.com/apartado/apartado/web"
@@ -655,60 +654,7 @@ func (h *Handler) checkAccount(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/settings?done="+doneCheckStarted)
 }
 
-// ---- the user's own password and preferences ----
-
-// changePassword changes the user's password. The database ends all of the
-// user's sessions with it; this browser gets a new one, so the user stays
-// signed in here.
-func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	u := currentUser(r)
-	if err := r.ParseForm(); err != nil {
-		h.badRequest(w, r)
-		return
-	}
-	current, next, confirm := r.PostForm.Get("current"), r.PostForm.Get("new"), r.PostForm.Get("confirm")
-	var form web.PasswordForm
-	status := http.StatusUnprocessableEntity
-	if limited, retry := h.loginLimited(r, u.Name); limited {
-		w.Header().Set("Retry-After", strconv.Itoa(retry))
-		form.CurrentError = i18n.T(ctx, "Too many failed attempts. Wait a few minutes, then try again.")
-		status = http.StatusTooManyRequests
-	} else if ok, err := password.Verify(u.PasswordHash, current); err != nil || !ok {
-		h.loginFailed(r, u.Name)
-		form.CurrentError = i18n.T(ctx, "This is not your current password.")
-	}
-	if msg := password.Check(next); msg != "" {
-		form.NewError = i18n.T(ctx, msg)
-	} else if next != confirm {
-		form.ConfirmError = i18n.T(ctx, "The two new passwords do not match.")
-	}
-	if form != (web.PasswordForm{}) {
-		v, err := h.settingsView(r)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		v.Password = form
-		h.render(w, r, status, web.SettingsPage(v))
-		return
-	}
-	hash, err := password.Hash(next, h.pwParams)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.db.SetPassword(ctx, u.ID, hash); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.startSession(ctx, w, r, u.ID); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.log.Info("password changed", "user", u.Name)
-	redirect(w, r, "/settings?done="+donePasswordChanged)
-}
+// ---- the user's preferences ----
 
 // Interface languages offered, by code; "" follows the browser.
 var languages = []string{"", "en", "es"}

@@ -9,7 +9,7 @@ import (
 // The Spanish catalog: English key → Spanish text, in one file per area
 // (es_*.go). A key's %-verbs must appear in its translation in the same
 // order. English needs no table: the key is the text.
-var spanishParts = []map[string]string{esCore, esSetup, esHelp, esDiscover, esExport, esRetention, esSync, esCalendar, esRemote}
+var spanishParts = []map[string]string{esCore, esSetup, esHelp, esDiscover, esExport, esRetention, esSync, esCalendar, esRemote, esSecurity}
 
 // Spanish returns every Spanish translation, merged (for tests and tools).
 func Spanish() map[string]string {

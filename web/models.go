@@ -48,6 +48,8 @@ type NavAccount struct {
 // SetupView is the first-run "create the administrator" form.
 type SetupView struct {
 	Chrome
+	Code          string // the one-time set-up code, as typed
+	CodeError     string
 	Name          string
 	NameError     string
 	PasswordError string

@@ -25,7 +25,7 @@ func TestPagesRender(t *testing.T) {
 	status := AccountStatus{ID: 1, Name: "Home", State: "failing", Error: "The server rejected the user name or password.", ErrorDetail: "[AUTH] no"}
 	pages := map[string]templ.Component{
 		"setup zero":         SetupPage(SetupView{}),
-		"setup":              SetupPage(SetupView{Chrome: chrome, Name: "ana", NameError: "x", PasswordError: "y", ConfirmError: "z", FormError: "w"}),
+		"setup":              SetupPage(SetupView{Chrome: chrome, Code: "ABCDE", CodeError: "c", Name: "ana", NameError: "x", PasswordError: "y", ConfirmError: "z", FormError: "w"}),
 		"login zero":         LoginPage(LoginView{}),
 		"login":              LoginPage(LoginView{Chrome: chrome, Name: "ana", Next: "/mail", Error: "e"}),
 		"mailbox zero":       MailboxPage(MailboxView{}),

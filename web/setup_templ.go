@@ -79,7 +79,12 @@ func SetupPage(v SetupView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = textField(fieldSpec{ID: "name", Name: "name", Label: i18n.T(ctx, "User name"), Value: v.Name, Error: v.NameError, Autocomplete: "username", Required: true, Autofocus: true}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = textField(fieldSpec{ID: "code", Name: "code", Label: i18n.T(ctx, "Set-up code"), Value: v.Code, Error: v.CodeError, Autocomplete: "off", Required: true, Autofocus: true,
+				Hint: i18n.T(ctx, "Apartado printed it when it started: in its log (docker logs, journalctl) or in the terminal. You can also create the administrator with: apartado user add NAME --admin")}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = textField(fieldSpec{ID: "name", Name: "name", Label: i18n.T(ctx, "User name"), Value: v.Name, Error: v.NameError, Autocomplete: "username", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -98,7 +103,7 @@ func SetupPage(v SetupView) templ.Component {
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "Create the administrator"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/setup.templ`, Line: 16, Col: 110}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/setup.templ`, Line: 18, Col: 110}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,6 +38,7 @@ type config struct {
 	PollTimeout     time.Duration
 	ExtraCAFile     string
 	DNSServer       string
+	PublicURL       *url.URL // nil when not configured
 }
 
 // setting is one row of the settings table: a flag, its variable, its
@@ -51,7 +53,8 @@ var settings = []setting{
 	{"secret-key", "APARTADO_SECRET_KEY", "", "the secret key (32 bytes, base64); by default read from or generated into DATA/secret.key"},
 	{"secret-key-file", "APARTADO_SECRET_KEY_FILE", "", "a file holding the secret key (e.g. a Docker secret)"},
 	{"cookie-secure", "APARTADO_COOKIE_SECURE", "auto", "Secure cookies: auto (when served over HTTPS), always, never"},
-	{"trust-proxy", "APARTADO_TRUST_PROXY", "false", "trust X-Forwarded-For/-Proto from a reverse proxy in front"},
+	{"trust-proxy", "APARTADO_TRUST_PROXY", "false", "trust X-Forwarded-For/-Proto/-Host from a reverse proxy in front"},
+	{"public-url", "APARTADO_PUBLIC_URL", "", "the address people reach Apartado at, like https://mail.example.net; requests naming another host are refused"},
 	{"log-level", "APARTADO_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "APARTADO_LOG_FORMAT", "text", "text or json"},
 	{"poll-concurrency", "APARTADO_POLL_CONCURRENCY", "3", "how many accounts are synced at once"},
@@ -89,6 +92,13 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		if _, _, err := net.SplitHostPort(c.DNSServer); err != nil {
 			return nil, nil, fmt.Errorf("--dns-server must be host:port, like 127.0.0.1:53")
 		}
+	}
+	if v := *vals["public-url"]; v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil {
+			return nil, nil, fmt.Errorf("--public-url must be an http or https address like https://mail.example.net")
+		}
+		c.PublicURL = u
 	}
 	var err error
 	if c.TrustProxy, err = strconv.ParseBool(*vals["trust-proxy"]); err != nil {

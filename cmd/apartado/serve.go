@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/handlers"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/poller"
@@ -36,10 +38,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		}
 	}()
 
+	setupCode, err := firstRunCode(ctx, store, log, stderr)
+	if err != nil {
+		return err
+	}
+
 	p := &poller.Poller{DB: store, Key: key, Log: log, Concurrency: cfg.PollConcurrency, Timeout: cfg.PollTimeout,
 		ExtraRootCAs: cas, Resolver: res}
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
-		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default,
+		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
 		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res)})
 	srv := &http.Server{
 		Handler:           h,
@@ -95,6 +102,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("stopped")
 	return err
+}
+
+// firstRunCode makes the one-time code that the first-run form asks for,
+// while no user exists, and shows it to whoever started Apartado: in the
+// log, and in a box on the terminal when there is one. With users, there
+// is no code and the form stays shut.
+func firstRunCode(ctx context.Context, store *db.DB, log *slog.Logger, stderr io.Writer) (string, error) {
+	n, err := store.CountUsers(ctx)
+	if err != nil {
+		return "", err
+	}
+	if n > 0 {
+		return "", nil
+	}
+	code := handlers.NewSetupCode()
+	log.Warn("no administrator yet: open Apartado in a browser and enter this set-up code, "+
+		"or create one with: apartado user add NAME --admin", "setup_code", code)
+	if isTerminal(stderr) {
+		fmt.Fprintf(stderr, "\n  Set-up code for the first administrator:  %s\n\n", code)
+	}
+	return code, nil
 }
 
 // healthcheck asks the running server's /healthz, for Docker's HEALTHCHECK
