@@ -42,7 +42,7 @@ func (h *Handler) testForm(w http.ResponseWriter, r *http.Request, a *db.Account
 	}
 	in := readAccountForm(r)
 	h.openToken(r, &in)
-	settings, errs, ok := h.validateAccount(r, in, a == nil)
+	settings, errs, ok := h.validateAccount(r, in, a)
 	if !ok {
 		h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, a, accounts, func(v *web.AccountFormView) { v.Errors = errs })
 		return

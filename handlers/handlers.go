@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -84,6 +85,11 @@ type Config struct {
 	// TestTimeout bounds each step of a connection test; zero means
 	// diagnose.DefaultTestTimeout.
 	TestTimeout time.Duration
+	// MemberPrivateServers lets users who are not administrators have
+	// Apartado connect to servers on its local network (10/8, 192.168/16,
+	// fc00::/7…) for discovery and connection tests. Never to the computer
+	// Apartado runs on or its link (dialguard.go).
+	MemberPrivateServers bool
 
 	// SetupCode is the one-time code the first-run form asks for, shown to
 	// whoever started the program; "" (as when users exist already) leaves
@@ -136,6 +142,10 @@ type Handler struct {
 	extraRootCAs []*x509.Certificate
 	discoverOpts *discover.Options
 	testTimeout  time.Duration
+	// dialer checks every address against the request's policy;
+	// memberPrivate is the policy's AllowPrivate (dialguard.go).
+	dialer        *net.Dialer
+	memberPrivate bool
 	// testConn runs a connection test; diagnose.Test, replaced in tests.
 	testConn func(context.Context, diagnose.TestSettings, diagnose.TestOptions, func(diagnose.StepResult)) diagnose.Result
 }
@@ -199,6 +209,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	if h.pwParams == (password.Params{}) {
 		h.pwParams = password.Default
 	}
+	h.guardDials(cfg)
 	n := cfg.PasswordConcurrency
 	if n <= 0 {
 		n = runtime.NumCPU()

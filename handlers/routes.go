@@ -20,6 +20,7 @@ import (
 //	loadSession       the signed-in user, the locale and the time zone, into the context
 //	requireSetup      until the administrator exists, every page leads to /setup
 //	requireUser       the mail and settings pages need a signed-in user…
+//	restrictDials     …whose outbound connections, unless an administrator's, avoid this computer and its network
 //	requireAdmin      …and the user pages an administrator
 //	limitConnections  (on discovery, tests and saves) bounds the outbound connections a user can ask for
 func (h *Handler) routes() http.Handler {
@@ -51,7 +52,7 @@ func (h *Handler) routes() http.Handler {
 		r.Get("/mail/{id}/part/{part}", h.messagePart)
 
 		r.Group(func(r chi.Router) {
-			r.Use(h.requireUser)
+			r.Use(h.requireUser, h.restrictDials)
 			r.Get("/", h.home)
 			r.Get("/mail", h.inbox)
 			r.Get("/mail/trash", h.trash)

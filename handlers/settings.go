@@ -167,9 +167,10 @@ type accountInput struct {
 	interval               int
 	// token is a password typed in an earlier step, sealed
 	// (sealPassword); kept says the password came from it, expired that
-	// the token could no longer be opened.
-	token         string
-	kept, expired bool
+	// the token could no longer be opened, moved that it was sealed for
+	// another server or user name than the form has now.
+	token                string
+	kept, expired, moved bool
 	// trust is the fingerprint of a certificate the user chose to trust
 	// for trustHost ("host:port").
 	trust, trustHost string
@@ -229,14 +230,18 @@ func (in accountInput) trustFor(host string, port int) string {
 }
 
 // openToken fills in the password from the form's token when none was
-// typed.
+// typed, if the token was sealed for the server and user name the form
+// has now.
 func (h *Handler) openToken(r *http.Request, in *accountInput) {
 	if in.password != "" || in.token == "" {
 		return
 	}
-	if pw, ok := h.openPassword(currentUser(r).ID, in.token); ok {
+	switch pw, st := h.openPassword(currentUser(r).ID, in.token, in.server()); st {
+	case tokenOpened:
 		in.password, in.kept = pw, true
-	} else {
+	case tokenOtherServer:
+		in.moved = true
+	default:
 		in.expired = true
 	}
 }
@@ -251,9 +256,11 @@ const (
 )
 
 // validate checks the input and returns the settings to store, or the
-// field errors. newAccount requires a password; on edit an empty one keeps
-// the stored password.
-func (h *Handler) validateAccount(r *http.Request, in accountInput, newAccount bool) (db.AccountSettings, web.AccountFormErrors, bool) {
+// field errors. A new account (stored is nil) requires a password; on edit
+// an empty one keeps the stored password, but only while the server, port,
+// security and user name stay as stored: the stored password is never
+// sent anywhere else without being typed again.
+func (h *Handler) validateAccount(r *http.Request, in accountInput, stored *db.Account) (db.AccountSettings, web.AccountFormErrors, bool) {
 	ctx := r.Context()
 	var e web.AccountFormErrors
 	if utf8.RuneCountInString(in.name) > maxAccountName {
@@ -296,9 +303,11 @@ func (h *Handler) validateAccount(r *http.Request, in accountInput, newAccount b
 		e.Username = i18n.T(ctx, "This user name cannot be used.")
 	}
 	switch {
+	case in.password == "" && (in.moved || stored != nil && in.server() != storedServer(*stored)):
+		e.Password = i18n.T(ctx, "Enter the password again: the server or user name changed.")
 	case in.password == "" && in.expired:
 		e.Password = i18n.T(ctx, "Enter the password again: the form was open too long to keep it.")
-	case in.password == "" && newAccount:
+	case in.password == "" && stored == nil:
 		e.Password = i18n.T(ctx, "Enter the password of the mail account.")
 	case len(in.password) > maxPOP3Password || strings.ContainsAny(in.password, "\r\n\x00"):
 		e.Password = i18n.T(ctx, "This password cannot be used.")
@@ -460,7 +469,7 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	in := readAccountForm(r)
 	h.openToken(r, &in)
-	settings, errs, ok := h.validateAccount(r, in, true)
+	settings, errs, ok := h.validateAccount(r, in, nil)
 	if !ok {
 		h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, nil, nil, func(v *web.AccountFormView) { v.Errors = errs })
 		return
@@ -560,7 +569,10 @@ func (h *Handler) editAccountForm(w http.ResponseWriter, r *http.Request) {
 		in.interval, fixed = v, true
 	}
 	h.renderAccountForm(w, r, http.StatusOK, in, &a, accounts, func(v *web.AccountFormView) {
-		if fixed {
+		switch {
+		case fixed && in.server() != storedServer(a):
+			v.Notice = i18n.T(r.Context(), "The suggested change is filled in below. Enter the password again, test the connection, then save.")
+		case fixed:
 			v.Notice = i18n.T(r.Context(), "The suggested change is filled in below. Test the connection, then save.")
 		}
 	})
@@ -582,7 +594,7 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	in := readAccountForm(r)
 	h.openToken(r, &in)
-	settings, errs, ok := h.validateAccount(r, in, false)
+	settings, errs, ok := h.validateAccount(r, in, &a)
 	if !ok {
 		h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, &a, accounts, func(v *web.AccountFormView) { v.Errors = errs })
 		return

@@ -175,7 +175,7 @@ func (h *Handler) accountFormView(r *http.Request, in accountInput, a *db.Accoun
 	}
 	v.Intervals = intervalOptions(r, interval)
 	if in.password != "" {
-		token, err := h.sealPassword(currentUser(r).ID, in.password)
+		token, err := h.sealPassword(currentUser(r).ID, in.server(), in.password)
 		if err != nil {
 			return v, err
 		}
@@ -205,7 +205,7 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 	p := testPlan{
 		settings: diagnose.TestSettings{Host: s.Host, Port: s.Port, Security: sec, Username: s.Username,
 			Password: in.password, TrustedFingerprint: s.TrustedCert},
-		opts: diagnose.TestOptions{Resolver: h.resolver, ExtraRootCAs: h.extraRootCAs, Timeout: h.testTimeout,
+		opts: diagnose.TestOptions{Resolver: h.resolver, Dialer: h.dialer, ExtraRootCAs: h.extraRootCAs, Timeout: h.testTimeout,
 			Explain: h.explainInput(s.Email, s.Host, s.Port, s.Security, s.PollInterval)},
 	}
 	p.opts.Explain.Now = h.now()
@@ -375,7 +375,7 @@ func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, acti
 	}
 	v.Fields = append(v.Fields, next.retentionFields()...)
 	if next.password != "" {
-		token, err := h.sealPassword(currentUser(r).ID, next.password)
+		token, err := h.sealPassword(currentUser(r).ID, next.server(), next.password)
 		if err != nil {
 			h.log.Error("sealing a form token", "err", err)
 			return web.FixView{}

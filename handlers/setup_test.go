@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -152,10 +153,10 @@ func (a *testApp) openToken(t *testing.T, userID int64, token string) string {
 		t.Fatal(err)
 	}
 	plain, err := a.key.Open(sealed, formTokenContext(userID))
-	if err != nil || len(plain) < 8 {
+	if err != nil || len(plain) < 8+sha256.Size {
 		t.Fatalf("the token does not open: %v", err)
 	}
-	return string(plain[8:])
+	return string(plain[8+sha256.Size:])
 }
 
 func closedLoopbackPort(t *testing.T) string {
@@ -325,13 +326,28 @@ func TestAddAccountWizard(t *testing.T) {
 		t.Fatalf("saved password %q, %v", got, err)
 	}
 
-	// A token of another user, or an expired one, does not open.
+	// A token of another user, for another server or user name, or an
+	// expired one, does not open.
+	gmail := formServer{host: "pop.gmail.com", port: 995, security: "tls", username: "ana@gmail.com"}
 	other := app.addUser("bea", "correct horse", db.RoleMember)
-	if _, ok := app.handler.openPassword(other.ID, token); ok {
+	if _, st := app.handler.openPassword(other.ID, token, gmail); st != tokenUnusable {
 		t.Error("another user's token opened")
 	}
+	for _, s := range []formServer{
+		{host: "pop.evil.test", port: 995, security: "tls", username: "ana@gmail.com"},
+		{host: "pop.gmail.com", port: 110, security: "tls", username: "ana@gmail.com"},
+		{host: "pop.gmail.com", port: 995, security: "none", username: "ana@gmail.com"},
+		{host: "pop.gmail.com", port: 995, security: "tls", username: "bea@gmail.com"},
+	} {
+		if _, st := app.handler.openPassword(u.ID, token, s); st != tokenOtherServer {
+			t.Errorf("the token opened for %+v: %v", s, st)
+		}
+	}
+	if pw, st := app.handler.openPassword(u.ID, token, gmail); st != tokenOpened || pw != "abcd efgh ijkl mnop" {
+		t.Errorf("the token for its own server: %q, %v", pw, st)
+	}
 	app.clock.Advance(2 * formTokenTTL)
-	if _, ok := app.handler.openPassword(u.ID, token); ok {
+	if _, st := app.handler.openPassword(u.ID, token, gmail); st != tokenUnusable {
 		t.Error("an expired token opened")
 	}
 	r = c.post("/settings/accounts/new", form)
@@ -345,7 +361,7 @@ func TestAddAccountWizard(t *testing.T) {
 // that carry the whole form with the other ports.
 func TestConnectionTestClosedPort(t *testing.T) {
 	app := newApp(t)
-	u := app.addUser("ana", "correct horse", db.RoleMember)
+	u := app.addUser("ana", "correct horse", db.RoleAdmin) // members may not connect to loopback (dialguard.go)
 	c := app.login("ana", "correct horse")
 	port := closedLoopbackPort(t)
 	form := testForm("port", port, "retention", "delete", "interval", "30", "name", "Casa")
@@ -390,7 +406,7 @@ func TestConnectionTestClosedPort(t *testing.T) {
 // server is still silent, and the page ends properly.
 func TestConnectionTestStreams(t *testing.T) {
 	app := newApp(t, func(cfg *Config) { cfg.TestTimeout = 2 * time.Second })
-	app.addUser("ana", "correct horse", db.RoleMember)
+	app.addUser("ana", "correct horse", db.RoleAdmin) // members may not connect to loopback (dialguard.go)
 	srv := httptest.NewServer(app.h)
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
@@ -484,7 +500,7 @@ func TestConnectionTestTLSMismatch(t *testing.T) {
 		cfg.ExtraRootCAs = dovecotCA(t, srv)
 		cfg.TestTimeout = 2 * time.Second
 	})
-	u := app.addUser("ana", "correct horse", db.RoleMember)
+	u := app.addUser("ana", "correct horse", db.RoleAdmin) // members may not connect to loopback (dialguard.go)
 	c := app.login("ana", "correct horse")
 	plain, tlsPort := splitPort(t, srv.PlainAddr), splitPort(t, srv.TLSAddr)
 
@@ -531,7 +547,7 @@ func TestConnectionTestTLSMismatch(t *testing.T) {
 func TestTrustSelfSignedCertificate(t *testing.T) {
 	srv := dovecottest.Start(t, dovecottest.Options{})
 	app := newApp(t)
-	u := app.addUser("ana", "correct horse", db.RoleMember)
+	u := app.addUser("ana", "correct horse", db.RoleAdmin) // members may not connect to loopback (dialguard.go)
 	c := app.login("ana", "correct horse")
 	port := splitPort(t, srv.TLSAddr)
 
@@ -585,7 +601,7 @@ func TestTrustSelfSignedCertificate(t *testing.T) {
 func TestConnectionTestCertificates(t *testing.T) {
 	_, ca := makeCert(t, nil, "Apartado Test CA", nil, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), true)
 	app := newApp(t, func(cfg *Config) { cfg.ExtraRootCAs = []*x509.Certificate{ca.cert} })
-	app.addUser("ana", "correct horse", db.RoleMember)
+	app.addUser("ana", "correct horse", db.RoleAdmin) // members may not connect to loopback (dialguard.go)
 	c := app.login("ana", "correct horse")
 
 	other, _ := makeCert(t, ca, "mail.hoster.test", []string{"mail.hoster.test"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
@@ -612,7 +628,7 @@ func TestConnectionTestCertificates(t *testing.T) {
 func TestConnectionTestWrongPassword(t *testing.T) {
 	srv := dovecottest.Start(t, dovecottest.Options{})
 	app := newApp(t, func(cfg *Config) { cfg.ExtraRootCAs = dovecotCA(t, srv) })
-	app.addUser("ana", "correct horse", db.RoleMember)
+	app.addUser("ana", "correct horse", db.RoleAdmin) // members may not connect to loopback (dialguard.go)
 	c := app.login("ana", "correct horse")
 	doc := inBothLanguages(t, c, "/settings/accounts/test", testForm("host", "localhost", "port", splitPort(t, srv.TLSAddr), "password", "wrong"))
 	if got := steps(t, doc); got != "resolve✓ connect✓ tls✓ greeting✓ capabilities✓ login✗" {
@@ -634,7 +650,7 @@ func TestConnectionTestWrongPassword(t *testing.T) {
 func TestEditAccountTestAndFixLink(t *testing.T) {
 	srv := dovecottest.Start(t, dovecottest.Options{})
 	app := newApp(t, func(cfg *Config) { cfg.ExtraRootCAs = dovecotCA(t, srv) })
-	u := app.addUser("ana", "correct horse", db.RoleMember)
+	u := app.addUser("ana", "correct horse", db.RoleAdmin) // members may not connect to loopback (dialguard.go)
 	c := app.login("ana", "correct horse")
 	tlsPort := splitPort(t, srv.TLSAddr)
 	wantRedirect(t, c.post("/settings/accounts/new", testForm("host", "localhost", "port", tlsPort)), "/settings?done="+doneAccountAdded)

@@ -151,7 +151,6 @@ var esCore = map[string]string{
 	"Every hour":                              "Cada hora",
 	"Incoming mail server (POP3)":             "Servidor de correo entrante (POP3)",
 	"Keep a copy on the server (recommended)": "Guardar una copia en el servidor (recomendado)",
-	"Leave empty to keep the saved password.": "Déjala vacía para conservar la contraseña guardada.",
 	"Mail on the server":                      "Correo en el servidor",
 	"None, port 110":                          "Ninguna, puerto 110",
 	"Not encrypted: your password and your mail cross the network readable by anyone on the way. Use it only if your provider offers nothing else.": "Sin cifrar: tu contraseña y tu correo viajan por la red y cualquiera puede leerlos por el camino. Úsalo solo si tu proveedor no ofrece otra opción.",

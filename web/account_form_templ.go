@@ -360,12 +360,12 @@ func accountFormMain(v AccountFormView) templ.Component {
 		}
 		switch {
 		case v.PasswordKept:
-			templ_7745c5c3_Err = passwordField(fieldSpec{ID: "password", Name: "password", Label: i18n.T(ctx, "Password"), Error: v.Errors.Password, Autocomplete: "new-password", Hint: i18n.T(ctx, "The password you typed is kept, encrypted, while you set up the account. Type it again only to change it.")}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = passwordField(fieldSpec{ID: "password", Name: "password", Label: i18n.T(ctx, "Password"), Error: v.Errors.Password, Autocomplete: "new-password", Hint: i18n.T(ctx, "The password you typed is kept, encrypted, for this server and user name. Type it again to change it, or when you change the server or user name.")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		case v.HasPassword:
-			templ_7745c5c3_Err = passwordField(fieldSpec{ID: "password", Name: "password", Label: i18n.T(ctx, "Password"), Error: v.Errors.Password, Autocomplete: "new-password", Hint: i18n.T(ctx, "Leave empty to keep the saved password.")}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = passwordField(fieldSpec{ID: "password", Name: "password", Label: i18n.T(ctx, "Password"), Error: v.Errors.Password, Autocomplete: "new-password", Hint: i18n.T(ctx, "Leave empty to keep the saved password, while the server and user name stay the same.")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
