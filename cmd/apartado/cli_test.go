@@ -46,10 +46,22 @@ func TestConfig(t *testing.T) {
 		t.Fatalf("flag did not win: %s", cfg.Addr)
 	}
 	for _, bad := range [][]string{{"--cookie-secure", "maybe"}, {"--log-format", "xml"}, {"--poll-concurrency", "0"},
-		{"--poll-timeout", "1ms"}, {"--dns-server", "127.0.0.1"}, {"--log-level", "loud"}, {"--trust-proxy", "perhaps"}, {"--data", ""}} {
+		{"--poll-timeout", "1ms"}, {"--dns-server", "127.0.0.1"}, {"--log-level", "loud"}, {"--trust-proxy", "perhaps"}, {"--data", ""},
+		{"--member-private-servers", "lan"}} {
 		if _, _, err := parseConfig("serve", bad, get, &bytes.Buffer{}, nil); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+	// Members reach private servers only when asked for.
+	if cfg.MemberPrivateServers {
+		t.Error("members may use private servers by default")
+	}
+	env["APARTADO_MEMBER_PRIVATE_SERVERS"] = "true"
+	if cfg, _, err := parseConfig("serve", nil, get, &bytes.Buffer{}, nil); err != nil || !cfg.MemberPrivateServers {
+		t.Errorf("APARTADO_MEMBER_PRIVATE_SERVERS=true: %+v, %v", cfg, err)
+	}
+	if cfg, _, err := parseConfig("serve", []string{"--member-private-servers=false"}, get, &bytes.Buffer{}, nil); err != nil || cfg.MemberPrivateServers {
+		t.Errorf("--member-private-servers=false did not win: %+v, %v", cfg, err)
 	}
 	table := settingsTable()
 	for _, s := range settings {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/discover"
+	"github.com/apartado/apartado/handlers"
 	"github.com/apartado/apartado/internal/secret"
 )
 
@@ -39,6 +40,9 @@ type config struct {
 	ExtraCAFile     string
 	DNSServer       string
 	PublicURL       *url.URL // nil when not configured
+	// MemberPrivateServers lets users who are not administrators test and
+	// discover servers on the local network (never on this computer).
+	MemberPrivateServers bool
 }
 
 // setting is one row of the settings table: a flag, its variable, its
@@ -61,6 +65,7 @@ var settings = []setting{
 	{"poll-timeout", "APARTADO_POLL_TIMEOUT", "60s", "how long a POP3 server may stay silent before a sync gives up"},
 	{"extra-ca-file", "APARTADO_EXTRA_CA_FILE", "", "PEM certificates to trust for POP3 servers, besides the system's"},
 	{"dns-server", "APARTADO_DNS_SERVER", "", "a DNS server (host:port) to ask instead of the system's, for POP3 servers and settings discovery"},
+	{"member-private-servers", "APARTADO_MEMBER_PRIVATE_SERVERS", "false", "let users who are not administrators connect to POP3 servers on the local network (10/8, 172.16/12, 192.168/16, fc00::/7…); this computer and link-local addresses stay off limits"},
 }
 
 // parseConfig reads the serve settings: a flag wins over its variable,
@@ -103,6 +108,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	var err error
 	if c.TrustProxy, err = strconv.ParseBool(*vals["trust-proxy"]); err != nil {
 		return nil, nil, fmt.Errorf("--trust-proxy: %w", err)
+	}
+	if c.MemberPrivateServers, err = strconv.ParseBool(*vals["member-private-servers"]); err != nil {
+		return nil, nil, fmt.Errorf("--member-private-servers must be true or false")
 	}
 	if c.PollConcurrency, err = strconv.Atoi(*vals["poll-concurrency"]); err != nil || c.PollConcurrency < 1 || c.PollConcurrency > 32 {
 		return nil, nil, fmt.Errorf("--poll-concurrency must be a number from 1 to 32")
@@ -243,10 +251,10 @@ func (c *config) resolver() *net.Resolver {
 }
 
 // discoverOptions makes settings discovery use the same name server for
-// its DNS look-ups and its HTTPS requests.
+// its DNS look-ups and its HTTPS requests, which obey the web interface's
+// limits on where a user's requests may connect.
 func discoverOptions(res *net.Resolver) *discover.Options {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Resolver: res, Timeout: 10 * time.Second}).DialContext
+	tr := handlers.GuardedTransport(&net.Dialer{Resolver: res, Timeout: 10 * time.Second})
 	return &discover.Options{Resolver: res, HTTPClient: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
 }
 

@@ -47,7 +47,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		ExtraRootCAs: cas, Resolver: res}
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
-		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res)})
+		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res),
+		MemberPrivateServers: cfg.MemberPrivateServers})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
