@@ -315,10 +315,9 @@ func TestFirstDay(t *testing.T) {
 				chromedp.WaitVisible(tid("error-code")),
 			)
 			run(t, ctx, "create the administrator",
-				chromedp.SetValue(`#code`, a.SetupCode),
-				chromedp.SetValue(`#name`, ""),
-				chromedp.SetValue(`#password`, ""),
-				chromedp.SetValue(`#confirm`, ""),
+				chromedp.Navigate(a.URL+"/setup"),
+				chromedp.WaitVisible(tid("setup-form")),
+				chromedp.SendKeys(`#code`, a.SetupCode),
 				chromedp.SendKeys(`#name`, "admin"),
 				chromedp.SendKeys(`#password`, "household-secret"),
 				chromedp.SendKeys(`#confirm`, "household-secret"),
