@@ -4,11 +4,27 @@
 // on behalf of a person takes the user's id and scopes its SQL by it; the
 // few unscoped methods are for the poller and say so. It knows nothing of
 // HTTP, POP3 or MIME.
+//
+// The mail model: each user has mailboxes (Mailbox), the six system ones
+// (SystemMailboxes: Inbox, Drafts, Sent, Archive, Junk, Trash, made with
+// the user) and their own, nested one level at most; every message is in
+// exactly one of its user's mailboxes. Each mailbox's total and unread
+// counts are kept by triggers, so no code path can forget them and no page
+// counts rows to show them. A message's flags are a set of bits (Flag:
+// seen, flagged, answered, forwarded, draft) in one column. A message in
+// the Trash also records when it got there (trashed_at), which trash
+// expiry and "delete when deleted here" go by; the schema refuses a
+// trashed_at that disagrees with the mailbox. An account is an identity
+// (Identity: name, address, signature), its incoming POP3 server
+// (AccountSettings) and, once mail is sent, its outgoing server: all in
+// the account's row, the outgoing server as nullable columns beside the
+// rest.
 package db
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -137,15 +153,47 @@ func (d *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %s: file name must start with a number", name)
 		}
-		if err := d.applyMigration(ctx, version, name); err != nil {
+		body, err := migrations.FS.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if err := d.applyMigration(ctx, version, name, string(body)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (d *DB) applyMigration(ctx context.Context, version int, name string) error {
-	tx, err := d.sql.BeginTx(ctx, nil)
+// applyMigration applies one migration, the SQL body, if not yet recorded, on a
+// connection of its own with foreign keys off, as SQLite's procedure for
+// schema changes asks: a migration may then rebuild a table that others
+// reference (create, copy, drop, rename) without the drop deleting or
+// nulling their rows. Before committing it checks every foreign key
+// (PRAGMA foreign_key_check), so a migration cannot leave a dangling
+// reference behind; nor does it get ON DELETE actions, so a migration that
+// deletes rows deletes their dependants itself.
+func (d *DB) applyMigration(ctx context.Context, version int, name, body string) (err error) {
+	conn, err := d.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	defer func() {
+		// A connection whose foreign keys could not be turned back on must
+		// not go back to the pool.
+		if _, fkErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); fkErr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			if err == nil {
+				err = fmt.Errorf("migrate %s: %w", name, fkErr)
+			}
+		}
+		if cerr := conn.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("migrate %s: %w", name, cerr)
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
@@ -157,11 +205,10 @@ func (d *DB) applyMigration(ctx context.Context, version int, name string) error
 	if n > 0 {
 		return nil
 	}
-	body, err := migrations.FS.ReadFile(name)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	if err := foreignKeyCheck(ctx, tx); err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
@@ -172,6 +219,25 @@ func (d *DB) applyMigration(ctx context.Context, version int, name string) error
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
 	return nil
+}
+
+// foreignKeyCheck fails with the first row whose foreign key points nowhere.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("a row of %s (rowid %d) refers to a missing row of %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }
 
 // isUniqueViolation reports whether err is SQLite's UNIQUE or PRIMARY KEY
