@@ -56,6 +56,40 @@ type Account struct {
 	ServerExpire        string // the server's EXPIRE capability at the last sync: "", "NEVER" or days
 	MessageCount        int64  // stored here, not in the trash
 	UnreadCount         int64
+
+	// The identity's name and signature (see Identity); changed by
+	// SetIdentity only, so that saving the server settings keeps them.
+	DisplayName string
+	Signature   string
+}
+
+// Identity is who mail sent from an account is from. An account is an
+// identity, its incoming server (AccountSettings) and, once Apartado sends
+// mail, its outgoing server; all three live in the account's row, one
+// identity per account.
+type Identity struct {
+	Name      string // shown with the address; "" for the address alone
+	Address   string // the account's e-mail address
+	Signature string // added below the text of a new message; "" for none
+}
+
+// Identity returns the account's identity.
+func (a Account) Identity() Identity {
+	return Identity{Name: a.DisplayName, Address: a.Email, Signature: a.Signature}
+}
+
+// SetIdentity changes the name and signature of a user's account; its
+// address is the account's Email, changed with its other settings.
+func (d *DB) SetIdentity(ctx context.Context, userID, id int64, name, signature string) error {
+	res, err := d.sql.ExecContext(ctx, `UPDATE accounts SET display_name = ?, signature = ?, updated_at = ? WHERE id = ? AND user_id = ?`,
+		name, signature, d.now(), id, userID)
+	if err != nil {
+		return fmt.Errorf("set identity: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 const accountColumns = `a.id, a.user_id, a.name, a.email, a.host, a.port, a.security, a.username, a.password_sealed,
@@ -63,7 +97,8 @@ const accountColumns = `a.id, a.user_id, a.name, a.email, a.host, a.port, a.secu
 	a.enabled, a.last_attempt_at, a.last_success_at, a.last_error_kind, a.last_error_step, a.last_error_text,
 	a.failing_since, a.consecutive_failures, a.auth_failures, a.next_poll_at, a.server_count, a.server_bytes,
 	a.server_expire, (SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL),
-	(SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL AND m.seen = 0)`
+	(SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL AND m.flags & 1 = 0),
+	a.display_name, a.signature`
 
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
@@ -73,7 +108,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 		&a.TrustedCert, &a.DeleteAfterDownload, &days, &a.DeleteWhenDeleted, &interval,
 		&a.Enabled, &attempt, &success, &a.LastErrorKind, &a.LastErrorStep, &a.LastErrorText,
 		&failing, &a.ConsecutiveFailures, &a.AuthFailures, &nextPoll, &serverCount, &serverBytes,
-		&a.ServerExpire, &a.MessageCount, &a.UnreadCount)
+		&a.ServerExpire, &a.MessageCount, &a.UnreadCount, &a.DisplayName, &a.Signature)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
 	}

@@ -391,7 +391,7 @@ func TestMessages(t *testing.T) {
 	if err := d.SetSeen(ctx, ana.ID, []int64{bobMsg}, true); err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := d.Message(ctx, bob.ID, bobMsg); m.Seen {
+	if m, _ := d.Message(ctx, bob.ID, bobMsg); m.Flags.Has(FlagSeen) {
 		t.Fatal("ana marked bob's message read")
 	}
 	// Trash, restore, delete for good; the UIDL record outlives the message.
@@ -405,7 +405,7 @@ func TestMessages(t *testing.T) {
 	if n, _ := d.TrashMessages(ctx, ana.ID, ids[:3]); n != 3 {
 		t.Fatal("trash")
 	}
-	if p, _ := d.ListMessages(ctx, ana.ID, ListQuery{Trash: true}); p.Total != 3 {
+	if p, _ := d.ListMessages(ctx, ana.ID, ListQuery{Mailbox: MailboxTrash}); p.Total != 3 {
 		t.Fatalf("trash lists %d", p.Total)
 	}
 	if n, _ := d.RestoreMessages(ctx, ana.ID, ids[2:3]); n != 1 {

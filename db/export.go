@@ -63,7 +63,7 @@ func (d *DB) EachMessage(ctx context.Context, userID, accountID int64, fn func(M
 // exportPage reads the next page of a user's untrashed messages after id
 // after, without their raw bytes.
 func (d *DB) exportPage(ctx context.Context, userID, accountID, after int64) ([]MessageExport, error) {
-	q := `SELECT id, received_at, seen, subject FROM messages WHERE user_id = ? AND id > ? AND trashed_at IS NULL`
+	q := `SELECT id, received_at, flags & 1, subject FROM messages WHERE user_id = ? AND id > ? AND trashed_at IS NULL`
 	args := []any{userID, after}
 	if accountID != 0 {
 		q += ` AND account_id = ?`

@@ -27,19 +27,20 @@ type MessageSummary struct {
 	HasAttachments bool
 	Size           int64
 	ParseError     string
-	Seen           bool
-	TrashedAt      *time.Time
+	MailboxID      int64
+	Flags          Flag
+	TrashedAt      *time.Time // when it entered the trash; nil while it is elsewhere
 }
 
 const summaryColumns = `m.id, m.account_id, a.name, m.received_at, m.sort_at, m.from_name, m.from_addr, m.to_addrs, m.cc_addrs,
-	m.subject, m.message_id_hdr, m.snippet, m.has_attachments, m.size, m.parse_error, m.seen, m.trashed_at`
+	m.subject, m.message_id_hdr, m.snippet, m.has_attachments, m.size, m.parse_error, m.mailbox_id, m.flags, m.trashed_at`
 
 func scanSummary(row interface{ Scan(...any) error }) (MessageSummary, error) {
 	var m MessageSummary
 	var received, sortAt int64
 	var trashed sql.NullInt64
 	err := row.Scan(&m.ID, &m.AccountID, &m.AccountName, &received, &sortAt, &m.FromName, &m.FromAddr, &m.To, &m.Cc,
-		&m.Subject, &m.MessageID, &m.Snippet, &m.HasAttachments, &m.Size, &m.ParseError, &m.Seen, &trashed)
+		&m.Subject, &m.MessageID, &m.Snippet, &m.HasAttachments, &m.Size, &m.ParseError, &m.MailboxID, &m.Flags, &trashed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, ErrNotFound
 	}
@@ -70,13 +71,14 @@ func ParseCursor(s string) (Cursor, bool) {
 	return Cursor{SortAt: t, ID: id}, err1 == nil && err2 == nil
 }
 
-// ListQuery selects a page of a user's messages.
+// ListQuery selects a page of one of a user's mailboxes.
 type ListQuery struct {
-	AccountID int64   // 0: every account of the user
-	Trash     bool    // the trash instead of the inbox
-	Before    *Cursor // the page after this row (older)
-	After     *Cursor // the page before this row (newer)
-	Limit     int     // default 50
+	Mailbox   MailboxRole // a system mailbox; "" is the inbox
+	MailboxID int64       // a mailbox by id instead (such as one the user made)
+	AccountID int64       // 0: every account of the user
+	Before    *Cursor     // the page after this row (older)
+	After     *Cursor     // the page before this row (newer)
+	Limit     int         // default 50
 }
 
 // MessagePage is one page of a list.
@@ -93,21 +95,34 @@ func (d *DB) ListMessages(ctx context.Context, userID int64, q ListQuery) (Messa
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	where := []string{"m.user_id = ?"}
-	args := []any{userID}
+	var box Mailbox
+	var err error
+	switch {
+	case q.MailboxID != 0:
+		box, err = d.Mailbox(ctx, userID, q.MailboxID)
+	case q.Mailbox == "":
+		box, err = d.MailboxByRole(ctx, userID, MailboxInbox)
+	default:
+		box, err = d.MailboxByRole(ctx, userID, q.Mailbox)
+	}
+	if errors.Is(err, ErrNotFound) {
+		return MessagePage{}, ErrNotFound
+	}
+	if err != nil {
+		return MessagePage{}, fmt.Errorf("list messages: %w", err)
+	}
+	where := []string{"m.mailbox_id = ?"}
+	args := []any{box.ID}
+	// The mailbox's maintained count, unless only one account's part of it
+	// is asked for.
+	page := MessagePage{Total: int(box.Total)}
 	if q.AccountID != 0 {
 		where = append(where, "m.account_id = ?")
 		args = append(args, q.AccountID)
-	}
-	if q.Trash {
-		where = append(where, "m.trashed_at IS NOT NULL")
-	} else {
-		where = append(where, "m.trashed_at IS NULL")
-	}
-	var page MessagePage
-	countSQL := `SELECT count(*) FROM messages m WHERE ` + strings.Join(where, " AND ")
-	if err := d.sql.QueryRowContext(ctx, countSQL, args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("count messages: %w", err)
+		countSQL := `SELECT count(*) FROM messages m WHERE ` + strings.Join(where, " AND ")
+		if err := d.sql.QueryRowContext(ctx, countSQL, args...).Scan(&page.Total); err != nil {
+			return page, fmt.Errorf("count messages: %w", err)
+		}
 	}
 	order := "DESC"
 	switch {
@@ -183,15 +198,16 @@ func (d *DB) MessageRaw(ctx context.Context, userID, id int64) ([]byte, error) {
 
 // updateMessages runs "UPDATE messages SET <set> WHERE id IN ids AND
 // user_id = userID AND <cond>" and returns how many rows changed.
-func (d *DB) updateMessages(ctx context.Context, userID int64, ids []int64, set, cond string, setArgs ...any) (int64, error) {
+func (d *DB) updateMessages(ctx context.Context, userID int64, ids []int64, set string, setArgs []any, cond string, condArgs ...any) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	args := append(setArgs, int64Args(ids)...)
+	args := append(append([]any{}, setArgs...), int64Args(ids)...)
 	args = append(args, userID)
 	q := `UPDATE messages SET ` + set + ` WHERE id IN (` + placeholders(len(ids)) + `) AND user_id = ?`
 	if cond != "" {
 		q += " AND " + cond
+		args = append(args, condArgs...)
 	}
 	res, err := d.sql.ExecContext(ctx, q, args...)
 	if err != nil {
@@ -200,26 +216,33 @@ func (d *DB) updateMessages(ctx context.Context, userID int64, ids []int64, set,
 	return res.RowsAffected()
 }
 
-// SetSeen marks a user's messages read or unread.
+// SetSeen marks a user's messages read or unread (FlagSeen).
 func (d *DB) SetSeen(ctx context.Context, userID int64, ids []int64, seen bool) error {
-	if _, err := d.updateMessages(ctx, userID, ids, "seen = ?", "", boolInt(seen)); err != nil {
+	add, remove := FlagSeen, Flag(0)
+	if !seen {
+		add, remove = remove, add
+	}
+	if _, err := d.SetFlags(ctx, userID, ids, add, remove); err != nil {
 		return fmt.Errorf("set seen: %w", err)
 	}
 	return nil
 }
 
-// TrashMessages moves a user's messages to the trash.
+// TrashMessages moves a user's messages to the user's trash, from
+// whichever mailbox they are in.
 func (d *DB) TrashMessages(ctx context.Context, userID int64, ids []int64) (int64, error) {
-	n, err := d.updateMessages(ctx, userID, ids, "trashed_at = ?", "trashed_at IS NULL", d.now())
+	to, args := roleMailbox(userID, MailboxTrash)
+	n, err := d.moveMessages(ctx, userID, ids, to, "trashed_at IS NULL", args...)
 	if err != nil {
 		return 0, fmt.Errorf("trash messages: %w", err)
 	}
 	return n, nil
 }
 
-// RestoreMessages takes a user's messages out of the trash.
+// RestoreMessages takes a user's messages out of the trash, into the inbox.
 func (d *DB) RestoreMessages(ctx context.Context, userID int64, ids []int64) (int64, error) {
-	n, err := d.updateMessages(ctx, userID, ids, "trashed_at = NULL", "trashed_at IS NOT NULL")
+	to, args := roleMailbox(userID, MailboxInbox)
+	n, err := d.moveMessages(ctx, userID, ids, to, "trashed_at IS NOT NULL", args...)
 	if err != nil {
 		return 0, fmt.Errorf("restore messages: %w", err)
 	}

@@ -23,8 +23,9 @@ type Downloaded struct {
 	DedupeByContent bool
 }
 
-// StoreDownloaded stores a batch of downloaded messages and their server
-// rows in one transaction, like StoreMessages, recording SizeOK. It
+// StoreDownloaded stores a batch of downloaded messages, unread in their
+// user's inbox, and their server rows in one transaction, like
+// StoreMessages, recording SizeOK. It
 // returns, for each message, the id of the stored message and whether it
 // was stored now (false: deduplicated against one stored before).
 func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int64, added []bool, err error) {
@@ -47,10 +48,10 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			}
 		}
 		if isNew {
-			res, err := tx.ExecContext(ctx, `INSERT INTO messages (user_id, account_id, received_at, sort_at, from_name, from_addr,
-				to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.UserID, m.AccountID, m.ReceivedAt.Unix(), m.SortAt.Unix(), m.FromName, m.FromAddr, m.To, m.Cc, m.Subject,
+			res, err := tx.ExecContext(ctx, `INSERT INTO messages (user_id, account_id, mailbox_id, received_at, sort_at, from_name,
+				from_addr, to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error)
+				VALUES (?, ?, (SELECT id FROM mailboxes WHERE user_id = ? AND role = 'inbox'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.UserID, m.AccountID, m.UserID, m.ReceivedAt.Unix(), m.SortAt.Unix(), m.FromName, m.FromAddr, m.To, m.Cc, m.Subject,
 				m.MessageID, m.Snippet, boolInt(m.HasAttachments), len(m.Raw), m.SHA256, m.ParseError)
 			if err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)

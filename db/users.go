@@ -53,8 +53,9 @@ func (d *DB) CountUsers(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// CreateUser adds a user. ErrConflict if the name is taken (names are
-// compared without regard to case).
+// CreateUser adds a user with the system mailboxes (SystemMailboxes).
+// ErrConflict if the name is taken (names are compared without regard to
+// case).
 func (d *DB) CreateUser(ctx context.Context, name, passwordHash string, role Role) (User, error) {
 	return d.createUser(ctx, name, passwordHash, role, false)
 }
@@ -92,6 +93,9 @@ func (d *DB) createUser(ctx context.Context, name, passwordHash string, role Rol
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	if err := createSystemMailboxes(ctx, tx, id, now); err != nil {
 		return User{}, fmt.Errorf("create user: %w", err)
 	}
 	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))

@@ -310,7 +310,7 @@ func TestMessagePageText(t *testing.T) {
 	}
 	// Opening it marked it read.
 	m, err := f.app.db.Message(context.Background(), f.ana.ID, f.anaText)
-	if err != nil || !m.Seen {
+	if err != nil || !m.Flags.Has(db.FlagSeen) {
 		t.Fatalf("not marked read: %+v %v", m, err)
 	}
 	// "back" comes from the list, and only leads to a list.
@@ -551,11 +551,11 @@ func TestMessageActions(t *testing.T) {
 	}
 
 	wantRedirect(t, act("read", "/mail?before=5.5", f.anaText, f.anaHTML), "/mail?before=5.5&done=read")
-	if !get(f.anaText).Seen || !get(f.anaHTML).Seen {
+	if !get(f.anaText).Flags.Has(db.FlagSeen) || !get(f.anaHTML).Flags.Has(db.FlagSeen) {
 		t.Fatal("not marked read")
 	}
 	wantRedirect(t, act("unread", "/mail", f.anaText), "/mail?done=unread")
-	if get(f.anaText).Seen {
+	if get(f.anaText).Flags.Has(db.FlagSeen) {
 		t.Fatal("not marked unread")
 	}
 	// The PHP-style field name works too.

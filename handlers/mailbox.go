@@ -33,7 +33,10 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
 		h.fail(w, r, err)
 		return
 	}
-	q := db.ListQuery{Trash: trash, Limit: pageSize}
+	q := db.ListQuery{Mailbox: db.MailboxInbox, Limit: pageSize}
+	if trash {
+		q.Mailbox = db.MailboxTrash
+	}
 	heading := i18n.T(ctx, "Inbox")
 	if trash {
 		heading = i18n.T(ctx, "Trash")
@@ -111,7 +114,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
 			Snippet:       m.Snippet,
 			Date:          loc.ShortDate(m.SortAt, now, st.tz),
 			DateFull:      loc.Date(m.SortAt, st.tz),
-			Unread:        !m.Seen,
+			Unread:        !m.Flags.Has(db.FlagSeen),
 			HasAttachment: m.HasAttachments,
 		}
 		if account == nil && len(accounts) > 1 {

@@ -65,7 +65,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if !sum.Seen {
+	if !sum.Flags.Has(db.FlagSeen) {
 		if err := h.db.SetSeen(ctx, u.ID, []int64{sum.ID}, true); err != nil {
 			h.fail(w, r, err)
 			return

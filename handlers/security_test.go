@@ -91,7 +91,7 @@ func TestOtherUsersIDs(t *testing.T) {
 	// Nothing changed: ana's message is unread and in the inbox, her
 	// account as it was; bea's own message untouched too.
 	m, err := f.app.db.Message(ctx, f.ana.ID, f.anaHTML)
-	if err != nil || m.Seen || m.TrashedAt != nil {
+	if err != nil || m.Flags.Has(db.FlagSeen) || m.TrashedAt != nil {
 		t.Fatalf("ana's message changed: %+v %v", m, err)
 	}
 	after, err := f.app.db.Account(ctx, f.ana.ID, f.anaAcc.ID)
