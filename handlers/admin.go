@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/password"
@@ -96,38 +97,21 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := web.CreateUserForm{Name: strings.TrimSpace(r.PostForm.Get("name")), Admin: r.PostForm.Get("role") == "admin"}
-	pw := r.PostForm.Get("password")
-	form.NameError = checkUserName(r, form.Name)
-	if msg := password.Check(pw); msg != "" {
-		form.PasswordError = i18n.T(ctx, msg)
-	}
-	role := db.RoleMember
-	if form.Admin {
-		role = db.RoleAdmin
-	}
-	if form.NameError == "" && form.PasswordError == "" {
-		hash, err := h.hashes.Hash(ctx, pw, h.pwParams)
-		if errors.Is(err, password.ErrBusy) {
-			h.busy(w, r, func() {
-				h.adminError(w, r, http.StatusServiceUnavailable, busyMessage(ctx), func(v *web.AdminUsersView) { v.Create = form })
-			})
-			return
-		}
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		u, err := h.db.CreateUser(ctx, form.Name, hash, role)
-		if err == nil {
-			h.log.Info("user added", "by", currentUser(r).Name, "user", u.Name, "role", u.Role)
-			redirect(w, r, "/admin/users?done="+doneUserAdded)
-			return
-		}
-		if !errors.Is(err, db.ErrConflict) {
-			h.fail(w, r, err)
-			return
-		}
-		form.NameError = i18n.T(ctx, "There is already a user with this name.")
+	u, err := h.users.Create(ctx, app.NewUser{Name: form.Name, Password: r.PostForm.Get("password"), Admin: form.Admin})
+	if inv, ok := app.AsInvalid(err); ok {
+		form.NameError, form.PasswordError = problemOn(ctx, inv, app.FieldUserName), problemOn(ctx, inv, app.FieldPassword)
+	} else if errors.Is(err, password.ErrBusy) {
+		h.busy(w, r, func() {
+			h.adminError(w, r, http.StatusServiceUnavailable, busyMessage(ctx), func(v *web.AdminUsersView) { v.Create = form })
+		})
+		return
+	} else if err != nil {
+		h.fail(w, r, err)
+		return
+	} else {
+		h.log.Info("user added", "by", currentUser(r).Name, "user", u.Name, "role", u.Role)
+		redirect(w, r, "/admin/users?done="+doneUserAdded)
+		return
 	}
 	h.adminError(w, r, http.StatusUnprocessableEntity, i18n.T(ctx, "The user was not added."), func(v *web.AdminUsersView) {
 		v.Create = form
@@ -202,27 +186,22 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "Change your own password in Settings."), nil)
 		return
 	}
-	pw := r.PostForm.Get("password")
-	if msg := password.Check(pw); msg != "" {
+	err = h.users.SetPassword(ctx, u.ID, r.PostForm.Get("password"))
+	if inv, ok := app.AsInvalid(err); ok {
 		h.adminError(w, r, http.StatusUnprocessableEntity, i18n.T(ctx, "The password was not changed."), func(v *web.AdminUsersView) {
 			for i := range v.Users {
 				if v.Users[i].ID == u.ID {
-					v.Users[i].ResetError, v.Users[i].ResetSelected = i18n.T(ctx, msg), true
+					v.Users[i].ResetError, v.Users[i].ResetSelected = problemOn(ctx, inv, app.FieldPassword), true
 				}
 			}
 		})
 		return
 	}
-	hash, err := h.hashes.Hash(ctx, pw, h.pwParams)
 	if errors.Is(err, password.ErrBusy) {
 		h.busy(w, r, func() { h.adminError(w, r, http.StatusServiceUnavailable, busyMessage(ctx), nil) })
 		return
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.db.SetPassword(ctx, u.ID, hash); err != nil {
 		h.fail(w, r, err)
 		return
 	}

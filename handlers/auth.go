@@ -9,9 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/password"
@@ -87,35 +86,29 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	}
 	h.limiter.give(setupKeys(h.clientIP(r))...)
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("confirm")
-	v.NameError = checkUserName(r, v.Name)
-	if msg := password.Check(pw); msg != "" {
-		v.PasswordError = i18n.T(ctx, msg)
-	} else if pw != confirm {
+	in := app.NewUser{Name: v.Name, Password: pw}
+	inv, _ := app.AsInvalid(in.Validate())
+	v.NameError, v.PasswordError = problemOn(ctx, inv, app.FieldUserName), problemOn(ctx, inv, app.FieldPassword)
+	if v.PasswordError == "" && pw != confirm {
 		v.ConfirmError = i18n.T(ctx, "The two passwords do not match.")
 	}
 	if v.NameError != "" || v.PasswordError != "" || v.ConfirmError != "" {
 		h.render(w, r, http.StatusUnprocessableEntity, web.SetupPage(v))
 		return
 	}
-	hash, err := h.hashes.Hash(ctx, pw, h.pwParams)
-	if errors.Is(err, password.ErrBusy) {
+	u, err := h.users.CreateFirstAdmin(ctx, in)
+	switch {
+	case errors.Is(err, password.ErrBusy):
 		h.busy(w, r, func() {
 			v.FormError = busyMessage(ctx)
 			h.render(w, r, http.StatusServiceUnavailable, web.SetupPage(v))
 		})
 		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	u, err := h.db.CreateFirstAdmin(ctx, v.Name, hash)
-	if errors.Is(err, db.ErrConflict) {
+	case errors.Is(err, app.ErrAlreadySetUp):
 		h.hasUsers.Store(true)
 		redirect(w, r, "/login")
 		return
-	}
-	if err != nil {
+	case err != nil:
 		h.fail(w, r, err)
 		return
 	}
@@ -127,22 +120,6 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/mail")
-}
-
-// maxUserName bounds a user name, in characters.
-const maxUserName = 64
-
-// checkUserName says what is wrong with a new user name, translated, or "".
-func checkUserName(r *http.Request, name string) string {
-	switch {
-	case name == "":
-		return i18n.T(r.Context(), "Enter a user name.")
-	case utf8.RuneCountInString(name) > maxUserName:
-		return i18n.T(r.Context(), "Use at most %d characters.", maxUserName)
-	case strings.IndexFunc(name, func(c rune) bool { return unicode.IsControl(c) || c == utf8.RuneError }) >= 0:
-		return i18n.T(r.Context(), "Use only letters, digits, spaces and punctuation.")
-	}
-	return ""
 }
 
 // ---- signing in and out ----
@@ -187,7 +164,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ok, verr := h.hashes.Verify(ctx, hash, pw)
+	ok, verr := h.users.Hashes().Verify(ctx, hash, pw)
 	if errors.Is(verr, password.ErrBusy) || ctx.Err() != nil {
 		h.loginNotChecked(r, name)
 		h.busy(w, r, func() { v.Error = busyMessage(ctx); h.render(w, r, http.StatusServiceUnavailable, web.LoginPage(v)) })

@@ -310,8 +310,8 @@ func TestPasswordWorkBounded(t *testing.T) {
 	app := newApp(t)
 	// A gate of one place and no waiting room, held: every hash is turned
 	// away at once.
-	app.handler.hashes = password.NewGate(1, 0, 0)
-	release, err := app.handler.hashes.Hold(context.Background())
+	app.handler.useHashGate(password.NewGate(1, 0, 0))
+	release, err := app.handler.users.Hashes().Hold(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestPasswordWorkBounded(t *testing.T) {
 	wantRedirect(t, c.post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), "/mail")
 
 	// Changing one's password needs the current one checked, and a new hash.
-	release, err = app.handler.hashes.Hold(context.Background())
+	release, err = app.handler.users.Hashes().Hold(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/web"
@@ -68,4 +69,15 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(message + "\n"))
 	}
+}
+
+// problemOn is inv's problem with field, translated, or "".
+func problemOn(ctx context.Context, inv *app.Invalid, field string) string {
+	if inv == nil {
+		return ""
+	}
+	if p, ok := inv.On(field); ok {
+		return i18n.T(ctx, p.Key, p.Args...)
+	}
+	return ""
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/sessions"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/discover"
@@ -131,7 +132,7 @@ type Handler struct {
 	connLimit *limiter    // connection tests and discovery, per user
 	dummyHash string      // verified against for unknown names, so they take as long as known ones
 	hasUsers  atomic.Bool // once a user exists, one always does
-	hashes    *password.Gate
+	users     *app.Users  // every password hash goes through its gate
 	setupCode *setupCode
 	logKey    []byte // keys the hashes that stand for typed names in the log
 	// publicHost is PublicURL's host name (lower case, without the
@@ -215,7 +216,7 @@ func newHandler(cfg Config) (*Handler, error) {
 		n = runtime.NumCPU()
 	}
 	// A few more may wait briefly behind the running ones; past that, 503.
-	h.hashes = password.NewGate(n, 4*n, 3*time.Second)
+	h.users = app.NewUsers(cfg.DB, password.NewGate(n, 4*n, 3*time.Second), h.pwParams)
 	h.setupCode = newSetupCodeState(cfg.SetupCode)
 	h.logKey = cfg.Key.Derive("log-name-tag", 32)
 	if cfg.PublicURL != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/web"
@@ -29,7 +30,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(retry))
 		form.CurrentError = i18n.T(ctx, "Too many failed attempts. Wait a few minutes, then try again.")
 		status = http.StatusTooManyRequests
-	} else if ok, err := h.hashes.Verify(ctx, u.PasswordHash, current); errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
+	} else if ok, err := h.users.CheckPassword(ctx, *u, current); errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
 		h.loginNotChecked(r, u.Name)
 		w.Header().Set("Retry-After", "2")
 		form.CurrentError = busyMessage(ctx)
@@ -39,8 +40,8 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.loginSucceeded(r, u.Name)
 	}
-	if msg := password.Check(next); msg != "" {
-		form.NewError = i18n.T(ctx, msg)
+	if p, bad := app.CheckNewPassword(next); bad {
+		form.NewError = i18n.T(ctx, p.Key, p.Args...)
 	} else if next != confirm {
 		form.ConfirmError = i18n.T(ctx, "The two new passwords do not match.")
 	}
@@ -54,7 +55,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, web.SettingsPage(v))
 		return
 	}
-	hash, err := h.hashes.Hash(ctx, next, h.pwParams)
+	err := h.users.SetPassword(ctx, u.ID, next)
 	if errors.Is(err, password.ErrBusy) {
 		h.busy(w, r, func() {
 			v, verr := h.settingsView(r)
@@ -68,10 +69,6 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.db.SetPassword(ctx, u.ID, hash); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/discover"
@@ -67,19 +68,15 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if name == "" && fs.NArg() > 0 {
 		name = fs.Arg(0)
 	}
-	name = strings.TrimSpace(name)
-	if name == "" || strings.ContainsAny(name, " \t\r\n") {
-		return errors.New("give the user a name without spaces: apartado user add NAME")
+	if name == "" {
+		return errors.New("usage: apartado user add NAME [--admin] [--password-file FILE]")
 	}
-	pw, err := readSecret(pwFile, stdin)
-	if err != nil {
-		return err
+	in := app.NewUser{Name: name, Admin: admin}
+	// The rules are the web's: check the name before asking for a password.
+	if inv, ok := app.AsInvalid(app.NewUser{Name: name, Password: strings.Repeat("x", password.MinLength)}.Validate()); ok {
+		return cliProblems(getenv, inv)
 	}
-	if msg := password.Check(pw); msg != "" {
-		return errors.New(msg)
-	}
-	hash, err := password.Hash(pw, password.Default)
-	if err != nil {
+	if in.Password, err = readSecret(pwFile, stdin); err != nil {
 		return err
 	}
 	store, err := cfg.openDB(ctx, cfg.logger(stderr))
@@ -87,13 +84,9 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer store.Close()
-	role := db.RoleMember
-	if admin {
-		role = db.RoleAdmin
-	}
-	u, err := store.CreateUser(ctx, name, hash, role)
-	if errors.Is(err, db.ErrConflict) {
-		return fmt.Errorf("a user named %q already exists", name)
+	u, err := app.NewUsers(store, nil, password.Default).Create(ctx, in)
+	if inv, ok := app.AsInvalid(err); ok {
+		return cliProblems(getenv, inv)
 	}
 	if err != nil {
 		return err
@@ -227,7 +220,7 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 	p := &poller.Poller{DB: store, Key: key, Log: cfg.logger(logTo), Timeout: cfg.PollTimeout, ExtraRootCAs: cas,
 		Resolver: cfg.resolver()}
 	// The diagnosis in the terminal's language (LANG=es_ES.UTF-8 → Spanish).
-	locale := i18n.Match(strings.SplitN(getenv("LANG"), ".", 2)[0], "")
+	locale := terminalLocale(getenv)
 	failed := 0
 	for _, id := range ids {
 		var stop func()
@@ -251,6 +244,40 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return fmt.Errorf("%d of %d accounts failed to sync", failed, len(ids))
 	}
 	return nil
+}
+
+// cliProblems turns broken rules into an error in the terminal's language
+// (LANG=es_ES.UTF-8 → Spanish), one problem a line, each naming its flag or
+// argument.
+func cliProblems(getenv func(string) string, inv *app.Invalid) error {
+	ctx := i18n.WithLocale(context.Background(), terminalLocale(getenv))
+	var lines []string
+	for _, p := range inv.Problems {
+		line := i18n.T(ctx, p.Key, p.Args...)
+		if name := cliFieldName(p.Field); name != "" {
+			line = name + ": " + line
+		}
+		lines = append(lines, line)
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// cliFieldName is how the command line names an input field.
+func cliFieldName(field string) string {
+	switch field {
+	case "":
+		return ""
+	case app.FieldUserName:
+		return "NAME"
+	case app.FieldPassword:
+		return "password"
+	}
+	return "--" + field
+}
+
+// terminalLocale is the terminal's language, from LANG.
+func terminalLocale(getenv func(string) string) *i18n.Locale {
+	return i18n.Match(strings.SplitN(getenv("LANG"), ".", 2)[0], "")
 }
 
 // isTerminal says whether w is a terminal (a character device).
