@@ -2,7 +2,6 @@ package i18n
 
 import (
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,9 +17,9 @@ import (
 )
 
 // The catalog tests compare the keys the source uses (source_test.go) with
-// the Spanish tables (es_*.go). Each reports every problem it finds in one
-// failure, with the file and line of each, so a batch of new keys is fixed
-// in one go.
+// the translation files (locales/). Each reports every problem it finds in
+// one failure, with the file and line of each, so a batch of new keys is
+// fixed in one go.
 
 var scanOnce = sync.OnceValues(func() (scan, error) {
 	root, err := moduleRoot()
@@ -31,17 +30,12 @@ var scanOnce = sync.OnceValues(func() (scan, error) {
 	if err != nil {
 		return scan{}, err
 	}
-	tables, err := scanTables(root)
-	if err != nil {
-		return scan{}, err
-	}
-	return scan{src: src, used: src.byKey(), tables: tables}, nil
+	return scan{src: src, used: src.byKey()}, nil
 })
 
 type scan struct {
-	src    sourceKeys
-	used   map[string][]srcPos // key → where the source uses it
-	tables []tableEntry
+	src  sourceKeys
+	used map[string][]srcPos // key → where the source uses it
 }
 
 func scanned(t *testing.T) scan {
@@ -56,14 +50,32 @@ func scanned(t *testing.T) scan {
 	return s
 }
 
-// tablePlaces returns where each key of the Spanish tables is written.
-func (s scan) tablePlaces() map[string][]srcPos {
-	m := make(map[string][]srcPos)
-	for _, e := range s.tables {
-		m[e.Key] = append(m[e.Key], e.Pos)
+// loaded returns the translations of locales/, failing the test if they
+// did not all load.
+func loaded(t *testing.T) []translation {
+	t.Helper()
+	if err := CatalogError(); err != nil {
+		t.Fatalf("the translation files:\n%v", err)
+	}
+	if len(translations) == 0 {
+		t.Fatal("no translations loaded")
+	}
+	return translations
+}
+
+// inLanguage returns the translations of one language, by id.
+func inLanguage(ts []translation, tag language.Tag) map[string]translation {
+	m := make(map[string]translation)
+	for _, t := range ts {
+		if t.Lang == tag {
+			m[t.ID] = t
+		}
 	}
 	return m
 }
+
+// where is a translation's place, relative to the module's root.
+func where(t translation) srcPos { return srcPos{File: "i18n/" + t.File, Line: t.Line} }
 
 func joinPos(ps []srcPos) string {
 	s := make([]string, len(ps))
@@ -78,21 +90,12 @@ func hasLetters(s string) bool {
 	return strings.IndexFunc(verbRE.ReplaceAllString(s, ""), unicode.IsLetter) >= 0
 }
 
-// A key used in the source must have a Spanish translation (keys without
-// letters, such as "%s: %s", need none).
+// A key used in the source must have a translation in every language but
+// English, whose text is the key (keys without letters, such as "%s: %s",
+// need none).
 func TestEveryUsedKeyIsTranslated(t *testing.T) {
 	s := scanned(t)
-	es := Spanish()
-	type missing struct {
-		key string
-		at  []srcPos
-	}
-	var miss []missing
-	for key, at := range s.used {
-		if _, ok := es[key]; !ok && hasLetters(key) {
-			miss = append(miss, missing{key, at})
-		}
-	}
+	ts := loaded(t)
 	var dynamic []string
 	for _, p := range s.src.Dynamic {
 		if !strings.HasPrefix(p.File, "i18n/") {
@@ -103,16 +106,51 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 		t.Logf("T calls with a key in a variable (its literal must be marked with i18n.Key where it is written): %s",
 			strings.Join(dynamic, ", "))
 	}
-	if len(miss) == 0 {
-		return
+	for _, tag := range Supported {
+		if tag == language.English {
+			continue
+		}
+		have := inLanguage(ts, tag)
+		type missing struct {
+			key string
+			at  []srcPos
+		}
+		var miss []missing
+		for key, at := range s.used {
+			if _, ok := have[key]; !ok && hasLetters(key) {
+				miss = append(miss, missing{key, at})
+			}
+		}
+		if len(miss) == 0 {
+			continue
+		}
+		slices.SortFunc(miss, func(a, b missing) int { return comparePos(a.at[0], b.at[0]) })
+		var b strings.Builder
+		fmt.Fprintf(&b, "%d keys used in the source have no translation in %s; add them to the i18n/locales/%s/*.json of their area (see i18n/locales/README.md):\n", len(miss), tag, tag)
+		for _, m := range miss {
+			fmt.Fprintf(&b, "\t{\"id\": %s, \"translation\": \"\"}, // %s\n", jsonQuote(m.key), joinPos(m.at))
+		}
+		t.Error(b.String())
 	}
-	slices.SortFunc(miss, func(a, b missing) int { return comparePos(a.at[0], b.at[0]) })
+}
+
+// jsonQuote writes s as a JSON string, for messages that suggest an entry.
+func jsonQuote(s string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d keys used in the source have no Spanish translation; add them to the es_*.go of their area:\n", len(miss))
-	for _, m := range miss {
-		fmt.Fprintf(&b, "\t%s: \"\", // %s\n", strconv.Quote(m.key), joinPos(m.at))
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
 	}
-	t.Error(b.String())
+	b.WriteByte('"')
+	return b.String()
 }
 
 // A Key call must be given a literal, or the scan cannot see the key.
@@ -125,86 +163,164 @@ func TestKeyMarksLiterals(t *testing.T) {
 	}
 }
 
-// A Spanish translation whose key the source no longer uses is stale: the
-// key changed or went away, and the table was not updated with it.
+// A translation whose key the source no longer uses is stale: the key
+// changed or went away, and the file was not updated with it.
 func TestNoStaleTranslations(t *testing.T) {
 	s := scanned(t)
-	var stale []tableEntry
-	for _, e := range s.tables {
-		if _, ok := s.used[e.Key]; !ok {
-			stale = append(stale, e)
+	var stale []translation
+	for _, tr := range loaded(t) {
+		if _, ok := s.used[tr.ID]; !ok {
+			stale = append(stale, tr)
 		}
 	}
 	if len(stale) == 0 {
 		return
 	}
-	slices.SortFunc(stale, func(a, b tableEntry) int { return comparePos(a.Pos, b.Pos) })
+	slices.SortFunc(stale, func(a, b translation) int { return comparePos(where(a), where(b)) })
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d Spanish translations are for keys the source does not use (a key that reaches T through a variable must be written as i18n.Key(\"…\")):\n", len(stale))
-	for _, e := range stale {
-		fmt.Fprintf(&b, "\t%s: %s\n", e.Pos, strconv.Quote(e.Key))
+	fmt.Fprintf(&b, "%d translations are for keys the source does not use (a key that reaches T through a variable must be written as i18n.Key(\"…\")):\n", len(stale))
+	for _, tr := range stale {
+		fmt.Fprintf(&b, "\t%s: %s\n", where(tr), strconv.Quote(tr.ID))
 	}
 	t.Error(b.String())
 }
 
-// Every table written in an es_*.go file is part of the catalog, and a key
-// translated in two tables is translated the same in both.
-func TestTablesAreMerged(t *testing.T) {
-	s := scanned(t)
-	es := Spanish()
-	var problems []string
-	written := map[string]map[string]string{} // variable → its entries
-	where := map[string]string{}              // variable → its file
-	for _, e := range s.tables {
-		if written[e.Var] == nil {
-			written[e.Var], where[e.Var] = map[string]string{}, e.Pos.File
-		}
-		written[e.Var][e.Key] = e.Value
-		if v, ok := es[e.Key]; ok && v != e.Value {
-			problems = append(problems, fmt.Sprintf("%s: %s is translated differently elsewhere (%s)",
-				e.Pos, strconv.Quote(e.Key), joinPos(s.tablePlaces()[e.Key])))
-		}
+// Translations live in locales/, not in Go: a table written in Go is not
+// part of the catalog.
+func TestNoTablesInGo(t *testing.T) {
+	files, err := filepath.Glob("es_*.go")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for name, m := range written {
-		if !slices.ContainsFunc(spanishParts, func(part map[string]string) bool { return maps.Equal(part, m) }) {
-			problems = append(problems, fmt.Sprintf("%s: %s is not in the catalog: add it to spanishParts (catalog.go)", where[name], name))
-		}
-	}
-	slices.Sort(problems)
-	if len(problems) > 0 {
-		t.Error("the Spanish tables:\n\t" + strings.Join(problems, "\n\t"))
+	if files = slices.DeleteFunc(files, func(f string) bool { return strings.HasSuffix(f, "_test.go") }); len(files) > 0 {
+		t.Errorf("i18n/%s: Spanish goes in i18n/locales/es/*.json now (see i18n/locales/README.md); a Go map is not read",
+			strings.Join(files, ", i18n/"))
 	}
 }
 
-// verbRE matches a fmt verb: flags, an argument index, width and precision,
-// then the verb's letter ("%%" included, and dropped by verbs).
-var verbRE = regexp.MustCompile(`%[-+# 0]*(?:\[\d+\])?(?:\*|\d+)?(?:\.(?:\[\d+\])?(?:\*|\d+)?)?(?:\[\d+\])?(?:[a-zA-Z%]|$)`)
+// A leaf is one string of a translation: the whole of a plain one, or one
+// case of a select.
+type leaf struct {
+	Case     string       // "" for a plain translation, else the cases leading to it ("one", "other/one")
+	Text     string       // with placeholders substituted
+	Optional map[int]bool // the arguments this case may leave out: those it is selected by
+}
 
-// verbs returns s's formatting verbs in order, without "%%".
-func verbs(s string) []string {
-	var out []string
-	for _, v := range verbRE.FindAllString(s, -1) {
-		if v != "%%" {
-			out = append(out, v)
+// leaves returns every string of tr, placeholders substituted.
+func leaves(tr translation) ([]leaf, error) {
+	var out []leaf
+	var walk func(t text, path string, optional map[int]bool) error
+	walk = func(t text, path string, optional map[int]bool) error {
+		if t.Select == nil {
+			s, err := substitute(t.Msg, tr.Placeholders)
+			out = append(out, leaf{Case: path, Text: s, Optional: optional})
+			return err
+		}
+		ph, err := pluralArg(t.Select.Arg, tr.Placeholders)
+		if err != nil {
+			return err
+		}
+		for _, c := range sortedCases(t.Select.Cases) {
+			opt := optional
+			if c != "other" {
+				opt = map[int]bool{ph.ArgNum: true}
+				for k := range optional {
+					opt[k] = true
+				}
+			}
+			if err := walk(t.Select.Cases[c], strings.TrimPrefix(path+"/"+c, "/"), opt); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := walk(tr.Text, "", nil)
+	return out, err
+}
+
+// argVerbs says which verb formats each argument of s, numbered from 1 as
+// fmt numbers them (explicit indexes included), without the index itself:
+// "%[2]s and %d" → {2: "%s", 3: "%d"}. A '*' width or precision takes an
+// argument too, recorded as "*".
+func argVerbs(s string) map[int]string {
+	out := map[int]string{}
+	next := 1
+	index := regexp.MustCompile(`^\[(\d+)\]`)
+	for _, v := range verbs(s) {
+		if v == "%" { // a "%" at the end of the text
+			out[next] = "%"
+			next++
+			continue
+		}
+		spec, body := "%", v[1:]
+		for body != "" {
+			if m := index.FindStringSubmatch(body); m != nil {
+				next, _ = strconv.Atoi(m[1])
+				body = body[len(m[0]):]
+				continue
+			}
+			switch {
+			case body[0] == '*':
+				out[next] = "*"
+				next++
+			case len(body) == 1: // the verb's letter
+				out[next] = spec + body
+				next++
+			default:
+				spec += body[:1]
+			}
+			body = body[1:]
 		}
 	}
 	return out
 }
 
-// A translation takes the same arguments as its key: the same verbs, in the
-// same order.
+// A translation takes the same arguments as its key, each with the same
+// verb (it may reorder them with %[n]). A case of a plural select other
+// than "other" may leave out the number it is selected by ("un día"), and
+// only that.
 func TestVerbsMatch(t *testing.T) {
-	s := scanned(t)
 	var bad []string
-	for _, e := range s.tables {
-		if k, v := verbs(e.Key), verbs(e.Value); !slices.Equal(k, v) {
-			bad = append(bad, fmt.Sprintf("%s: %s has verbs %q, its translation %s has %q",
-				e.Pos, strconv.Quote(e.Key), k, strconv.Quote(e.Value), v))
+	for _, tr := range loaded(t) {
+		want := argVerbs(tr.ID)
+		ls, err := leaves(tr)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %s: %v", where(tr), strconv.Quote(tr.ID), err))
+			continue
+		}
+		for _, l := range ls {
+			got := argVerbs(l.Text)
+			var problems []string
+			for n, v := range want {
+				if g, ok := got[n]; !ok && !l.Optional[n] {
+					problems = append(problems, fmt.Sprintf("argument %d (%s) is missing", n, v))
+				} else if ok && g != v {
+					problems = append(problems, fmt.Sprintf("argument %d is %s, not %s", n, g, v))
+				}
+			}
+			for n, g := range got {
+				if _, ok := want[n]; !ok {
+					problems = append(problems, fmt.Sprintf("%s takes argument %d, which the key does not have", g, n))
+				}
+			}
+			if len(problems) > 0 {
+				slices.Sort(problems)
+				bad = append(bad, fmt.Sprintf("%s: %s: translation %s%s: %s", where(tr), strconv.Quote(tr.ID),
+					strconv.Quote(l.Text), caseName(l.Case), strings.Join(problems, "; ")))
+			}
 		}
 	}
+	slices.Sort(bad)
 	if len(bad) > 0 {
 		t.Errorf("%d translations do not take their key's arguments:\n\t%s", len(bad), strings.Join(bad, "\n\t"))
 	}
+}
+
+func caseName(c string) string {
+	if c == "" {
+		return ""
+	}
+	return " (case " + c + ")"
 }
 
 // sameInSpanish lists the keys whose words are the same in Spanish, beyond
@@ -230,18 +346,27 @@ func untranslatable(key string) bool {
 // A translation is not empty, keeps its key's surrounding spaces, and is
 // not the English key left as it was.
 func TestTranslationsAreTranslated(t *testing.T) {
-	s := scanned(t)
 	var bad []string
-	for _, e := range s.tables {
-		switch {
-		case strings.TrimSpace(e.Value) == "":
-			bad = append(bad, fmt.Sprintf("%s: %s has an empty translation", e.Pos, strconv.Quote(e.Key)))
-		case e.Value == e.Key && hasLetters(e.Key) && !untranslatable(e.Key) && !sameInSpanish[e.Key]:
-			bad = append(bad, fmt.Sprintf("%s: %s is not translated", e.Pos, strconv.Quote(e.Key)))
-		case leadTrail(e.Key) != leadTrail(e.Value):
-			bad = append(bad, fmt.Sprintf("%s: %s and its translation %s differ in leading or trailing spaces", e.Pos, strconv.Quote(e.Key), strconv.Quote(e.Value)))
-		case !utf8.ValidString(e.Value):
-			bad = append(bad, fmt.Sprintf("%s: %s has a translation that is not UTF-8", e.Pos, strconv.Quote(e.Key)))
+	for _, tr := range loaded(t) {
+		if tr.Lang == language.English {
+			continue // TestEnglishIsPluralForms
+		}
+		ls, err := leaves(tr)
+		if err != nil {
+			continue // TestVerbsMatch says why
+		}
+		for _, l := range ls {
+			at := fmt.Sprintf("%s: %s%s", where(tr), strconv.Quote(tr.ID), caseName(l.Case))
+			switch {
+			case strings.TrimSpace(l.Text) == "":
+				bad = append(bad, at+" has an empty translation")
+			case l.Text == tr.ID && hasLetters(tr.ID) && !untranslatable(tr.ID) && !sameInSpanish[tr.ID]:
+				bad = append(bad, at+" is not translated")
+			case leadTrail(tr.ID) != leadTrail(l.Text):
+				bad = append(bad, fmt.Sprintf("%s and its translation %s differ in leading or trailing spaces", at, strconv.Quote(l.Text)))
+			case !utf8.ValidString(l.Text):
+				bad = append(bad, at+" has a translation that is not UTF-8")
+			}
 		}
 	}
 	if len(bad) > 0 {
@@ -255,46 +380,81 @@ func leadTrail(s string) string {
 	return s[:i] + "|" + s[i+len(t):]
 }
 
-// The catalog loads, and a Spanish reader gets every translation through T,
-// formatted without errors.
-func TestCatalogPrints(t *testing.T) {
-	if err := CatalogError(); err != nil {
-		t.Fatalf("CatalogError: %v", err)
+// English is the keys themselves, but for plural forms: locales/en holds
+// only plural selects, whose "other" case is the key, and every key that
+// some language selects by plural form has its English forms there (or an
+// English reader would see "1 messages").
+func TestEnglishIsPluralForms(t *testing.T) {
+	ts := loaded(t)
+	en := inLanguage(ts, language.English)
+	var bad []string
+	for _, tr := range en {
+		switch {
+		case tr.Text.Select == nil:
+			bad = append(bad, fmt.Sprintf("%s: %s: an English entry that is not a plural select; the key is the English text", where(tr), strconv.Quote(tr.ID)))
+		case tr.Text.Select.Cases["other"].Select != nil:
+			// A nested select: its own cases are checked by TestVerbsMatch.
+		default:
+			if other, _ := substitute(tr.Text.Select.Cases["other"].Msg, tr.Placeholders); other != tr.ID {
+				bad = append(bad, fmt.Sprintf("%s: %s: the \"other\" case %s is not the key", where(tr), strconv.Quote(tr.ID), strconv.Quote(other)))
+			}
+		}
 	}
+	for _, tr := range ts {
+		if _, ok := en[tr.ID]; !ok && tr.Text.Select != nil {
+			bad = append(bad, fmt.Sprintf("%s: %s chooses by plural form, and locales/en has no English forms for it", where(tr), strconv.Quote(tr.ID)))
+		}
+	}
+	slices.Sort(bad)
+	if len(bad) > 0 {
+		t.Errorf("the English plural forms:\n\t%s", strings.Join(bad, "\n\t"))
+	}
+}
+
+// The catalog loads, and a Spanish reader gets every translation through T,
+// formatted without errors, for every plural form.
+func TestCatalogPrints(t *testing.T) {
+	ts := loaded(t)
 	en, es := New(language.English), Match("", "es-ES,es;q=0.9")
 	if es.Code() != "es" {
 		t.Fatalf("Spanish locale = %s", es.Code())
 	}
 	var bad []string
-	for key, want := range Spanish() {
-		args := sampleArgs(key)
-		got := es.T(key, args...)
-		switch {
-		case strings.Contains(got, "%!"):
-			bad = append(bad, fmt.Sprintf("%s → %s", strconv.Quote(key), strconv.Quote(got)))
-		case want != key && got == en.T(key, args...):
-			bad = append(bad, fmt.Sprintf("%s is not looked up in Spanish (got %s)", strconv.Quote(key), strconv.Quote(got)))
+	for key, tr := range inLanguage(ts, language.Spanish) {
+		for _, n := range []int{0, 1, 2, 7, 1000} {
+			args := sampleArgs(key, n)
+			got := es.T(key, args...)
+			switch {
+			case strings.Contains(got, "%!"):
+				bad = append(bad, fmt.Sprintf("%s → %s", strconv.Quote(key), strconv.Quote(got)))
+			case tr.Text.Msg != key && got == en.T(key, args...):
+				bad = append(bad, fmt.Sprintf("%s is not looked up in Spanish (got %s)", strconv.Quote(key), strconv.Quote(got)))
+			}
 		}
 	}
 	slices.Sort(bad)
+	bad = slices.Compact(bad)
 	if len(bad) > 0 {
 		t.Errorf("%d translations do not print:\n\t%s", len(bad), strings.Join(bad, "\n\t"))
 	}
 }
 
-// sampleArgs returns an argument for each of key's verbs.
-func sampleArgs(key string) []any {
-	var args []any
-	for _, v := range verbs(key) {
+// sampleArgs returns an argument for each of key's arguments, n for the
+// numbers.
+func sampleArgs(key string, n int) []any {
+	av := argVerbs(key)
+	args := make([]any, len(av))
+	for i := range args {
+		v := av[i+1]
 		switch v[len(v)-1] {
-		case 'd', 'x', 'X', 'o', 'b', 'c':
-			args = append(args, 7)
+		case 'd', 'x', 'X', 'o', 'b', 'c', '*':
+			args[i] = n
 		case 'f', 'g', 'e', 'F', 'G', 'E':
-			args = append(args, 1.5)
+			args[i] = float64(n) + 0.5
 		case 't':
-			args = append(args, true)
+			args[i] = true
 		default:
-			args = append(args, "x")
+			args[i] = "x"
 		}
 	}
 	return args
@@ -340,7 +500,6 @@ func f(ctx context.Context, msg string) {
 	write("web/page_test.go", "package web\n\nimport \"github.com/apartado/apartado/i18n\"\n\nvar _ = i18n.T(nil, \"Test\")\n")
 	write("web/testdata/x.go", "package x\n\nimport \"github.com/apartado/apartado/i18n\"\n\nvar _ = i18n.T(nil, \"Testdata\")\n")
 	write("vendor/v/v.go", "package v\n\nimport \"github.com/apartado/apartado/i18n\"\n\nvar _ = i18n.T(nil, \"Vendor\")\n")
-	write("i18n/es_core.go", "package i18n\n\nvar esCore = map[string]string{\"Table\": T(nil, \"Table\")}\n")
 	write("i18n/i18n.go", "package i18n\n\nfunc f() { _ = T(nil, \"Own\"); _ = Key(\"Own key\") }\n")
 
 	got, err := scanModule(root)
@@ -393,6 +552,23 @@ func TestVerbs(t *testing.T) {
 	} {
 		if got := verbs(tc.in); !slices.Equal(got, tc.want) {
 			t.Errorf("verbs(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want map[int]string
+	}{
+		{"no verbs", map[int]string{}},
+		{"%d of %s", map[int]string{1: "%d", 2: "%s"}},
+		{"%[2]s, %[1]d", map[int]string{1: "%d", 2: "%s"}},
+		{"%[2]s then %d", map[int]string{2: "%s", 3: "%d"}},
+		{"%-5.2f|%x", map[int]string{1: "%-5.2f", 2: "%x"}},
+		{"%*d", map[int]string{1: "*", 2: "%d"}},
+		{"50%% and %", map[int]string{1: "%"}},
+	} {
+		got := argVerbs(tc.in)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("argVerbs(%q) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
 	for _, tc := range []struct {

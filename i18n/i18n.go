@@ -3,6 +3,16 @@
 // key, looked up in the catalog for the reader's language (golang.org/x/text
 // message catalogs). It also formats dates and sizes for the locale. It
 // knows nothing of HTTP beyond parsing an Accept-Language value.
+//
+// The translations are data, not Go: files in locales/<language>/, in
+// x/text's gotext JSON format, embedded in the binary. A new Spanish
+// sentence goes in the locales/es/ file of its area (locales/README.md
+// lists them and the terminology); the catalog test fails while a key the
+// source uses has none. A count that changes the words ("1 message",
+// "2 messages") is one key with a %d argument, "%d messages", whose
+// translations choose by the argument's plural form (CLDR rules, through
+// x/text's feature/plural); English writes its plural forms in
+// locales/en/. Never choose between two keys with n == 1 in Go.
 package i18n
 
 import (
@@ -13,7 +23,6 @@ import (
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
-	"golang.org/x/text/message/catalog"
 )
 
 // Supported lists the interface languages, the default first.
@@ -21,10 +30,10 @@ var Supported = []language.Tag{language.English, language.Spanish}
 
 var matcher = language.NewMatcher(Supported)
 
-// cat holds the translations; English needs none (the key is the text).
-var cat = catalog.NewBuilder(catalog.Fallback(language.English))
-
-var catalogErr = loadCatalog()
+// cat holds the translations of locales/, and translations the messages
+// as the files write them (for tests). English needs few: the key is the
+// text, but for plural forms.
+var cat, translations, catalogErr = loadCatalog(localeFiles, Supported)
 
 // CatalogError reports a problem found while loading the catalogs.
 func CatalogError() error { return catalogErr }
@@ -68,7 +77,10 @@ func (l *Locale) Code() string {
 	return b.String()
 }
 
-// T translates key, formatting args into it like fmt.Sprintf.
+// T translates key, formatting args into it like fmt.Sprintf. Numbers
+// given to %d are grouped for the locale ("12,345"; "12.345" in Spanish), and
+// a key whose translation chooses by plural form needs its count as an
+// integer, not as a formatted string.
 func (l *Locale) T(key string, args ...any) string {
 	return l.printer.Sprintf(key, args...)
 }

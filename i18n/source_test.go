@@ -24,8 +24,7 @@ import (
 //
 // Go files are read with go/parser; templ sources (*.templ), which are not
 // Go, with regular expressions. The generated *_templ.go files, tests,
-// vendor/ and testdata/ are skipped, and so are the Spanish tables
-// (i18n/es_*.go), whose keys are what the source is compared with.
+// vendor/ and testdata/ are skipped.
 
 const modulePath = "github.com/apartado/apartado"
 
@@ -118,19 +117,12 @@ func scanModule(root string) (sourceKeys, error) {
 			return scanTempl(path, rel, &out)
 		case !strings.HasSuffix(name, ".go"),
 			strings.HasSuffix(name, "_test.go"),
-			strings.HasSuffix(name, "_templ.go"),
-			isSpanishTable(rel):
+			strings.HasSuffix(name, "_templ.go"):
 			return nil
 		}
 		return scanGo(path, rel, &out)
 	})
 	return out, err
-}
-
-// isSpanishTable reports whether rel is one of this package's es_*.go.
-func isSpanishTable(rel string) bool {
-	dir, file := filepath.Split(filepath.FromSlash(rel))
-	return filepath.ToSlash(filepath.Clean(dir)) == "i18n" && strings.HasPrefix(file, "es_") && strings.HasSuffix(file, ".go")
 }
 
 // scanGo records the keys used in one Go file.
@@ -266,63 +258,4 @@ func scanTempl(path, rel string, out *sourceKeys) error {
 		}
 	}
 	return nil
-}
-
-// tableEntry is one entry of a Spanish table, as written in its file.
-type tableEntry struct {
-	Var   string // the map variable, e.g. "esCore"
-	Key   string
-	Value string
-	Pos   srcPos
-}
-
-// scanTables reads the Spanish tables, i18n/es_*.go, for the places of
-// their entries.
-func scanTables(root string) ([]tableEntry, error) {
-	files, err := filepath.Glob(filepath.Join(root, "i18n", "es_*.go"))
-	if err != nil {
-		return nil, err
-	}
-	var out []tableEntry
-	for _, path := range files {
-		if strings.HasSuffix(path, "_test.go") {
-			continue
-		}
-		rel := "i18n/" + filepath.Base(path)
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return nil, err
-		}
-		for _, decl := range f.Decls {
-			gd, ok := decl.(*ast.GenDecl)
-			if !ok || gd.Tok != token.VAR {
-				continue
-			}
-			for _, spec := range gd.Specs {
-				vs := spec.(*ast.ValueSpec)
-				for i, v := range vs.Values {
-					lit, ok := v.(*ast.CompositeLit)
-					if !ok || i >= len(vs.Names) {
-						continue
-					}
-					for _, elt := range lit.Elts {
-						kv, ok := elt.(*ast.KeyValueExpr)
-						if !ok {
-							continue
-						}
-						k, ok1 := stringConst(kv.Key)
-						val, ok2 := stringConst(kv.Value)
-						if !ok1 || !ok2 {
-							return nil, fmt.Errorf("%s:%d: a Spanish table entry that is not a string literal",
-								rel, fset.Position(kv.Pos()).Line)
-						}
-						out = append(out, tableEntry{Var: vs.Names[i].Name, Key: k, Value: val,
-							Pos: srcPos{File: rel, Line: fset.Position(kv.Pos()).Line}})
-					}
-				}
-			}
-		}
-	}
-	return out, nil
 }
