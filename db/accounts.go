@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -316,7 +315,7 @@ type PollResult struct {
 	New      int
 	Bytes    int64
 	Deleted  int
-	Notes    []string // messages left on the server and why
+	Notes    []Note // messages left on the server and why
 }
 
 // historyKept is how many syncs of an account its history keeps.
@@ -352,15 +351,7 @@ func (d *DB) RecordPoll(ctx context.Context, id int64, r PollResult) error {
 	if r.ErrKind == "" {
 		serverCount = r.ServerCount
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_history (account_id, started_at, duration_ms, new_messages, new_bytes,
-		deleted, server_count, error_kind, error_step, error_text, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, r.Started.Unix(), r.Duration.Milliseconds(), r.New, r.Bytes, r.Deleted, serverCount,
-		r.ErrKind, r.ErrStep, r.ErrText, strings.Join(r.Notes, "\n")); err != nil {
-		return fmt.Errorf("record poll: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sync_history WHERE account_id = ? AND id NOT IN
-		(SELECT id FROM sync_history WHERE account_id = ? ORDER BY started_at DESC, id DESC LIMIT ?)`,
-		id, id, historyKept); err != nil {
+	if err := insertHistory(ctx, tx, id, r, serverCount); err != nil {
 		return fmt.Errorf("record poll: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -3,10 +3,117 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 )
+
+// Note is one remark of a sync (a message left on the server and why): an
+// English message key, translated when shown, with its arguments. Notes
+// recorded before keys existed are read back with only Text, the English
+// sentence as it was stored.
+type Note struct {
+	Key  string    `json:"key"`
+	Args []NoteArg `json:"args,omitempty"`
+	Text string    `json:"-"`
+}
+
+// NoteArg is one argument of a note, formatted for the reader when shown:
+// exactly one field is set.
+type NoteArg struct {
+	Text    string       `json:"text,omitempty"`    // shown as it is (a server's words)
+	Bytes   *int64       `json:"bytes,omitempty"`   // a size
+	Message *NoteMessage `json:"message,omitempty"` // a message, named for the reader
+}
+
+// NoteMessage names a message in a note by what stays true of it from one
+// session to the next: its subject and date when it is stored, else its
+// UIDL when that is its own, and its size.
+type NoteMessage struct {
+	Subject string `json:"subject,omitempty"`
+	Date    int64  `json:"date,omitempty"` // Unix time; 0: unknown
+	UIDL    string `json:"uidl,omitempty"`
+	Size    int64  `json:"size"`
+	// StoredID is the stored message, whose subject and date the poller
+	// fills in before recording; not recorded itself.
+	StoredID int64 `json:"-"`
+}
+
+// encodeNotes is the note_keys column's value for notes: "" for none.
+func encodeNotes(notes []Note) (string, error) {
+	if len(notes) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(notes)
+	return string(b), err
+}
+
+// decodeNotes reads a history row's notes: note_keys when set, else the
+// English lines of a row recorded before it existed.
+func decodeNotes(keys, lines string) ([]Note, error) {
+	if keys != "" {
+		var out []Note
+		if err := json.Unmarshal([]byte(keys), &out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	var out []Note
+	if lines != "" {
+		for _, l := range strings.Split(lines, "\n") {
+			out = append(out, Note{Text: l})
+		}
+	}
+	return out, nil
+}
+
+// insertHistory adds a sync to account id's history and keeps the last
+// historyKept; serverCount is nil for a failed sync.
+func insertHistory(ctx context.Context, tx *sql.Tx, id int64, r PollResult, serverCount *int64) error {
+	keys, err := encodeNotes(r.Notes)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_history (account_id, started_at, duration_ms, new_messages, new_bytes,
+		deleted, server_count, error_kind, error_step, error_text, note_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, r.Started.Unix(), r.Duration.Milliseconds(), r.New, r.Bytes, r.Deleted, serverCount,
+		r.ErrKind, r.ErrStep, r.ErrText, keys); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM sync_history WHERE account_id = ? AND id NOT IN
+		(SELECT id FROM sync_history WHERE account_id = ? ORDER BY started_at DESC, id DESC LIMIT ?)`,
+		id, id, historyKept)
+	return err
+}
+
+// MessageLabel is what names a stored message in a note.
+type MessageLabel struct {
+	Subject string
+	Date    time.Time // the sort date: its Date header, else when it arrived
+}
+
+// MessageLabels returns the subject and date of the stored messages ids of
+// account accountID (those that still exist).
+func (d *DB) MessageLabels(ctx context.Context, accountID int64, ids []int64) (map[int64]MessageLabel, error) {
+	out := make(map[int64]MessageLabel, len(ids))
+	for _, id := range ids {
+		var l MessageLabel
+		var at int64
+		err := d.sql.QueryRowContext(ctx, `SELECT subject, sort_at FROM messages WHERE id = ? AND account_id = ?`,
+			id, accountID).Scan(&l.Subject, &at)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("message labels: %w", err)
+		}
+		l.Date = time.Unix(at, 0)
+		out[id] = l
+	}
+	return out, nil
+}
 
 // SyncRecord is one sync in an account's history.
 type SyncRecord struct {
@@ -19,14 +126,14 @@ type SyncRecord struct {
 	ErrKind     string // "" on success
 	ErrStep     string
 	ErrText     string
-	Notes       []string
+	Notes       []Note
 }
 
 // SyncHistory returns the last syncs of the user's account id, newest
 // first, at most limit.
 func (d *DB) SyncHistory(ctx context.Context, userID, id int64, limit int) ([]SyncRecord, error) {
 	rows, err := d.sql.QueryContext(ctx, `SELECT h.started_at, h.duration_ms, h.new_messages, h.new_bytes, h.deleted,
-		h.server_count, h.error_kind, h.error_step, h.error_text, h.notes
+		h.server_count, h.error_kind, h.error_step, h.error_text, h.notes, h.note_keys
 		FROM sync_history h JOIN accounts a ON a.id = h.account_id
 		WHERE h.account_id = ? AND a.user_id = ? ORDER BY h.started_at DESC, h.id DESC LIMIT ?`, id, userID, limit)
 	if err != nil {
@@ -38,16 +145,16 @@ func (d *DB) SyncHistory(ctx context.Context, userID, id int64, limit int) ([]Sy
 		var r SyncRecord
 		var started, ms int64
 		var count sql.NullInt64
-		var notes string
-		if err := rows.Scan(&started, &ms, &r.New, &r.Bytes, &r.Deleted, &count, &r.ErrKind, &r.ErrStep, &r.ErrText, &notes); err != nil {
+		var notes, keys string
+		if err := rows.Scan(&started, &ms, &r.New, &r.Bytes, &r.Deleted, &count, &r.ErrKind, &r.ErrStep, &r.ErrText, &notes, &keys); err != nil {
 			return nil, fmt.Errorf("sync history: %w", err)
 		}
 		r.Started, r.Duration = time.Unix(started, 0), time.Duration(ms)*time.Millisecond
 		if count.Valid {
 			r.ServerCount = &count.Int64
 		}
-		if notes != "" {
-			r.Notes = strings.Split(notes, "\n")
+		if r.Notes, err = decodeNotes(keys, notes); err != nil {
+			return nil, fmt.Errorf("sync history: notes: %w", err)
 		}
 		out = append(out, r)
 	}

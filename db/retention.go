@@ -87,6 +87,17 @@ type ServerState struct {
 	Trashed bool // the stored message is in the trash
 	// Listed: the account's last stamped listing showed it (MarkListed).
 	Listed bool
+	// HeaderUse: for a row keyed by a header key, how the last listing
+	// showed it (RememberHeaderUses); zero when unknown.
+	HeaderUse
+}
+
+// HeaderUse is how a listing showed a message known by its header key:
+// the UIDL the server gave it (not its own) and how many listed messages
+// had the key.
+type HeaderUse struct {
+	ServerUIDL string
+	Copies     int
 }
 
 // ServerStates returns what is known of an account's server messages, by
@@ -103,7 +114,8 @@ func (d *DB) ServerStates(ctx context.Context, accountID int64) (map[string]Serv
 // eachServerState calls fn with each of an account's server rows.
 func (d *DB) eachServerState(ctx context.Context, accountID int64, fn func(ServerState)) error {
 	rows, err := d.sql.QueryContext(ctx, `SELECT s.uidl, s.message_id, s.size, s.first_seen_at, s.size_ok,
-		m.trashed_at IS NOT NULL, coalesce(s.listed_at = a.listed_at, 0)
+		m.trashed_at IS NOT NULL, coalesce(s.listed_at = a.listed_at, 0), coalesce(s.server_uidl, ''),
+		s.server_copies
 		FROM server_messages s JOIN accounts a ON a.id = s.account_id LEFT JOIN messages m ON m.id = s.message_id
 		WHERE s.account_id = ?`, accountID)
 	if err != nil {
@@ -114,7 +126,7 @@ func (d *DB) eachServerState(ctx context.Context, accountID int64, fn func(Serve
 		var st ServerState
 		var msgID sql.NullInt64
 		var first int64
-		if err := rows.Scan(&st.UIDL, &msgID, &st.Size, &first, &st.SizeOK, &st.Trashed, &st.Listed); err != nil {
+		if err := rows.Scan(&st.UIDL, &msgID, &st.Size, &first, &st.SizeOK, &st.Trashed, &st.Listed, &st.ServerUIDL, &st.Copies); err != nil {
 			return err
 		}
 		if msgID.Valid {
@@ -124,6 +136,38 @@ func (d *DB) eachServerState(ctx context.Context, accountID int64, fn func(Serve
 		fn(st)
 	}
 	return rows.Err()
+}
+
+// RememberHeaderUses records how a listing showed messages of account
+// accountID known by their header key (key → use), for the next listing
+// to recognise them without TOP.
+func (d *DB) RememberHeaderUses(ctx context.Context, accountID int64, uses map[string]HeaderUse) error {
+	if len(uses) == 0 {
+		return nil
+	}
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("remember header uses: %w", err)
+	}
+	defer tx.Rollback()
+	for key, u := range uses {
+		if _, err := tx.ExecContext(ctx, `UPDATE server_messages SET server_uidl = ?, server_copies = ? WHERE account_id = ? AND uidl = ?`,
+			nullString(u.ServerUIDL), u.Copies, accountID, key); err != nil {
+			return fmt.Errorf("remember header uses: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("remember header uses: %w", err)
+	}
+	return nil
+}
+
+// nullString stores "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // ShouldDelete says whether the account's retention choices ask for the

@@ -165,7 +165,9 @@ func (h *Handler) historyView(r *http.Request, a db.Account) []web.SyncRecordVie
 			Duration: loc.Duration(rec.Duration),
 			New:      loc.Number(int64(rec.New)),
 			Deleted:  loc.Number(int64(rec.Deleted)),
-			Notes:    rec.Notes,
+		}
+		for _, n := range rec.Notes {
+			v.Notes = append(v.Notes, poller.NoteText(loc, tz, n))
 		}
 		if rec.New > 0 {
 			v.New += " (" + loc.Size(rec.Bytes) + ")"

@@ -104,11 +104,13 @@ func TestSyncHistoryPage(t *testing.T) {
 		t.Errorf("empty history: %q", s)
 	}
 	t0 := app.clock.Now()
-	count := int64(12)
+	count, limit := int64(12), int64(200_000_000)
 	for i, r := range []db.PollResult{
 		{New: 3, Bytes: 2_500_000, Deleted: 3, ServerCount: &count, Duration: 4200 * time.Millisecond},
 		{ErrKind: "auth-failed", ErrStep: "auth", ErrText: "[AUTH] nope", AuthFailure: true, Duration: 300 * time.Millisecond},
-		{New: 0, ServerCount: &count, Duration: 2 * time.Minute, Notes: []string{"message 4 is 300000000 bytes, over the 209715200-byte limit"}},
+		{New: 0, ServerCount: &count, Duration: 2 * time.Minute, Notes: []db.Note{{
+			Key:  "%s is larger than the %s limit for one message: it stays on the server.",
+			Args: []db.NoteArg{{Message: &db.NoteMessage{UIDL: "u4", Size: 300_000_000}}, {Bytes: &limit}}}}},
 	} {
 		r.Started, r.NextPoll = t0.Add(time.Duration(i)*time.Hour), t0.Add(time.Duration(i+1)*time.Hour)
 		if err := app.db.RecordPoll(ctx, acc.ID, r); err != nil {
@@ -124,8 +126,15 @@ func TestSyncHistoryPage(t *testing.T) {
 			t.Errorf("row %d %q lacks %q", i, s, want)
 		}
 	}
-	if s := text(rows[0]); !strings.Contains(s, "over the 209715200-byte limit") {
+	// A note is stored as a key and its arguments, and shown in the
+	// reader's language.
+	if s := strings.ReplaceAll(text(rows[0]), "\u00a0", " "); !strings.Contains(s, "The message with UIDL u4 (300 MB) is larger than the 200 MB limit") {
 		t.Errorf("note missing: %q", s)
+	}
+	es := app.login("ana", "correct horse")
+	es.header.Set("Accept-Language", "es")
+	if s := strings.ReplaceAll(text(byTestID(es.get("/settings/accounts/"+id).doc(t), "history-row")[0]), "\u00a0", " "); !strings.Contains(s, "El mensaje con UIDL u4 (300 MB) supera el límite de 200 MB por mensaje") {
+		t.Errorf("note in Spanish: %q", s)
 	}
 	if !strings.Contains(attr(rows[1], "class"), "failed") || strings.Contains(attr(rows[0], "class"), "failed") {
 		t.Error("failed rows are not marked")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/faultproxy"
 )
@@ -186,7 +187,7 @@ func TestSyncRecordsExpire(t *testing.T) {
 		t.Fatalf("account after sync: expire %q, bytes %v", got.ServerExpire, got.ServerBytes)
 	}
 	h, _ := f.db.SyncHistory(ctx, f.user.ID, a.ID, 1)
-	if len(h) != 1 || len(h[0].Notes) != 1 || !strings.Contains(h[0].Notes[0], "never deleted") {
+	if len(h) != 1 || len(h[0].Notes) != 1 || !strings.Contains(NoteText(i18n.Match("en", ""), time.UTC, h[0].Notes[0]), "never deleted") {
 		t.Fatalf("history notes: %+v", h)
 	}
 	srv.capa = []string{"EXPIRE NEVER"}

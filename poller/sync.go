@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/message"
 	"github.com/apartado/apartado/pop3client"
 )
@@ -32,16 +33,17 @@ type Result struct {
 	ServerBytes int64 // their size
 	// Expire is the server's EXPIRE capability after login: "" when not
 	// advertised, "NEVER", or a number of days.
-	Expire  string
-	Skipped []string
-	Err     error
+	Expire string
+	Notes  []db.Note // messages left on the server and why
+	Err    error
 }
 
 func (r Result) String() string {
 	s := fmt.Sprintf("account %d: %d new (%d bytes), %d deleted on the server, %d on the server, %s",
 		r.AccountID, r.New, r.Bytes, r.Deleted, r.ServerCount, r.Duration.Round(time.Millisecond))
-	for _, sk := range r.Skipped {
-		s += "\n  left on the server: " + sk
+	en := i18n.Match("en", "")
+	for _, n := range r.Notes {
+		s += "\n  " + NoteText(en, time.Local, n)
 	}
 	if r.Err != nil {
 		s += "\n  error: " + r.Err.Error()
@@ -82,8 +84,11 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 	var loginDelay time.Duration
 	defer func() {
 		res.Duration = p.Now().Sub(res.Started)
+		if err := p.labelNotes(context.WithoutCancel(ctx), id, res.Notes); err != nil {
+			p.Log.Error("naming the messages of a sync's notes", "account", id, "err", err)
+		}
 		rec := db.PollResult{Started: res.Started, Duration: res.Duration, New: res.New, Bytes: res.Bytes,
-			Deleted: res.Deleted, Notes: res.Skipped}
+			Deleted: res.Deleted, Notes: res.Notes}
 		failures := 0
 		if res.Err != nil {
 			failures = acc.ConsecutiveFailures + 1
@@ -184,14 +189,6 @@ func (p *Poller) newMessage(acc db.Account, uidl string, serverSize int64, raw [
 	}
 }
 
-// skip reports a message left alone, once per sync.
-func (r *Result) skip(format string, args ...any) {
-	s := fmt.Sprintf(format, args...)
-	if !slices.Contains(r.Skipped, s) {
-		r.Skipped = append(r.Skipped, s)
-	}
-}
-
 // sizeOK says whether a transfer looked right: the bytes received are the
 // size LIST announced, or two more ending in CRLF (Dovecot appends a CRLF to
 // a message lacking a final line break without counting it; see
@@ -227,143 +224,243 @@ func topHeader(ctx context.Context, c *pop3client.Client, id int) ([]byte, error
 	return b.Bytes(), err
 }
 
-// transfer downloads what is new, deletes what the settings say may go,
-// and ends the session. more says another session may list more: every
-// message listed was new and was fetched.
+// transfer carries out one session's plan (plan.go): it reads the
+// listing and the headers the plan needs, matches and downloads what is
+// new, decides the deletions again from what is then stored, deletes and
+// quits. more says another session may list more: every message listed
+// was new and was fetched.
 func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result, t *tracker) (more bool, err error) {
 	t.setPhase(PhaseListing)
-	uids, err := c.Uidl(ctx)
-	noUIDL := false
-	if pop3client.KindOf(err) == pop3client.KindServerError {
-		// No UIDL: messages are told apart by a hash of their header and
-		// size, and deleted only when that is unambiguous.
-		noUIDL, uids = true, nil
-	} else if err != nil {
+	in, err := p.readListing(ctx, c, acc, res)
+	if err != nil {
 		return false, err
+	}
+	pl, err := p.verifiedPlan(ctx, c, &in)
+	if err != nil {
+		return false, err
+	}
+	if err := p.match(ctx, c, acc, in, &pl); err != nil {
+		return false, err
+	}
+	refused, err := p.download(ctx, c, acc, in, pl, res, t)
+	if err != nil {
+		return false, err
+	}
+	// Deletions are decided from what is stored now: the rows committed
+	// before the session and by the download.
+	t.setPhase(PhaseDeleting)
+	in.Now = p.Now()
+	final := plan(in)
+	for _, n := range final.Notes {
+		res.Notes = addNote(res.Notes, n)
+	}
+	if err := p.DB.RememberHeaderUses(ctx, acc.ID, changedUses(in, final.Keys)); err != nil {
+		return false, err
+	}
+	if err := p.deleteAndQuit(ctx, c, acc, in, final, res); err != nil {
+		return false, err
+	}
+	// Another session may list more only when this listing was a window
+	// of new messages (Gmail lists about 250 not yet downloaded at a time):
+	// a listing that shows messages stored before is the whole mailbox, and
+	// a second login would find nothing.
+	return refused == 0 && pl.KnownListed == 0, nil
+}
+
+// readListing reads UIDL and LIST, what is stored, and the header keys of
+// messages without a UIDL of their own that are not remembered.
+func (p *Poller) readListing(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result) (planInput, error) {
+	in := planInput{Settings: acc.AccountSettings, Now: p.Now(), MaxSize: p.MaxMessageSize}
+	uids, err := c.Uidl(ctx)
+	if pop3client.KindOf(err) == pop3client.KindServerError {
+		// No UIDL: messages are told apart by a hash of their header and size.
+		in.Listing.NoUIDL, uids = true, nil
+	} else if err != nil {
+		return in, err
 	}
 	list, err := c.List(ctx)
 	if err != nil {
-		return false, err
+		return in, err
+	}
+	uidOf := make(map[int]pop3client.UID, len(uids))
+	for _, u := range uids {
+		uidOf[u.ID] = u
 	}
 	res.ServerCount, res.ServerBytes = len(list), 0
-	sizes := make(map[int]int64, len(list))
 	for _, m := range list {
-		sizes[m.ID] = m.Size
+		u, ok := uidOf[m.ID]
+		in.Listing.Msgs = append(in.Listing.Msgs, listed{ID: m.ID, Size: m.Size, UIDL: u.UID,
+			Shared: !ok || u.UID == "" || u.Duplicate})
 		res.ServerBytes += m.Size
 	}
-	known, err := p.DB.ServerStates(ctx, acc.ID)
-	if err != nil {
-		return false, err
+	if in.Known, err = p.DB.ServerStates(ctx, acc.ID); err != nil {
+		return in, err
 	}
+	remembered, top := headerKeys(in.Listing, in.Known, in.MaxSize)
+	in.HeaderKeys = make(map[int]string, len(remembered)+len(top))
+	in.Remembered = make(map[int]bool, len(remembered))
+	for id, key := range remembered {
+		in.HeaderKeys[id], in.Remembered[id] = key, true
+	}
+	return in, readHeaderKeys(ctx, c, in, top)
+}
 
-	// keyOf is each message's key: its UIDL when unique in the listing,
-	// else its header key. byUIDL marks the first kind.
-	keyOf := make(map[int]string, len(list))
-	byUIDL := make(map[int]bool, len(list))
-	var anon []int
-	if noUIDL {
-		for _, m := range list {
-			anon = append(anon, m.ID)
-		}
+// readHeaderKeys reads the header keys of messages ids into
+// in.HeaderKeys. A message whose header the server refuses gets none: it
+// is downloaded every time, deduplicated by content.
+func readHeaderKeys(ctx context.Context, c *pop3client.Client, in planInput, ids []int) error {
+	size := make(map[int]int64, len(in.Listing.Msgs))
+	for _, m := range in.Listing.Msgs {
+		size[m.ID] = m.Size
 	}
-	for _, u := range uids {
-		if u.UID == "" || u.Duplicate {
-			// Cannot be told apart from another message by UIDL: downloaded,
-			// deduplicated by content, never deleted.
-			anon = append(anon, u.ID)
-			continue
-		}
-		keyOf[u.ID], byUIDL[u.ID] = u.UID, true
-	}
-	for _, id := range anon {
-		if sizes[id] > p.MaxMessageSize {
-			continue
-		}
-		key, err := headerKey(ctx, c, id, sizes[id])
+	for _, id := range ids {
+		key, err := headerKey(ctx, c, id, size[id])
 		if pop3client.KindOf(err) == pop3client.KindServerError {
-			continue // downloaded every time, deduplicated by content
+			delete(in.HeaderKeys, id)
+			continue
 		}
 		if err != nil {
-			return false, err
+			return err
 		}
-		keyOf[id] = key
+		in.HeaderKeys[id] = key
+		delete(in.Remembered, id)
 	}
-	keyCount := make(map[string]int, len(keyOf))
-	for _, k := range keyOf {
-		keyCount[k]++
-	}
+	return nil
+}
 
-	var fetch, unknown []int
-	knownListed := 0
-	for _, m := range list {
-		id := m.ID
-		if sizes[id] > p.MaxMessageSize {
-			res.skip("message %d is %d bytes, over the %d-byte limit", id, sizes[id], p.MaxMessageSize)
+// verifiedPlan plans the session, after checking with TOP the remembered
+// header key of each message the plan would delete: a message whose header
+// is not the remembered one is planned again under its own key.
+func (p *Poller) verifiedPlan(ctx context.Context, c *pop3client.Client, in *planInput) (syncPlan, error) {
+	pl := plan(*in)
+	if len(pl.Verify) == 0 {
+		return pl, nil
+	}
+	if err := readHeaderKeys(ctx, c, *in, pl.Verify); err != nil {
+		return syncPlan{}, err
+	}
+	return plan(*in), nil
+}
+
+// match adopts stored messages for the listed ones the plan says to look
+// for (a change of UIDLs), and takes them out of the download.
+func (p *Poller) match(ctx context.Context, c *pop3client.Client, acc db.Account, in planInput, pl *syncPlan) error {
+	if len(pl.Match) == 0 {
+		return nil
+	}
+	size := make(map[int]int64, len(in.Listing.Msgs))
+	for _, m := range in.Listing.Msgs {
+		size[m.ID] = m.Size
+	}
+	adopted := make(map[int]bool)
+	taken := make(map[int64]bool)
+	for _, id := range pl.Match {
+		hdr, err := topHeader(ctx, c, id)
+		if pop3client.KindOf(err) == pop3client.KindServerError {
+			break // no TOP: download instead
+		}
+		if err != nil {
+			return err
+		}
+		msgID, ok, err := p.DB.MatchStored(ctx, acc.ID, message.Summarize(hdr).MessageID, size[id])
+		if err != nil {
+			return err
+		}
+		if !ok || taken[msgID] {
 			continue
 		}
-		key, hasKey := keyOf[id]
-		if hasKey {
-			if _, ok := known[key]; ok {
-				knownListed++
-				continue
-			}
+		st, err := p.DB.AdoptServerMessage(ctx, acc.ID, pl.Keys[id], msgID, size[id])
+		if err != nil {
+			return err
 		}
-		if byUIDL[id] {
-			unknown = append(unknown, id)
-		}
-		fetch = append(fetch, id)
+		in.Known[pl.Keys[id]], taken[msgID], adopted[id] = st, true, true
 	}
+	pl.Fetch = slices.DeleteFunc(pl.Fetch, func(id int) bool { return adopted[id] })
+	return nil
+}
 
-	// A wholesale change of UIDLs (a server migration) must not re-import
-	// the mailbox: match unknown messages against stored ones by
-	// Message-ID and size before downloading them.
-	if len(known) > 0 && 2*len(unknown) > len(list) {
-		adopted := make(map[int]bool)
-		taken := make(map[int64]bool)
-		for _, id := range unknown {
-			hdr, err := topHeader(ctx, c, id)
-			if pop3client.KindOf(err) == pop3client.KindServerError {
-				break // no TOP: download instead
-			}
-			if err != nil {
-				return false, err
-			}
-			msgID, ok, err := p.DB.MatchStored(ctx, acc.ID, message.Summarize(hdr).MessageID, sizes[id])
-			if err != nil {
-				return false, err
-			}
-			if !ok || taken[msgID] {
-				continue
-			}
-			st, err := p.DB.AdoptServerMessage(ctx, acc.ID, keyOf[id], msgID, sizes[id])
-			if err != nil {
-				return false, err
-			}
-			known[keyOf[id]], taken[msgID], adopted[id] = st, true, true
-		}
-		fetch = slices.DeleteFunc(fetch, func(id int) bool { return adopted[id] })
-	}
-
+// download fetches the plan's messages and stores them in batches,
+// adding each committed one to in.Known. It returns how many the server
+// refused to send.
+func (p *Poller) download(ctx context.Context, c *pop3client.Client, acc db.Account, in planInput, pl syncPlan,
+	res *Result, t *tracker) (refused int, err error) {
+	byID := make(map[int]listed, len(in.Listing.Msgs))
 	var fetchBytes int64
-	for _, id := range fetch {
-		fetchBytes += sizes[id]
+	for _, m := range in.Listing.Msgs {
+		byID[m.ID] = m
 	}
-	t.plan(len(fetch), fetchBytes)
-	if len(fetch) > 0 {
+	for _, id := range pl.Fetch {
+		fetchBytes += byID[id].Size
+	}
+	t.plan(len(pl.Fetch), fetchBytes)
+	if len(pl.Fetch) > 0 {
 		t.downloading()
 	}
+	st := p.startStore(ctx, in.Known, res)
+	retrErr := c.RetrMany(ctx, pl.Fetch, func(id int, r io.Reader, rerr error) error {
+		m := byID[id]
+		if rerr != nil {
+			refused++
+			t.done(m.Size, 0)
+			res.Notes = addNote(res.Notes, db.Note{Key: noteRefused, Args: []db.NoteArg{messageArg(m, nil), {Text: serverWords(rerr)}}})
+			return nil
+		}
+		var buf bytes.Buffer
+		if m.Size > 0 && m.Size < 64<<20 {
+			// bytes.Buffer.ReadFrom wants MinRead bytes free before
+			// each read, else it doubles the buffer.
+			buf.Grow(int(m.Size) + bytes.MinRead)
+		}
+		cr := &countingReader{r: r, t: t}
+		if _, err := buf.ReadFrom(cr); err != nil {
+			return err
+		}
+		t.done(m.Size, cr.n)
+		raw := buf.Bytes()
+		d := db.Downloaded{NewMessage: p.newMessage(acc, pl.Keys[id], m.Size, raw),
+			SizeOK: sizeOK(raw, m.Size), DedupeByContent: true}
+		if !d.SizeOK {
+			arg := messageArg(m, nil)
+			arg.Message.Subject, arg.Message.Date = shorten(d.Subject), d.SortAt.Unix()
+			res.Notes = addNote(res.Notes, db.Note{Key: noteReceivedMismatch,
+				Args: []db.NoteArg{arg, sizeArg(int64(len(raw))), sizeArg(m.Size)}})
+		}
+		return st.add(d)
+	})
+	// Whatever was received whole is kept, even if the session then broke.
+	if err := st.finish(); err != nil {
+		return 0, err
+	}
+	return refused, retrErr
+}
 
-	// Batches are committed by a second goroutine while the next one
-	// downloads. The channel is unbuffered: at most one batch waits while
-	// another is stored, which bounds memory. Only the committer touches
-	// known, res.New and res.Bytes until it is done.
-	refused := 0
-	commits := make(chan []db.Downloaded)
-	committed := make(chan error, 1)
-	var commitFailed atomic.Bool
+// serverWords is what a server said when it refused a command, or the
+// error.
+func serverWords(err error) string {
+	var pe *pop3client.Error
+	if errors.As(err, &pe) && pe.ServerText != "" {
+		return pe.ServerText
+	}
+	return err.Error()
+}
+
+// store commits downloaded messages in batches from a second goroutine
+// while the next batch downloads. The channel is unbuffered: at most one
+// batch waits while another is stored, which bounds memory. Only the
+// committer touches known, res.New and res.Bytes until finish returns.
+type store struct {
+	batch     []db.Downloaded
+	pending   int
+	commits   chan []db.Downloaded
+	committed chan error
+	failed    atomic.Bool
+}
+
+func (p *Poller) startStore(ctx context.Context, known map[string]db.ServerState, res *Result) *store {
+	s := &store{commits: make(chan []db.Downloaded), committed: make(chan error, 1)}
 	go func() {
 		var err error
-		for batch := range commits {
+		for batch := range s.commits {
 			if err != nil {
 				continue // drained: the download stops at its next batch
 			}
@@ -371,7 +468,7 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 			var added []bool
 			ids, added, err = p.DB.StoreDownloaded(ctx, batch)
 			if err != nil {
-				commitFailed.Store(true)
+				s.failed.Store(true)
 				continue
 			}
 			for i, m := range batch {
@@ -385,130 +482,99 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 				}
 			}
 		}
-		committed <- err
+		s.committed <- err
 	}()
-	var batch []db.Downloaded
-	var pending int
-	flush := func() error {
-		if commitFailed.Load() {
-			return errCommitFailed
-		}
-		if len(batch) > 0 {
-			commits <- batch
-			batch, pending = nil, 0
-		}
-		return nil
-	}
-	retrErr := c.RetrMany(ctx, fetch, func(id int, r io.Reader, rerr error) error {
-		if rerr != nil {
-			refused++
-			t.done(sizes[id], 0)
-			res.skip("message %d: the server refused to send it: %v", id, rerr)
-			return nil
-		}
-		var buf bytes.Buffer
-		if size := sizes[id]; size > 0 && size < 64<<20 {
-			// bytes.Buffer.ReadFrom wants MinRead bytes free before
-			// each read, else it doubles the buffer.
-			buf.Grow(int(size) + bytes.MinRead)
-		}
-		cr := &countingReader{r: r, t: t}
-		if _, err := buf.ReadFrom(cr); err != nil {
+	return s
+}
+
+// add queues a downloaded message. A large message goes in a batch of its
+// own, so a batch never holds much more than BatchBytes besides it.
+func (s *store) add(m db.Downloaded) error {
+	if s.pending > 0 && s.pending+len(m.Raw) > BatchBytes {
+		if err := s.flush(); err != nil {
 			return err
 		}
-		t.done(sizes[id], cr.n)
-		raw := buf.Bytes()
-		m := db.Downloaded{NewMessage: p.newMessage(acc, keyOf[id], sizes[id], raw),
-			SizeOK: sizeOK(raw, sizes[id]), DedupeByContent: true}
-		if !m.SizeOK {
-			res.skip("message %d: received %d bytes where the server announced %d: stored, but never deleted on the server",
-				id, len(raw), sizes[id])
-		}
-		// A large message goes in a batch of its own, so a batch never
-		// holds much more than BatchBytes besides it.
-		if pending > 0 && pending+len(raw) > BatchBytes {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		batch = append(batch, m)
-		pending += len(raw)
-		if len(batch) >= BatchMessages || pending >= BatchBytes {
-			return flush()
-		}
-		return nil
-	})
-	// Whatever was received whole is kept, even if the session then broke.
-	flushErr := flush()
-	close(commits)
-	if err := <-committed; err != nil {
-		return false, err
 	}
-	if flushErr != nil {
-		return false, flushErr
+	s.batch = append(s.batch, m)
+	s.pending += len(m.Raw)
+	if len(s.batch) >= BatchMessages || s.pending >= BatchBytes {
+		return s.flush()
 	}
-	if retrErr != nil {
-		return false, retrErr
-	}
+	return nil
+}
 
-	// Deletions on the server: only messages whose bytes are committed here
-	// after a transfer that looked right, identified by a unique UIDL (or,
-	// on a server without UIDL and with "delete after download", a header
-	// key unique in the listing), with the size recorded when stored.
-	t.setPhase(PhaseDeleting)
-	now := p.Now()
-	var dele []int
-	var deleKeys []string
-	for _, m := range list {
-		id := m.ID
-		key, ok := keyOf[id]
-		if !ok || keyCount[key] != 1 || !(byUIDL[id] || noUIDL && acc.DeleteAfterDownload) {
-			continue
-		}
-		st, ok := known[key]
-		if !ok || !acc.ShouldDelete(st, now) {
-			continue
-		}
-		switch {
-		case !st.SizeOK:
-			res.skip("message %d not deleted: its transfer did not match the size the server announced", id)
-			continue
-		case st.Size != sizes[id]:
-			res.skip("message %d not deleted: its size changed since it was stored", id)
-			continue
-		}
-		dele = append(dele, id)
-		deleKeys = append(deleKeys, key)
+func (s *store) flush() error {
+	if s.failed.Load() {
+		return errCommitFailed
 	}
-	if len(dele) > 0 {
-		refused, err := c.DeleMany(ctx, dele)
-		if err != nil {
-			return false, err
+	if len(s.batch) > 0 {
+		s.commits <- s.batch
+		s.batch, s.pending = nil, 0
+	}
+	return nil
+}
+
+// finish commits what is queued and waits for the committer: its error
+// first, then the last flush's.
+func (s *store) finish() error {
+	flushErr := s.flush()
+	close(s.commits)
+	if err := <-s.committed; err != nil {
+		return err
+	}
+	return flushErr
+}
+
+// changedUses is what RememberHeaderUses must write after a session with
+// keys: the uses that differ from the stored ones.
+func changedUses(in planInput, keys map[int]string) map[string]db.HeaderUse {
+	out := make(map[string]db.HeaderUse)
+	for key, u := range headerUses(in.Listing, keys) {
+		if st, ok := in.Known[key]; ok && st.HeaderUse != u {
+			out[key] = u
 		}
-		var done []string
-		for i, id := range dele {
+	}
+	return out
+}
+
+// deleteAndQuit sends DELE for the plan's deletions and QUIT, then
+// records what is gone and what the listing showed. The server's count
+// becomes the listing's less what this session deleted.
+func (p *Poller) deleteAndQuit(ctx context.Context, c *pop3client.Client, acc db.Account, in planInput, pl syncPlan, res *Result) error {
+	size := make(map[int]int64, len(in.Listing.Msgs))
+	for _, m := range in.Listing.Msgs {
+		size[m.ID] = m.Size
+	}
+	var gone []int
+	if len(pl.Delete) > 0 {
+		refused, err := c.DeleMany(ctx, pl.Delete)
+		if err != nil {
+			return err
+		}
+		for _, id := range pl.Delete {
 			if refused[id] == nil {
-				done = append(done, deleKeys[i])
+				gone = append(gone, id)
 			}
 		}
-		deleKeys = done
 	}
 	if err := c.Quit(ctx); err != nil {
-		if len(deleKeys) > 0 {
-			return false, err // deletions unconfirmed: retried next time, nothing is downloaded twice
+		if len(gone) > 0 {
+			return err // deletions unconfirmed: retried next time, nothing is downloaded twice
 		}
 		p.Log.Debug("QUIT failed with no deletions pending", "account", acc.ID, "err", err)
-		return false, p.markListed(ctx, acc.ID, keyOf, known, res.Started)
+		return p.markListed(ctx, acc.ID, pl.Keys, in.Known, res.Started)
 	}
-	if err := p.DB.ForgetServerMessages(ctx, acc.ID, deleKeys); err != nil {
-		return false, err
+	goneKeys := make([]string, 0, len(gone))
+	for _, id := range gone {
+		goneKeys = append(goneKeys, pl.Keys[id])
+		res.ServerCount--
+		res.ServerBytes -= size[id]
 	}
-	res.Deleted += len(deleKeys)
-	// Another session may list more only when this listing was a window
-	// of new messages (Gmail lists about 250 not yet downloaded at a time):
-	// a listing that shows messages stored before is the whole mailbox, and
-	// a second login would find nothing.
-	return refused == 0 && knownListed == 0, p.markListed(ctx, acc.ID, keyOf, known, res.Started)
+	if err := p.DB.ForgetServerMessages(ctx, acc.ID, goneKeys); err != nil {
+		return err
+	}
+	res.Deleted += len(gone)
+	return p.markListed(ctx, acc.ID, pl.Keys, in.Known, res.Started)
 }
 
 // markListed records which server rows the session's listing showed, for
