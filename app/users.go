@@ -16,8 +16,8 @@ import (
 
 // Input fields of the user rules, as Problem.Field names them.
 const (
-	FieldUserName = "name"
-	FieldPassword = "password"
+	FieldUserName = "user-name"
+	FieldPassword = "user-password"
 )
 
 // MaxUserName bounds a user name, in characters.

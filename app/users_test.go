@@ -67,7 +67,7 @@ func TestUsersCreate(t *testing.T) {
 	// Every problem at once, each on its field.
 	_, err := s.Create(ctx, NewUser{Name: "", Password: "short"})
 	inv, ok := AsInvalid(err)
-	if !ok || len(inv.Problems) != 2 || strings.Join(inv.Fields(), ",") != "name,password" {
+	if !ok || len(inv.Problems) != 2 || strings.Join(inv.Fields(), ",") != FieldUserName+","+FieldPassword {
 		t.Fatalf("Create with two problems: %v", err)
 	}
 

@@ -3,14 +3,13 @@ package handlers
 import (
 	"net"
 	"net/http"
-	"net/mail"
-	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
@@ -140,15 +139,41 @@ func securityLabel(r *http.Request, security string) string {
 
 // ---- the account form ----
 
-// Check intervals offered, in minutes; the first is the default.
-var checkIntervals = []int{10, 5, 15, 30, 60}
+// defaultIntervalMinutes is a new account's check interval, in minutes.
+var defaultIntervalMinutes = int(app.DefaultInterval / time.Minute)
 
+// validMinutes reports whether m minutes is an interval the rules accept.
+func validMinutes(m int) bool {
+	_, bad := app.CheckInterval(time.Duration(m) * time.Minute)
+	return !bad
+}
+
+// intervalOptions offers the usual check intervals, and the selected one
+// when it is another that the rules accept (say, 7 minutes, set from the
+// command line), so that the form saves it back unchanged.
 func intervalOptions(r *http.Request, selected int) []web.Option {
+	ctx := r.Context()
+	minutes := make([]int, 0, len(app.StandardIntervals)+1)
+	for _, d := range app.StandardIntervals {
+		minutes = append(minutes, int(d/time.Minute))
+	}
+	if !slices.Contains(minutes, selected) && validMinutes(selected) {
+		minutes = append(minutes, selected)
+		slices.Sort(minutes)
+	}
 	var out []web.Option
-	for _, m := range []int{5, 10, 15, 30, 60} {
-		label := i18n.T(r.Context(), "Every %d minutes", m)
-		if m == 60 {
-			label = i18n.T(r.Context(), "Every hour")
+	for _, m := range minutes {
+		var label string
+		switch {
+		case m%60 == 0:
+			label = i18n.T(ctx, "Every %d hours", m/60)
+			if m == 60 {
+				label = i18n.T(ctx, "Every hour")
+			}
+		case m == 1:
+			label = i18n.T(ctx, "Every minute")
+		default:
+			label = i18n.T(ctx, "Every %d minutes", m)
 		}
 		out = append(out, web.Option{Value: strconv.Itoa(m), Label: label, Selected: m == selected})
 	}
@@ -196,34 +221,16 @@ func readAccountForm(r *http.Request) accountInput {
 		trustHost:           strings.ToLower(strings.TrimSpace(f.Get("trusthost"))),
 		force:               f.Get("force") == "1",
 	}
-	if fp := pop3client.NormalizeFingerprint(f.Get("trust")); validFingerprint(fp) {
+	if fp := pop3client.NormalizeFingerprint(f.Get("trust")); app.ValidFingerprint(fp) {
 		in.trust = fp
 	}
 	in.interval, _ = strconv.Atoi(f.Get("interval"))
 	return in
 }
 
-// validFingerprint accepts a SHA-256 fingerprint: 64 lower-case hex digits.
-func validFingerprint(fp string) bool {
-	if len(fp) != 64 {
-		return false
-	}
-	for _, c := range fp {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// hostPort is the key a trusted certificate is bound to.
-func hostPort(host string, port int) string {
-	return net.JoinHostPort(strings.ToLower(strings.Trim(host, "[]")), strconv.Itoa(port))
-}
-
 // trustFor returns the trusted fingerprint if it was trusted for host and port.
 func (in accountInput) trustFor(host string, port int) string {
-	if in.trust != "" && in.trustHost == hostPort(host, port) {
+	if in.trust != "" && in.trustHost == app.HostPort(host, port) {
 		return in.trust
 	}
 	return ""
@@ -246,118 +253,61 @@ func (h *Handler) openToken(r *http.Request, in *accountInput) {
 	}
 }
 
-// Bounds on account fields.
-const (
-	maxAccountName  = 100
-	maxEmail        = 254
-	maxHost         = 253
-	maxPOP3Username = 255
-	maxPOP3Password = 1024
-)
-
-// validate checks the input and returns the settings to store, or the
-// field errors. A new account (stored is nil) requires a password; on edit
-// an empty one keeps the stored password, but only while the server, port,
-// security and user name stay as stored: the stored password is never
-// sent anywhere else without being typed again.
-func (h *Handler) validateAccount(r *http.Request, in accountInput, stored *db.Account) (db.AccountSettings, web.AccountFormErrors, bool) {
-	ctx := r.Context()
-	var e web.AccountFormErrors
-	if utf8.RuneCountInString(in.name) > maxAccountName {
-		e.Name = i18n.T(ctx, "Use at most %d characters.", maxAccountName)
+// appInput is the form's input as the application layer takes it: a port
+// left empty is the security's usual one, a number that cannot be read
+// is -1, and a ticked "delete after N days" box with no good number too.
+func (in accountInput) appInput() app.AccountInput {
+	port := 0
+	if in.port != "" {
+		port = -1
+		if n, err := strconv.Atoi(in.port); err == nil && n >= 0 {
+			port = n
+		}
 	}
-	if in.email == "" {
-		e.Email = i18n.T(ctx, "Enter the e-mail address.")
-	} else if a, err := mail.ParseAddress(in.email); err != nil || a.Address != in.email || len(in.email) > maxEmail {
-		e.Email = i18n.T(ctx, "Enter an address like name@example.com.")
-	}
-	switch {
-	case in.host == "":
-		e.Host = i18n.T(ctx, "Enter the server's name, like pop.example.com.")
-	case strings.Contains(in.host, "://"):
-		e.Host = i18n.T(ctx, "Enter only the server's name, like pop.example.com, without pop3:// or https://.")
-	case !validHost(in.host):
-		e.Host = i18n.T(ctx, "This is not a server name. Enter one like pop.example.com, without a port.")
-	}
-	security := in.security
-	switch security {
-	case "tls", "starttls", "none":
-	default:
-		e.Security = i18n.T(ctx, "Choose how to connect.")
-	}
-	port, err := strconv.Atoi(in.port)
-	switch {
-	case in.port == "":
-		e.Port = i18n.T(ctx, "Enter the port: 995 for SSL/TLS, 110 for STARTTLS.")
-	case err != nil || port < 1 || port > 65535:
-		e.Port = i18n.T(ctx, "Enter a port number between 1 and 65535.")
-	case security == "tls" && port == 110:
-		e.Port = i18n.T(ctx, "Port 110 does not use SSL/TLS from the start. Use 995, or choose STARTTLS.")
-	case (security == "starttls" || security == "none") && port == 995:
-		e.Port = i18n.T(ctx, "Port 995 expects SSL/TLS. Choose SSL/TLS, or use port 110.")
-	}
-	switch {
-	case in.username == "":
-		e.Username = i18n.T(ctx, "Enter the user name your provider gave you (often the e-mail address).")
-	case len(in.username) > maxPOP3Username || strings.ContainsAny(in.username, "\r\n\x00"):
-		e.Username = i18n.T(ctx, "This user name cannot be used.")
-	}
-	switch {
-	case in.password == "" && (in.moved || stored != nil && in.server() != storedServer(*stored)):
-		e.Password = i18n.T(ctx, "Enter the password again: the server or user name changed.")
-	case in.password == "" && in.expired:
-		e.Password = i18n.T(ctx, "Enter the password again: the form was open too long to keep it.")
-	case in.password == "" && stored == nil:
-		e.Password = i18n.T(ctx, "Enter the password of the mail account.")
-	case len(in.password) > maxPOP3Password || strings.ContainsAny(in.password, "\r\n\x00"):
-		e.Password = i18n.T(ctx, "This password cannot be used.")
-	}
-	if !validInterval(in.interval) {
-		e.Interval = i18n.T(ctx, "Choose how often to check.")
-	}
-	days, when := 0, db.DeleteNever
-	if !in.deleteAfterDownload {
-		// The additions only apply to keeping a copy; with "delete" they
-		// are ignored and stored cleared.
-		if in.afterDaysOn {
-			n, err := strconv.Atoi(in.afterDays)
-			if err != nil || n < 1 || n > maxDeleteAfterDays {
-				e.DeleteAfterDays = i18n.T(ctx, "Enter a number of days between 1 and %d, or untick the box.", maxDeleteAfterDays)
-			}
+	days := 0
+	if in.afterDaysOn {
+		days = -1
+		if n, err := strconv.Atoi(in.afterDays); err == nil && n > 0 {
 			days = n
 		}
-		var ok bool
-		if when, ok = parseWhenDeleted(in.whenDeleted); !ok {
-			e.WhenDeleted = i18n.T(ctx, "Choose what deleting a message here does on the server.")
-		}
 	}
-	if e != (web.AccountFormErrors{}) {
+	return app.AccountInput{
+		Name: in.name, Email: in.email, Host: in.host, Port: port, Security: in.security, Username: in.username,
+		Password: in.password, TrustedCert: in.trust, TrustedFor: in.trustHost,
+		DeleteAfterDownload: in.deleteAfterDownload, DeleteAfterDays: days, WhenDeleted: in.whenDeleted,
+		Interval: time.Duration(in.interval) * time.Minute,
+	}
+}
+
+// validateAccount checks the form against the application's rules and
+// returns the settings to store, or the field errors, translated. Only what
+// belongs to the form itself is judged here: a password carried in the
+// form's token that could no longer be opened, or was sealed for another
+// server.
+func (h *Handler) validateAccount(r *http.Request, in accountInput, stored *db.Account) (db.AccountSettings, web.AccountFormErrors, bool) {
+	ctx := r.Context()
+	settings, _, err := app.AccountSettings(in.appInput(), stored)
+	inv, _ := app.AsInvalid(err)
+	if err != nil && inv == nil {
+		inv = &app.Invalid{Problems: []app.Problem{{Key: i18n.Key("Some fields need your attention.")}}}
+	}
+	on := func(field string) string { return problemOn(ctx, inv, field) }
+	e := web.AccountFormErrors{
+		Name: on(app.FieldAccountName), Email: on(app.FieldEmail), Host: on(app.FieldHost), Port: on(app.FieldPort),
+		Security: on(app.FieldSecurity), Username: on(app.FieldUsername), Password: on(app.FieldPOP3Pass),
+		Interval: on(app.FieldInterval), DeleteAfterDays: on(app.FieldAfterDays), WhenDeleted: on(app.FieldWhenDeleted),
+	}
+	if in.password == "" && in.moved {
+		e.Password = i18n.T(ctx, "Enter the password again: the server or user name changed.")
+	} else if in.password == "" && in.expired {
+		e.Password = i18n.T(ctx, "Enter the password again: the form was open too long to keep it.")
+	}
+	if e != (web.AccountFormErrors{}) || inv != nil {
 		e.Form = i18n.T(ctx, "Some fields need your attention.")
 		return db.AccountSettings{}, e, false
 	}
-	name := in.name
-	if name == "" {
-		name = in.email
-	}
-	host := strings.ToLower(strings.Trim(in.host, "[]"))
-	return db.AccountSettings{
-		Name:                name,
-		Email:               in.email,
-		Host:                host,
-		Port:                port,
-		TrustedCert:         in.trustFor(host, port),
-		Security:            security,
-		Username:            in.username,
-		DeleteAfterDownload: in.deleteAfterDownload,
-		DeleteAfterDays:     days,
-		DeleteWhenDeleted:   when,
-		PollInterval:        time.Duration(in.interval) * time.Minute,
-		Enabled:             true,
-	}, e, true
+	return settings, e, true
 }
-
-// maxDeleteAfterDays bounds "delete N days after downloading": ten years.
-const maxDeleteAfterDays = 3650
 
 // retentionPhrase says in one short phrase what happens to the account's
 // mail on the server.
@@ -388,23 +338,11 @@ func retentionPhrase(r *http.Request, s db.AccountSettings) string {
 	return i18n.T(ctx, "A copy stays on the server, deleted there %s or %s, whichever comes first.", when[0], when[1])
 }
 
-// parseWhenDeleted reads the "when I delete a message here" choice; empty
-// (a form from before the choice existed) means never.
-func parseWhenDeleted(v string) (db.DeleteWhenDeleted, bool) {
-	switch w := db.DeleteWhenDeleted(v); w {
-	case "", db.DeleteNever:
-		return db.DeleteNever, true
-	case db.DeleteTrashEmptied, db.DeleteImmediately:
-		return w, true
-	}
-	return db.DeleteNever, false
-}
-
 // fillRetention puts the form's retention choices into the view.
 func fillRetention(r *http.Request, v *web.AccountFormView, in accountInput) {
 	ctx := r.Context()
 	v.DeleteAfterDownload, v.DeleteAfterDaysOn, v.DeleteAfterDays = in.deleteAfterDownload, in.afterDaysOn, in.afterDays
-	selected, _ := parseWhenDeleted(in.whenDeleted)
+	selected, _ := app.ParseWhenDeleted(in.whenDeleted)
 	for _, o := range []struct {
 		when  db.DeleteWhenDeleted
 		label string
@@ -425,37 +363,6 @@ func (in accountInput) retentionFields() []web.HiddenField {
 		on = "1"
 	}
 	return []web.HiddenField{{Name: "after_days_on", Value: on}, {Name: "after_days", Value: in.afterDays}, {Name: "when_deleted", Value: in.whenDeleted}}
-}
-
-func validInterval(m int) bool {
-	for _, v := range checkIntervals {
-		if v == m {
-			return true
-		}
-	}
-	return false
-}
-
-// validHost accepts a DNS name or an IP address (IPv6 with or without
-// brackets), without a port.
-func validHost(h string) bool {
-	if _, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
-		return true
-	}
-	if len(h) > maxHost || strings.HasPrefix(h, ".") || strings.Contains(h, "..") {
-		return false
-	}
-	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // createAccount tests the settings and saves them as a new account; when
@@ -480,13 +387,7 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sealed, err := h.key.Seal([]byte(in.password), poller.PasswordContext(u.ID))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	settings.PasswordSealed = sealed
-	a, err := h.db.CreateAccount(ctx, u.ID, settings)
+	a, err := h.accounts.Create(ctx, u.ID, in.appInput())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -540,7 +441,7 @@ func storedInput(a db.Account) accountInput {
 		in.afterDays = strconv.Itoa(a.DeleteAfterDays)
 	}
 	if a.TrustedCert != "" {
-		in.trust, in.trustHost = a.TrustedCert, hostPort(a.Host, a.Port)
+		in.trust, in.trustHost = a.TrustedCert, app.HostPort(a.Host, a.Port)
 	}
 	return in
 }
@@ -556,7 +457,7 @@ func (h *Handler) editAccountForm(w http.ResponseWriter, r *http.Request) {
 	in := storedInput(a)
 	q := r.URL.Query()
 	fixed := false
-	if v := strings.TrimSpace(q.Get("host")); v != "" && validHost(v) {
+	if v := strings.TrimSpace(q.Get("host")); v != "" && app.ValidHost(v) {
 		in.host, fixed = v, true
 	}
 	if v, err := strconv.Atoi(q.Get("port")); err == nil && v > 0 && v < 65536 {
@@ -565,7 +466,7 @@ func (h *Handler) editAccountForm(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("security"); v == "tls" || v == "starttls" || v == "none" {
 		in.security, fixed = v, true
 	}
-	if v, err := strconv.Atoi(q.Get("interval")); err == nil && validInterval(v) {
+	if v, err := strconv.Atoi(q.Get("interval")); err == nil && validMinutes(v) {
 		in.interval, fixed = v, true
 	}
 	h.renderAccountForm(w, r, http.StatusOK, in, &a, accounts, func(v *web.AccountFormView) {
@@ -605,15 +506,7 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// What the form does not edit stays as it was.
-	settings.Enabled = a.Enabled
-	if in.password != "" {
-		if settings.PasswordSealed, err = h.key.Seal([]byte(in.password), poller.PasswordContext(u.ID)); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	if err := h.db.UpdateAccount(ctx, u.ID, a.ID, settings); err != nil {
+	if settings, err = h.accounts.Update(ctx, u.ID, a, in.appInput()); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -109,7 +109,8 @@ func TestAccountFormValidationKeepsInput(t *testing.T) {
 		{"error-username", accountForm("username", "")},
 		{"error-password", accountForm("password", "")},
 		{"error-password", accountForm("password", "a\r\nDELE 1")},
-		{"error-interval", accountForm("interval", "7")},
+		{"error-interval", accountForm("interval", "0")},
+		{"error-interval", accountForm("interval", "1441")},
 		{"error-security", accountForm("security", "ssl3")},
 	} {
 		r := c.post("/settings/accounts/new", tc.form)

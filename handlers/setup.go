@@ -4,17 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/i18n"
-	"github.com/apartado/apartado/poller"
 	"github.com/apartado/apartado/pop3client"
 	"github.com/apartado/apartado/web"
 )
@@ -37,7 +36,7 @@ const (
 // With ?manual=1 it is the full form, empty.
 func (h *Handler) newAccountForm(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get(manualQuery) != "" {
-		in := accountInput{port: "995", security: "tls", interval: checkIntervals[0]}
+		in := accountInput{port: "995", security: "tls", interval: defaultIntervalMinutes}
 		h.renderAccountForm(w, r, http.StatusOK, in, nil, nil, nil)
 		return
 	}
@@ -62,14 +61,11 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 	pw := r.PostForm.Get("password")
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	v := web.AccountStartView{Name: name, Email: email, ManualURL: newAccountPath + "?" + manualQuery + "=1"}
-	if a, err := mail.ParseAddress(email); email == "" || err != nil || a.Address != email || len(email) > maxEmail {
-		v.EmailError = i18n.T(ctx, "Enter an address like name@example.com.")
+	if p, bad := app.CheckEmail(email); bad {
+		v.EmailError = i18n.T(ctx, p.Key, p.Args...)
 	}
-	switch {
-	case pw == "":
-		v.PasswordError = i18n.T(ctx, "Enter the password of the mail account.")
-	case len(pw) > maxPOP3Password || strings.ContainsAny(pw, "\r\n\x00"):
-		v.PasswordError = i18n.T(ctx, "This password cannot be used.")
+	if p, bad := app.CheckPOP3Password(pw); bad {
+		v.PasswordError = i18n.T(ctx, p.Key, p.Args...)
 	}
 	var res discover.Result
 	if v.EmailError == "" && v.PasswordError == "" {
@@ -92,7 +88,7 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, web.AccountStartPage(v))
 		return
 	}
-	in := accountInput{name: name, email: email, password: pw, port: "995", security: "tls", interval: checkIntervals[0], username: res.Username}
+	in := accountInput{name: name, email: email, password: pw, port: "995", security: "tls", interval: defaultIntervalMinutes, username: res.Username}
 	if in.username == "" {
 		in.username = email
 	}
@@ -170,8 +166,8 @@ func (h *Handler) accountFormView(r *http.Request, in accountInput, a *db.Accoun
 	v.Security, v.Username = in.security, in.username
 	fillRetention(r, &v, in)
 	interval := in.interval
-	if !validInterval(interval) {
-		interval = checkIntervals[0]
+	if !validMinutes(interval) {
+		interval = defaultIntervalMinutes
 	}
 	v.Intervals = intervalOptions(r, interval)
 	if in.password != "" {
@@ -210,7 +206,7 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 	}
 	p.opts.Explain.Now = h.now()
 	if p.settings.Password == "" && a != nil {
-		pw, err := h.key.Open(a.PasswordSealed, poller.PasswordContext(currentUser(r).ID))
+		pw, err := h.accounts.Open(*a)
 		if err != nil {
 			h.log.Error("opening an account's password for a test", "account", a.ID, "err", err)
 			d := diagnose.Explain(fmt.Errorf("reading the account's password: %w", err), p.opts.Explain)
@@ -358,7 +354,7 @@ func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, acti
 	next := in
 	next.host, next.port, next.security = f.Host, strconv.Itoa(f.Port), f.Security.String()
 	if f.TrustFingerprint != "" {
-		next.trust, next.trustHost = f.TrustFingerprint, hostPort(f.Host, f.Port)
+		next.trust, next.trustHost = f.TrustFingerprint, app.HostPort(f.Host, f.Port)
 	}
 	if f.Interval > 0 {
 		next.interval = snapInterval(f.Interval)
@@ -424,18 +420,12 @@ func (h *Handler) fixLink(r *http.Request, a db.Account, f diagnose.Fix) web.Fix
 // snapInterval is the shortest offered check interval, in minutes, of at
 // least d (the longest when none is long enough).
 func snapInterval(d time.Duration) int {
-	best := 0
-	for _, m := range checkIntervals {
-		if time.Duration(m)*time.Minute >= d && (best == 0 || m < best) {
-			best = m
+	for _, m := range app.StandardIntervals { // in increasing order
+		if m >= d {
+			return int(m / time.Minute)
 		}
 	}
-	if best == 0 {
-		for _, m := range checkIntervals {
-			best = max(best, m)
-		}
-	}
-	return best
+	return int(app.StandardIntervals[len(app.StandardIntervals)-1] / time.Minute)
 }
 
 // ---- help ----

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/mail"
 	"os"
 	"strings"
 	"time"
@@ -99,74 +98,61 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if len(args) == 0 || args[0] != "add" {
 		return errors.New("usage: apartado account add --user NAME --email ADDR --host HOST … (see apartado help)")
 	}
-	var user, email, host, security, username, pwFile, name string
-	var port int
-	var deleteAfter bool
-	var interval time.Duration
+	var user, pwFile string
+	var in app.AccountInput
 	cfg, _, err := parseConfig("account add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&user, "user", "", "the Apartado user who owns the account")
-		fs.StringVar(&email, "email", "", "the account's email address")
-		fs.StringVar(&name, "name", "", "display name (default: the email address)")
-		fs.StringVar(&host, "host", "", "POP3 server")
-		fs.IntVar(&port, "port", 0, "POP3 port (default 995 for tls, 110 otherwise)")
-		fs.StringVar(&security, "security", "tls", "tls, starttls or none")
-		fs.StringVar(&username, "username", "", "POP3 user name (default: the email address)")
+		fs.StringVar(&in.Email, "email", "", "the account's email address")
+		fs.StringVar(&in.Name, "name", "", "display name (default: the email address)")
+		fs.StringVar(&in.Host, "host", "", "POP3 server")
+		fs.IntVar(&in.Port, "port", 0, "POP3 port (default 995 for tls, 110 otherwise)")
+		fs.StringVar(&in.Security, "security", "tls", "tls, starttls or none")
+		fs.StringVar(&in.Username, "username", "", "POP3 user name (default: the email address)")
 		fs.StringVar(&pwFile, "password-file", "", "read the POP3 password from this file instead of stdin")
-		fs.BoolVar(&deleteAfter, "delete-after-download", false, "delete mail on the server once it is stored here (default: keep a copy)")
-		fs.DurationVar(&interval, "interval", 10*time.Minute, "how often to check for mail")
+		fs.StringVar(&in.TrustedCert, "trust-fingerprint", "", "trust this server certificate (its SHA-256 fingerprint, as the connection test shows it) for this account only")
+		fs.BoolVar(&in.DeleteAfterDownload, "delete-after-download", false, "delete mail on the server once it is stored here (default: keep a copy)")
+		fs.IntVar(&in.DeleteAfterDays, "delete-after-days", 0, "keeping a copy: delete it on the server this many days after downloading (0: never)")
+		fs.StringVar(&in.WhenDeleted, "delete-when-deleted", "never", "keeping a copy: when a message deleted here goes on the server: never, trash_emptied or immediately")
+		fs.DurationVar(&in.Interval, "interval", app.DefaultInterval, "how often to check for mail (1m to 24h, whole minutes)")
 	})
 	if err != nil {
 		return err
 	}
-	sec, err := pop3client.ParseSecurity(security)
-	if err != nil {
+	if user == "" {
+		return errors.New("--user is required")
+	}
+	if in.Username == "" {
+		in.Username = strings.TrimSpace(in.Email)
+	}
+	// The rules are the web's; check everything but the password before
+	// asking for it.
+	probe := in
+	probe.Password = "x"
+	if _, _, err := app.AccountSettings(probe, nil); err != nil {
+		if inv, ok := app.AsInvalid(err); ok {
+			return cliProblems(getenv, inv)
+		}
 		return err
 	}
-	if port == 0 {
-		port = sec.DefaultPort()
-	}
-	if _, err := mail.ParseAddress(email); err != nil {
-		return fmt.Errorf("--email %q is not an email address", email)
-	}
-	if user == "" || host == "" {
-		return errors.New("--user and --host are required")
-	}
-	if port < 1 || port > 65535 {
-		return errors.New("--port must be from 1 to 65535")
-	}
-	if interval < time.Minute {
-		return errors.New("--interval must be at least 1m")
-	}
-	if username == "" {
-		username = email
-	}
-	if name == "" {
-		name = email
-	}
-	pw, err := readSecret(pwFile, stdin)
-	if err != nil {
+	if in.Password, err = readSecret(pwFile, stdin); err != nil {
 		return err
 	}
 	d, err := cfg.open(ctx, cfg.logger(stderr))
 	if err != nil {
 		return err
 	}
-	key, store := d.key, d.store
-	defer store.Close()
-	u, err := store.UserByName(ctx, user)
+	defer d.store.Close()
+	u, err := d.store.UserByName(ctx, user)
 	if errors.Is(err, db.ErrNotFound) {
 		return fmt.Errorf("no user named %q (add one with: apartado user add NAME)", user)
 	}
 	if err != nil {
 		return err
 	}
-	sealed, err := key.Seal([]byte(pw), poller.PasswordContext(u.ID))
-	if err != nil {
-		return err
+	a, err := app.NewAccounts(d.store, d.key).Create(ctx, u.ID, in)
+	if inv, ok := app.AsInvalid(err); ok {
+		return cliProblems(getenv, inv)
 	}
-	a, err := store.CreateAccount(ctx, u.ID, db.AccountSettings{Name: name, Email: email, Host: host, Port: port,
-		Security: sec.String(), Username: username, PasswordSealed: sealed, DeleteAfterDownload: deleteAfter,
-		PollInterval: interval, Enabled: true})
 	if err != nil {
 		return err
 	}
@@ -262,7 +248,9 @@ func cliProblems(getenv func(string) string, inv *app.Invalid) error {
 	return errors.New(strings.Join(lines, "\n"))
 }
 
-// cliFieldName is how the command line names an input field.
+// cliFieldName is how the command line names an input field: its
+// argument or flag. (User and account rules share some field names; the
+// command that reports them is the context.)
 func cliFieldName(field string) string {
 	switch field {
 	case "":
@@ -271,6 +259,12 @@ func cliFieldName(field string) string {
 		return "NAME"
 	case app.FieldPassword:
 		return "password"
+	case app.FieldAfterDays:
+		return "--delete-after-days"
+	case app.FieldWhenDeleted:
+		return "--delete-when-deleted"
+	case app.FieldTrust:
+		return "--trust-fingerprint"
 	}
 	return "--" + field
 }

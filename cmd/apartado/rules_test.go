@@ -8,8 +8,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/handlers"
@@ -125,4 +129,182 @@ func TestUserRulesAgree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// accountCase is one account, as flags and as the account form's fields.
+type accountCase struct {
+	name  string
+	flags []string   // beyond --user root and the password on stdin
+	form  url.Values // beyond force=1
+	bad   string     // "" for accepted, else the form field the rules blame
+}
+
+// TestAccountRulesAgree adds the same accounts from the command line and
+// from the account form (saved without a connection test): both accept and
+// refuse the same ones, blaming the same field.
+func TestAccountRulesAgree(t *testing.T) {
+	base := url.Values{"email": {"ana@example.net"}, "host": {"pop.example.net"}, "port": {"995"}, "security": {"tls"},
+		"username": {"ana"}, "password": {"pop secret"}, "retention": {"keep"}, "interval": {"10"}, "when_deleted": {"never"}}
+	with := func(kv ...string) url.Values {
+		v := url.Values{}
+		for k, vs := range base {
+			v[k] = append([]string(nil), vs...)
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	baseFlags := []string{"--email", "ana@example.net", "--host", "pop.example.net", "--port", "995", "--security", "tls", "--username", "ana"}
+	flags := func(extra ...string) []string { return append(append([]string(nil), baseFlags...), extra...) }
+	for _, tc := range []accountCase{
+		{"plain", flags(), with(), ""},
+		{"every 7 minutes", flags("--interval", "7m"), with("interval", "7"), ""},
+		{"every minute", flags("--interval", "1m"), with("interval", "1"), ""},
+		{"every day", flags("--interval", "24h"), with("interval", "1440"), ""},
+		{"too often", flags("--interval", "30s"), with("interval", "0"), "interval"},
+		{"too seldom", flags("--interval", "25h"), with("interval", "1500"), "interval"},
+		{"starttls on 110", flags("--security", "starttls", "--port", "110"), with("security", "starttls", "port", "110"), ""},
+		{"tls on 110", flags("--port", "110"), with("port", "110"), "port"},
+		{"starttls on 995", flags("--security", "starttls"), with("security", "starttls"), "port"},
+		{"port out of range", flags("--port", "70000"), with("port", "70000"), "port"},
+		{"unknown security", flags("--security", "ssl3"), with("security", "ssl3"), "security"},
+		{"not an address", flags("--email", "ana@"), with("email", "ana@"), "email"},
+		{"a URL for a host", flags("--host", "pop3://pop.example.net"), with("host", "pop3://pop.example.net"), "host"},
+		{"a host with a port", flags("--host", "pop.example.net:995"), with("host", "pop.example.net:995"), "host"},
+		{"a long name", flags("--name", strings.Repeat("n", 101)), with("name", strings.Repeat("n", 101)), "name"},
+		{"a user name with a line end", flags("--username", "ana\r\nQUIT"), with("username", "ana\r\nQUIT"), "username"},
+		{"delete after 30 days", flags("--delete-after-days", "30"), with("after_days_on", "1", "after_days", "30"), ""},
+		{"delete after 0 days", flags("--delete-after-days", "-1"), with("after_days_on", "1", "after_days", "0"), "after_days"},
+		{"delete after 11 years", flags("--delete-after-days", "4000"), with("after_days_on", "1", "after_days", "4000"), "after_days"},
+		{"delete when the trash is emptied", flags("--delete-when-deleted", "trash_emptied"), with("when_deleted", "trash_emptied"), ""},
+		{"delete at some other time", flags("--delete-when-deleted", "sometimes"), with("when_deleted", "sometimes"), "when_deleted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cli, web := newHousehold(t), newHousehold(t)
+			_, cliErr := runCmd(t, cli.env, "pop secret\n", append([]string{"account", "add", "--user", "root"}, tc.flags...)...)
+			form := tc.form
+			form.Set("force", "1")
+			code, body := web.post("/settings/accounts/new", form)
+			webOK := code == http.StatusSeeOther
+			if (cliErr == nil) != (tc.bad == "") || webOK != (tc.bad == "") {
+				t.Fatalf("command line: %v; web: %d %v; want bad=%q", cliErr, code, webFieldErrors(body), tc.bad)
+			}
+			if tc.bad != "" {
+				if want := cliFieldName(tc.bad) + ": "; !strings.Contains(cliErr.Error(), want) {
+					t.Errorf("command line said %q, want it to blame %s", cliErr, cliFieldName(tc.bad))
+				}
+				if fields := webFieldErrors(body); len(fields) != 1 || fields[0] != tc.bad {
+					t.Errorf("web marked %v, want %s", fields, tc.bad)
+				}
+				return
+			}
+			// Both stored the same settings.
+			a, b := onlyAccount(t, cli), onlyAccount(t, web)
+			a.PasswordSealed, b.PasswordSealed = nil, nil
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("command line stored %+v\nweb stored          %+v", a, b)
+			}
+		})
+	}
+}
+
+// onlyAccount is root's one account's settings.
+func onlyAccount(t *testing.T, h *household) db.AccountSettings {
+	t.Helper()
+	u, err := h.db.UserByName(context.Background(), "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accs, err := h.db.Accounts(context.Background(), u.ID)
+	if err != nil || len(accs) != 1 {
+		t.Fatalf("%d accounts, %v", len(accs), err)
+	}
+	return accs[0].AccountSettings
+}
+
+// TestAccountRoundTripsThroughWebForm: an account added from the command
+// line with an interval the form does not usually offer opens in the form
+// with that interval chosen, and saving the form unchanged keeps it.
+func TestAccountRoundTripsThroughWebForm(t *testing.T) {
+	h := newHousehold(t)
+	if _, err := runCmd(t, h.env, "pop secret\n", "account", "add", "--user", "root", "--email", "ana@example.net",
+		"--host", "pop.example.net", "--interval", "7m", "--delete-after-days", "45", "--delete-when-deleted", "immediately"); err != nil {
+		t.Fatal(err)
+	}
+	before := onlyAccount(t, h)
+	u, _ := h.db.UserByName(context.Background(), "root")
+	accs, _ := h.db.Accounts(context.Background(), u.ID)
+	path := "/settings/accounts/" + strconv.FormatInt(accs[0].ID, 10)
+	resp, err := h.web.Get(h.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := formValues(doc, "account-form")
+	if form.Get("interval") != "7" {
+		t.Fatalf("the form shows interval %q, want 7 chosen (form %v)", form.Get("interval"), form)
+	}
+	form.Set("force", "1")
+	if code, body := h.post(path, form); code != http.StatusSeeOther {
+		t.Fatalf("saving the form unchanged: %d %v", code, webFieldErrors(body))
+	}
+	after := onlyAccount(t, h)
+	before.PasswordSealed, after.PasswordSealed = nil, nil
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("before %+v\nafter  %+v", before, after)
+	}
+}
+
+// formValues is what the browser would send for the form with the
+// data-testid: text and hidden inputs, checked boxes and radios, and each
+// select's selected option.
+func formValues(doc *html.Node, testID string) url.Values {
+	attr := func(n *html.Node, key string) (string, bool) {
+		for _, a := range n.Attr {
+			if a.Key == key {
+				return a.Val, true
+			}
+		}
+		return "", false
+	}
+	out := url.Values{}
+	var walk func(n *html.Node, inForm bool)
+	walk = func(n *html.Node, inForm bool) {
+		if n.Type == html.ElementNode {
+			if id, _ := attr(n, "data-testid"); n.Data == "form" && id == testID {
+				inForm = true
+			}
+			name, _ := attr(n, "name")
+			if inForm && name != "" {
+				typ, _ := attr(n, "type")
+				_, checked := attr(n, "checked")
+				value, _ := attr(n, "value")
+				switch {
+				case n.Data == "input" && (typ == "radio" || typ == "checkbox"):
+					if checked {
+						out.Add(name, value)
+					}
+				case n.Data == "input":
+					out.Set(name, value)
+				case n.Data == "select":
+					for o := n.FirstChild; o != nil; o = o.NextSibling {
+						if _, sel := attr(o, "selected"); o.Type == html.ElementNode && o.Data == "option" && sel {
+							v, _ := attr(o, "value")
+							out.Set(name, v)
+						}
+					}
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inForm)
+		}
+	}
+	walk(doc, false)
+	return out
 }
