@@ -1,0 +1,4 @@
+// Package layers holds the test that keeps Apartado's dependencies
+// pointing one way: cmd → handlers, poller → app → db, pop3client,
+// message, diagnose, discover, i18n. It has no code of its own.
+package layers
