@@ -13,29 +13,6 @@ import (
 	"github.com/apartado/apartado/web"
 )
 
-// The outcomes of the admin forms, named in the redirect's ?done=.
-const (
-	doneUserAdded    = "user-added"
-	doneUserDisabled = "user-disabled"
-	doneUserEnabled  = "user-enabled"
-	donePasswordSet  = "password-set"
-)
-
-func adminNotice(r *http.Request, done string) string {
-	ctx := r.Context()
-	switch done {
-	case doneUserAdded:
-		return i18n.T(ctx, "The user was added.")
-	case doneUserDisabled:
-		return i18n.T(ctx, "The user was disabled and signed out.")
-	case doneUserEnabled:
-		return i18n.T(ctx, "The user was enabled.")
-	case donePasswordSet:
-		return i18n.T(ctx, "The new password was set. The user was signed out everywhere.")
-	}
-	return ""
-}
-
 // adminView builds the users page.
 func (h *Handler) adminView(r *http.Request) (web.AdminUsersView, error) {
 	ctx := r.Context()
@@ -71,7 +48,7 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v.Notice = adminNotice(r, r.URL.Query().Get("done"))
+	v.Notice = doneNotice(r)
 	h.render(w, r, http.StatusOK, web.AdminUsersPage(v))
 }
 

@@ -184,3 +184,20 @@ func TestBackLinkBounded(t *testing.T) {
 		t.Errorf("back %q, want /mail for an over-long back=", l)
 	}
 }
+
+// TestDoneNotices: every outcome a form redirects with has a sentence, and
+// an unknown ?done= shows none.
+func TestDoneNotices(t *testing.T) {
+	for done, key := range notices {
+		if done == "" || key == "" {
+			t.Errorf("notice %q → %q", done, key)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/settings?done="+done, nil)
+		if doneNotice(r) != key {
+			t.Errorf("%q: %q", done, doneNotice(r))
+		}
+	}
+	if got := doneNotice(httptest.NewRequest(http.MethodGet, "/mail?done=%3Cscript%3E", nil)); got != "" {
+		t.Errorf("unknown done: %q", got)
+	}
+}

@@ -88,7 +88,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
 		Total:      int64(page.Total),
 		ReturnPath: listPath(r.URL.Path, query),
 		NoAccounts: len(accounts) == 0 && !trash,
-		Notice:     actionNotice(r, query.Get("done")),
+		Notice:     doneNotice(r),
 	}
 	if trash {
 		v.Chrome.Nav.CurrentAccount = 0
@@ -149,38 +149,6 @@ func subjectOrPlaceholder(r *http.Request, s string) string {
 		return i18n.T(r.Context(), "(no subject)")
 	}
 	return s
-}
-
-// The outcomes of list actions, named in the redirect's ?done=.
-const (
-	doneTrashed      = "trashed"
-	doneRestored     = "restored"
-	doneDeleted      = "deleted"
-	doneEmptied      = "emptied"
-	doneRead         = "read"
-	doneUnread       = "unread"
-	doneNoneSelected = "none-selected"
-)
-
-func actionNotice(r *http.Request, done string) string {
-	ctx := r.Context()
-	switch done {
-	case doneTrashed:
-		return i18n.T(ctx, "Moved to the trash.")
-	case doneRestored:
-		return i18n.T(ctx, "Moved back to the inbox.")
-	case doneDeleted:
-		return i18n.T(ctx, "Deleted for good.")
-	case doneEmptied:
-		return i18n.T(ctx, "The trash was emptied.")
-	case doneRead:
-		return i18n.T(ctx, "Marked as read.")
-	case doneUnread:
-		return i18n.T(ctx, "Marked as unread.")
-	case doneNoneSelected:
-		return i18n.T(ctx, "Select one or more messages first.")
-	}
-	return ""
 }
 
 // maxActionIDs bounds how many messages one action touches.

@@ -18,35 +18,6 @@ import (
 	"github.com/apartado/apartado/web"
 )
 
-// The outcomes of settings forms, named in the redirect's ?done=.
-const (
-	doneAccountAdded    = "account-added"
-	doneAccountSaved    = "account-saved"
-	doneAccountDeleted  = "account-deleted"
-	doneCheckStarted    = "check-started"
-	donePasswordChanged = "password-changed"
-	donePrefsSaved      = "preferences-saved"
-)
-
-func settingsNotice(r *http.Request, done string) string {
-	ctx := r.Context()
-	switch done {
-	case doneAccountAdded:
-		return i18n.T(ctx, "The account was added. Apartado is checking it now.")
-	case doneAccountSaved:
-		return i18n.T(ctx, "The account was saved. Apartado is checking it now.")
-	case doneAccountDeleted:
-		return i18n.T(ctx, "The account and its messages were deleted.")
-	case doneCheckStarted:
-		return i18n.T(ctx, "Checking for new mail now.")
-	case donePasswordChanged:
-		return i18n.T(ctx, "Your password was changed. Other devices were signed out.")
-	case donePrefsSaved:
-		return i18n.T(ctx, "Your preferences were saved.")
-	}
-	return ""
-}
-
 // settings shows the accounts with their status and the user's own
 // password and preference forms.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
@@ -55,7 +26,7 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v.Notice = settingsNotice(r, r.URL.Query().Get("done"))
+	v.Notice = doneNotice(r)
 	h.render(w, r, http.StatusOK, web.SettingsPage(v))
 }
 

@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/apartado/apartado/i18n"
+)
+
+// The outcomes of forms, named in the redirect's ?done= so that the page
+// it leads to says what happened (Post/Redirect/Get).
+const (
+	// Settings.
+	doneAccountAdded    = "account-added"
+	doneAccountSaved    = "account-saved"
+	doneAccountDeleted  = "account-deleted"
+	doneCheckStarted    = "check-started"
+	donePasswordChanged = "password-changed"
+	donePrefsSaved      = "preferences-saved"
+	// The administrator's users page.
+	doneUserAdded    = "user-added"
+	doneUserDisabled = "user-disabled"
+	doneUserEnabled  = "user-enabled"
+	donePasswordSet  = "password-set"
+	// List actions.
+	doneTrashed      = "trashed"
+	doneRestored     = "restored"
+	doneDeleted      = "deleted"
+	doneEmptied      = "emptied"
+	doneRead         = "read"
+	doneUnread       = "unread"
+	doneNoneSelected = "none-selected"
+)
+
+// notices is what each outcome says, as a message key.
+var notices = map[string]string{
+	doneAccountAdded:    i18n.Key("The account was added. Apartado is checking it now."),
+	doneAccountSaved:    i18n.Key("The account was saved. Apartado is checking it now."),
+	doneAccountDeleted:  i18n.Key("The account and its messages were deleted."),
+	doneCheckStarted:    i18n.Key("Checking for new mail now."),
+	donePasswordChanged: i18n.Key("Your password was changed. Other devices were signed out."),
+	donePrefsSaved:      i18n.Key("Your preferences were saved."),
+
+	doneUserAdded:    i18n.Key("The user was added."),
+	doneUserDisabled: i18n.Key("The user was disabled and signed out."),
+	doneUserEnabled:  i18n.Key("The user was enabled."),
+	donePasswordSet:  i18n.Key("The new password was set. The user was signed out everywhere."),
+
+	doneTrashed:      i18n.Key("Moved to the trash."),
+	doneRestored:     i18n.Key("Moved back to the inbox."),
+	doneDeleted:      i18n.Key("Deleted for good."),
+	doneEmptied:      i18n.Key("The trash was emptied."),
+	doneRead:         i18n.Key("Marked as read."),
+	doneUnread:       i18n.Key("Marked as unread."),
+	doneNoneSelected: i18n.Key("Select one or more messages first."),
+}
+
+// doneNotice is the sentence for the request's ?done=, translated, or ""
+// for none or an unknown one.
+func doneNotice(r *http.Request) string {
+	key, ok := notices[r.URL.Query().Get("done")]
+	if !ok {
+		return ""
+	}
+	return i18n.T(r.Context(), key)
+}
