@@ -2,8 +2,9 @@
 // schedules syncs (per-account interval with jitter, a few accounts at
 // once, never two syncs of one account, backoff after failures) and runs the
 // sync itself. A message is deleted on a server only after its raw bytes
-// are committed to SQLite, and only as the account's settings ask. It does
-// not render mail or serve HTTP.
+// are committed to SQLite, and only as the account's settings ask: what
+// to download and delete is decided by a pure planner (plan.go) that the
+// sync (sync.go) only carries out. It does not render mail or serve HTTP.
 package poller
 
 import (
