@@ -526,9 +526,11 @@ func TestWizard(t *testing.T) {
 				t.Error("SSL/TLS not chosen for a _pop3s record")
 			}
 
-			// A typing mistake in the server name.
+			// A typing mistake in the server name. The password typed for the
+			// discovered server is not sent to another: it is typed again.
 			run(t, ctx, "mistype the server and test",
 				chromedp.SetValue(`#host`, "pop.exmaple.test"),
+				chromedp.SendKeys(`#password`, "secret"),
 				chromedp.Click(tid("account-test")),
 				chromedp.WaitVisible(tid("diagnosis")),
 			)
