@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/web"
+)
+
+// Interface languages offered, by code; "" follows the browser.
+var languages = []string{"", "en", "es"}
+
+func (h *Handler) preferencesForm(r *http.Request, locale, timeZone string) web.PreferencesForm {
+	ctx := r.Context()
+	f := web.PreferencesForm{TimeZone: timeZone, TimeZones: timeZoneSuggestions, ServerZone: serverZone(h.now())}
+	for _, code := range languages {
+		var label string
+		switch code {
+		case "":
+			label = i18n.T(ctx, "Automatic (the browser's language)")
+		case "en":
+			label = i18n.T(ctx, "English")
+		case "es":
+			label = i18n.T(ctx, "Español")
+		}
+		f.Languages = append(f.Languages, web.Option{Value: code, Label: label, Selected: code == locale})
+	}
+	return f
+}
+
+func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	locale := r.PostForm.Get("locale")
+	tz := strings.TrimSpace(r.PostForm.Get("timezone"))
+	known := false
+	for _, l := range languages {
+		known = known || l == locale
+	}
+	if !known {
+		h.badRequest(w, r)
+		return
+	}
+	if tz != "" {
+		if _, err := time.LoadLocation(tz); err != nil || tz == "Local" || len(tz) > 64 {
+			v, err := h.settingsView(r)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			v.Preferences = h.preferencesForm(r, locale, tz)
+			v.Preferences.TimeZoneError = i18n.T(ctx, "This time zone is not known. Use a name such as Europe/Madrid.")
+			h.render(w, r, http.StatusUnprocessableEntity, web.SettingsPage(v))
+			return
+		}
+	}
+	if err := h.db.SetUserPreferences(ctx, u.ID, locale, tz); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/settings?done="+donePrefsSaved)
+}
+
+// serverZone names the server's time zone for people: the TZ variable's
+// IANA name when set, else the zone's abbreviation and offset now.
+func serverZone(now time.Time) string {
+	if tz := os.Getenv("TZ"); tz != "" && !strings.HasPrefix(tz, ":") && !strings.HasPrefix(tz, "/") {
+		if _, err := time.LoadLocation(tz); err == nil {
+			return tz
+		}
+	}
+	return now.In(time.Local).Format("MST (UTC-07:00)")
+}
+
+// timeZoneSuggestions are offered in the time zone field; any IANA name
+// the server knows is accepted.
+var timeZoneSuggestions = []string{
+	"UTC",
+	"Europe/Madrid", "Europe/Lisbon", "Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Berlin",
+	"Europe/Rome", "Europe/Amsterdam", "Europe/Brussels", "Europe/Zurich", "Europe/Vienna", "Europe/Stockholm",
+	"Europe/Warsaw", "Europe/Athens", "Europe/Helsinki", "Europe/Istanbul", "Europe/Moscow",
+	"Atlantic/Canary", "Africa/Casablanca", "Africa/Lagos", "Africa/Cairo", "Africa/Johannesburg", "Africa/Nairobi",
+	"America/Mexico_City", "America/Bogota", "America/Lima", "America/Caracas", "America/Santiago",
+	"America/Argentina/Buenos_Aires", "America/Montevideo", "America/Sao_Paulo", "America/Havana",
+	"America/Santo_Domingo", "America/Puerto_Rico", "America/Guatemala", "America/Costa_Rica", "America/Panama",
+	"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+	"America/Anchorage", "America/Toronto", "America/Vancouver", "Pacific/Honolulu",
+	"Asia/Dubai", "Asia/Kolkata", "Asia/Bangkok", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore",
+	"Asia/Manila", "Asia/Tokyo", "Asia/Seoul", "Australia/Perth", "Australia/Sydney", "Pacific/Auckland",
+}

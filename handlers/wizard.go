@@ -1,0 +1,184 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apartado/apartado/app"
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
+	"github.com/apartado/apartado/discover"
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/pop3client"
+	"github.com/apartado/apartado/web"
+)
+
+// The account wizard: its first step (address and password),
+// autodiscovery, and the account form it leads to. The connection test is
+// in conntest.go (the streaming page) and diagnosis.go (running it and the
+// views of its outcome); the first-run "create the administrator" page,
+// /setup, is in auth.go.
+
+const (
+	newAccountPath  = "/settings/accounts/new"
+	newAccountTest  = "/settings/accounts/test"
+	discoverPath    = "/settings/accounts/new/discover"
+	manualQuery     = "manual"
+	discoverTimeout = 25 * time.Second
+	// maxTestDuration bounds a whole connection test, whatever the server does.
+	maxTestDuration = 3 * time.Minute
+)
+
+// newAccountForm is the wizard's first step: the address and the password.
+// With ?manual=1 it is the full form, empty.
+func (h *Handler) newAccountForm(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get(manualQuery) != "" {
+		in := accountInput{port: "995", security: "tls", interval: defaultIntervalMinutes}
+		h.renderAccountForm(w, r, http.StatusOK, in, nil, nil, nil)
+		return
+	}
+	chrome, err := h.userChrome(r, i18n.T(r.Context(), "Add a mail account"), web.SectionSettings)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, web.AccountStartPage(web.AccountStartView{Chrome: chrome, ManualURL: newAccountPath + "?" + manualQuery + "=1"}))
+}
+
+// discoverAccount runs autodiscovery for the address and shows the full
+// form with what it proposes, the provider's steps and its notes. The
+// password goes on in a sealed token, never back into the page.
+func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	email := strings.TrimSpace(r.PostForm.Get("email"))
+	pw := r.PostForm.Get("password")
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	v := web.AccountStartView{Name: name, Email: email, ManualURL: newAccountPath + "?" + manualQuery + "=1"}
+	if p, bad := app.CheckEmail(email); bad {
+		v.EmailError = i18n.T(ctx, p.Key, p.Args...)
+	}
+	if p, bad := app.CheckPOP3Password(pw); bad {
+		v.PasswordError = i18n.T(ctx, p.Key, p.Args...)
+	}
+	var res discover.Result
+	if v.EmailError == "" && v.PasswordError == "" {
+		dctx, cancel := context.WithTimeout(ctx, discoverTimeout)
+		var err error
+		res, err = discover.Discover(dctx, email, h.discoverOptions(false))
+		cancel()
+		if err != nil {
+			v.EmailError = i18n.T(ctx, "Enter an address like name@example.com.")
+		}
+	}
+	if v.EmailError != "" || v.PasswordError != "" {
+		chrome, err := h.userChrome(r, i18n.T(ctx, "Add a mail account"), web.SectionSettings)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		v.Chrome = chrome
+		v.FormError = i18n.T(ctx, "Some fields need your attention.")
+		h.render(w, r, http.StatusUnprocessableEntity, web.AccountStartPage(v))
+		return
+	}
+	in := accountInput{name: name, email: email, password: pw, port: "995", security: "tls", interval: defaultIntervalMinutes, username: res.Username}
+	if in.username == "" {
+		in.username = email
+	}
+	if len(res.Candidates) > 0 {
+		c := res.Candidates[0]
+		in.host, in.port, in.security = c.Host, strconv.Itoa(c.Port), c.Security.String()
+	}
+	h.log.Info("autodiscovery", "user", currentUser(r).ID, "domain", res.Domain, "candidates", len(res.Candidates), "provider", res.Provider != nil)
+	h.renderAccountForm(w, r, http.StatusOK, in, nil, nil, func(fv *web.AccountFormView) {
+		l := i18n.FromContext(ctx)
+		if p := res.Provider; p != nil {
+			pv := &web.ProviderView{Name: p.Name, HelpURL: p.HelpURL, NoPOP: p.NoPOP}
+			for _, s := range p.Steps {
+				pv.Steps = append(pv.Steps, l.T(s))
+			}
+			fv.Provider = pv
+		}
+		for _, n := range res.Notes {
+			fv.Notes = append(fv.Notes, l.T(n))
+		}
+		if fv.Provider == nil && len(fv.Notes) == 0 && len(res.Candidates) > 0 {
+			fv.Notes = []string{i18n.T(ctx, "Apartado found these settings for %s.", res.Domain)}
+		}
+	})
+}
+
+// discoverOptions are the configured autodiscovery options, with probes
+// through the app's resolver and extra authorities. noProbe turns probing
+// off, for proposing fixes quickly after a failed test.
+func (h *Handler) discoverOptions(noProbe bool) *discover.Options {
+	var o discover.Options
+	if h.discoverOpts != nil {
+		o = *h.discoverOpts
+	}
+	if o.DialOptions == nil {
+		o.DialOptions = &pop3client.Options{Resolver: h.resolver, ExtraRootCAs: h.extraRootCAs}
+	}
+	if noProbe {
+		o.NoProbe = true
+		if o.Timeout <= 0 || o.Timeout > 10*time.Second {
+			o.Timeout = 10 * time.Second
+		}
+	}
+	return &o
+}
+
+// renderAccountForm renders the account form (new when a is nil) filled
+// with in; edit adjusts the view (errors, a failed test) before rendering.
+func (h *Handler) renderAccountForm(w http.ResponseWriter, r *http.Request, status int, in accountInput, a *db.Account, accounts []db.Account, edit func(*web.AccountFormView)) {
+	v, err := h.accountFormView(r, in, a, accounts)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if edit != nil {
+		edit(&v)
+	}
+	h.render(w, r, status, web.AccountFormPage(v))
+}
+
+// accountFormView is the account form filled with in: every field but
+// the password, which, when one was typed, is carried in a sealed token.
+func (h *Handler) accountFormView(r *http.Request, in accountInput, a *db.Account, accounts []db.Account) (web.AccountFormView, error) {
+	var v web.AccountFormView
+	if a != nil {
+		v = h.editView(r, *a, accounts)
+	} else {
+		chrome, err := h.userChrome(r, i18n.T(r.Context(), "Add a mail account"), web.SectionSettings)
+		if err != nil {
+			return v, err
+		}
+		v = web.AccountFormView{Chrome: chrome, New: true, Action: newAccountPath, TestURL: newAccountTest}
+	}
+	v.Name, v.Email, v.Host, v.Port = in.name, in.email, in.host, in.port
+	v.Security, v.Username = in.security, in.username
+	fillRetention(r, &v, in)
+	interval := in.interval
+	if !validMinutes(interval) {
+		interval = defaultIntervalMinutes
+	}
+	v.Intervals = intervalOptions(r, interval)
+	if in.password != "" {
+		token, err := h.sealPassword(currentUser(r).ID, in.server(), in.password)
+		if err != nil {
+			return v, err
+		}
+		v.Token, v.PasswordKept = token, true
+	}
+	if in.trust != "" {
+		v.Trust, v.TrustShown, v.TrustHost = in.trust, diagnose.FormatFingerprint(in.trust), in.trustHost
+	}
+	return v, nil
+}
