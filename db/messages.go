@@ -216,6 +216,21 @@ func (d *DB) updateMessages(ctx context.Context, userID int64, ids []int64, set 
 	return res.RowsAffected()
 }
 
+// CountOwnedMessages returns how many of ids are the user's messages, in
+// one query (ids must not repeat).
+func (d *DB) CountOwnedMessages(ctx context.Context, userID int64, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var n int
+	args := append(int64Args(ids), userID)
+	err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id IN (`+placeholders(len(ids))+`) AND user_id = ?`, args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count owned messages: %w", err)
+	}
+	return n, nil
+}
+
 // SetSeen marks a user's messages read or unread (FlagSeen).
 func (d *DB) SetSeen(ctx context.Context, userID int64, ids []int64, seen bool) error {
 	add, remove := FlagSeen, Flag(0)

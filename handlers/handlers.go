@@ -134,6 +134,7 @@ type Handler struct {
 	hasUsers  atomic.Bool // once a user exists, one always does
 	users     *app.Users  // every password hash goes through its gate
 	accounts  *app.Accounts
+	messages  *app.Messages
 	setupCode *setupCode
 	logKey    []byte // keys the hashes that stand for typed names in the log
 	// publicHost is PublicURL's host name (lower case, without the
@@ -219,6 +220,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	// A few more may wait briefly behind the running ones; past that, 503.
 	h.users = app.NewUsers(cfg.DB, password.NewGate(n, 4*n, 3*time.Second), h.pwParams)
 	h.accounts = app.NewAccounts(cfg.DB, cfg.Key)
+	h.messages = app.NewMessages(cfg.DB)
 	h.setupCode = newSetupCodeState(cfg.SetupCode)
 	h.logKey = cfg.Key.Derive("log-name-tag", 32)
 	if cfg.PublicURL != nil {

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/web"
@@ -151,8 +153,11 @@ func subjectOrPlaceholder(r *http.Request, s string) string {
 	return s
 }
 
-// maxActionIDs bounds how many messages one action touches.
-const maxActionIDs = 1000
+// actionDone is the notice each list action leads to.
+var actionDone = map[app.MessageAction]string{
+	app.ActionTrash: doneTrashed, app.ActionRestore: doneRestored, app.ActionDelete: doneDeleted,
+	app.ActionRead: doneRead, app.ActionUnread: doneUnread, app.ActionEmptyTrash: doneEmptied,
+}
 
 // messageActions applies a list action to the selected messages, all of
 // which must be the user's (else 404, and nothing changes), then goes back
@@ -165,64 +170,34 @@ func (h *Handler) messageActions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := localPath(r.PostForm.Get("return"), "/mail")
-	action := r.PostForm.Get("action")
-	var ids []int64
-	for _, s := range append(r.PostForm["ids"], r.PostForm["ids[]"]...) {
+	action := app.MessageAction(r.PostForm.Get("action"))
+	selected := append(r.PostForm["ids"], r.PostForm["ids[]"]...)
+	if len(selected) > 2*app.MaxSelected { // before parsing a flood of them
+		h.badRequest(w, r)
+		return
+	}
+	ids := make([]int64, 0, len(selected))
+	for _, s := range selected {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
 			h.badRequest(w, r)
 			return
 		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
+		ids = append(ids, id)
 	}
-	if len(ids) > maxActionIDs {
-		h.badRequest(w, r)
-		return
-	}
-	switch action {
-	case "trash", "restore", "delete", "read", "unread", "empty-trash":
-	default:
-		h.badRequest(w, r)
-		return
-	}
-	if action != "empty-trash" && len(ids) == 0 {
+	_, err := h.messages.Apply(ctx, u.ID, action, ids)
+	switch {
+	case errors.Is(err, app.ErrNoneSelected):
 		redirect(w, r, withQuery(back, "done", doneNoneSelected))
 		return
-	}
-	for _, id := range ids {
-		if _, err := h.db.Message(ctx, u.ID, id); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	var done string
-	var err error
-	switch action {
-	case "trash":
-		_, err = h.db.TrashMessages(ctx, u.ID, ids)
-		done = doneTrashed
-	case "restore":
-		_, err = h.db.RestoreMessages(ctx, u.ID, ids)
-		done = doneRestored
-	case "delete":
-		_, err = h.db.DeleteMessages(ctx, u.ID, ids)
-		done = doneDeleted
-	case "read":
-		err = h.db.SetSeen(ctx, u.ID, ids, true)
-		done = doneRead
-	case "unread":
-		err = h.db.SetSeen(ctx, u.ID, ids, false)
-		done = doneUnread
-	case "empty-trash":
-		_, err = h.db.EmptyTrash(ctx, u.ID)
-		done = doneEmptied
-	}
-	if err != nil {
+	case errors.Is(err, app.ErrUnknownAction), errors.Is(err, app.ErrTooManySelected):
+		h.badRequest(w, r)
+		return
+	case err != nil:
 		h.fail(w, r, err)
 		return
 	}
+	done := actionDone[action]
 	h.log.Debug("message action", "user", u.ID, "action", action, "count", len(ids))
 	redirect(w, r, withQuery(back, "done", done))
 }
