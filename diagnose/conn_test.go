@@ -37,7 +37,7 @@ func runTest(t *testing.T, s TestSettings, opts TestOptions) Result {
 		t.Fatalf("reported %d steps, result has %d", len(reported), len(res.Steps))
 	}
 	for i, r := range res.Steps {
-		checkRendered(t, string(r.Step)+" label", r.Step.Label())
+		checkRendered(t, string(r.Step)+" label", StepLabel(r.Step))
 		for _, m := range append(append([]Message(nil), r.Facts...), r.Warnings...) {
 			checkRendered(t, string(r.Step)+" fact", m)
 		}

@@ -132,7 +132,7 @@ func ExplainRecorded(kind, step, text string, in Input) Diagnosis {
 	if kind == KindInternal {
 		return explainInternal()
 	}
-	return Explain(&pop3client.Error{Kind: pop3client.Kind(kind), Step: pop3client.Step(step), ServerText: text, Host: in.Host}, in)
+	return Explain(&pop3client.Error{Kind: pop3client.Kind(kind), Step: Step(step), ServerText: text, Host: in.Host}, in)
 }
 
 // Sentence is the one-line diagnosis of a failure kind in locale l, for

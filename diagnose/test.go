@@ -15,25 +15,28 @@ import (
 	"github.com/apartado/apartado/pop3client"
 )
 
-// Step is a step of the connection test, in the order they run.
-type Step string
+// Step is a step of the connection test: pop3client's Step, one type for
+// the stages of a session wherever they are named. The test has a few
+// steps of its own besides the session's.
+type Step = pop3client.Step
 
-// The steps of the connection test. StepSTLS runs only with STARTTLS, and
-// StepTLS after it; with SSL/TLS, StepTLS comes right after StepConnect.
+// The steps of the connection test, in the order they run. StepSTLS runs
+// only with STARTTLS, and StepTLS after it; with SSL/TLS, StepTLS comes
+// right after StepConnect.
 const (
-	StepResolve      Step = "resolve"
-	StepConnect      Step = "connect"
-	StepTLS          Step = "tls"
-	StepGreeting     Step = "greeting"
-	StepCapabilities Step = "capabilities"
-	StepSTLS         Step = "stls"
-	StepLogin        Step = "login"
-	StepMailbox      Step = "mailbox"
-	StepQuit         Step = "quit"
+	StepResolve      = pop3client.StepResolve
+	StepConnect      = pop3client.StepConnect
+	StepTLS          = pop3client.StepTLS
+	StepGreeting     = pop3client.StepGreeting
+	StepCapabilities = Step("capabilities")
+	StepSTLS         = pop3client.StepSTLS
+	StepLogin        = Step("login")
+	StepMailbox      = Step("mailbox")
+	StepQuit         = Step("quit")
 )
 
-// Label names the step for people.
-func (s Step) Label() Message {
+// StepLabel names a step of the test for people.
+func StepLabel(s Step) Message {
 	switch s {
 	case StepResolve:
 		return msg(i18n.Key("Look up the server's name"))

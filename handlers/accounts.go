@@ -338,8 +338,8 @@ func (h *Handler) editAccountForm(w http.ResponseWriter, r *http.Request) {
 	if v, err := strconv.Atoi(q.Get("port")); err == nil && v > 0 && v < 65536 {
 		in.port, fixed = strconv.Itoa(v), true
 	}
-	if v := q.Get("security"); v == "tls" || v == "starttls" || v == "none" {
-		in.security, fixed = v, true
+	if sec, err := pop3client.ParseSecurity(q.Get("security")); q.Get("security") != "" && err == nil {
+		in.security, fixed = sec.String(), true
 	}
 	if v, err := strconv.Atoi(q.Get("interval")); err == nil && validMinutes(v) {
 		in.interval, fixed = v, true

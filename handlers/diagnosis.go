@@ -123,7 +123,7 @@ func (h *Handler) texts(r *http.Request, ms []diagnose.Message) []string {
 }
 
 func (h *Handler) stepView(r *http.Request, s diagnose.StepResult) web.TestStepView {
-	return web.TestStepView{Step: string(s.Step), Label: h.text(r, s.Step.Label()), OK: s.OK,
+	return web.TestStepView{Step: string(s.Step), Label: h.text(r, diagnose.StepLabel(s.Step)), OK: s.OK,
 		Facts: h.texts(r, s.Facts), Warnings: h.texts(r, s.Warnings)}
 }
 

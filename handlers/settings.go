@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/poller"
+	"github.com/apartado/apartado/pop3client"
 	"github.com/apartado/apartado/web"
 )
 
@@ -52,7 +54,7 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 		Email:     a.Email,
 		Server:    net.JoinHostPort(a.Host, strconv.Itoa(a.Port)),
 		Security:  securityLabel(r, a.Security),
-		Insecure:  a.Security == "none",
+		Insecure:  app.ServerOf(a).Security == pop3client.SecurityNone,
 		Messages:  a.MessageCount,
 		Unread:    a.UnreadCount,
 		EditURL:   "/settings/accounts/" + id,
@@ -93,10 +95,10 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 }
 
 func securityLabel(r *http.Request, security string) string {
-	switch security {
-	case "tls":
+	switch sec, _ := pop3client.ParseSecurity(security); sec {
+	case pop3client.SecurityTLS:
 		return i18n.T(r.Context(), "SSL/TLS")
-	case "starttls":
+	case pop3client.SecuritySTARTTLS:
 		return i18n.T(r.Context(), "STARTTLS")
 	}
 	return i18n.T(r.Context(), "not encrypted")

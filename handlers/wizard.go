@@ -36,7 +36,7 @@ const (
 // With ?manual=1 it is the full form, empty.
 func (h *Handler) newAccountForm(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get(manualQuery) != "" {
-		in := accountInput{port: "995", security: "tls", interval: defaultIntervalMinutes}
+		in := accountInput{port: strconv.Itoa(pop3client.SecurityTLS.DefaultPort()), security: pop3client.SecurityTLS.String(), interval: defaultIntervalMinutes}
 		h.renderAccountForm(w, r, http.StatusOK, in, nil, nil, nil)
 		return
 	}
@@ -88,7 +88,7 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, web.AccountStartPage(v))
 		return
 	}
-	in := accountInput{name: name, email: email, password: pw, port: "995", security: "tls", interval: defaultIntervalMinutes, username: res.Username}
+	in := accountInput{name: name, email: email, password: pw, port: strconv.Itoa(pop3client.SecurityTLS.DefaultPort()), security: pop3client.SecurityTLS.String(), interval: defaultIntervalMinutes, username: res.Username}
 	if in.username == "" {
 		in.username = email
 	}
