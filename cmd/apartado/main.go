@@ -10,6 +10,8 @@
 //	apartado healthcheck                exit 0 if the server on APARTADO_ADDR answers (for Docker)
 //
 // Settings come from flags or APARTADO_* environment variables; see the README.
+// The subcommands are adapters over package app, like the web's handlers: a
+// rule that refuses a user or an account refuses it in both.
 package main
 
 import (
