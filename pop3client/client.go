@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/md5"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -329,57 +328,7 @@ func canceled(err error, ctx context.Context) error {
 }
 
 func (c *Client) tlsConfig() *tls.Config {
-	cfg := &tls.Config{}
-	if c.opts.TLSConfig != nil {
-		cfg = c.opts.TLSConfig.Clone()
-	}
-	if cfg.ServerName == "" {
-		cfg.ServerName = c.host
-	}
-	if cfg.MinVersion < tls.VersionTLS12 {
-		cfg.MinVersion = tls.VersionTLS12
-	}
-	roots := cfg.RootCAs
-	if roots == nil {
-		var err error
-		if roots, err = x509.SystemCertPool(); err != nil {
-			roots = x509.NewCertPool()
-		}
-	} else if len(c.opts.ExtraRootCAs) > 0 {
-		roots = roots.Clone()
-	}
-	for _, ca := range c.opts.ExtraRootCAs {
-		roots.AddCert(ca)
-	}
-	pins := make(map[string]bool, len(c.opts.TrustedFingerprints))
-	for _, fp := range c.opts.TrustedFingerprints {
-		pins[NormalizeFingerprint(fp)] = true
-	}
-	name := cfg.ServerName
-	// Verification is done here rather than by crypto/tls so that a pinned
-	// certificate can be accepted and so that the x509 error (with the
-	// certificate) reaches classifyTLSErr unchanged.
-	cfg.InsecureSkipVerify = true
-	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		if len(cs.PeerCertificates) == 0 {
-			return errors.New("tls: server sent no certificate")
-		}
-		leaf := cs.PeerCertificates[0]
-		sum := sha256.Sum256(leaf.Raw)
-		if pins[hex.EncodeToString(sum[:])] {
-			return nil
-		}
-		inter := x509.NewCertPool()
-		for _, cert := range cs.PeerCertificates[1:] {
-			inter.AddCert(cert)
-		}
-		_, err := leaf.Verify(x509.VerifyOptions{DNSName: name, Roots: roots, Intermediates: inter})
-		if err != nil {
-			return &certError{cert: leaf, err: err}
-		}
-		return nil
-	}
-	return cfg
+	return VerifyingTLSConfig(c.opts.TLSConfig, c.host, c.opts.ExtraRootCAs, c.opts.TrustedFingerprints)
 }
 
 // NormalizeFingerprint lower-cases a hex fingerprint and drops ":" and spaces.

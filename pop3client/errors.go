@@ -243,62 +243,22 @@ func (e *certError) Unwrap() error { return e.err }
 
 // classifyTLSErr fills in e.Kind (and e.Cert) for a failed TLS handshake.
 func classifyTLSErr(e *Error, err error) {
-	var (
-		rh       tls.RecordHeaderError
-		ce       *certError
-		unknown  x509.UnknownAuthorityError
-		hostname x509.HostnameError
-		invalid  x509.CertificateInvalidError
-		opErr    *net.OpError
-	)
-	if errors.As(err, &ce) {
-		e.Cert = NewCertInfo(ce.cert)
+	var rh tls.RecordHeaderError
+	if !errors.As(err, &rh) {
+		e.Kind, e.Cert = ClassifyTLSError(err)
+		return
 	}
-	switch {
-	case errors.As(err, &rh):
-		// The first five bytes were not a TLS record header. A POP3 greeting
-		// ("+OK …") there means the port speaks plain POP3.
-		hdr := string(rh.RecordHeader[:])
-		// Only a POP3 server's bytes are passed on, never another service's.
-		if svc := sniffService(hdr); svc == "POP3" {
-			e.Kind = KindTLSOnPlainPort
-			e.ServerText = strings.ToValidUTF8(strings.TrimRight(hdr, "\r\n\x00"), "?")
-		} else if svc != "" {
-			e.Kind, e.Service = KindNotPOP3, svc
-		} else {
-			e.Kind = KindTLSHandshake
-		}
-	case errors.As(err, &unknown):
-		e.Kind = KindUnknownAuthority
-		if e.Cert == nil {
-			e.Cert = NewCertInfo(unknown.Cert)
-		}
-	case errors.As(err, &hostname):
-		e.Kind = KindCertificateName
-		if e.Cert == nil {
-			e.Cert = NewCertInfo(hostname.Certificate)
-		}
-	case errors.As(err, &invalid):
-		if invalid.Reason == x509.Expired && invalid.Cert != nil && time.Now().After(invalid.Cert.NotAfter) {
-			e.Kind = KindCertificateExpired
-		} else {
-			e.Kind = KindCertificateInvalid
-		}
-		if e.Cert == nil {
-			e.Cert = NewCertInfo(invalid.Cert)
-		}
-	case strings.Contains(err.Error(), "unsupported protocol version"),
-		errors.As(err, &opErr) && opErr.Op == "remote error" && strings.Contains(opErr.Err.Error(), "protocol version"):
-		// Go reports "tls: server selected unsupported protocol version 301"
-		// when the server answers with TLS 1.0/1.1, and a remote
-		// protocol_version alert when it cannot answer at all.
-		e.Kind = KindTLSVersion
-	default:
-		if k := classifyNetErr(err); k == KindTimeout || k == KindCanceled {
-			e.Kind = k
-		} else {
-			e.Kind = KindTLSHandshake
-		}
+	// The first five bytes were not a TLS record header. A POP3 greeting
+	// ("+OK …") there means the port speaks plain POP3.
+	hdr := string(rh.RecordHeader[:])
+	// Only a POP3 server's bytes are passed on, never another service's.
+	if svc := sniffService(hdr); svc == "POP3" {
+		e.Kind = KindTLSOnPlainPort
+		e.ServerText = strings.ToValidUTF8(strings.TrimRight(hdr, "\r\n\x00"), "?")
+	} else if svc != "" {
+		e.Kind, e.Service = KindNotPOP3, svc
+	} else {
+		e.Kind = KindTLSHandshake
 	}
 }
 
