@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/tls"
@@ -129,7 +130,8 @@ type fakeServer struct {
 	stlsCert *tls.Certificate // offered with STLS
 	caps     []string         // CAPA lines, besides STLS
 	password string
-	silent   bool // accept and never speak
+	silent   bool   // accept and never speak
+	stat     string // the answer to STAT; "2 3210" if empty
 }
 
 // start listens on a loopback port and serves until the test ends.
@@ -195,7 +197,7 @@ func (f fakeServer) serve(c net.Conn) {
 				say("-ERR [AUTH] Authentication failed.")
 			}
 		case "STAT":
-			say("+OK 2 3210")
+			say("+OK " + cmp.Or(f.stat, "2 3210"))
 		case "QUIT":
 			say("+OK bye")
 			return

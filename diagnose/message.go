@@ -18,7 +18,8 @@ type Message struct {
 // Bytes is a size argument, formatted for the locale ("1,3 MB").
 type Bytes int64
 
-// Count is a number argument, grouped for the locale ("12.345").
+// Count is a number argument, written %d in its key: grouped for the locale
+// ("12.345"), it also chooses the key's plural form.
 type Count int64
 
 func msg(key string, args ...any) Message { return Message{Key: key, Args: args} }
@@ -44,7 +45,7 @@ func (m Message) Text(l *i18n.Locale, tz *time.Location) string {
 		case Bytes:
 			args[i] = l.Size(int64(v))
 		case Count:
-			args[i] = l.Number(int64(v))
+			args[i] = int64(v)
 		default:
 			args[i] = a
 		}

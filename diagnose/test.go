@@ -186,13 +186,10 @@ func (t *tester) run(ctx context.Context) {
 	}
 	t.res.Messages, t.res.Bytes = n, size
 	var fact Message
-	switch n {
-	case 0:
+	if n == 0 {
 		fact = msg(i18n.Key("The mailbox on the server is empty."))
-	case 1:
-		fact = msg(i18n.Key("1 message on the server, %s."), Bytes(size))
-	default:
-		fact = msg(i18n.Key("%s messages on the server, %s in all."), Count(n), Bytes(size))
+	} else {
+		fact = msg(i18n.Key("%d messages on the server, %s in all."), Count(n), Bytes(size))
 	}
 	t.emit(StepResult{Step: StepMailbox, OK: true, Facts: []Message{fact}})
 	t.stage = StepQuit

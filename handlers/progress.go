@@ -84,7 +84,7 @@ func ProgressText(ctx context.Context, p poller.Progress) string {
 		return i18n.T(ctx, "No new mail.")
 	}
 	parts := []string{
-		i18n.T(ctx, "%s of %s messages", loc.Number(int64(p.MessagesDone)), loc.Number(int64(p.Messages))),
+		i18n.T(ctx, "%d of %d messages", p.MessagesDone, p.Messages),
 		i18n.T(ctx, "%s of %s", loc.Size(p.BytesDone), loc.Size(p.Bytes)),
 	}
 	if rate := p.Rate(); rate > 0 {
@@ -145,8 +145,8 @@ func expireWarning(r *http.Request, a db.Account) string {
 	if a.DeleteAfterDays > 0 && a.DeleteAfterDays <= days {
 		return ""
 	}
-	return i18n.T(ctx, "This server deletes downloaded messages by itself after %s days (it announces EXPIRE %s), whatever you choose here: after that, the copy in Apartado is the only one.",
-		i18n.FromContext(ctx).Number(int64(days)), a.ServerExpire)
+	return i18n.T(ctx, "This server deletes downloaded messages by itself after %d days (it announces EXPIRE %s), whatever you choose here: after that, the copy in Apartado is the only one.",
+		days, a.ServerExpire)
 }
 
 // historyView lists the account's last syncs for its page.
