@@ -42,11 +42,6 @@ func intervalOptions(r *http.Request, selected int) []web.Option {
 		switch {
 		case m%60 == 0:
 			label = i18n.T(ctx, "Every %d hours", m/60)
-			if m == 60 {
-				label = i18n.T(ctx, "Every hour")
-			}
-		case m == 1:
-			label = i18n.T(ctx, "Every minute")
 		default:
 			label = i18n.T(ctx, "Every %d minutes", m)
 		}
@@ -193,10 +188,8 @@ func retentionPhrase(r *http.Request, s db.AccountSettings) string {
 	}
 	var when []string
 	switch {
-	case s.DeleteAfterDays == 1:
-		when = append(when, i18n.T(ctx, "1 day after downloading it"))
-	case s.DeleteAfterDays > 1:
-		when = append(when, i18n.T(ctx, "%s days after downloading it", i18n.FromContext(ctx).Number(int64(s.DeleteAfterDays))))
+	case s.DeleteAfterDays > 0:
+		when = append(when, i18n.T(ctx, "%d days after downloading it", s.DeleteAfterDays))
 	}
 	switch s.DeleteWhenDeleted {
 	case db.DeleteTrashEmptied:

@@ -45,6 +45,20 @@ func TestPluralForms(t *testing.T) {
 			es:   []string{"Cada 0 minutos", "Cada minuto", "Cada 2 minutos", "Cada 5 minutos", "Cada 21 minutos"},
 		},
 		{
+			key:  "Every %d hours",
+			args: func(n int) []any { return []any{n} },
+			en:   []string{"Every 0 hours", "Every hour", "Every 2 hours", "Every 5 hours", "Every 21 hours"},
+			es:   []string{"Cada 0 horas", "Cada hora", "Cada 2 horas", "Cada 5 horas", "Cada 21 horas"},
+		},
+		{
+			key:  "%d days after downloading it",
+			args: func(n int) []any { return []any{n} },
+			en: []string{"0 days after downloading it", "1 day after downloading it", "2 days after downloading it",
+				"5 days after downloading it", "21 days after downloading it"},
+			es: []string{"0 días después de descargarlo", "un día después de descargarlo", "2 días después de descargarlo",
+				"5 días después de descargarlo", "21 días después de descargarlo"},
+		},
+		{
 			key:  "Minimum time between logins (LOGIN-DELAY): %d minutes.",
 			args: func(n int) []any { return []any{n} },
 			en: []string{"Minimum time between logins (LOGIN-DELAY): 0 minutes.", "Minimum time between logins (LOGIN-DELAY): 1 minute.",
