@@ -36,6 +36,15 @@ type listing struct {
 // byUIDL says whether m is known by its UIDL.
 func (l listing) byUIDL(m listed) bool { return !l.NoUIDL && m.UIDL != "" && !m.Shared }
 
+// sizes is each listed message's size, by number.
+func (l listing) sizes() map[int]int64 {
+	out := make(map[int]int64, len(l.Msgs))
+	for _, m := range l.Msgs {
+		out[m.ID] = m.Size
+	}
+	return out
+}
+
 // uidlSize is a message's UIDL with its size.
 type uidlSize struct {
 	uidl string

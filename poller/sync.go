@@ -257,7 +257,8 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 	if err := p.DB.RememberHeaderUses(ctx, acc.ID, changedUses(in, final.Keys)); err != nil {
 		return false, err
 	}
-	if err := p.deleteAndQuit(ctx, c, acc, in, final, res); err != nil {
+	quit, err := p.deleteAndQuit(ctx, c, acc, in, final, res)
+	if err != nil || !quit {
 		return false, err
 	}
 	// Another session may list more only when this listing was a window
@@ -309,10 +310,7 @@ func (p *Poller) readListing(ctx context.Context, c *pop3client.Client, acc db.A
 // in.HeaderKeys. A message whose header the server refuses gets none: it
 // is downloaded every time, deduplicated by content.
 func readHeaderKeys(ctx context.Context, c *pop3client.Client, in planInput, ids []int) error {
-	size := make(map[int]int64, len(in.Listing.Msgs))
-	for _, m := range in.Listing.Msgs {
-		size[m.ID] = m.Size
-	}
+	size := in.Listing.sizes()
 	for _, id := range ids {
 		key, err := headerKey(ctx, c, id, size[id])
 		if pop3client.KindOf(err) == pop3client.KindServerError {
@@ -348,10 +346,7 @@ func (p *Poller) match(ctx context.Context, c *pop3client.Client, acc db.Account
 	if len(pl.Match) == 0 {
 		return nil
 	}
-	size := make(map[int]int64, len(in.Listing.Msgs))
-	for _, m := range in.Listing.Msgs {
-		size[m.ID] = m.Size
-	}
+	size := in.Listing.sizes()
 	adopted := make(map[int]bool)
 	taken := make(map[int64]bool)
 	for _, id := range pl.Match {
@@ -539,17 +534,16 @@ func changedUses(in planInput, keys map[int]string) map[string]db.HeaderUse {
 
 // deleteAndQuit sends DELE for the plan's deletions and QUIT, then
 // records what is gone and what the listing showed. The server's count
-// becomes the listing's less what this session deleted.
-func (p *Poller) deleteAndQuit(ctx context.Context, c *pop3client.Client, acc db.Account, in planInput, pl syncPlan, res *Result) error {
-	size := make(map[int]int64, len(in.Listing.Msgs))
-	for _, m := range in.Listing.Msgs {
-		size[m.ID] = m.Size
-	}
+// becomes the listing's less what this session deleted. quit is false
+// when QUIT failed with nothing to delete (not an error then).
+func (p *Poller) deleteAndQuit(ctx context.Context, c *pop3client.Client, acc db.Account, in planInput, pl syncPlan,
+	res *Result) (quit bool, err error) {
+	size := in.Listing.sizes()
 	var gone []int
 	if len(pl.Delete) > 0 {
 		refused, err := c.DeleMany(ctx, pl.Delete)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, id := range pl.Delete {
 			if refused[id] == nil {
@@ -559,10 +553,10 @@ func (p *Poller) deleteAndQuit(ctx context.Context, c *pop3client.Client, acc db
 	}
 	if err := c.Quit(ctx); err != nil {
 		if len(gone) > 0 {
-			return err // deletions unconfirmed: retried next time, nothing is downloaded twice
+			return false, err // deletions unconfirmed: retried next time, nothing is downloaded twice
 		}
 		p.Log.Debug("QUIT failed with no deletions pending", "account", acc.ID, "err", err)
-		return p.markListed(ctx, acc.ID, pl.Keys, in.Known, res.Started)
+		return false, p.markListed(ctx, acc.ID, pl.Keys, in.Known, res.Started)
 	}
 	goneKeys := make([]string, 0, len(gone))
 	for _, id := range gone {
@@ -571,10 +565,10 @@ func (p *Poller) deleteAndQuit(ctx context.Context, c *pop3client.Client, acc db
 		res.ServerBytes -= size[id]
 	}
 	if err := p.DB.ForgetServerMessages(ctx, acc.ID, goneKeys); err != nil {
-		return err
+		return false, err
 	}
 	res.Deleted += len(gone)
-	return p.markListed(ctx, acc.ID, pl.Keys, in.Known, res.Started)
+	return true, p.markListed(ctx, acc.ID, pl.Keys, in.Known, res.Started)
 }
 
 // markListed records which server rows the session's listing showed, for
