@@ -1,0 +1,602 @@
+package smtpclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apartado/apartado/internal/dnstest"
+	"github.com/apartado/apartado/internal/testcert"
+)
+
+const testBody = "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: hi\r\n\r\nhello\r\n.\r\n..two dots\r\n.\r\nbye\r\n"
+
+// pki is a CA the client trusts and a server certificate it signed for
+// localhost and 127.0.0.1.
+type pki struct {
+	ca, server *testcert.Cert
+}
+
+func newPKI(t *testing.T) pki {
+	ca := testcert.New(t, testcert.Spec{CommonName: "Test CA", IsCA: true}, nil)
+	srv := testcert.New(t, testcert.Spec{CommonName: "localhost", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}}, ca)
+	return pki{ca: ca, server: srv}
+}
+
+func (p pki) opts(sec Security) *Options {
+	return &Options{Security: sec, ExtraRootCAs: []*x509.Certificate{p.ca.X509}, Username: "alice", Password: "secret",
+		Timeout: 5 * time.Second}
+}
+
+func send(t *testing.T, addr string, o *Options, body string, rcpts ...string) (Result, error) {
+	t.Helper()
+	if len(rcpts) == 0 {
+		rcpts = []string{"bob@example.test"}
+	}
+	return Send(context.Background(), addr, o, "alice@example.test", rcpts, strings.NewReader(body))
+}
+
+// wantErr checks that err is an *Error of kind at step, and returns it.
+func wantErr(t *testing.T, err error, kind Kind, step Step) *Error {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v (%T), want *Error of kind %s", err, err, kind)
+	}
+	if e.Kind != kind || e.Step != step {
+		t.Fatalf("err = %v: kind %s at %s, want %s at %s", err, e.Kind, e.Step, kind, step)
+	}
+	return e
+}
+
+func TestSendSTARTTLSDelivers(t *testing.T) {
+	p := newPKI(t)
+	f := newFake(t, &fake{cert: &p.server.TLS})
+	res, err := send(t, f.addr, p.opts(SecuritySTARTTLS), testBody, "bob@example.test", "carol@example.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := f.messages()
+	if len(msgs) != 1 || string(msgs[0].body) != testBody {
+		t.Fatalf("server got %q, want the body byte for byte", msgs)
+	}
+	if m := msgs[0]; m.from != "alice@example.test" || strings.Join(m.rcpts, ",") != "bob@example.test,carol@example.test" {
+		t.Errorf("envelope = %q %q", m.from, m.rcpts)
+	}
+	if res.Reply != "2.0.0 Ok: queued as FAKE1" && res.Reply != "Ok: queued as FAKE1" {
+		t.Errorf("Reply = %q", res.Reply)
+	}
+	if res.TLS == nil || !res.SMTPUTF8 || !res.EightBitMIME || res.MaxSize != 100000 || res.Auth != "PLAIN" {
+		t.Errorf("capabilities = %+v", res.Capabilities)
+	}
+	if !f.sawCommand("EHLO [127.0.0.1]") {
+		t.Errorf("no EHLO with the connection's address literal in %q", f.cmds())
+	}
+	if !f.sawCommand("STARTTLS") || !f.sawCommand("AUTH-AS ALICE") {
+		t.Errorf("commands = %q", f.cmds())
+	}
+	if !f.sawCommand("MAIL FROM:<alice@example.test> BODY=8BITMIME SIZE=") {
+		t.Errorf("MAIL did not declare the size: %q", f.cmds())
+	}
+}
+
+func TestSendImplicitTLSWithLOGIN(t *testing.T) {
+	p := newPKI(t)
+	f := newFake(t, &fake{cert: &p.server.TLS, implicit: true, ext: []string{"AUTH LOGIN", "SIZE 100000"}})
+	res, err := send(t, f.addr, p.opts(SecurityTLS), testBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Auth != "LOGIN" || res.TLS == nil || res.SMTPUTF8 {
+		t.Errorf("capabilities = %+v", res.Capabilities)
+	}
+	if len(f.messages()) != 1 {
+		t.Fatal("no message")
+	}
+}
+
+func TestSendXOAUTH2Token(t *testing.T) {
+	p := newPKI(t)
+	f := newFake(t, &fake{cert: &p.server.TLS, implicit: true, ext: []string{"AUTH XOAUTH2"}, password: "tok-123"})
+	o := p.opts(SecurityTLS)
+	o.Password, o.Token = "", "tok-123"
+	res, err := send(t, f.addr, o, testBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Auth != "XOAUTH2" || !f.sawCommand("AUTH-AS ALICE") {
+		t.Errorf("auth = %q, commands %q", res.Auth, f.cmds())
+	}
+	// A password with only OAuth offered: the user needs OAuth, not a new password.
+	o.Token, o.Password = "", "secret"
+	_, err = send(t, f.addr, o, testBody)
+	wantErr(t, err, KindOAuthRequired, StepAuth)
+}
+
+func TestSendPinnedSelfSigned(t *testing.T) {
+	self := testcert.New(t, testcert.Spec{CommonName: "mail.example.test", DNSNames: []string{"mail.example.test"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}}, nil)
+	f := newFake(t, &fake{cert: &self.TLS, implicit: true})
+	o := &Options{Username: "alice", Password: "secret", Timeout: 5 * time.Second}
+	_, err := send(t, f.addr, o, testBody)
+	e := wantErr(t, err, KindUnknownAuthority, StepTLS)
+	if e.Cert == nil || !e.Cert.SelfSigned || e.Cert.SHA256 == "" {
+		t.Fatalf("Cert = %+v, want the self-signed certificate", e.Cert)
+	}
+	o.TrustedFingerprints = []string{strings.ToUpper(e.Cert.SHA256)}
+	if _, err := send(t, f.addr, o, testBody); err != nil {
+		t.Fatalf("pinned certificate refused: %v", err)
+	}
+}
+
+func TestCertificateKinds(t *testing.T) {
+	p := newPKI(t)
+	local := []net.IP{net.IPv4(127, 0, 0, 1)}
+	other := testcert.New(t, testcert.Spec{CommonName: "Other CA", IsCA: true}, nil)
+	cases := []struct {
+		name string
+		cert *testcert.Cert
+		kind Kind
+	}{
+		{"expired", testcert.New(t, testcert.Spec{CommonName: "localhost", IPs: local,
+			NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)}, p.ca), KindCertificateExpired},
+		{"wrong name", testcert.New(t, testcert.Spec{CommonName: "other.test", DNSNames: []string{"other.test"}}, p.ca), KindCertificateName},
+		{"unknown authority", testcert.New(t, testcert.Spec{CommonName: "localhost", IPs: local}, other), KindUnknownAuthority},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, sec := range []Security{SecurityTLS, SecuritySTARTTLS} {
+				f := newFake(t, &fake{cert: &c.cert.TLS, implicit: sec == SecurityTLS})
+				_, err := send(t, f.addr, p.opts(sec), testBody)
+				e := wantErr(t, err, c.kind, StepTLS)
+				if e.Cert == nil || e.Cert.SHA256 == "" {
+					t.Errorf("%s: no certificate in the error", sec)
+				}
+				if f.sawCommand("AUTH") {
+					t.Errorf("%s: credentials sent over an unverified connection", sec)
+				}
+			}
+		})
+	}
+}
+
+type noSuchHost struct{}
+
+func (noSuchHost) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+type blackhole struct{}
+
+func (blackhole) DialContext(ctx context.Context, _, _ string) (net.Conn, error) {
+	<-ctx.Done()
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: ctx.Err()}
+}
+
+func TestConnectKinds(t *testing.T) {
+	t.Run("name does not resolve", func(t *testing.T) {
+		_, err := send(t, "smtp.nowhere.test:587", &Options{Resolver: noSuchHost{}}, testBody)
+		wantErr(t, err, KindHostNotFound, StepResolve)
+	})
+	t.Run("name does not resolve, real resolver", func(t *testing.T) {
+		dns := dnstest.Start(t, map[string]string{"smtp.example.test": "127.0.0.1"})
+		_, err := send(t, "smtp.nowhere.test:587", &Options{Resolver: dns.Resolver()}, testBody)
+		wantErr(t, err, KindHostNotFound, StepResolve)
+	})
+	t.Run("refused", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		_, err = send(t, addr, &Options{}, testBody)
+		wantErr(t, err, KindConnectionRefused, StepConnect)
+	})
+	t.Run("no answer: a firewall dropping the port", func(t *testing.T) {
+		_, err := send(t, "127.0.0.1:25", &Options{Dialer: blackhole{}, ConnectTimeout: 50 * time.Millisecond}, testBody)
+		e := wantErr(t, err, KindTimeout, StepConnect)
+		if !e.Temporary() {
+			t.Error("a timeout is temporary")
+		}
+	})
+	t.Run("silent server", func(t *testing.T) {
+		f := newFake(t, &fake{}).on("GREETING", "HANG")
+		_, err := send(t, f.addr, &Options{Security: SecurityNone, Timeout: 200 * time.Millisecond}, testBody)
+		wantErr(t, err, KindTimeout, StepGreeting)
+	})
+}
+
+func TestWrongSecurityForPort(t *testing.T) {
+	p := newPKI(t)
+	t.Run("TLS on a plain port", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS})
+		_, err := send(t, f.addr, p.opts(SecurityTLS), testBody)
+		wantErr(t, err, KindTLSOnPlainPort, StepTLS)
+	})
+	for _, sec := range []Security{SecuritySTARTTLS, SecurityNone} {
+		t.Run(sec.String()+" on a TLS port", func(t *testing.T) {
+			f := newFake(t, &fake{cert: &p.server.TLS, implicit: true})
+			o := p.opts(sec)
+			o.Timeout = 300 * time.Millisecond
+			_, err := send(t, f.addr, o, testBody)
+			wantErr(t, err, KindPlainOnTLSPort, StepGreeting)
+		})
+	}
+	t.Run("another protocol's banner is not echoed", func(t *testing.T) {
+		f := newFake(t, &fake{greeting: "+OK POP3 ready <1896.697170952@dbc.example.org>"})
+		_, err := send(t, f.addr, &Options{Security: SecurityNone}, testBody)
+		e := wantErr(t, err, KindNotSMTP, StepGreeting)
+		if e.Service != "POP3" || e.ServerText != "" || strings.Contains(err.Error(), "dbc.example") {
+			t.Errorf("err = %v: want POP3 named and its banner left out", err)
+		}
+	})
+	t.Run("554 greeting", func(t *testing.T) {
+		f := newFake(t, &fake{greeting: "554 5.3.2 no SMTP service for you"})
+		_, err := send(t, f.addr, &Options{Security: SecurityNone}, testBody)
+		e := wantErr(t, err, KindServerError, StepGreeting)
+		if e.Code != 554 || e.ServerText != "no SMTP service for you" {
+			t.Errorf("err = %+v", e)
+		}
+	})
+}
+
+func TestSTARTTLSNeverFallsBack(t *testing.T) {
+	f := newFake(t, &fake{}) // no certificate: no STARTTLS in EHLO
+	_, err := send(t, f.addr, &Options{Security: SecuritySTARTTLS, Username: "alice", Password: "secret"}, testBody)
+	wantErr(t, err, KindSTARTTLSNotOffered, StepSTARTTLS)
+	if f.sawCommand("AUTH") || f.sawCommand("MAIL") {
+		t.Errorf("went on in plain text: %q", f.cmds())
+	}
+	p := newPKI(t)
+	g := newFake(t, &fake{cert: &p.server.TLS}).on("STARTTLS", "454 4.7.0 TLS not available")
+	_, err = send(t, g.addr, p.opts(SecuritySTARTTLS), testBody)
+	if e := wantErr(t, err, KindTempFailure, StepSTARTTLS); !e.Temporary() || g.sawCommand("AUTH") {
+		t.Errorf("454 to STARTTLS: %v, commands %q", err, g.cmds())
+	}
+}
+
+func TestAuthKinds(t *testing.T) {
+	p := newPKI(t)
+	t.Run("not offered at all", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true, ext: []string{"SIZE 1000"}})
+		_, err := send(t, f.addr, p.opts(SecurityTLS), testBody)
+		wantErr(t, err, KindAuthNotOffered, StepAuth)
+	})
+	t.Run("offered only after STARTTLS", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, ext: []string{"SIZE 1000"}})
+		_, err := send(t, f.addr, p.opts(SecurityNone), testBody)
+		wantErr(t, err, KindEncryptionRequired, StepAuth)
+	})
+	t.Run("535 credentials rejected", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true})
+		o := p.opts(SecurityTLS)
+		o.Password = "wrong"
+		_, err := send(t, f.addr, o, testBody)
+		e := wantErr(t, err, KindAuthFailed, StepAuth)
+		if e.Code != 535 || e.EnhancedCode != "5.7.8" || e.Temporary() || f.sawCommand("MAIL") {
+			t.Errorf("err = %+v", e)
+		}
+	})
+	t.Run("454 temporary", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true}).on("AUTH", "454 4.7.0 Temporary authentication failure")
+		_, err := send(t, f.addr, p.opts(SecurityTLS), testBody)
+		if e := wantErr(t, err, KindTempFailure, StepAuth); !e.Temporary() {
+			t.Error("454 is temporary")
+		}
+	})
+	t.Run("530 without credentials", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true}).on("MAIL", "530 5.7.0 Authentication required")
+		o := p.opts(SecurityTLS)
+		o.Username = ""
+		_, err := send(t, f.addr, o, testBody)
+		wantErr(t, err, KindAuthRequired, StepMail)
+	})
+}
+
+func TestEnvelopeRefusals(t *testing.T) {
+	p := newPKI(t)
+	o := p.opts(SecurityTLS)
+	newSrv := func() *fake { return newFake(t, &fake{cert: &p.server.TLS, implicit: true}) }
+	t.Run("553 sender not owned", func(t *testing.T) {
+		f := newSrv().on("MAIL", "553 5.7.1 <alice@example.test>: Sender address rejected: not owned by user alice")
+		_, err := send(t, f.addr, o, testBody)
+		e := wantErr(t, err, KindSenderRefused, StepMail)
+		if e.Code != 553 || !strings.Contains(e.ServerText, "not owned") || e.Temporary() {
+			t.Errorf("err = %+v", e)
+		}
+	})
+	t.Run("550 5.7.1 on MAIL", func(t *testing.T) {
+		f := newSrv().on("MAIL", "550 5.7.1 Sender rejected")
+		_, err := send(t, f.addr, o, testBody)
+		wantErr(t, err, KindSenderRefused, StepMail)
+	})
+	t.Run("relay denied", func(t *testing.T) {
+		f := newSrv().on("RCPT", "554 5.7.1 <x@elsewhere.test>: Relay access denied")
+		_, err := send(t, f.addr, o, testBody, "x@elsewhere.test")
+		wantErr(t, err, KindRelayDenied, StepRcpt)
+	})
+	t.Run("unknown recipient", func(t *testing.T) {
+		f := newSrv().on("RCPT", "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown")
+		_, err := send(t, f.addr, o, testBody, "nobody@example.test")
+		wantErr(t, err, KindRecipientUnknown, StepRcpt)
+	})
+	t.Run("one of three refused: nothing is sent", func(t *testing.T) {
+		f := newSrv().on("RCPT", "250 ok", "550 5.1.1 no such user", "250 ok")
+		_, err := send(t, f.addr, o, testBody, "a@example.test", "b@example.test", "c@example.test")
+		e := wantErr(t, err, KindRecipientUnknown, StepRcpt)
+		if len(e.Refused) != 1 || e.Refused[0].Address != "b@example.test" || e.Refused[0].Code != 550 {
+			t.Errorf("Refused = %+v", e.Refused)
+		}
+		if f.sawCommand("DATA") || len(f.messages()) != 0 {
+			t.Error("DATA was sent although a recipient was refused")
+		}
+	})
+	t.Run("all refused for now: temporary", func(t *testing.T) {
+		f := newSrv().on("RCPT", "450 4.2.0 greylisted", "451 4.3.0 try later")
+		_, err := send(t, f.addr, o, testBody, "a@example.test", "b@example.test")
+		e := wantErr(t, err, KindTempFailure, StepRcpt)
+		if !e.Temporary() || len(e.Refused) != 2 {
+			t.Errorf("err = %+v", e)
+		}
+	})
+	t.Run("temporary and permanent: permanent", func(t *testing.T) {
+		f := newSrv().on("RCPT", "450 4.2.0 greylisted", "554 5.7.1 relay access denied")
+		_, err := send(t, f.addr, o, testBody, "a@example.test", "b@example.test")
+		if e := wantErr(t, err, KindRelayDenied, StepRcpt); e.Temporary() {
+			t.Error("a permanent refusal among temporary ones is permanent")
+		}
+	})
+	t.Run("UTF-8 address without SMTPUTF8", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true, ext: []string{"AUTH PLAIN"}})
+		_, err := send(t, f.addr, o, testBody, "josé@example.test")
+		wantErr(t, err, KindSMTPUTF8, StepMail)
+		g := newSrv()
+		if _, err := send(t, g.addr, o, testBody, "josé@example.test"); err != nil || !g.sawCommand("MAIL FROM:<alice@example.test> BODY=8BITMIME SIZE=") {
+			t.Errorf("err = %v, commands %q", err, g.cmds())
+		}
+		if !strings.HasSuffix(g.cmds()[2], " SMTPUTF8") && !strings.Contains(strings.Join(g.cmds(), "\n"), "SMTPUTF8") {
+			t.Errorf("SMTPUTF8 not declared: %q", g.cmds())
+		}
+	})
+	t.Run("bad input", func(t *testing.T) {
+		_, err := Send(context.Background(), "127.0.0.1:1", o, "a@b", []string{"x@y>\r\nRCPT TO:<z@w"}, strings.NewReader(""))
+		wantErr(t, err, KindInvalidInput, StepRcpt)
+		_, err = Send(context.Background(), "127.0.0.1:1", o, "a@b", nil, strings.NewReader(""))
+		wantErr(t, err, KindInvalidInput, StepRcpt)
+	})
+}
+
+// onlyReader hides the size of a reader.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+func TestMessageTooLarge(t *testing.T) {
+	p := newPKI(t)
+	o := p.opts(SecurityTLS)
+	big := testBody + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n", 2000) // 130 kB > SIZE 100000
+	t.Run("known size over SIZE: refused before MAIL", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true})
+		_, err := send(t, f.addr, o, big)
+		e := wantErr(t, err, KindMessageTooLarge, StepMail)
+		if e.Limit != 100000 || f.sawCommand("MAIL") {
+			t.Errorf("Limit = %d, commands %q", e.Limit, f.cmds())
+		}
+	})
+	t.Run("unknown size growing past SIZE: abandoned before the dot", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true})
+		_, err := Send(context.Background(), f.addr, o, "alice@example.test", []string{"bob@example.test"}, onlyReader{strings.NewReader(big)})
+		e := wantErr(t, err, KindMessageTooLarge, StepData)
+		if e.Limit != 100000 || len(f.messages()) != 0 {
+			t.Errorf("Limit = %d, messages %d", e.Limit, len(f.messages()))
+		}
+	})
+	t.Run("552 after the dot", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true}).on("DOT", "552 5.3.4 Message size exceeds fixed maximum message size")
+		_, err := send(t, f.addr, o, testBody)
+		e := wantErr(t, err, KindMessageTooLarge, StepDot)
+		if e.Limit != 100000 || e.Code != 552 || e.Temporary() {
+			t.Errorf("err = %+v", e)
+		}
+	})
+	t.Run("552 to MAIL SIZE=", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true}).on("MAIL", "552 5.3.4 Message size exceeds fixed limit")
+		_, err := send(t, f.addr, o, testBody)
+		wantErr(t, err, KindMessageTooLarge, StepMail)
+	})
+}
+
+func TestTemporaryThenAccepted(t *testing.T) {
+	p := newPKI(t)
+	f := newFake(t, &fake{cert: &p.server.TLS, implicit: true}).on("DOT", "451 4.7.1 Greylisted, try again in 5 minutes")
+	_, err := send(t, f.addr, p.opts(SecurityTLS), testBody)
+	e := wantErr(t, err, KindTempFailure, StepDot)
+	if !e.Temporary() || !Temporary(err) || e.Code != 451 {
+		t.Fatalf("err = %+v: a 4xx must be temporary", e)
+	}
+	if _, err := send(t, f.addr, p.opts(SecurityTLS), testBody); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if n := len(f.messages()); n != 1 {
+		t.Fatalf("server holds %d messages, want 1", n)
+	}
+	g := newFake(t, &fake{cert: &p.server.TLS, implicit: true}).on("MAIL", "421 4.3.2 Service shutting down")
+	_, err = send(t, g.addr, p.opts(SecurityTLS), testBody)
+	if e := wantErr(t, err, KindTempFailure, StepMail); !e.Temporary() {
+		t.Error("421 is temporary")
+	}
+}
+
+func TestMessageRejectedAfterDot(t *testing.T) {
+	p := newPKI(t)
+	f := newFake(t, &fake{cert: &p.server.TLS, implicit: true}).on("DOT", "550 5.7.1 Message rejected as spam")
+	_, err := send(t, f.addr, p.opts(SecurityTLS), testBody)
+	if e := wantErr(t, err, KindMessageRejected, StepDot); e.Temporary() {
+		t.Error("a 5xx after the dot is permanent")
+	}
+}
+
+// TestMaybeSent is the never-sent-twice rule: once the final "." has gone
+// out, a lost reply means the message may have been accepted.
+func TestMaybeSent(t *testing.T) {
+	p := newPKI(t)
+	check := func(t *testing.T, f *fake, err error) {
+		t.Helper()
+		e := wantErr(t, err, KindMaybeSent, StepDot)
+		if e.Temporary() || Temporary(err) {
+			t.Error("KindMaybeSent must never be retried silently")
+		}
+		if len(f.messages()) != 1 {
+			t.Error("the server did not get the whole message: the test proves nothing")
+		}
+	}
+	for _, sec := range []Security{SecurityTLS, SecuritySTARTTLS} {
+		t.Run("dropped after the dot, "+sec.String(), func(t *testing.T) {
+			f := newFake(t, &fake{cert: &p.server.TLS, implicit: sec == SecurityTLS}).on("DOT", "DROP")
+			_, err := send(t, f.addr, p.opts(sec), testBody)
+			check(t, f, err)
+		})
+	}
+	t.Run("no reply after the dot", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true}).on("DOT", "HANG")
+		o := p.opts(SecurityTLS)
+		o.DataTimeout = 200 * time.Millisecond
+		_, err := send(t, f.addr, o, testBody)
+		check(t, f, err)
+	})
+	t.Run("cancelled while waiting for the reply", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true}).on("DOT", "HANG")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			for len(f.messages()) == 0 {
+				time.Sleep(5 * time.Millisecond)
+			}
+			cancel()
+		}()
+		_, err := Send(ctx, f.addr, p.opts(SecurityTLS), "alice@example.test", []string{"bob@example.test"}, strings.NewReader(testBody))
+		check(t, f, err)
+	})
+	t.Run("dropped in the middle of the message: not sent", func(t *testing.T) {
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true, dropAfter: 20000})
+		big := strings.Repeat("x", 70) + "\r\n"
+		_, err := Send(context.Background(), f.addr, p.opts(SecurityTLS), "alice@example.test", []string{"bob@example.test"},
+			onlyReader{strings.NewReader(strings.Repeat(big, 30000))})
+		var e *Error
+		if !errors.As(err, &e) || e.Kind == KindMaybeSent || e.Step != StepData || !e.Temporary() {
+			t.Fatalf("err = %v: want a temporary failure at data, not maybe-sent", err)
+		}
+		if len(f.messages()) != 0 {
+			t.Fatal("the server holds a message")
+		}
+	})
+}
+
+type failingReader struct{ n int }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.n > 0 {
+		r.n--
+		return copy(p, "line of the message\r\n"), nil
+	}
+	return 0, errors.New("disk on fire")
+}
+
+func TestBodyReadErrorSendsNothing(t *testing.T) {
+	p := newPKI(t)
+	f := newFake(t, &fake{cert: &p.server.TLS, implicit: true})
+	_, err := Send(context.Background(), f.addr, p.opts(SecurityTLS), "alice@example.test", []string{"bob@example.test"}, &failingReader{n: 3})
+	e := wantErr(t, err, KindInvalidInput, StepData)
+	if !strings.Contains(e.Error(), "disk on fire") || len(f.messages()) != 0 {
+		t.Fatalf("err = %v, messages %d", err, len(f.messages()))
+	}
+}
+
+// gatedReader yields its first chunk, then waits until the server has
+// received part of the message before yielding the rest: a client that
+// read the whole body before sending would never get there.
+type gatedReader struct {
+	first, rest io.Reader
+	gate        <-chan struct{}
+	opened      bool
+}
+
+func (g *gatedReader) Read(p []byte) (int, error) {
+	if n, err := g.first.Read(p); n > 0 || err != io.EOF {
+		return n, err
+	}
+	if !g.opened {
+		select {
+		case <-g.gate:
+			g.opened = true
+		case <-time.After(20 * time.Second):
+			return 0, errors.New("the server never saw the first part: the body is not streamed")
+		}
+	}
+	return g.rest.Read(p)
+}
+
+func TestBodyIsStreamed(t *testing.T) {
+	p := newPKI(t)
+	gate := make(chan struct{})
+	var once bool
+	line := strings.Repeat("y", 78) + "\r\n"
+	first := strings.Repeat(line, 2000) // 160 kB
+	f := newFake(t, &fake{cert: &p.server.TLS, implicit: true, ext: []string{"AUTH PLAIN"}, onData: func(n int) {
+		if n >= 100000 && !once {
+			once = true
+			close(gate)
+		}
+	}})
+	body := &gatedReader{first: strings.NewReader(first), rest: strings.NewReader("end\r\n"), gate: gate}
+	if _, err := Send(context.Background(), f.addr, p.opts(SecurityTLS), "alice@example.test", []string{"bob@example.test"}, body); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.messages(); len(m) != 1 || string(m[0].body) != first+"end\r\n" {
+		t.Fatal("message not received whole")
+	}
+}
+
+func TestTraceRedactsSecrets(t *testing.T) {
+	p := newPKI(t)
+	for _, ext := range []string{"AUTH PLAIN", "AUTH LOGIN"} {
+		f := newFake(t, &fake{cert: &p.server.TLS, ext: []string{ext}})
+		var trace bytes.Buffer
+		o := p.opts(SecuritySTARTTLS)
+		o.Password = "hunter2-secret"
+		f.password = o.Password
+		o.Trace = &trace
+		if _, err := send(t, f.addr, o, "Subject: x\r\n\r\nconfidential words\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		tr := trace.String()
+		for _, secret := range []string{"hunter2", "aHVudGVyMi", "AGFsaWNlAGh1bnRlcjI", "confidential"} {
+			if strings.Contains(tr, secret) {
+				t.Errorf("%s: the trace holds %q:\n%s", ext, secret, tr)
+			}
+		}
+		for _, want := range []string{"C: STARTTLS", "C: MAIL FROM:<alice@example.test>", "<redacted>", "S: 250 2.0.0 Ok: queued as FAKE1", "<message: "} {
+			if !strings.Contains(tr, want) {
+				t.Errorf("%s: the trace lacks %q:\n%s", ext, want, tr)
+			}
+		}
+	}
+}
+
+func TestProbe(t *testing.T) {
+	p := newPKI(t)
+	f := newFake(t, &fake{cert: &p.server.TLS})
+	caps, err := Probe(context.Background(), f.addr, p.opts(SecuritySTARTTLS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caps.TLS == nil || caps.Auth != "PLAIN" || caps.MaxSize != 100000 || !caps.SMTPUTF8 || f.sawCommand("MAIL") {
+		t.Errorf("caps = %+v, commands %q", caps, f.cmds())
+	}
+}
