@@ -159,7 +159,26 @@ func Anchor(kind string) string {
 	return "error-" + kind
 }
 
+// explainKind explains a failure by its kind, through the group that knows
+// it; a kind no group knows gets a general diagnosis.
 func explainKind(e *pop3client.Error, in Input) Diagnosis {
+	// Each group returns the zero Diagnosis for a kind that is not its own.
+	for _, group := range []func(*pop3client.Error, Input) Diagnosis{explainReaching, explainEncryption, explainSession} {
+		if d := group(e, in); d.Title.Key != "" {
+			return d
+		}
+	}
+	return Diagnosis{
+		Title:       msg(i18n.Key("The check failed")),
+		Explanation: msg(i18n.Key("Apartado could not check this account. The server's own words, if any, are below.")),
+		HelpAnchor:  Anchor(""),
+	}
+}
+
+// explainReaching explains (or, for another kind, returns the zero
+// Diagnosis) failures to reach a POP3 server: the name, the
+// network, the port and what answers on it.
+func explainReaching(e *pop3client.Error, in Input) Diagnosis {
 	host := displayHost(in.Host)
 	switch e.Kind {
 	case pop3client.KindHostNotFound:
@@ -234,6 +253,14 @@ func explainKind(e *pop3client.Error, in Input) Diagnosis {
 			Explanation: msg(i18n.Key("The server on port %s waits for an encrypted connection from the very first byte, but you chose %s. Choose SSL/TLS."), strconv.Itoa(in.Port), securityName(in.Security)),
 			Fixes:       []Fix{securityFix(in, pop3client.SecurityTLS, in.Port)},
 		}
+	}
+	return Diagnosis{}
+}
+
+// explainEncryption explains certificate and TLS failures.
+func explainEncryption(e *pop3client.Error, in Input) Diagnosis {
+	host := displayHost(in.Host)
+	switch e.Kind {
 	case pop3client.KindUnknownAuthority:
 		return explainUnknownAuthority(e, in)
 	case pop3client.KindCertificateName:
@@ -285,6 +312,15 @@ func explainKind(e *pop3client.Error, in Input) Diagnosis {
 		}
 		d.Fixes = []Fix{securityFix(in, pop3client.SecurityTLS, 995), securityFix(in, pop3client.SecurityNone, in.Port)}
 		return d
+	}
+	return Diagnosis{}
+}
+
+// explainSession explains failures after the greeting: signing in, the
+// server's limits and errors, and the session breaking.
+func explainSession(e *pop3client.Error, in Input) Diagnosis {
+	host := displayHost(in.Host)
+	switch e.Kind {
 	case pop3client.KindAuthFailed:
 		return explainAuth(in)
 	case pop3client.KindOAuthRequired:
@@ -375,11 +411,7 @@ func explainKind(e *pop3client.Error, in Input) Diagnosis {
 			Explanation: msg(i18n.Key("Check the server name (without a port or “pop3://”), the port and the user name.")),
 		}
 	}
-	return Diagnosis{
-		Title:       msg(i18n.Key("The check failed")),
-		Explanation: msg(i18n.Key("Apartado could not check this account. The server's own words, if any, are below.")),
-		HelpAnchor:  Anchor(""),
-	}
+	return Diagnosis{}
 }
 
 // explainNotAllowed: the user may not connect where the server name leads
