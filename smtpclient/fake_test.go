@@ -26,8 +26,9 @@ type fake struct {
 	cert      *tls.Certificate
 	implicit  bool // TLS from the first byte
 	password  string
-	onData    func(n int) // called as DATA bytes arrive, with the total so far
-	dropAfter int         // close the connection after this many DATA bytes (0: never)
+	onData    func(n int)   // called as DATA bytes arrive, with the total so far
+	dropAfter int           // close the connection after this many DATA bytes (0: never)
+	dropped   chan struct{} // closed, if set, when dropAfter closed the connection
 
 	mu       sync.Mutex
 	script   map[string][]string
@@ -308,6 +309,10 @@ func (f *fake) data(c *fakeConn, msg *fakeMessage) bool {
 			f.onData(total)
 		}
 		if f.dropAfter > 0 && total >= f.dropAfter {
+			_ = c.Close()
+			if f.dropped != nil {
+				close(f.dropped)
+			}
 			return false
 		}
 		if string(line) == ".\r\n" {

@@ -484,10 +484,13 @@ func TestMaybeSent(t *testing.T) {
 		check(t, f, err)
 	})
 	t.Run("dropped in the middle of the message: not sent", func(t *testing.T) {
-		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true, dropAfter: 20000})
-		big := strings.Repeat("x", 70) + "\r\n"
-		_, err := Send(context.Background(), f.addr, p.opts(SecurityTLS), "alice@example.test", []string{"bob@example.test"},
-			onlyReader{strings.NewReader(strings.Repeat(big, 30000))})
+		dropped := make(chan struct{})
+		f := newFake(t, &fake{cert: &p.server.TLS, implicit: true, ext: []string{"AUTH PLAIN"}, dropAfter: 20000, dropped: dropped})
+		line := strings.Repeat("x", 70) + "\r\n"
+		// The rest of the message comes only once the server has hung up,
+		// so that it cannot all sit in socket buffers before the drop.
+		body := &gatedReader{first: strings.NewReader(strings.Repeat(line, 1000)), rest: strings.NewReader(strings.Repeat(line, 30000)), gate: dropped}
+		_, err := Send(context.Background(), f.addr, p.opts(SecurityTLS), "alice@example.test", []string{"bob@example.test"}, body)
 		var e *Error
 		if !errors.As(err, &e) || e.Kind == KindMaybeSent || e.Step != StepData || !e.Temporary() {
 			t.Fatalf("err = %v: want a temporary failure at data, not maybe-sent", err)

@@ -25,6 +25,7 @@ var forbidden = map[string][]string{
 	"db": {"net/http", "app", "handlers", "web", "poller", "pop3client", "message", "diagnose", "discover", "cmd"},
 	// The wire protocol and nothing else.
 	"pop3client": {"net/http", "db", "app", "handlers", "web", "poller", "message", "diagnose", "discover", "i18n", "cmd"},
+	"smtpclient": {"net/http", "db", "app", "handlers", "web", "poller", "message", "diagnose", "discover", "i18n", "cmd"},
 	// Scheduling and syncing: no HTTP, no pages.
 	"poller": {"net/http", "handlers", "web", "static", "cmd"},
 	// Mail parsing and rendering: no storage, no HTTP.
