@@ -276,7 +276,7 @@ func TestTrashedAtFollowsTheTrash(t *testing.T) {
 // emptying the trash, deleting an account or a mailbox) and checks after
 // each step that every mailbox's counts equal a COUNT(*) of its messages.
 func TestMailboxCountsProperty(t *testing.T) {
-	seeds, steps := 12, 40
+	seeds, steps := 6, 40
 	if testing.Short() {
 		seeds = 3
 	}
