@@ -91,6 +91,12 @@ func classifyRcpt(code int, enhanced string, has func(...string) bool) Kind {
 	switch {
 	case code == 530:
 		return KindAuthRequired
+	// QUIRK: Postfix (smtpd_delay_reject = yes, its default) answers MAIL
+	// with 250 and refuses the sender at RCPT: "553 5.7.1 <bob@example.test>:
+	// Sender address rejected: not owned by user alice" (seen with Postfix
+	// 3.7 in internal/smtptest).
+	case has("sender address rejected", "not owned by user"):
+		return KindSenderRefused
 	case enhanced == "5.1.1" || enhanced == "5.1.0" || enhanced == "5.1.6":
 		return KindRecipientUnknown
 	case enhanced == "5.7.1" || has("relay"):

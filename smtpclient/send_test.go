@@ -316,6 +316,14 @@ func TestEnvelopeRefusals(t *testing.T) {
 		_, err := send(t, f.addr, o, testBody)
 		wantErr(t, err, KindSenderRefused, StepMail)
 	})
+	t.Run("sender refused at RCPT, as Postfix does", func(t *testing.T) {
+		f := newSrv().on("RCPT", "553 5.7.1 <bob@example.test>: Sender address rejected: not owned by user alice")
+		_, err := send(t, f.addr, o, testBody)
+		e := wantErr(t, err, KindSenderRefused, StepRcpt)
+		if len(e.Refused) != 1 || f.sawCommand("DATA") {
+			t.Errorf("err = %+v", e)
+		}
+	})
 	t.Run("relay denied", func(t *testing.T) {
 		f := newSrv().on("RCPT", "554 5.7.1 <x@elsewhere.test>: Relay access denied")
 		_, err := send(t, f.addr, o, testBody, "x@elsewhere.test")
