@@ -19,12 +19,12 @@ import (
 	"testing"
 	"time"
 
+	apppkg "github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/netguard"
 	"github.com/apartado/apartado/internal/testnet"
-	"github.com/apartado/apartado/poller"
 )
 
 // recorder is a loopback listener that greets with greeting, answers like
@@ -351,7 +351,7 @@ func TestStoredPasswordStaysWithItsServer(t *testing.T) {
 		t.Errorf("the recorder received %q", got)
 	}
 	b, _ := app.db.Account(context.Background(), u.ID, a.ID)
-	if pw, err := app.key.Open(b.PasswordSealed, poller.PasswordContext(u.ID)); err != nil || string(pw) != dovecottest.DefaultPassword {
+	if pw, err := app.key.Open(b.PasswordSealed, apppkg.PasswordContext(u.ID)); err != nil || string(pw) != dovecottest.DefaultPassword {
 		t.Errorf("stored password %q, %v", pw, err)
 	}
 }

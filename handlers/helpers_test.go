@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	apppkg "github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/internal/password"
@@ -149,7 +150,7 @@ func (a *testApp) addUser(name, pw string, role db.Role) db.User {
 // addAccount creates a POP3 account for a user.
 func (a *testApp) addAccount(userID int64, name string) db.Account {
 	a.t.Helper()
-	sealed, err := a.key.Seal([]byte("pop-password"), poller.PasswordContext(userID))
+	sealed, err := a.key.Seal([]byte("pop-password"), apppkg.PasswordContext(userID))
 	if err != nil {
 		a.t.Fatal(err)
 	}

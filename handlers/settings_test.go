@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/text/language"
 
+	apppkg "github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
@@ -143,7 +144,7 @@ func TestAccountLifecycle(t *testing.T) {
 		!a.DeleteAfterDownload || a.PollInterval != 15*time.Minute || !a.Enabled {
 		t.Fatalf("stored %+v", a.AccountSettings)
 	}
-	pw, err := app.key.Open(a.PasswordSealed, poller.PasswordContext(u.ID))
+	pw, err := app.key.Open(a.PasswordSealed, apppkg.PasswordContext(u.ID))
 	if err != nil || string(pw) != "pop secret 1" {
 		t.Fatalf("sealed password opens to %q, %v", pw, err)
 	}
@@ -195,7 +196,7 @@ func TestAccountLifecycle(t *testing.T) {
 	if b.Security != "starttls" || b.Port != 110 {
 		t.Fatalf("after edit %+v", b.AccountSettings)
 	}
-	if pw, _ := app.key.Open(b.PasswordSealed, poller.PasswordContext(u.ID)); string(pw) != "pop secret 2" {
+	if pw, _ := app.key.Open(b.PasswordSealed, apppkg.PasswordContext(u.ID)); string(pw) != "pop secret 2" {
 		t.Fatalf("new password %q", pw)
 	}
 	// An invalid edit keeps the input and the delete section.

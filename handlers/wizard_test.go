@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	apppkg "github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/internal/testcert"
 	"github.com/apartado/apartado/internal/testnet"
 
@@ -32,7 +33,6 @@ import (
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/internal/dovecottest"
-	"github.com/apartado/apartado/poller"
 	"github.com/apartado/apartado/pop3client"
 )
 
@@ -322,7 +322,7 @@ func TestAddAccountWizard(t *testing.T) {
 	if len(accs) != 1 || accs[0].Host != "pop.gmail.com" {
 		t.Fatalf("accounts %+v", accs)
 	}
-	if got, err := app.key.Open(accs[0].PasswordSealed, poller.PasswordContext(u.ID)); err != nil || string(got) != pw {
+	if got, err := app.key.Open(accs[0].PasswordSealed, apppkg.PasswordContext(u.ID)); err != nil || string(got) != pw {
 		t.Fatalf("saved password %q, %v", got, err)
 	}
 

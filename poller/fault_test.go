@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/faultproxy"
@@ -103,7 +104,7 @@ func newFaultEnv(t *testing.T, deleteAfter, useTLS bool) *faultEnv {
 
 func faultAccount(t *testing.T, f *fixture, addr, security string, deleteAfter bool) db.Account {
 	t.Helper()
-	sealed, err := f.key.Seal([]byte("secret"), PasswordContext(f.user.ID))
+	sealed, err := f.key.Seal([]byte("secret"), app.PasswordContext(f.user.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,12 @@ type Poller struct {
 	Timeout        time.Duration // POP3 idle timeout (pop3client default when 0)
 	ExtraRootCAs   []*x509.Certificate
 	Resolver       pop3client.Resolver // nil: the system's
-	Now            func() time.Time
+	// MemberPrivateServers lets the accounts of users who are not
+	// administrators reach servers on the local network (10/8,
+	// 192.168/16…); never this computer or its link, whatever it says. An
+	// administrator's accounts may reach any address.
+	MemberPrivateServers bool
+	Now                  func() time.Time
 
 	mu       sync.Mutex
 	running  map[int64]bool

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/mailgen"
@@ -43,7 +44,7 @@ func newFixture(t *testing.T, opts dovecottest.Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := d.CreateUser(context.Background(), "ana", "hash", db.RoleMember)
+	u, err := d.CreateUser(context.Background(), "ana", "hash", db.RoleAdmin) // an administrator: its accounts may reach the loopback test server
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func newFixture(t *testing.T, opts dovecottest.Options) *fixture {
 
 func (f *fixture) account(t *testing.T, password string, deleteAfter bool) db.Account {
 	t.Helper()
-	sealed, err := f.key.Seal([]byte(password), PasswordContext(f.user.ID))
+	sealed, err := f.key.Seal([]byte(password), app.PasswordContext(f.user.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/internal/faultproxy"
 	"github.com/apartado/apartado/internal/popa3dtest"
@@ -64,12 +65,12 @@ func newPopa3dEnv(t *testing.T, deleteAfter bool, msgs [][]byte) *popa3dEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := d.CreateUser(context.Background(), "ana", "hash", db.RoleMember)
+	u, err := d.CreateUser(context.Background(), "ana", "hash", db.RoleAdmin) // an administrator: its accounts may reach the loopback test server
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{db: d, key: key, user: u, p: &Poller{DB: d, Key: key, Timeout: 20 * time.Second}}
-	sealed, err := key.Seal([]byte(srv.Password), PasswordContext(u.ID))
+	sealed, err := key.Seal([]byte(srv.Password), app.PasswordContext(u.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/testnet"
@@ -354,7 +355,7 @@ func (s *fakePOP3) state() (left int, deleted []string) {
 
 func (f *fixture) fakeAccount(t *testing.T, srv *fakePOP3, deleteAfter bool) db.Account {
 	t.Helper()
-	sealed, err := f.key.Seal([]byte("secret"), PasswordContext(f.user.ID))
+	sealed, err := f.key.Seal([]byte("secret"), app.PasswordContext(f.user.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/internal/netguard"
 	"github.com/apartado/apartado/message"
 	"github.com/apartado/apartado/pop3client"
 )
@@ -49,11 +52,6 @@ func (r Result) String() string {
 		s += "\n  error: " + r.Err.Error()
 	}
 	return s
-}
-
-// PasswordContext binds a sealed POP3 password to the user it belongs to.
-func PasswordContext(userID int64) string {
-	return "pop3-password:user:" + strconv.FormatInt(userID, 10)
 }
 
 // Batches of downloaded messages are committed together: one durable
@@ -97,7 +95,7 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 				rec.ErrKind, rec.ErrStep, rec.ErrText = string(pe.Kind), string(pe.Step), pe.ServerText
 				rec.AuthFailure = pe.Kind == pop3client.KindAuthFailed
 			} else {
-				rec.ErrKind, rec.ErrText = "internal", res.Err.Error()
+				rec.ErrKind, rec.ErrText = diagnose.KindInternal, res.Err.Error()
 			}
 		} else {
 			n, b, expire := int64(res.ServerCount), res.ServerBytes, res.Expire
@@ -110,7 +108,7 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 		}
 	}()
 
-	password, err := p.Key.Open(acc.PasswordSealed, PasswordContext(acc.UserID))
+	password, err := p.Key.Open(acc.PasswordSealed, app.PasswordContext(acc.UserID))
 	if err != nil {
 		res.Err = fmt.Errorf("reading the account's password: %w", err)
 		return res
@@ -124,6 +122,19 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 		MaxMessageSize: p.MaxMessageSize, Resolver: p.Resolver}
 	if acc.TrustedCert != "" {
 		opts.TrustedFingerprints = []string{acc.TrustedCert}
+	}
+	// A member's account reaches only what the member could test from the
+	// web: a server saved with "Save anyway" on this computer or (unless
+	// allowed) its network is refused at connect time, after DNS, so that
+	// the kind of failure tells nothing about the ports there.
+	owner, err := p.DB.UserByID(ctx, acc.UserID)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	if !owner.IsAdmin() {
+		ctx = netguard.Restrict(ctx, netguard.Policy{AllowPrivate: p.MemberPrivateServers})
+		opts.Dialer = netguard.Dialer(nil)
 	}
 	// Servers that list only part of the mailbox per session (Gmail: about
 	// 250) are drained by repeating sessions while one stores something new.

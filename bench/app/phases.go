@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/bench/internal/benchutil"
 
 	"github.com/apartado/apartado/db"
@@ -172,7 +173,7 @@ func (b *bench) storePhase(ctx context.Context, sums []message.Summary, v storeV
 		}
 	}
 	batchMessages, batchBytes := poller.BatchMessages*v.batchScale, poller.BatchBytes*v.batchScale
-	u, err := d.CreateUser(ctx, "bench", "x", db.RoleMember)
+	u, err := d.CreateUser(ctx, "bench", "x", db.RoleAdmin) // an administrator: its accounts may reach the loopback test server
 	if err != nil {
 		return st, err
 	}
@@ -280,11 +281,11 @@ func (b *bench) inProcessSync(ctx context.Context, ws *wallSampler) (time.Durati
 	if err != nil {
 		return 0, "", err
 	}
-	u, err := d.CreateUser(ctx, "bench", "x", db.RoleMember)
+	u, err := d.CreateUser(ctx, "bench", "x", db.RoleAdmin) // an administrator: its accounts may reach the loopback test server
 	if err != nil {
 		return 0, "", err
 	}
-	sealed, err := key.Seal([]byte(dovecottest.DefaultPassword), poller.PasswordContext(u.ID))
+	sealed, err := key.Seal([]byte(dovecottest.DefaultPassword), app.PasswordContext(u.ID))
 	if err != nil {
 		return 0, "", err
 	}

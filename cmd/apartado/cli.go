@@ -204,7 +204,7 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 		logTo = clearLine{stderr} // a log line replaces the progress line
 	}
 	p := &poller.Poller{DB: store, Key: key, Log: cfg.logger(logTo), Timeout: cfg.PollTimeout, ExtraRootCAs: cas,
-		Resolver: cfg.resolver()}
+		Resolver: cfg.resolver(), MemberPrivateServers: cfg.MemberPrivateServers}
 	// The diagnosis in the terminal's language (LANG=es_ES.UTF-8 → Spanish).
 	locale := terminalLocale(getenv)
 	failed := 0

@@ -44,7 +44,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 
 	p := &poller.Poller{DB: store, Key: key, Log: log, Concurrency: cfg.PollConcurrency, Timeout: cfg.PollTimeout,
-		ExtraRootCAs: cas, Resolver: res}
+		ExtraRootCAs: cas, Resolver: res, MemberPrivateServers: cfg.MemberPrivateServers}
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
 		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res),
