@@ -183,7 +183,7 @@ func TestDiscoverTimeout(t *testing.T) {
 			o.Probe = func(ctx context.Context, c Candidate) error { return ctx.Err() }
 			start := time.Now()
 			res := discoverOK(t, "someone@example.test", o)
-			if d := time.Since(start); d > 2*time.Second {
+			if d := time.Since(start); d > 10*time.Second { // it ends (without the timeout it would hang); not a speed check
 				t.Errorf("Discover took %v with a 200ms timeout", d)
 			}
 			if !slices.Contains(res.Notes, NoteTimeout) {
@@ -217,7 +217,7 @@ func TestDiscoverHTTPTimeoutWithinDeadline(t *testing.T) {
 	})}
 	start := time.Now()
 	res := discoverOK(t, "someone@example.test", o)
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 10*time.Second { // it ends (without the timeout it would hang); not a speed check
 		t.Errorf("took %v", d)
 	}
 	if !slices.Contains(res.Notes, NoteTimeout) {

@@ -271,7 +271,7 @@ func TestWrongPassword(t *testing.T) {
 		if l := c.cmd("PASS wrong"); !strings.HasPrefix(l, "-ERR") {
 			t.Fatalf("PASS with a wrong password: %q", l)
 		}
-		if d := time.Since(start); d > 300*time.Millisecond {
+		if d := time.Since(start); d > 1500*time.Millisecond { // Dovecot's own penalty is 2 s; the bound leaves room for a loaded machine
 			t.Errorf("a wrong password took %v to be refused", d)
 		}
 	}
@@ -282,7 +282,7 @@ func TestWrongPassword(t *testing.T) {
 	}
 	c.ok("USER alice")
 	c.ok("PASS secret")
-	if d := time.Since(start); d > 300*time.Millisecond {
+	if d := time.Since(start); d > 1500*time.Millisecond { // Dovecot's own penalty is 2 s; the bound leaves room for a loaded machine
 		t.Errorf("logging in after failures took %v: an auth penalty is in force", d)
 	}
 	c.quit()
