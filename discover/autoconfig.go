@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,7 +62,7 @@ func autoconfigURLs(domain, email string) []string {
 // first (in autoconfigURLs order) that gives a well-formed file.
 func (d *discovery) fetchAutoconfig(ctx context.Context) {
 	urls := autoconfigURLs(d.domain, d.email)
-	results := make([][]Candidate, len(urls))
+	results := make([]autoconfig, len(urls))
 	errs := make([]error, len(urls))
 	var wg sync.WaitGroup
 	for i, u := range urls {
@@ -69,128 +70,160 @@ func (d *discovery) fetchAutoconfig(ctx context.Context) {
 	}
 	wg.Wait()
 	for i := range urls {
-		if errs[i] == nil {
-			d.add(results[i]...)
-			return
+		if errs[i] != nil {
+			continue
 		}
+		r := results[i]
+		for _, n := range r.Notes {
+			d.addNote(protoPOP, n)
+		}
+		for _, n := range r.SMTPNotes {
+			d.addNote(protoSMTP, n)
+		}
+		d.add(protoPOP, r.POP...)
+		d.add(protoSMTP, r.SMTP...)
+		return
 	}
 }
 
 // fetchOne fetches and parses one autoconfig file.
-func (d *discovery) fetchOne(ctx context.Context, rawURL string) ([]Candidate, error) {
+func (d *discovery) fetchOne(ctx context.Context, rawURL string) (autoconfig, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("autoconfig: %w", err)
+		return autoconfig{}, fmt.Errorf("autoconfig: %w", err)
 	}
 	if req.URL.Scheme != "https" {
-		return nil, errNotHTTPS
+		return autoconfig{}, errNotHTTPS
 	}
 	req.Header.Set("Accept", "application/xml, text/xml;q=0.9, */*;q=0.1")
 	resp, err := d.opts.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("autoconfig: %w", err)
+		return autoconfig{}, fmt.Errorf("autoconfig: %w", err)
 	}
 	defer func() { _ = resp.Body.Close() }() // a read-only GET: nothing to lose
 	if resp.Request != nil && resp.Request.URL.Scheme != "https" {
-		return nil, errNotHTTPS
+		return autoconfig{}, errNotHTTPS
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("autoconfig: %s: HTTP %d", req.URL.Redacted(), resp.StatusCode)
+		return autoconfig{}, fmt.Errorf("autoconfig: %s: HTTP %d", req.URL.Redacted(), resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAutoconfigSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("autoconfig: reading %s: %w", req.URL.Redacted(), err)
+		return autoconfig{}, fmt.Errorf("autoconfig: reading %s: %w", req.URL.Redacted(), err)
 	}
 	if len(body) > maxAutoconfigSize {
-		return nil, fmt.Errorf("autoconfig: %s: larger than %d bytes", req.URL.Redacted(), maxAutoconfigSize)
+		return autoconfig{}, fmt.Errorf("autoconfig: %s: larger than %d bytes", req.URL.Redacted(), maxAutoconfigSize)
 	}
-	cs, notes, err := parseAutoconfig(body, d.local, d.domain, d.email)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range notes {
-		d.addNote(n)
-	}
-	return cs, nil
+	return parseAutoconfig(body, d.local, d.domain, d.email)
+}
+
+// acServer is an <incomingServer> or <outgoingServer> element.
+type acServer struct {
+	Type       string `xml:"type,attr"`
+	Hostname   string `xml:"hostname"`
+	Port       string `xml:"port"`
+	SocketType string `xml:"socketType"`
+	Username   string `xml:"username"`
 }
 
 // clientConfig is the part of the Thunderbird autoconfig format
-// (config-v1.1.xml) that matters for POP3.
+// (config-v1.1.xml) that matters for POP3 and sending.
 type clientConfig struct {
 	XMLName   xml.Name `xml:"clientConfig"`
 	Providers []struct {
-		Incoming []struct {
-			Type       string `xml:"type,attr"`
-			Hostname   string `xml:"hostname"`
-			Port       string `xml:"port"`
-			SocketType string `xml:"socketType"`
-			Username   string `xml:"username"`
-		} `xml:"incomingServer"`
+		Incoming []acServer `xml:"incomingServer"`
+		Outgoing []acServer `xml:"outgoingServer"`
 	} `xml:"emailProvider"`
 }
 
-// parseAutoconfig reads the POP3 servers from an autoconfig file, in
-// document order. IMAP and other servers are ignored. socketType "SSL" is
-// implicit TLS, "STARTTLS" is STARTTLS and "plain" is no security: such a
-// server is kept (ranked last by Discover) with NotePlaintext. In the host
-// name %EMAILDOMAIN% is replaced; in the user name %EMAILADDRESS%,
-// %EMAILLOCALPART% and %EMAILDOMAIN%. A server whose host name is not a
-// valid host name after that is dropped with NoteAutoconfigBad.
-func parseAutoconfig(body []byte, local, domain, email string) ([]Candidate, []string, error) {
+// autoconfig is what an autoconfig file proposes.
+type autoconfig struct {
+	POP, SMTP        []Candidate
+	Notes, SMTPNotes []string
+}
+
+// parseAutoconfig reads the POP3 servers (<incomingServer type="pop3">)
+// and the outgoing servers (<outgoingServer type="smtp">) from an
+// autoconfig file, in document order. IMAP and other servers are ignored.
+// socketType "SSL" is implicit TLS, "STARTTLS" is STARTTLS and "plain" is
+// no security: such a server is kept (ranked last by Discover) with
+// NotePlaintext or NoteSMTPPlaintext. In the host name %EMAILDOMAIN% is
+// replaced; in the user name %EMAILADDRESS%, %EMAILLOCALPART% and
+// %EMAILDOMAIN%. A server whose host name is not a valid host name after
+// that is dropped with NoteAutoconfigBad.
+func parseAutoconfig(body []byte, local, domain, email string) (autoconfig, error) {
 	var cfg clientConfig
 	// encoding/xml expands no external or custom entities, so a hostile
 	// file cannot make it fetch or balloon anything.
 	if err := xml.Unmarshal(body, &cfg); err != nil {
-		return nil, nil, fmt.Errorf("autoconfig: not a config-v1.1 XML file: %w", err)
+		return autoconfig{}, fmt.Errorf("autoconfig: not a config-v1.1 XML file: %w", err)
 	}
-	var (
-		out   []Candidate
-		notes []string
-	)
-	addNote := func(n string) {
-		for _, have := range notes {
-			if have == n {
-				return
-			}
+	var out autoconfig
+	addNote := func(notes *[]string, n string) {
+		if !slices.Contains(*notes, n) {
+			*notes = append(*notes, n)
 		}
-		notes = append(notes, n)
 	}
 	for _, p := range cfg.Providers {
 		for _, s := range p.Incoming {
-			if !strings.EqualFold(strings.TrimSpace(s.Type), "pop3") {
-				continue
+			c, ok, bad := s.candidate("pop3", local, domain, email)
+			switch {
+			case bad:
+				addNote(&out.Notes, NoteAutoconfigBad)
+			case ok:
+				if c.Security == pop3client.SecurityNone {
+					addNote(&out.Notes, NotePlaintext)
+				}
+				out.POP = append(out.POP, c)
 			}
-			var sec pop3client.Security
-			switch strings.ToLower(strings.TrimSpace(s.SocketType)) {
-			case "ssl", "tls":
-				sec = pop3client.SecurityTLS
-			case "starttls":
-				sec = pop3client.SecuritySTARTTLS
-			case "plain":
-				sec = pop3client.SecurityNone
-			default:
-				continue
+		}
+		for _, s := range p.Outgoing {
+			c, ok, bad := s.candidate("smtp", local, domain, email)
+			switch {
+			case bad:
+				addNote(&out.SMTPNotes, NoteAutoconfigBad)
+			case ok:
+				if c.Security == pop3client.SecurityNone {
+					addNote(&out.SMTPNotes, NoteSMTPPlaintext)
+				}
+				out.SMTP = append(out.SMTP, c)
 			}
-			port, err := strconv.Atoi(strings.TrimSpace(s.Port))
-			if err != nil || port < 1 || port > 65535 {
-				continue
-			}
-			raw := strings.ReplaceAll(strings.TrimSpace(s.Hostname), "%EMAILDOMAIN%", domain)
-			host, ok := normalizeHost(raw)
-			if !ok {
-				addNote(NoteAutoconfigBad)
-				continue
-			}
-			if sec == pop3client.SecurityNone {
-				addNote(NotePlaintext)
-			}
-			out = append(out, Candidate{
-				Host: host, Port: port, Security: sec, Source: SourceAutoconfig,
-				Username: expandUsername(s.Username, local, domain, email),
-			})
 		}
 	}
-	return out, notes, nil
+	return out, nil
+}
+
+// candidate turns a server element of type typ into a candidate. ok is
+// false for another type, an unknown socketType or a bad port; bad is set
+// when the host name is not a valid host name.
+func (s acServer) candidate(typ, local, domain, email string) (c Candidate, ok, bad bool) {
+	if !strings.EqualFold(strings.TrimSpace(s.Type), typ) {
+		return Candidate{}, false, false
+	}
+	var sec pop3client.Security
+	switch strings.ToLower(strings.TrimSpace(s.SocketType)) {
+	case "ssl", "tls":
+		sec = pop3client.SecurityTLS
+	case "starttls":
+		sec = pop3client.SecuritySTARTTLS
+	case "plain":
+		sec = pop3client.SecurityNone
+	default:
+		return Candidate{}, false, false
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(s.Port))
+	if err != nil || port < 1 || port > 65535 {
+		return Candidate{}, false, false
+	}
+	raw := strings.ReplaceAll(strings.TrimSpace(s.Hostname), "%EMAILDOMAIN%", domain)
+	host, valid := normalizeHost(raw)
+	if !valid {
+		return Candidate{}, false, true
+	}
+	return Candidate{
+		Host: host, Port: port, Security: sec, Source: SourceAutoconfig,
+		Username: expandUsername(s.Username, local, domain, email),
+	}, true, false
 }
 
 // placeholder matches an autoconfig placeholder such as %REALNAME%.

@@ -226,10 +226,11 @@ func TestParseAutoconfig(t *testing.T) {
 		server("pop3", "pop.example.test:995", "995", "SSL", ""),
 		server("pop3", "192.0.2.7", "995", "SSL", ""),
 	)
-	cs, notes, err := parseAutoconfig([]byte(body), "jo", "example.test", "jo@example.test")
+	ac, err := parseAutoconfig([]byte(body), "jo", "example.test", "jo@example.test")
 	if err != nil {
 		t.Fatal(err)
 	}
+	cs, notes := ac.POP, ac.Notes
 	want := []Candidate{
 		{Host: "pop.example.test", Port: 995, Security: pop3client.SecurityTLS, Source: SourceAutoconfig, Username: "jo@example.test"},
 		{Host: "xn--bcher-kva.example", Port: 995, Security: pop3client.SecurityTLS, Source: SourceAutoconfig, Username: "jo@example.test"},
@@ -248,11 +249,11 @@ func FuzzParseAutoconfig(f *testing.F) {
 	f.Add([]byte(`<clientConfig><emailProvider><incomingServer type="pop3"/></emailProvider></clientConfig>`))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "aaaa">]><clientConfig>&a;</clientConfig>`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		cs, _, err := parseAutoconfig(body, "jo", "example.test", "jo@example.test")
+		ac, err := parseAutoconfig(body, "jo", "example.test", "jo@example.test")
 		if err != nil {
 			return
 		}
-		for _, c := range cs {
+		for _, c := range append(ac.POP, ac.SMTP...) {
 			if h, ok := normalizeHost(c.Host); !ok || h != c.Host {
 				t.Errorf("invalid host %q", c.Host)
 			}

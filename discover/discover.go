@@ -31,7 +31,8 @@ const (
 
 var sourceRank = map[string]int{SourceProvider: 0, SourceSRV: 1, SourceAutoconfig: 2, SourceProbe: 3}
 
-// Candidate is one proposed POP3 server. It carries only a host, a port and
+// Candidate is one proposed server (POP3, or outgoing SMTP in Result.SMTP).
+// It carries only a host, a port and
 // a security mode: whoever connects checks the certificate against Host
 // itself, so a host learned from DNS or HTTP can never widen what is
 // accepted.
@@ -45,7 +46,8 @@ type Candidate struct {
 	// nothing (use Result.Username).
 	Username string
 
-	// Verified is set when a probe reached a POP3 server there.
+	// Verified is set when a probe reached a POP3 (or, for an outgoing
+	// server, an SMTP) server there.
 	Verified bool
 	// Problem is set, with Verified, when the probe reached the server but
 	// its certificate did not verify (unknown authority, another name,
@@ -75,6 +77,17 @@ var (
 	NoteTimeout       = i18n.Key("Looking up the settings took too long; some sources were not checked.")
 )
 
+// Notes about the outgoing server, in Result.SMTPNotes.
+var (
+	NoteSRVNoSubmissions = i18n.Key("Your domain's DNS says it does not offer sending mail with SSL/TLS.")
+	NoteSRVNoSubmission  = i18n.Key("Your domain's DNS says it does not offer sending mail with STARTTLS.")
+	NoteSMTPPlaintext    = i18n.Key("Your domain's configuration file offers an outgoing server without encryption; it is listed last because your password would be sent unprotected.")
+	NoteSMTPNoEncryption = i18n.Key("An outgoing server was found that does not offer encryption; Apartado does not propose it.")
+	NoteSMTPCertificate  = i18n.Key("An outgoing server was found, but its security certificate could not be verified; the connection test will explain why.")
+	NoteSMTPUnverified   = i18n.Key("None of the proposed outgoing servers answered a test connection from here: the server may be down, or a firewall may block ports 465 and 587.")
+	NoteSMTPNothingFound = i18n.Key("No outgoing server was found for this domain. Ask your email provider for its SMTP server name.")
+)
+
 // MessageKeys returns every English message key this package can put in a
 // Result (notes) or a Provider (steps), for the translation catalogue test.
 func MessageKeys() []string {
@@ -82,6 +95,8 @@ func MessageKeys() []string {
 		NoteNoPOP, NoteOAuthOnly, NoteProviderByMX, NoteSRVNoPOP3S, NoteSRVNoPOP3,
 		NoteSRVInvalid, NoteAutoconfigBad, NotePlaintext, NoteCertificate, NoteNoEncryption,
 		NoteUnverified, NoteNothingFound, NoteTimeout,
+		NoteSRVNoSubmissions, NoteSRVNoSubmission, NoteSMTPPlaintext, NoteSMTPNoEncryption,
+		NoteSMTPCertificate, NoteSMTPUnverified, NoteSMTPNothingFound,
 	}
 	for _, p := range providers {
 		keys = append(keys, p.Steps...)
@@ -99,8 +114,8 @@ type Resolver interface {
 // Options configures Discover. A nil *Options means the defaults.
 //
 // Discover connects where the user's domain points: an HTTPS GET of two
-// fixed autoconfig paths, and POP3 greetings (no credentials) on the
-// candidates' ports. Those hosts may be on the operator's own network;
+// fixed autoconfig paths, and POP3 and SMTP greetings (no credentials) on
+// the candidates' ports. Those hosts may be on the operator's own network;
 // nothing fetched is passed back but a parsed host, port and security.
 type Options struct {
 	// Resolver answers the SRV and MX queries. Default net.DefaultResolver.
@@ -116,15 +131,22 @@ type Options struct {
 	// Default: pop3client.Dial with the candidate's security and
 	// ProbeTimeout, then QUIT, with DialOptions as the base options.
 	Probe func(ctx context.Context, c Candidate) error
+	// ProbeSMTP checks whether an SMTP server answers at an outgoing
+	// candidate, as Probe does for POP3. Default: smtpclient.Probe with the
+	// candidate's security, no credentials, and DialOptions' Resolver,
+	// Dialer, ExtraRootCAs and TLSConfig, then QUIT.
+	ProbeSMTP func(ctx context.Context, c Candidate) error
 	// DialOptions is the base pop3client configuration for the default
-	// Probe (Resolver, Dialer, ExtraRootCAs, TLSConfig…). Security is
-	// replaced by the candidate's; TrustedFingerprints and
+	// Probe and ProbeSMTP (Resolver, Dialer, ExtraRootCAs, TLSConfig…).
+	// Security is replaced by the candidate's; TrustedFingerprints and
 	// TLSConfig.ServerName are cleared, so that a certificate is always
-	// checked against the candidate's own host name.
+	// checked against the candidate's own host name. Its Dialer is the
+	// hook that keeps a member's probes off addresses they may not reach.
 	DialOptions *pop3client.Options
 	// ProbeTimeout bounds each probe. Default 7 s.
 	ProbeTimeout time.Duration
-	// NoProbe turns probing off: no connection is made to any POP3 server.
+	// NoProbe turns probing off: no connection is made to any POP3 or
+	// SMTP server.
 	NoProbe bool
 
 	// Timeout bounds the whole discovery. Default 20 s.
@@ -157,6 +179,9 @@ func (o *Options) withDefaults() Options {
 	if opts.Probe == nil {
 		opts.Probe = dialProbe(opts.DialOptions, opts.ProbeTimeout)
 	}
+	if opts.ProbeSMTP == nil {
+		opts.ProbeSMTP = smtpProbe(opts.DialOptions, opts.ProbeTimeout)
+	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = defaultTimeout
 	}
@@ -178,6 +203,19 @@ type Result struct {
 	Username string
 	// Notes are English message keys of things to tell the user.
 	Notes []string
+
+	// SMTP are the proposed outgoing (submission) servers, best first,
+	// found by the same sources: the provider table, the RFC 6186 / RFC
+	// 8314 SRV records _submissions._tcp and _submission._tcp, the
+	// autoconfig file's <outgoingServer type="smtp">, and probes of
+	// smtp.DOMAIN and mail.DOMAIN on 465 (implicit TLS) then 587
+	// (STARTTLS). Each candidate's Source says how it was found.
+	SMTP []Candidate
+	// SMTPUsername is the login name to propose for the outgoing server:
+	// what the best outgoing candidate's source says, else Username.
+	SMTPUsername string
+	// SMTPNotes are English message keys about the outgoing server.
+	SMTPNotes []string
 }
 
 // ErrInvalidAddress is returned (wrapped) by Discover for an address it
@@ -189,7 +227,9 @@ var ErrInvalidAddress = errors.New("discover: invalid email address")
 // SRV records, the domain's Thunderbird autoconfig file and, unless
 // opts.NoProbe, probes. Known candidates are probed first to mark them
 // Verified; pop.DOMAIN and mail.DOMAIN are probed, port 995 with TLS then
-// 110 with STARTTLS, only when none of them answered.
+// 110 with STARTTLS, only when none of them answered. The outgoing server
+// (Result.SMTP) is found the same way, at the same time: smtp.DOMAIN and
+// mail.DOMAIN are probed on 465 with TLS then 587 with STARTTLS.
 //
 // It returns an error only for an invalid address: a source that fails
 // just adds no candidate, and a discovery cut short by opts.Timeout or by
@@ -204,8 +244,7 @@ func Discover(ctx context.Context, email string, opts *Options) (Result, error) 
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 
-	d := &discovery{opts: o, local: local, domain: domain, email: local + "@" + domain,
-		cands: map[string]*Candidate{}}
+	d := &discovery{opts: o, local: local, domain: domain, email: local + "@" + domain}
 	res := Result{Email: d.email, Domain: domain}
 
 	if p, ok := providerForDomain(domain); ok {
@@ -214,77 +253,99 @@ func Discover(ctx context.Context, email string, opts *Options) (Result, error) 
 	} else {
 		d.gather(ctx)
 	}
-	if !o.NoProbe && !d.noPOP() && ctx.Err() == nil {
-		d.probeAll(ctx, d.known())
-		if !d.anyVerified() && ctx.Err() == nil {
-			d.probeAll(ctx, guesses(domain))
-		}
+	if !o.NoProbe && ctx.Err() == nil {
+		d.probeBoth(ctx, domain)
 	}
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true // late answers from abandoned lookups are dropped
 	res.Provider = d.provider
-	res.Candidates = d.ranked()
+	res.Candidates = d.pop.ranked()
 	res.Username = d.username(res.Candidates)
+	res.SMTP = d.smtp.ranked()
+	res.SMTPUsername = res.Username
+	if u := firstUsername(res.SMTP); u != "" {
+		res.SMTPUsername = u
+	}
 	if ctx.Err() != nil && parent.Err() == nil {
-		d.note(NoteTimeout)
+		d.pop.note(NoteTimeout)
 	}
 	if len(res.Candidates) == 0 && (d.provider == nil || !d.provider.NoPOP) {
-		d.note(NoteNothingFound)
+		d.pop.note(NoteNothingFound)
 	}
-	if d.probed && len(res.Candidates) > 0 && !d.anyVerifiedLocked() {
-		d.note(NoteUnverified)
+	if d.pop.probed && len(res.Candidates) > 0 && !d.pop.anyVerified() {
+		d.pop.note(NoteUnverified)
 	}
-	res.Notes = slices.Clone(d.notes)
+	if len(res.SMTP) == 0 {
+		d.smtp.note(NoteSMTPNothingFound)
+	}
+	if d.smtp.probed && len(res.SMTP) > 0 && !d.smtp.anyVerified() {
+		d.smtp.note(NoteSMTPUnverified)
+	}
+	res.Notes = slices.Clone(d.pop.notes)
+	res.SMTPNotes = slices.Clone(d.smtp.notes)
 	return res, nil
 }
 
-// discovery is the state of one Discover call, shared by the goroutines
-// of its sources.
-type discovery struct {
-	opts          Options
-	local, domain string
-	email         string
-
-	mu       sync.Mutex
-	closed   bool
-	provider *Provider
-	cands    map[string]*Candidate
-	order    []string // keys in the order they were first added
-	notes    []string
-	probed   bool
-}
-
-func (d *discovery) note(n string) {
-	if !slices.Contains(d.notes, n) {
-		d.notes = append(d.notes, n)
+// probeBoth probes the POP3 and the outgoing candidates at the same time,
+// each protocol's probes bounded as probeAll says: the known candidates
+// first, then, when none of them answered, the guesses.
+func (d *discovery) probeBoth(ctx context.Context, domain string) {
+	var wg sync.WaitGroup
+	if !d.noPOP() {
+		d.spawn(&wg, func() {
+			d.probeAll(ctx, protoPOP, d.known(protoPOP))
+			if !d.anyVerified(protoPOP) && ctx.Err() == nil {
+				d.probeAll(ctx, protoPOP, guesses(domain))
+			}
+		})
 	}
+	d.spawn(&wg, func() {
+		d.probeAll(ctx, protoSMTP, d.known(protoSMTP))
+		if !d.anyVerified(protoSMTP) && ctx.Err() == nil {
+			d.probeAll(ctx, protoSMTP, smtpGuesses(domain))
+		}
+	})
+	wg.Wait()
 }
 
-func (d *discovery) addNote(n string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.closed {
-		d.note(n)
+// proto says which of a discovery's candidate sets a source fills.
+type proto int
+
+const (
+	protoPOP  proto = iota // the POP3 servers: Result.Candidates
+	protoSMTP              // the outgoing servers: Result.SMTP
+)
+
+// candSet is one protocol's candidates and notes. The discovery's mutex
+// guards it.
+type candSet struct {
+	cands  map[string]*Candidate
+	order  []string // keys in the order they were first added
+	notes  []string
+	probed bool
+}
+
+func (s *candSet) note(n string) {
+	if !slices.Contains(s.notes, n) {
+		s.notes = append(s.notes, n)
 	}
 }
 
 // add merges candidates: the same host, port and security once, keeping the
 // best source (and that source's user name, if it gave one).
-func (d *discovery) add(cs ...Candidate) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return
+func (s *candSet) add(cs ...Candidate) {
+	if s.cands == nil {
+		s.cands = map[string]*Candidate{}
 	}
 	for _, c := range cs {
 		k := c.key()
-		old, ok := d.cands[k]
+		old, ok := s.cands[k]
 		if !ok {
 			c := c
-			d.cands[k] = &c
-			d.order = append(d.order, k)
+			s.cands[k] = &c
+			s.order = append(s.order, k)
 			continue
 		}
 		if sourceRank[c.Source] < sourceRank[old.Source] {
@@ -298,6 +359,91 @@ func (d *discovery) add(cs ...Candidate) {
 	}
 }
 
+// known returns the candidates, in the order they came.
+func (s *candSet) known() []Candidate {
+	out := make([]Candidate, 0, len(s.order))
+	for _, k := range s.order {
+		out = append(out, *s.cands[k])
+	}
+	return out
+}
+
+func (s *candSet) anyVerified() bool {
+	for _, c := range s.cands {
+		if c.Verified {
+			return true
+		}
+	}
+	return false
+}
+
+// ranked returns the candidates best first: anything with encryption
+// before plain text; a server a probe reached before one it did not (and
+// one with a clean certificate first); then by source; then in the order
+// the source gave them.
+func (s *candSet) ranked() []Candidate {
+	out := s.known()
+	rank := func(c Candidate) (int, int, int) {
+		plain := 0
+		if c.Security == pop3client.SecurityNone {
+			plain = 1
+		}
+		reach := 2
+		if c.Verified {
+			reach = 0
+			if c.Problem != "" {
+				reach = 1
+			}
+		}
+		return plain, reach, sourceRank[c.Source]
+	}
+	slices.SortStableFunc(out, func(a, b Candidate) int {
+		pa, ra, sa := rank(a)
+		pb, rb, sb := rank(b)
+		return cmp.Or(cmp.Compare(pa, pb), cmp.Compare(ra, rb), cmp.Compare(sa, sb))
+	})
+	return out
+}
+
+// discovery is the state of one Discover call, shared by the goroutines
+// of its sources.
+type discovery struct {
+	opts          Options
+	local, domain string
+	email         string
+
+	mu       sync.Mutex
+	closed   bool
+	provider *Provider
+	pop      candSet // also holds the notes that are not about the outgoing server
+	smtp     candSet
+}
+
+func (d *discovery) set(p proto) *candSet {
+	if p == protoSMTP {
+		return &d.smtp
+	}
+	return &d.pop
+}
+
+// addNote adds a note about p's servers (POP3 notes go to Result.Notes).
+func (d *discovery) addNote(p proto, n string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.closed {
+		d.set(p).note(n)
+	}
+}
+
+// add merges candidates for p, unless the discovery has ended.
+func (d *discovery) add(p proto, cs ...Candidate) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.closed {
+		d.set(p).add(cs...)
+	}
+}
+
 func (d *discovery) setProvider(p *Provider) {
 	d.mu.Lock()
 	if d.closed {
@@ -306,22 +452,26 @@ func (d *discovery) setProvider(p *Provider) {
 	}
 	d.provider = p
 	if p.NoPOP {
-		d.note(NoteNoPOP)
+		d.pop.note(NoteNoPOP)
 	}
 	if p.OAuthOnly {
-		d.note(NoteOAuthOnly)
+		d.pop.note(NoteOAuthOnly)
 	}
 	d.mu.Unlock()
 	user := d.email
 	if p.Username == UsernameLocalPart {
 		user = d.local
 	}
-	cs := make([]Candidate, len(p.POP))
-	for i, c := range p.POP {
-		c.Source, c.Username = SourceProvider, user
-		cs[i] = c
+	fromTable := func(list []Candidate) []Candidate {
+		cs := make([]Candidate, len(list))
+		for i, c := range list {
+			c.Source, c.Username = SourceProvider, user
+			cs[i] = c
+		}
+		return cs
 	}
-	d.add(cs...)
+	d.add(protoPOP, fromTable(p.POP)...)
+	d.add(protoSMTP, fromTable(p.SMTP)...)
 }
 
 func (d *discovery) noPOP() bool {
@@ -330,30 +480,17 @@ func (d *discovery) noPOP() bool {
 	return d.provider != nil && d.provider.NoPOP
 }
 
-// known returns the candidates found so far, in the order they came.
-func (d *discovery) known() []Candidate {
+// known returns p's candidates found so far, in the order they came.
+func (d *discovery) known(p proto) []Candidate {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make([]Candidate, 0, len(d.order))
-	for _, k := range d.order {
-		out = append(out, *d.cands[k])
-	}
-	return out
+	return d.set(p).known()
 }
 
-func (d *discovery) anyVerified() bool {
+func (d *discovery) anyVerified(p proto) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.anyVerifiedLocked()
-}
-
-func (d *discovery) anyVerifiedLocked() bool {
-	for _, c := range d.cands {
-		if c.Verified {
-			return true
-		}
-	}
-	return false
+	return d.set(p).anyVerified()
 }
 
 // gather runs the network sources for a domain the table does not know:
@@ -364,11 +501,12 @@ func (d *discovery) gather(ctx context.Context) {
 	var wg sync.WaitGroup
 	d.spawn(&wg, func() {
 		if p, ok := d.lookupMXProvider(ctx); ok {
-			d.addNote(NoteProviderByMX)
+			d.addNote(protoPOP, NoteProviderByMX)
 			d.setProvider(p)
 		}
 	})
-	d.spawn(&wg, func() { d.lookupSRV(ctx) })
+	d.spawn(&wg, func() { d.lookupSRV(ctx, protoPOP, srvServices) })
+	d.spawn(&wg, func() { d.lookupSRV(ctx, protoSMTP, submissionServices) })
 	d.spawn(&wg, func() { d.fetchAutoconfig(ctx) })
 	d.wait(ctx, &wg)
 }
@@ -423,48 +561,25 @@ func (d *discovery) lookupMXProvider(ctx context.Context) (*Provider, bool) {
 	return nil, false
 }
 
-// ranked returns the candidates best first: anything with encryption
-// before plain text; a server a probe reached before one it did not (and
-// one with a clean certificate first); then by source; then in the order
-// the source gave them. d.mu must be held.
-func (d *discovery) ranked() []Candidate {
-	out := make([]Candidate, 0, len(d.order))
-	for _, k := range d.order {
-		out = append(out, *d.cands[k])
-	}
-	rank := func(c Candidate) (int, int, int) {
-		plain := 0
-		if c.Security == pop3client.SecurityNone {
-			plain = 1
-		}
-		reach := 2
-		if c.Verified {
-			reach = 0
-			if c.Problem != "" {
-				reach = 1
-			}
-		}
-		return plain, reach, sourceRank[c.Source]
-	}
-	slices.SortStableFunc(out, func(a, b Candidate) int {
-		pa, ra, sa := rank(a)
-		pb, rb, sb := rank(b)
-		return cmp.Or(cmp.Compare(pa, pb), cmp.Compare(ra, rb), cmp.Compare(sa, sb))
-	})
-	return out
-}
-
 // username is the login name to propose. d.mu must be held.
 func (d *discovery) username(ranked []Candidate) string {
-	for _, c := range ranked {
-		if c.Username != "" {
-			return c.Username
-		}
+	if u := firstUsername(ranked); u != "" {
+		return u
 	}
 	if d.provider != nil && d.provider.Username == UsernameLocalPart {
 		return d.local
 	}
 	return d.email
+}
+
+// firstUsername is the user name of the first candidate that gives one.
+func firstUsername(ranked []Candidate) string {
+	for _, c := range ranked {
+		if c.Username != "" {
+			return c.Username
+		}
+	}
+	return ""
 }
 
 // parseAddress splits an address into its local part and its domain, the

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/apartado/apartado/pop3client"
+	"github.com/apartado/apartado/smtpclient"
 )
 
 // Everything here stays on loopback: the resolvers and HTTP transports are
@@ -106,14 +107,20 @@ func failProbe(t *testing.T) func(context.Context, Candidate) error {
 	}
 }
 
+// refuseProbe answers every probe with a refused connection, so that a
+// test that turns probing on never reaches a real SMTP server.
+func refuseProbe(ctx context.Context, c Candidate) error {
+	return &smtpclient.Error{Kind: smtpclient.KindConnectionRefused, Step: smtpclient.StepConnect, Host: c.Host}
+}
+
 // offlineOptions is a base for tests: a fake resolver with no records, no
 // HTTP, no probes.
 func offlineOptions(t *testing.T, r *fakeResolver) *Options {
 	if r == nil {
 		r = &fakeResolver{}
 	}
-	o := &Options{Resolver: r, HTTPClient: offlineHTTP(nil), NoProbe: true, Probe: failProbe(t), Timeout: 10 * time.Second,
-		goroutines: new(sync.WaitGroup)}
+	o := &Options{Resolver: r, HTTPClient: offlineHTTP(nil), NoProbe: true, Probe: failProbe(t), ProbeSMTP: refuseProbe,
+		Timeout: 10 * time.Second, goroutines: new(sync.WaitGroup)}
 	return o
 }
 

@@ -8,9 +8,9 @@ import (
 	"github.com/apartado/apartado/pop3client"
 )
 
-// Provider is what Apartado knows about a mail provider: its POP3 servers
-// and what a person must do at the provider before a mail program may
-// connect.
+// Provider is what Apartado knows about a mail provider: its POP3 and
+// outgoing (SMTP submission) servers and what a person must do at the
+// provider before a mail program may connect.
 type Provider struct {
 	ID   string // stable identifier: "gmail", "outlook", …
 	Name string // shown to people: "Gmail"
@@ -27,6 +27,10 @@ type Provider struct {
 	POP []Candidate
 	// NoPOP is set when the provider offers no POP3 at all.
 	NoPOP bool
+	// SMTP lists its outgoing (submission) servers, best first: implicit
+	// TLS on 465 (RFC 8314) before STARTTLS on 587. The login name is the
+	// same as for POP3 (Username).
+	SMTP []Candidate
 
 	// Username says what the login name is: UsernameEmail (the whole
 	// address) or UsernameLocalPart (the part before the "@").
@@ -73,6 +77,16 @@ func starttls110(host string) Candidate {
 	return Candidate{Host: host, Port: 110, Security: pop3client.SecuritySTARTTLS, Source: SourceProvider}
 }
 
+// smtp465 is an outgoing server with implicit TLS on port 465 (RFC 8314).
+func smtp465(host string) Candidate {
+	return Candidate{Host: host, Port: 465, Security: pop3client.SecurityTLS, Source: SourceProvider}
+}
+
+// smtp587 is an outgoing server with STARTTLS on port 587 (RFC 6409).
+func smtp587(host string) Candidate {
+	return Candidate{Host: host, Port: 587, Security: pop3client.SecuritySTARTTLS, Source: SourceProvider}
+}
+
 // providers is the built-in table. It is read-only: Providers and
 // LookupProvider hand out copies.
 //
@@ -81,14 +95,23 @@ func starttls110(host string) Candidate {
 // marked UNCONFIRMED could not be checked against a provider page or the
 // ISPDB; Discover still probes them, and ranks them below a server that
 // answered.
+//
+// The outgoing servers (SMTP) are the ISPDB's <outgoingServer> entries as
+// of March 2026 (commit c6ad796), each named in the entry's comment; a
+// provider with no confirmed outgoing server has none, and Discover probes
+// smtp.DOMAIN and mail.DOMAIN for it instead.
 var providers = []Provider{
 	{
 		// ISPDB googlemail.com.xml; support.google.com/mail/answer/7104828.
 		// Google ended password ("less secure app") sign-in for mail
 		// programs; app passwords need 2-Step Verification.
 		ID: "gmail", Name: "Gmail",
-		Domains:     []string{"gmail.com", "googlemail.com"},
-		POP:         []Candidate{tls995("pop.gmail.com")},
+		Domains: []string{"gmail.com", "googlemail.com"},
+		POP:     []Candidate{tls995("pop.gmail.com")},
+		// ISPDB googlemail.com.xml: smtp.gmail.com 465 SSL; Google's IMAP/SMTP
+		// page: "Use port 465, or port 587 if your client begins with plain
+		// text before issuing the STARTTLS command".
+		SMTP:        []Candidate{smtp465("smtp.gmail.com"), smtp587("smtp.gmail.com")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{stepGmailEnablePOP, stepGoogleAppPassword},
@@ -98,8 +121,10 @@ var providers = []Provider{
 		// Custom domains on Google: MX aspmx.l.google.com, smtp.google.com,
 		// *.googlemail.com. Same servers as Gmail.
 		ID: "google-workspace", Name: "Google Workspace",
-		MXSuffixes:  []string{"google.com", "googlemail.com"},
-		POP:         []Candidate{tls995("pop.gmail.com")},
+		MXSuffixes: []string{"google.com", "googlemail.com"},
+		POP:        []Candidate{tls995("pop.gmail.com")},
+		// Same outgoing servers as Gmail.
+		SMTP:        []Candidate{smtp465("smtp.gmail.com"), smtp587("smtp.gmail.com")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps: []string{
@@ -138,10 +163,12 @@ var providers = []Provider{
 		// Custom domains on a personal Microsoft account (ISPDB).
 		MXSuffixes: []string{"olc.protection.outlook.com"},
 		POP:        []Candidate{tls995("outlook.office365.com")},
-		Username:   UsernameEmail,
-		OAuthOnly:  true,
-		Steps:      []string{stepMicrosoftEnablePOP, StepOAuthOnly},
-		HelpURL:    "https://support.microsoft.com/office/pop-imap-and-smtp-settings-for-outlook-com-d088b986-291d-42b8-9564-9c414e2aa040",
+		// ISPDB hotmail.com.xml: smtp-mail.outlook.com 587 STARTTLS.
+		SMTP:      []Candidate{smtp587("smtp-mail.outlook.com")},
+		Username:  UsernameEmail,
+		OAuthOnly: true,
+		Steps:     []string{stepMicrosoftEnablePOP, StepOAuthOnly},
+		HelpURL:   "https://support.microsoft.com/office/pop-imap-and-smtp-settings-for-outlook-com-d088b986-291d-42b8-9564-9c414e2aa040",
 	},
 	{
 		// Exchange Online: MX <tenant>.mail.protection.outlook.com. Basic
@@ -149,8 +176,10 @@ var providers = []Provider{
 		ID: "microsoft365", Name: "Microsoft 365",
 		MXSuffixes: []string{"mail.protection.outlook.com"},
 		POP:        []Candidate{tls995("outlook.office365.com")},
-		Username:   UsernameEmail,
-		OAuthOnly:  true,
+		// ISPDB office365.com.xml: smtp.office365.com 587 STARTTLS.
+		SMTP:      []Candidate{smtp587("smtp.office365.com")},
+		Username:  UsernameEmail,
+		OAuthOnly: true,
 		Steps: []string{
 			i18n.Key("Your Microsoft 365 administrator must enable POP for your mailbox."),
 			StepOAuthOnly,
@@ -168,7 +197,9 @@ var providers = []Provider{
 			"yahoo.com.br", "yahoo.com.mx", "ymail.com", "myyahoo.com", "rocketmail.com",
 			"cox.net", // Cox mail moved to Yahoo (ISPDB)
 		},
-		POP:         []Candidate{tls995("pop.mail.yahoo.com")},
+		POP: []Candidate{tls995("pop.mail.yahoo.com")},
+		// ISPDB yahoo.com.xml: smtp.mail.yahoo.com 465 SSL.
+		SMTP:        []Candidate{smtp465("smtp.mail.yahoo.com")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{i18n.Key("Create an app password: Yahoo Account info → Account security → Generate app password, and use it here instead of your Yahoo password.")},
@@ -182,7 +213,9 @@ var providers = []Provider{
 			"wmconnect.com", "aol.de", "aol.it", "aol.fr", "aol.es", "aol.se", "aol.co.uk",
 			"aol.co.nz", "aol.com.au", "aol.com.ar", "aol.com.br", "aol.com.mx",
 		},
-		POP:         []Candidate{tls995("pop.aol.com")},
+		POP: []Candidate{tls995("pop.aol.com")},
+		// ISPDB aol.com.xml: smtp.aol.com 465 SSL.
+		SMTP:        []Candidate{smtp465("smtp.aol.com")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{i18n.Key("Create an app password: AOL Account info → Account security → Generate app password, and use it here instead of your AOL password.")},
@@ -196,7 +229,9 @@ var providers = []Provider{
 			"gmx.net", "gmx.de", "gmx.at", "gmx.ch", "gmx.eu", "gmx.biz", "gmx.org", "gmx.info",
 			"mein.gmx", "mail.gmx", "email.gmx",
 		},
-		POP:      []Candidate{tls995("pop.gmx.net"), starttls110("pop.gmx.net")},
+		POP: []Candidate{tls995("pop.gmx.net"), starttls110("pop.gmx.net")},
+		// ISPDB gmx.net.xml: mail.gmx.net 465 SSL and 587 STARTTLS.
+		SMTP:     []Candidate{smtp465("mail.gmx.net"), smtp587("mail.gmx.net")},
 		Username: UsernameEmail,
 		Steps:    []string{stepGMXEnablePOP, stepTwoFactorAppPass},
 		HelpURL:  "https://hilfe.gmx.net/pop-imap/einschalten.html",
@@ -211,7 +246,9 @@ var providers = []Provider{
 			"gmx.co.in", "gmx.com.br", "gmx.com.my", "gmx.hk", "gmx.ie", "gmx.ph", "gmx.pt",
 			"gmx.ru", "gmx.se", "gmx.sg", "gmx.tw", "gmx.com.tr", "gmx.it", "gmx.li",
 		},
-		POP:      []Candidate{tls995("pop.gmx.com"), starttls110("pop.gmx.com")},
+		POP: []Candidate{tls995("pop.gmx.com"), starttls110("pop.gmx.com")},
+		// ISPDB gmx.com.xml: mail.gmx.com 465 SSL and 587 STARTTLS.
+		SMTP:     []Candidate{smtp465("mail.gmx.com"), smtp587("mail.gmx.com")},
 		Username: UsernameEmail,
 		Steps:    []string{stepGMXEnablePOP, stepTwoFactorAppPass},
 		HelpURL:  "https://support.gmx.com/pop-imap/toggle.html",
@@ -224,8 +261,10 @@ var providers = []Provider{
 		// also notes that WEB.DE refuses POP3 logins more often than every
 		// 15 minutes.
 		ID: "webde", Name: "WEB.DE",
-		Domains:  []string{"web.de"},
-		POP:      []Candidate{tls995("pop3.web.de"), starttls110("pop3.web.de")},
+		Domains: []string{"web.de"},
+		POP:     []Candidate{tls995("pop3.web.de"), starttls110("pop3.web.de")},
+		// ISPDB web.de.xml: smtp.web.de 465 SSL and 587 STARTTLS.
+		SMTP:     []Candidate{smtp465("smtp.web.de"), smtp587("smtp.web.de")},
 		Username: UsernameEmail,
 		Steps:    []string{stepGMXEnablePOP, stepTwoFactorAppPass},
 		HelpURL:  "https://hilfe.web.de/pop-imap/einschalten.html",
@@ -234,8 +273,10 @@ var providers = []Provider{
 		// ISPDB zoho.com.xml; zoho.com/mail/help/pop-access.html: personal
 		// accounts pop.zoho.com, POP access must be enabled first.
 		ID: "zoho", Name: "Zoho Mail",
-		Domains:  []string{"zoho.com", "zohomail.com"},
-		POP:      []Candidate{tls995("pop.zoho.com")},
+		Domains: []string{"zoho.com", "zohomail.com"},
+		POP:     []Candidate{tls995("pop.zoho.com")},
+		// ISPDB zoho.com.xml: smtp.zoho.com 465 SSL and 587 STARTTLS.
+		SMTP:     []Candidate{smtp465("smtp.zoho.com"), smtp587("smtp.zoho.com")},
 		Username: UsernameEmail,
 		Steps:    []string{stepZohoEnablePOP, stepTwoFactorAppPass},
 		HelpURL:  "https://www.zoho.com/mail/help/pop-access.html",
@@ -274,8 +315,10 @@ var providers = []Provider{
 		// mail programs need an app password. Help URL UNCONFIRMED (Yandex
 		// has moved its help pages).
 		ID: "yandex", Name: "Yandex Mail",
-		Domains:     []string{"yandex.ru", "yandex.com", "yandex.net", "yandex.by", "yandex.kz", "yandex.ua", "ya.ru", "narod.ru"},
-		POP:         []Candidate{tls995("pop.yandex.com")},
+		Domains: []string{"yandex.ru", "yandex.com", "yandex.net", "yandex.by", "yandex.kz", "yandex.ua", "ya.ru", "narod.ru"},
+		POP:     []Candidate{tls995("pop.yandex.com")},
+		// ISPDB yandex.ru.xml: smtp.yandex.com 465 SSL.
+		SMTP:        []Candidate{smtp465("smtp.yandex.com")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps: []string{
@@ -289,8 +332,10 @@ var providers = []Provider{
 		// requires a "password for external apps". internet.ru is a Mail.ru
 		// domain not in the ISPDB entry. Help URL UNCONFIRMED.
 		ID: "mailru", Name: "Mail.ru",
-		Domains:     []string{"mail.ru", "inbox.ru", "list.ru", "bk.ru", "internet.ru"},
-		POP:         []Candidate{tls995("pop.mail.ru"), starttls110("pop.mail.ru")},
+		Domains: []string{"mail.ru", "inbox.ru", "list.ru", "bk.ru", "internet.ru"},
+		POP:     []Candidate{tls995("pop.mail.ru"), starttls110("pop.mail.ru")},
+		// ISPDB mail.ru.xml: smtp.mail.ru 465 SSL and 587 STARTTLS.
+		SMTP:        []Candidate{smtp465("smtp.mail.ru"), smtp587("smtp.mail.ru")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{i18n.Key("Create a password for external apps in Mail.ru: Settings → Security → Passwords for external apps, and use it here instead of your password.")},
@@ -306,8 +351,10 @@ var providers = []Provider{
 			"fastmail.us", "fastmail.co.uk", "fastmail.de", "fastmail.es", "fastmail.in",
 			"fastmail.jp", "fastmail.mx", "fastmail.nl", "fastmail.se", "messagingengine.com",
 		},
-		MXSuffixes:  []string{"messagingengine.com"},
-		POP:         []Candidate{tls995("pop.fastmail.com")},
+		MXSuffixes: []string{"messagingengine.com"},
+		POP:        []Candidate{tls995("pop.fastmail.com")},
+		// ISPDB messagingengine.com.xml: smtp.fastmail.com 465 SSL.
+		SMTP:        []Candidate{smtp465("smtp.fastmail.com")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{i18n.Key("Create an app password in Fastmail (Settings → Privacy & Security → App passwords) that allows mail access, and use it here instead of your Fastmail password.")},
@@ -317,8 +364,11 @@ var providers = []Provider{
 		// ISPDB me.com.xml lists IMAP only; Apple's iCloud Mail settings
 		// page lists IMAP and SMTP, no POP.
 		ID: "icloud", Name: "iCloud Mail",
-		Domains:  []string{"icloud.com", "me.com", "mac.com"},
-		NoPOP:    true,
+		Domains: []string{"icloud.com", "me.com", "mac.com"},
+		NoPOP:   true,
+		// ISPDB me.com.xml and Apple's settings page: smtp.mail.me.com 587
+		// STARTTLS.
+		SMTP:     []Candidate{smtp587("smtp.mail.me.com")},
 		Username: UsernameEmail,
 		Steps:    []string{i18n.Key("iCloud Mail does not offer POP3; it can only be reached with IMAP.")},
 		HelpURL:  "https://support.apple.com/en-us/102525",
@@ -326,8 +376,10 @@ var providers = []Provider{
 	{
 		// ISPDB francetelecom.fr (pop.orange.fr:995 SSL, full address).
 		ID: "orange", Name: "Orange",
-		Domains:  []string{"orange.fr", "wanadoo.fr"},
-		POP:      []Candidate{tls995("pop.orange.fr")},
+		Domains: []string{"orange.fr", "wanadoo.fr"},
+		POP:     []Candidate{tls995("pop.orange.fr")},
+		// ISPDB orange.fr.xml: smtp.orange.fr 465 SSL.
+		SMTP:     []Candidate{smtp465("smtp.orange.fr")},
 		Username: UsernameEmail,
 		HelpURL:  "https://assistance.orange.fr/ordinateurs-peripheriques/installer-et-utiliser/l-utilisation-du-mail-et-du-cloud/mail/les-logiciels-de-messagerie/thunderbird/thunderbird-pc-creer-un-compte-de-messagerie_65963-66803",
 	},
@@ -335,24 +387,30 @@ var providers = []Provider{
 		// ISPDB free.fr.xml (pop.free.fr:995 SSL; the login is the local
 		// part); assistance.free.fr article 609.
 		ID: "free", Name: "Free",
-		Domains:  []string{"free.fr"},
-		POP:      []Candidate{tls995("pop.free.fr")},
+		Domains: []string{"free.fr"},
+		POP:     []Candidate{tls995("pop.free.fr")},
+		// ISPDB free.fr.xml: smtp.free.fr 465 SSL.
+		SMTP:     []Candidate{smtp465("smtp.free.fr")},
 		Username: UsernameLocalPart,
 		HelpURL:  "https://assistance.free.fr/articles/configurer-de-maniere-avancee-mon-logiciel-de-messagerie-609",
 	},
 	{
 		// ISPDB libero.it (popmail.libero.it:995 SSL).
 		ID: "libero", Name: "Libero Mail",
-		Domains:  []string{"libero.it", "iol.it", "blu.it", "inwind.it", "giallo.it"},
-		POP:      []Candidate{tls995("popmail.libero.it")},
+		Domains: []string{"libero.it", "iol.it", "blu.it", "inwind.it", "giallo.it"},
+		POP:     []Candidate{tls995("popmail.libero.it")},
+		// ISPDB libero.it.xml: smtp.libero.it 465 SSL.
+		SMTP:     []Candidate{smtp465("smtp.libero.it")},
 		Username: UsernameEmail,
 		HelpURL:  "https://aiuto.libero.it/articolo/mail/parametri-di-configurazione-per-il-client-di-posta/",
 	},
 	{
 		// ISPDB virgilio.it.xml (in.virgilio.it:995 SSL).
 		ID: "virgilio", Name: "Virgilio Mail",
-		Domains:  []string{"virgilio.it"},
-		POP:      []Candidate{tls995("in.virgilio.it")},
+		Domains: []string{"virgilio.it"},
+		POP:     []Candidate{tls995("in.virgilio.it")},
+		// ISPDB virgilio.it.xml: out.virgilio.it 465 SSL.
+		SMTP:     []Candidate{smtp465("out.virgilio.it")},
 		Username: UsernameEmail,
 		HelpURL:  "https://aiuto.virgilio.it/articolo/mail/configurare-virgilio-mail-con-client-di-posta-imap-e-smtp/",
 	},
@@ -360,8 +418,11 @@ var providers = []Provider{
 		// ISPDB t-online.de.xml (securepop.t-online.de:995 SSL): mail
 		// programs need the separate "E-Mail-Passwort".
 		ID: "t-online", Name: "T-Online (Telekom)",
-		Domains:     []string{"t-online.de", "magenta.de"},
-		POP:         []Candidate{tls995("securepop.t-online.de")},
+		Domains: []string{"t-online.de", "magenta.de"},
+		POP:     []Candidate{tls995("securepop.t-online.de")},
+		// ISPDB t-online.de.xml: securesmtp.t-online.de 465 SSL and 587
+		// STARTTLS.
+		SMTP:        []Candidate{smtp465("securesmtp.t-online.de"), smtp587("securesmtp.t-online.de")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{i18n.Key("Set up an e-mail password (E-Mail-Passwort) in the Telekom E-Mail Center and use it here; your Telekom login password does not work in mail programs.")},
@@ -371,8 +432,10 @@ var providers = []Provider{
 		// QQ Mail help (pop.qq.com:995 SSL). Since November 2022 mail
 		// programs may sign in only with an authorization code.
 		ID: "qq", Name: "QQ Mail",
-		Domains:     []string{"qq.com", "vip.qq.com", "foxmail.com"},
-		POP:         []Candidate{tls995("pop.qq.com")},
+		Domains: []string{"qq.com", "vip.qq.com", "foxmail.com"},
+		POP:     []Candidate{tls995("pop.qq.com")},
+		// ISPDB qq.com.xml: smtp.qq.com 465 SSL.
+		SMTP:        []Candidate{smtp465("smtp.qq.com")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{i18n.Key("Turn on the POP3/SMTP service in QQ Mail (Settings → Account) and generate an authorization code; use that code here instead of your QQ password.")},
@@ -384,8 +447,10 @@ var providers = []Provider{
 		// need the client authorization code is UNCONFIRMED for every
 		// account (older guides say the password works).
 		ID: "163", Name: "NetEase 163 Mail",
-		Domains:     []string{"163.com"},
-		POP:         []Candidate{tls995("pop.163.com")},
+		Domains: []string{"163.com"},
+		POP:     []Candidate{tls995("pop.163.com")},
+		// ISPDB 163.com.xml: smtp.163.com 465 SSL.
+		SMTP:        []Candidate{smtp465("smtp.163.com")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{stepNetEaseAuthCode},
@@ -393,8 +458,10 @@ var providers = []Provider{
 	},
 	{
 		ID: "126", Name: "NetEase 126 Mail",
-		Domains:     []string{"126.com"},
-		POP:         []Candidate{tls995("pop.126.com")},
+		Domains: []string{"126.com"},
+		POP:     []Candidate{tls995("pop.126.com")},
+		// ISPDB 126.com.xml: smtp.126.com 465 SSL.
+		SMTP:        []Candidate{smtp465("smtp.126.com")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{stepNetEaseAuthCode},
@@ -402,8 +469,10 @@ var providers = []Provider{
 	},
 	{
 		ID: "yeah", Name: "NetEase Yeah Mail",
-		Domains:     []string{"yeah.net"},
-		POP:         []Candidate{tls995("pop.yeah.net")},
+		Domains: []string{"yeah.net"},
+		POP:     []Candidate{tls995("pop.yeah.net")},
+		// ISPDB yeah.net.xml: smtp.yeah.net 465 SSL.
+		SMTP:        []Candidate{smtp465("smtp.yeah.net")},
 		Username:    UsernameEmail,
 		AppPassword: true,
 		Steps:       []string{stepNetEaseAuthCode},
@@ -447,6 +516,7 @@ func (p *Provider) clone() Provider {
 	c.Domains = slices.Clone(p.Domains)
 	c.MXSuffixes = slices.Clone(p.MXSuffixes)
 	c.POP = slices.Clone(p.POP)
+	c.SMTP = slices.Clone(p.SMTP)
 	c.Steps = slices.Clone(p.Steps)
 	return c
 }

@@ -159,6 +159,29 @@ func TestProviderTableSane(t *testing.T) {
 				}
 				seen[c.key()] = true
 			}
+			for _, c := range p.SMTP {
+				if n, ok := normalizeHost(c.Host); !ok || n != c.Host {
+					t.Errorf("SMTP host %q is not a normalised host name", c.Host)
+				}
+				switch {
+				case c.Port == 465 && c.Security == pop3client.SecurityTLS:
+				case c.Port == 587 && c.Security == pop3client.SecuritySTARTTLS:
+				default:
+					t.Errorf("SMTP %s: port %d does not go with security %v (465 is TLS, 587 STARTTLS; never plain, never 25)", c.Host, c.Port, c.Security)
+				}
+				if c.Source != SourceProvider || c.Verified || c.Problem != "" || c.Username != "" {
+					t.Errorf("SMTP %s: table entry carries more than a server: %+v", c.Host, c)
+				}
+				if seen["smtp "+c.key()] {
+					t.Errorf("SMTP %s listed twice", c.key())
+				}
+				seen["smtp "+c.key()] = true
+			}
+			for i := 1; i < len(p.SMTP); i++ {
+				if p.SMTP[i-1].Security == pop3client.SecuritySTARTTLS && p.SMTP[i].Security == pop3client.SecurityTLS {
+					t.Errorf("SMTP: STARTTLS listed before implicit TLS (RFC 8314 prefers implicit TLS)")
+				}
+			}
 			if p.Username != UsernameEmail && p.Username != UsernameLocalPart {
 				t.Errorf("Username = %q", p.Username)
 			}
@@ -226,13 +249,47 @@ func TestProviderFacts(t *testing.T) {
 	}
 }
 
+// TestProviderSMTPFacts: the outgoing servers most people will hit.
+func TestProviderSMTPFacts(t *testing.T) {
+	for _, tt := range []struct {
+		email string
+		want  []string // host:port/security, in order
+	}{
+		{"a@gmail.com", []string{"smtp.gmail.com:465/tls", "smtp.gmail.com:587/starttls"}},
+		{"a@outlook.com", []string{"smtp-mail.outlook.com:587/starttls"}},
+		{"a@yahoo.com", []string{"smtp.mail.yahoo.com:465/tls"}},
+		{"a@icloud.com", []string{"smtp.mail.me.com:587/starttls"}},
+		{"a@gmx.de", []string{"mail.gmx.net:465/tls", "mail.gmx.net:587/starttls"}},
+		{"a@web.de", []string{"smtp.web.de:465/tls", "smtp.web.de:587/starttls"}},
+		{"a@t-online.de", []string{"securesmtp.t-online.de:465/tls", "securesmtp.t-online.de:587/starttls"}},
+		{"a@orange.fr", []string{"smtp.orange.fr:465/tls"}},
+		{"a@free.fr", []string{"smtp.free.fr:465/tls"}},
+		{"a@libero.it", []string{"smtp.libero.it:465/tls"}},
+		{"a@movistar.es", nil}, // not confirmed: probed instead
+	} {
+		p, ok := LookupProvider(tt.email)
+		if !ok {
+			t.Errorf("%s: no provider", tt.email)
+			continue
+		}
+		var got []string
+		for _, c := range p.SMTP {
+			got = append(got, c.key())
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: SMTP %q, want %q", tt.email, got, tt.want)
+		}
+	}
+}
+
 func TestProvidersAreCopies(t *testing.T) {
 	ps := Providers()
 	ps[0].Domains[0] = "changed.example"
 	ps[0].POP[0].Host = "changed.example"
+	ps[0].SMTP[0].Host = "changed.example"
 	p, _ := LookupProvider("x@gmail.com")
 	p.Steps[0] = "changed"
-	if q, ok := LookupProvider("x@gmail.com"); !ok || q.POP[0].Host != "pop.gmail.com" || q.Steps[0] == "changed" {
+	if q, ok := LookupProvider("x@gmail.com"); !ok || q.POP[0].Host != "pop.gmail.com" || q.SMTP[0].Host != "smtp.gmail.com" || q.Steps[0] == "changed" {
 		t.Fatal("changing a returned provider changed the table")
 	}
 	if Providers()[0].Domains[0] == "changed.example" {

@@ -10,16 +10,29 @@ import (
 	"github.com/apartado/apartado/pop3client"
 )
 
-// srvServices are the RFC 6186 (§3) services for POP3: "_pop3s" for
-// implicit TLS (RFC 8314, usually port 995) and "_pop3" for POP3 with
-// STARTTLS (usually port 110). Apartado never proposes plain text from DNS.
-var srvServices = []struct {
+// srvService is an SRV service name, the security its servers speak, and
+// what to tell the user when the domain says it does not offer it.
+type srvService struct {
 	service    string
 	security   pop3client.Security
 	notOffered string
-}{
+}
+
+// srvServices are the RFC 6186 (§3) services for POP3: "_pop3s" for
+// implicit TLS (RFC 8314, usually port 995) and "_pop3" for POP3 with
+// STARTTLS (usually port 110). Apartado never proposes plain text from DNS.
+var srvServices = []srvService{
 	{"pop3s", pop3client.SecurityTLS, NoteSRVNoPOP3S},
 	{"pop3", pop3client.SecuritySTARTTLS, NoteSRVNoPOP3},
+}
+
+// submissionServices are the services for sending: "_submissions" for
+// implicit TLS (RFC 8314 §5.1, usually port 465) and "_submission" (RFC
+// 6186 §3.1) for STARTTLS (usually port 587). With equal priority and
+// weight, implicit TLS comes first, as RFC 8314 prefers.
+var submissionServices = []srvService{
+	{"submissions", pop3client.SecurityTLS, NoteSRVNoSubmissions},
+	{"submission", pop3client.SecuritySTARTTLS, NoteSRVNoSubmission},
 }
 
 type srvAnswer struct {
@@ -27,7 +40,8 @@ type srvAnswer struct {
 	security pop3client.Security
 }
 
-// lookupSRV asks for both services and adds their targets, ordered by
+// lookupSRV asks for both of a protocol's services and adds their targets
+// to p's candidates, ordered by
 // priority (lowest first), then weight (highest first), then implicit TLS
 // before STARTTLS. RFC 2782 asks clients to pick among equal priorities at
 // random in proportion to weight; for proposing settings a stable order
@@ -38,13 +52,13 @@ type srvAnswer struct {
 // valid host name, or a port of 0, is dropped with a note. The target is
 // only a name to connect to: its certificate is checked against that name
 // and nothing else.
-func (d *discovery) lookupSRV(ctx context.Context) {
+func (d *discovery) lookupSRV(ctx context.Context, p proto, services []srvService) {
 	var (
 		mu      sync.Mutex
 		answers []srvAnswer
 		wg      sync.WaitGroup
 	)
-	for _, s := range srvServices {
+	for _, s := range services {
 		d.spawn(&wg, func() {
 			_, recs, err := d.opts.Resolver.LookupSRV(ctx, s.service, "tcp", d.domain)
 			if err != nil && len(recs) == 0 {
@@ -53,7 +67,7 @@ func (d *discovery) lookupSRV(ctx context.Context) {
 			if err != nil {
 				// net.Resolver drops malformed records and reports it
 				// with an error next to the well-formed ones.
-				d.addNote(NoteSRVInvalid)
+				d.addNote(p, NoteSRVInvalid)
 			}
 			var ok []srvAnswer
 			for _, r := range recs {
@@ -61,12 +75,12 @@ func (d *discovery) lookupSRV(ctx context.Context) {
 					continue
 				}
 				if r.Target == "." || r.Target == "" {
-					d.addNote(s.notOffered)
+					d.addNote(p, s.notOffered)
 					return
 				}
 				host, valid := normalizeHost(r.Target)
 				if !valid || r.Port == 0 {
-					d.addNote(NoteSRVInvalid)
+					d.addNote(p, NoteSRVInvalid)
 					continue
 				}
 				rec := *r
@@ -90,5 +104,5 @@ func (d *discovery) lookupSRV(ctx context.Context) {
 	for i, a := range answers {
 		cs[i] = Candidate{Host: a.rec.Target, Port: int(a.rec.Port), Security: a.security, Source: SourceSRV}
 	}
-	d.add(cs...)
+	d.add(p, cs...)
 }
