@@ -78,6 +78,9 @@ type AccountInput struct {
 	DeleteAfterDays     int    // 0: never; only with a copy kept
 	WhenDeleted         string // a db.DeleteWhenDeleted; "" means never
 	Interval            time.Duration
+
+	// Outgoing is the server mail from this account is sent through.
+	Outgoing OutgoingInput
 }
 
 // trimmed is in with the spaces around its words removed, as every adapter
@@ -187,6 +190,7 @@ func AccountSettings(in AccountInput, stored *db.Account) (db.AccountSettings, S
 			ps.add(FieldWhenDeleted, i18n.Key("Choose what deleting a message here does on the server."))
 		}
 	}
+	outgoing := outgoingSettings(in.Outgoing, in.Host, stored, &ps)
 	if err := ps.err(); err != nil {
 		return db.AccountSettings{}, srv, err
 	}
@@ -207,6 +211,7 @@ func AccountSettings(in AccountInput, stored *db.Account) (db.AccountSettings, S
 		DeleteWhenDeleted:   when,
 		PollInterval:        in.Interval,
 		Enabled:             true,
+		Outgoing:            outgoing,
 	}, srv, nil
 }
 
@@ -332,6 +337,9 @@ func (s *Accounts) Create(ctx context.Context, userID int64, in AccountInput) (d
 	if settings.PasswordSealed, err = s.Seal(userID, in.Password); err != nil {
 		return db.Account{}, err
 	}
+	if err := s.sealOutgoing(userID, &settings, in); err != nil {
+		return db.Account{}, err
+	}
 	return s.db.CreateAccount(ctx, userID, settings)
 }
 
@@ -348,10 +356,40 @@ func (s *Accounts) Update(ctx context.Context, userID int64, stored db.Account, 
 			return db.AccountSettings{}, err
 		}
 	}
+	if err := s.sealOutgoing(userID, &settings, in); err != nil {
+		return db.AccountSettings{}, err
+	}
 	if err := s.db.UpdateAccount(ctx, userID, stored.ID, settings); err != nil {
 		return db.AccountSettings{}, err
 	}
 	return settings, nil
+}
+
+// sealOutgoing seals a typed outgoing password into settings.
+func (s *Accounts) sealOutgoing(userID int64, settings *db.AccountSettings, in AccountInput) error {
+	o := &settings.Outgoing
+	if !o.Configured() || o.SamePassword || in.Outgoing.Password == "" {
+		return nil
+	}
+	var err error
+	o.PasswordSealed, err = s.key.Seal([]byte(in.Outgoing.Password), OutgoingPasswordContext(userID))
+	return err
+}
+
+// OutgoingPasswordContext binds a sealed outgoing-server password to the
+// user it belongs to, apart from the incoming ones.
+func OutgoingPasswordContext(userID int64) string {
+	return "smtp-password:user:" + strconv.FormatInt(userID, 10)
+}
+
+// OutgoingPassword is the password to send to the account's outgoing
+// server: its own, or the incoming one.
+func (s *Accounts) OutgoingPassword(a db.Account) (string, error) {
+	if a.Outgoing.SamePassword {
+		return s.Open(a)
+	}
+	b, err := s.key.Open(a.Outgoing.PasswordSealed, OutgoingPasswordContext(a.UserID))
+	return string(b), err
 }
 
 // Seal encrypts a POP3 password for userID's accounts.

@@ -33,7 +33,33 @@ type AccountSettings struct {
 	DeleteWhenDeleted   DeleteWhenDeleted
 	PollInterval        time.Duration
 	Enabled             bool
+	// Outgoing is the server mail from this account is sent through; its
+	// Host is "" while the account only receives.
+	Outgoing Outgoing
 }
+
+// Outgoing is an account's outgoing (SMTP submission) server.
+type Outgoing struct {
+	Host     string
+	Port     int
+	Security string // "tls" (port 465), "starttls" (587) or "none"
+	Auth     string // "password" or "none"
+	Username string // "" for the incoming user name
+	// SamePassword sends the incoming password; otherwise PasswordSealed
+	// is the outgoing server's own, and nil on update keeps the stored one.
+	SamePassword   bool
+	PasswordSealed []byte
+	TrustedCert    string // SHA-256 of a certificate the user chose to trust, or ""
+}
+
+// The values of Outgoing.Auth.
+const (
+	OutgoingAuthPassword = "password"
+	OutgoingAuthNone     = "none"
+)
+
+// Configured reports whether the account has an outgoing server.
+func (o Outgoing) Configured() bool { return o.Host != "" }
 
 // Account is a stored POP3 account with its poll status.
 type Account struct {
@@ -97,7 +123,8 @@ const accountColumns = `a.id, a.user_id, a.name, a.email, a.host, a.port, a.secu
 	a.failing_since, a.consecutive_failures, a.auth_failures, a.next_poll_at, a.server_count, a.server_bytes,
 	a.server_expire, (SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL),
 	(SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL AND m.flags & 1 = 0),
-	a.display_name, a.signature`
+	a.display_name, a.signature, a.smtp_host, a.smtp_port, a.smtp_security, a.smtp_auth, a.smtp_username,
+	a.smtp_password_sealed, a.smtp_trusted_cert`
 
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
@@ -107,13 +134,15 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 		&a.TrustedCert, &a.DeleteAfterDownload, &days, &a.DeleteWhenDeleted, &interval,
 		&a.Enabled, &attempt, &success, &a.LastErrorKind, &a.LastErrorStep, &a.LastErrorText,
 		&failing, &a.ConsecutiveFailures, &a.AuthFailures, &nextPoll, &serverCount, &serverBytes,
-		&a.ServerExpire, &a.MessageCount, &a.UnreadCount, &a.DisplayName, &a.Signature)
+		&a.ServerExpire, &a.MessageCount, &a.UnreadCount, &a.DisplayName, &a.Signature, &a.Outgoing.Host, &a.Outgoing.Port,
+		&a.Outgoing.Security, &a.Outgoing.Auth, &a.Outgoing.Username, &a.Outgoing.PasswordSealed, &a.Outgoing.TrustedCert)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
 	}
 	if err != nil {
 		return Account{}, err
 	}
+	a.Outgoing.SamePassword = a.Outgoing.PasswordSealed == nil
 	a.DeleteAfterDays = int(days.Int64)
 	a.PollInterval = time.Duration(interval) * time.Second
 	a.LastAttempt, a.LastSuccess, a.FailingSince = unixPtr(attempt), unixPtr(success), unixPtr(failing)
@@ -140,8 +169,29 @@ func (s *AccountSettings) args() []any {
 	if interval < 60 {
 		interval = 60
 	}
+	o := s.Outgoing
+	if o.Security == "" {
+		o.Security = "tls"
+	}
+	if o.Auth == "" {
+		o.Auth = OutgoingAuthPassword
+	}
 	return []any{s.Name, s.Email, s.Host, s.Port, s.Security, s.Username, s.TrustedCert,
-		boolInt(s.DeleteAfterDownload), days, string(when), interval, boolInt(s.Enabled)}
+		boolInt(s.DeleteAfterDownload), days, string(when), interval, boolInt(s.Enabled),
+		o.Host, o.Port, o.Security, o.Auth, o.Username, o.TrustedCert}
+}
+
+// outgoingPassword is what smtp_password_sealed becomes: NULL for the
+// incoming password, or the outgoing one (nil keeps the stored one, with
+// the coalesce in UpdateAccount).
+func (s *AccountSettings) outgoingPassword() (sealed any, same int) {
+	if s.Outgoing.SamePassword || !s.Outgoing.Configured() {
+		return nil, 1
+	}
+	if s.Outgoing.PasswordSealed == nil {
+		return nil, 0
+	}
+	return s.Outgoing.PasswordSealed, 0
 }
 
 // CreateAccount adds an account for a user; it is polled at once.
@@ -150,11 +200,17 @@ func (d *DB) CreateAccount(ctx context.Context, userID int64, s AccountSettings)
 		return Account{}, errors.New("create account: no password")
 	}
 	now := d.now()
+	if s.Outgoing.Configured() && !s.Outgoing.SamePassword && len(s.Outgoing.PasswordSealed) == 0 {
+		return Account{}, errors.New("create account: no outgoing password")
+	}
 	args := append([]any{userID}, s.args()...)
-	args = append(args, s.PasswordSealed, now, now)
+	smtpPassword, _ := s.outgoingPassword()
+	args = append(args, s.PasswordSealed, smtpPassword, now, now)
 	res, err := d.sql.ExecContext(ctx, `INSERT INTO accounts (user_id, name, email, host, port, security, username,
 		trusted_cert_sha256, delete_after_download, delete_after_days, delete_when_deleted, poll_interval_seconds, enabled,
-		password_sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		smtp_host, smtp_port, smtp_security, smtp_auth, smtp_username, smtp_trusted_cert,
+		password_sealed, smtp_password_sealed, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
@@ -166,14 +222,19 @@ func (d *DB) CreateAccount(ctx context.Context, userID int64, s AccountSettings)
 }
 
 // UpdateAccount changes an account's settings. A nil PasswordSealed keeps
-// the stored password. Changing the settings clears a stop caused by
+// the stored password, and so does a nil Outgoing.PasswordSealed without
+// SamePassword for the outgoing one. Changing the settings clears a stop caused by
 // rejected passwords and schedules a poll now.
 func (d *DB) UpdateAccount(ctx context.Context, userID, id int64, s AccountSettings) error {
 	args := s.args()
-	args = append(args, s.PasswordSealed, d.now(), id, userID)
+	smtpPassword, same := s.outgoingPassword()
+	args = append(args, s.PasswordSealed, same, smtpPassword, d.now(), id, userID)
 	res, err := d.sql.ExecContext(ctx, `UPDATE accounts SET name = ?, email = ?, host = ?, port = ?, security = ?, username = ?,
 		trusted_cert_sha256 = ?, delete_after_download = ?, delete_after_days = ?, delete_when_deleted = ?,
-		poll_interval_seconds = ?, enabled = ?, password_sealed = coalesce(?, password_sealed),
+		poll_interval_seconds = ?, enabled = ?,
+		smtp_host = ?, smtp_port = ?, smtp_security = ?, smtp_auth = ?, smtp_username = ?, smtp_trusted_cert = ?,
+		password_sealed = coalesce(?, password_sealed),
+		smtp_password_sealed = CASE WHEN ? THEN NULL ELSE coalesce(?, smtp_password_sealed) END,
 		auth_failures = 0, next_poll_at = 0, updated_at = ?
 		WHERE id = ? AND user_id = ?`, args...)
 	if err != nil {

@@ -71,6 +71,10 @@ type accountInput struct {
 	trust, trustHost string
 	// force saves without testing first ("Save anyway").
 	force bool
+	// The outgoing server, as typed; smtpHasPassword says the stored
+	// account has an outgoing password of its own.
+	smtpHost, smtpPort, smtpSecurity, smtpAuth, smtpUsername, smtpPassword string
+	smtpHasPassword                                                        bool
 }
 
 func readAccountForm(r *http.Request) accountInput {
@@ -90,6 +94,12 @@ func readAccountForm(r *http.Request) accountInput {
 		token:               f.Get("token"),
 		trustHost:           strings.ToLower(strings.TrimSpace(f.Get("trusthost"))),
 		force:               f.Get("force") == "1",
+		smtpHost:            strings.TrimSpace(f.Get("smtp_host")),
+		smtpPort:            strings.TrimSpace(f.Get("smtp_port")),
+		smtpSecurity:        f.Get("smtp_security"),
+		smtpAuth:            f.Get("smtp_auth"),
+		smtpUsername:        strings.TrimSpace(f.Get("smtp_username")),
+		smtpPassword:        f.Get("smtp_password"),
 	}
 	if fp := pop3client.NormalizeFingerprint(f.Get("trust")); app.ValidFingerprint(fp) {
 		in.trust = fp
@@ -123,17 +133,23 @@ func (h *Handler) openToken(r *http.Request, in *accountInput) {
 	}
 }
 
+// formPort reads a port field: 0 when empty (the usual port), -1 when it
+// is not a number.
+func formPort(s string) int {
+	if s == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return n
+	}
+	return -1
+}
+
 // appInput is the form's input as the application layer takes it: a port
 // left empty is the security's usual one, a number that cannot be read
 // is -1, and a ticked "delete after N days" box with no good number too.
 func (in accountInput) appInput() app.AccountInput {
-	port := 0
-	if in.port != "" {
-		port = -1
-		if n, err := strconv.Atoi(in.port); err == nil && n >= 0 {
-			port = n
-		}
-	}
+	port := formPort(in.port)
 	days := 0
 	if in.afterDaysOn {
 		days = -1
@@ -146,6 +162,8 @@ func (in accountInput) appInput() app.AccountInput {
 		Password: in.password, TrustedCert: in.trust, TrustedFor: in.trustHost,
 		DeleteAfterDownload: in.deleteAfterDownload, DeleteAfterDays: days, WhenDeleted: in.whenDeleted,
 		Interval: time.Duration(in.interval) * time.Minute,
+		Outgoing: app.OutgoingInput{Host: in.smtpHost, Port: formPort(in.smtpPort), Security: in.smtpSecurity, Auth: in.smtpAuth,
+			Username: in.smtpUsername, Password: in.smtpPassword},
 	}
 }
 
@@ -166,6 +184,8 @@ func (h *Handler) validateAccount(r *http.Request, in accountInput, stored *db.A
 		Name: on(app.FieldAccountName), Email: on(app.FieldEmail), Host: on(app.FieldHost), Port: on(app.FieldPort),
 		Security: on(app.FieldSecurity), Username: on(app.FieldUsername), Password: on(app.FieldPOP3Pass),
 		Interval: on(app.FieldInterval), DeleteAfterDays: on(app.FieldAfterDays), WhenDeleted: on(app.FieldWhenDeleted),
+		SMTPHost: on(app.FieldSMTPHost), SMTPPort: on(app.FieldSMTPPort), SMTPSecurity: on(app.FieldSMTPSecurity),
+		SMTPAuth: on(app.FieldSMTPAuth), SMTPUsername: on(app.FieldSMTPUsername), SMTPPassword: on(app.FieldSMTPPassword),
 	}
 	if in.password == "" && in.moved {
 		e.Password = i18n.T(ctx, "Enter the password again: the server or user name changed.")
@@ -223,14 +243,17 @@ func fillRetention(r *http.Request, v *web.AccountFormView, in accountInput) {
 	}
 }
 
-// retentionFields carries the retention choices through a form of hidden
-// fields (the fixes on the connection test page).
-func (in accountInput) retentionFields() []web.HiddenField {
+// keptFields carries the retention choices and the outgoing server (but
+// not its password) through a form of hidden fields (the fixes on the
+// connection test page).
+func (in accountInput) keptFields() []web.HiddenField {
 	on := ""
 	if in.afterDaysOn {
 		on = "1"
 	}
-	return []web.HiddenField{{Name: "after_days_on", Value: on}, {Name: "after_days", Value: in.afterDays}, {Name: "when_deleted", Value: in.whenDeleted}}
+	return []web.HiddenField{{Name: "after_days_on", Value: on}, {Name: "after_days", Value: in.afterDays}, {Name: "when_deleted", Value: in.whenDeleted},
+		{Name: "smtp_host", Value: in.smtpHost}, {Name: "smtp_port", Value: in.smtpPort}, {Name: "smtp_security", Value: in.smtpSecurity},
+		{Name: "smtp_auth", Value: in.smtpAuth}, {Name: "smtp_username", Value: in.smtpUsername}}
 }
 
 // createAccount tests the settings and saves them as a new account; when
@@ -310,6 +333,10 @@ func storedInput(a db.Account) accountInput {
 	}
 	if a.TrustedCert != "" {
 		in.trust, in.trustHost = a.TrustedCert, app.HostPort(a.Host, a.Port)
+	}
+	if o := a.Outgoing; o.Configured() {
+		in.smtpHost, in.smtpPort, in.smtpSecurity, in.smtpAuth, in.smtpUsername = o.Host, strconv.Itoa(o.Port), o.Security, o.Auth, o.Username
+		in.smtpHasPassword = !o.SamePassword && o.Auth != db.OutgoingAuthNone
 	}
 	return in
 }

@@ -203,7 +203,7 @@ func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, acti
 		{Name: "port", Value: next.port}, {Name: "security", Value: next.security}, {Name: "username", Value: next.username},
 		{Name: "retention", Value: retention}, {Name: "interval", Value: strconv.Itoa(next.interval)},
 	}
-	v.Fields = append(v.Fields, next.retentionFields()...)
+	v.Fields = append(v.Fields, next.keptFields()...)
 	if next.password != "" {
 		token, err := h.sealPassword(currentUser(r).ID, next.server(), next.password)
 		if err != nil {

@@ -43,17 +43,21 @@
   });
 
   // Account form: choosing a security setting switches the port between
-  // the usual ones, unless the user typed another.
-  var port = document.getElementById("port");
-  if (port) {
-    document.querySelectorAll("input[name=security][data-port]").forEach(function (radio) {
+  // the usual ones, unless the user typed another; the same for the
+  // outgoing server's.
+  [["security", "port", ["995", "110"]], ["smtp_security", "smtp_port", ["465", "587"]]].forEach(function (pair) {
+    var port = document.getElementById(pair[1]);
+    if (!port) {
+      return;
+    }
+    document.querySelectorAll("input[name=" + pair[0] + "][data-port]").forEach(function (radio) {
       radio.addEventListener("change", function () {
-        if (radio.checked && (port.value === "" || port.value === "995" || port.value === "110")) {
+        if (radio.checked && (port.value === "" || pair[2].indexOf(port.value) >= 0)) {
           port.value = radio.getAttribute("data-port");
         }
       });
     });
-  }
+  });
 
   // Sync progress: while a check runs (or is about to), ask the server how
   // it is going and move the bar. When it ends, reload to show the result,

@@ -261,22 +261,28 @@ type AccountFormErrors struct {
 	// DeleteAfterDays is the "delete N days after downloading" number.
 	DeleteAfterDays string
 	WhenDeleted     string
-	Form            string
+	// The outgoing server.
+	SMTPHost, SMTPPort, SMTPSecurity, SMTPAuth, SMTPUsername, SMTPPassword string
+	Form                                                                   string
 }
 
 // AccountFormView is the form to add or edit a POP3 account.
 type AccountFormView struct {
 	Chrome
-	New                 bool
-	Action              string
-	Name                string
-	Email               string
-	Host                string
-	Port                string
-	Security            string // "tls", "starttls", "none"
-	Username            string
-	HasPassword         bool // editing: a password is stored and kept if the field is left empty
-	DeleteAfterDownload bool
+	New         bool
+	Action      string
+	Name        string
+	Email       string
+	Host        string
+	Port        string
+	Security    string // "tls", "starttls", "none"
+	Username    string
+	HasPassword bool // editing: a password is stored and kept if the field is left empty
+	// The outgoing server, as in the form; SMTPHasPassword says the
+	// outgoing server has a saved password of its own.
+	SMTPHost, SMTPPort, SMTPSecurity, SMTPAuth, SMTPUsername string
+	SMTPHasPassword                                          bool
+	DeleteAfterDownload                                      bool
 	// Additions to keeping a copy on the server, combinable:
 	// DeleteAfterDaysOn with DeleteAfterDays (as typed) deletes a message
 	// on the server that many days after it was first downloaded;

@@ -98,7 +98,7 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if len(args) == 0 || args[0] != "add" {
 		return errors.New("usage: apartado account add --user NAME --email ADDR --host HOST … (see apartado help)")
 	}
-	var user, pwFile string
+	var user, pwFile, smtpPwFile string
 	var in app.AccountInput
 	cfg, _, err := parseConfig("account add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&user, "user", "", "the Apartado user who owns the account")
@@ -114,6 +114,12 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 		fs.IntVar(&in.DeleteAfterDays, "delete-after-days", 0, "keeping a copy: delete it on the server this many days after downloading (0: never)")
 		fs.StringVar(&in.WhenDeleted, "delete-when-deleted", "never", "keeping a copy: when a message deleted here goes on the server: never, trash_emptied or immediately")
 		fs.DurationVar(&in.Interval, "interval", app.DefaultInterval, "how often to check for mail (1m to 24h, whole minutes)")
+		fs.StringVar(&in.Outgoing.Host, "smtp-host", "", "outgoing (SMTP) server; empty: the account only receives")
+		fs.IntVar(&in.Outgoing.Port, "smtp-port", 0, "outgoing port (default 465 for tls, 587 otherwise)")
+		fs.StringVar(&in.Outgoing.Security, "smtp-security", "tls", "outgoing security: tls, starttls or none")
+		fs.StringVar(&in.Outgoing.Auth, "smtp-auth", "password", "how to sign in to the outgoing server: password or none")
+		fs.StringVar(&in.Outgoing.Username, "smtp-username", "", "outgoing user name (default: the incoming one)")
+		fs.StringVar(&smtpPwFile, "smtp-password-file", "", "read the outgoing password from this file (default: the incoming password, for a server of the same provider)")
 	})
 	if err != nil {
 		return err
@@ -123,6 +129,11 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	if in.Username == "" {
 		in.Username = strings.TrimSpace(in.Email)
+	}
+	if smtpPwFile != "" {
+		if in.Outgoing.Password, err = readSecret(smtpPwFile, nil); err != nil {
+			return fmt.Errorf("--smtp-password-file: %w", err)
+		}
 	}
 	// The rules are the web's; check everything but the password before
 	// asking for it.
@@ -265,6 +276,10 @@ func cliFieldName(field string) string {
 		return "--delete-when-deleted"
 	case app.FieldTrust:
 		return "--trust-fingerprint"
+	case app.FieldSMTPHost, app.FieldSMTPPort, app.FieldSMTPSecurity, app.FieldSMTPAuth, app.FieldSMTPUsername:
+		return "--" + strings.ReplaceAll(field, "_", "-")
+	case app.FieldSMTPPassword:
+		return "--smtp-password-file"
 	}
 	return "--" + field
 }

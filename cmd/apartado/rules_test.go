@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -144,7 +145,9 @@ type accountCase struct {
 // refuse the same ones, blaming the same field.
 func TestAccountRulesAgree(t *testing.T) {
 	base := url.Values{"email": {"ana@example.net"}, "host": {"pop.example.net"}, "port": {"995"}, "security": {"tls"},
-		"username": {"ana"}, "password": {"pop secret"}, "retention": {"keep"}, "interval": {"10"}, "when_deleted": {"never"}}
+		"username": {"ana"}, "password": {"pop secret"}, "retention": {"keep"}, "interval": {"10"}, "when_deleted": {"never"},
+		"smtp_security": {"tls"}, "smtp_auth": {"password"}}
+	smtpPassword := writeFile(t, "smtp-password", "smtp secret\n")
 	with := func(kv ...string) url.Values {
 		v := url.Values{}
 		for k, vs := range base {
@@ -179,6 +182,21 @@ func TestAccountRulesAgree(t *testing.T) {
 		{"delete after 11 years", flags("--delete-after-days", "4000"), with("after_days_on", "1", "after_days", "4000"), "after_days"},
 		{"delete when the trash is emptied", flags("--delete-when-deleted", "trash_emptied"), with("when_deleted", "trash_emptied"), ""},
 		{"delete at some other time", flags("--delete-when-deleted", "sometimes"), with("when_deleted", "sometimes"), "when_deleted"},
+		{"sends through the provider's server", flags("--smtp-host", "smtp.example.net"), with("smtp_host", "smtp.example.net"), ""},
+		{"sends on 587 with STARTTLS", flags("--smtp-host", "smtp.example.net", "--smtp-security", "starttls"),
+			with("smtp_host", "smtp.example.net", "smtp_security", "starttls"), ""},
+		{"sends through another provider with its password", flags("--smtp-host", "smtp.relay.example", "--smtp-username", "ana-out", "--smtp-password-file", smtpPassword),
+			with("smtp_host", "smtp.relay.example", "smtp_username", "ana-out", "smtp_password", "smtp secret"), ""},
+		{"another provider, no password", flags("--smtp-host", "smtp.relay.example"), with("smtp_host", "smtp.relay.example"), "smtp_password"},
+		{"another provider, no signing in", flags("--smtp-host", "smtp.relay.example", "--smtp-auth", "none"),
+			with("smtp_host", "smtp.relay.example", "smtp_auth", "none"), ""},
+		{"SSL/TLS on 587", flags("--smtp-host", "smtp.example.net", "--smtp-port", "587"), with("smtp_host", "smtp.example.net", "smtp_port", "587"), "smtp_port"},
+		{"STARTTLS on 465", flags("--smtp-host", "smtp.example.net", "--smtp-security", "starttls", "--smtp-port", "465"),
+			with("smtp_host", "smtp.example.net", "smtp_security", "starttls", "smtp_port", "465"), "smtp_port"},
+		{"port 25", flags("--smtp-host", "smtp.example.net", "--smtp-security", "starttls", "--smtp-port", "25"),
+			with("smtp_host", "smtp.example.net", "smtp_security", "starttls", "smtp_port", "25"), ""},
+		{"an outgoing URL", flags("--smtp-host", "smtp://smtp.example.net"), with("smtp_host", "smtp://smtp.example.net"), "smtp_host"},
+		{"unknown signing in", flags("--smtp-host", "smtp.example.net", "--smtp-auth", "magic"), with("smtp_host", "smtp.example.net", "smtp_auth", "magic"), "smtp_auth"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cli, web := newHousehold(t), newHousehold(t)
@@ -202,6 +220,10 @@ func TestAccountRulesAgree(t *testing.T) {
 			// Both stored the same settings.
 			a, b := onlyAccount(t, cli), onlyAccount(t, web)
 			a.PasswordSealed, b.PasswordSealed = nil, nil
+			if (a.Outgoing.PasswordSealed == nil) != (b.Outgoing.PasswordSealed == nil) {
+				t.Errorf("outgoing password: command line %v, web %v", a.Outgoing.PasswordSealed != nil, b.Outgoing.PasswordSealed != nil)
+			}
+			a.Outgoing.PasswordSealed, b.Outgoing.PasswordSealed = nil, nil
 			if !reflect.DeepEqual(a, b) {
 				t.Errorf("command line stored %+v\nweb stored          %+v", a, b)
 			}
@@ -229,7 +251,8 @@ func onlyAccount(t *testing.T, h *household) db.AccountSettings {
 func TestAccountRoundTripsThroughWebForm(t *testing.T) {
 	h := newHousehold(t)
 	if _, err := runCmd(t, h.env, "pop secret\n", "account", "add", "--user", "root", "--email", "ana@example.net",
-		"--host", "pop.example.net", "--interval", "7m", "--delete-after-days", "45", "--delete-when-deleted", "immediately"); err != nil {
+		"--host", "pop.example.net", "--interval", "7m", "--delete-after-days", "45", "--delete-when-deleted", "immediately",
+		"--smtp-host", "smtp.relay.example", "--smtp-security", "starttls", "--smtp-password-file", writeFile(t, "p", "smtp secret\n")); err != nil {
 		t.Fatal(err)
 	}
 	before := onlyAccount(t, h)
@@ -254,6 +277,9 @@ func TestAccountRoundTripsThroughWebForm(t *testing.T) {
 		t.Fatalf("saving the form unchanged: %d %v", code, webFieldErrors(body))
 	}
 	after := onlyAccount(t, h)
+	if !bytes.Equal(before.Outgoing.PasswordSealed, after.Outgoing.PasswordSealed) || before.Outgoing.PasswordSealed == nil {
+		t.Errorf("the outgoing server's own password was not kept as it was")
+	}
 	before.PasswordSealed, after.PasswordSealed = nil, nil
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("before %+v\nafter  %+v", before, after)
