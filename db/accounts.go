@@ -121,8 +121,7 @@ const accountColumns = `a.id, a.user_id, a.name, a.email, a.host, a.port, a.secu
 	a.trusted_cert_sha256, a.delete_after_download, a.delete_after_days, a.delete_when_deleted, a.poll_interval_seconds,
 	a.enabled, a.last_attempt_at, a.last_success_at, a.last_error_kind, a.last_error_step, a.last_error_text,
 	a.failing_since, a.consecutive_failures, a.auth_failures, a.next_poll_at, a.server_count, a.server_bytes,
-	a.server_expire, (SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL),
-	(SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL AND m.flags & 1 = 0),
+	a.server_expire, a.stored_count, a.unread_count,
 	a.display_name, a.signature, a.smtp_host, a.smtp_port, a.smtp_security, a.smtp_auth, a.smtp_username,
 	a.smtp_password_sealed, a.smtp_trusted_cert`
 

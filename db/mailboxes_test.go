@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// assertCounts checks every mailbox's maintained counts against its
-// messages, and that trashed_at is set exactly on messages in a Trash.
+// assertCounts checks every mailbox's and account's maintained counts
+// against its messages, and that trashed_at is set exactly on messages in
+// a Trash.
 func assertCounts(t testing.TB, d *DB) {
 	t.Helper()
 	rows, err := d.sql.Query(`SELECT b.id, coalesce(b.role, ''), b.total, b.unread,
@@ -34,6 +35,13 @@ func assertCounts(t testing.TB, d *DB) {
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
+	}
+	// Each account's counts (outside the trash) likewise.
+	var wrong int
+	if err := d.sql.QueryRow(`SELECT count(*) FROM accounts a WHERE
+		a.stored_count <> (SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL) OR
+		a.unread_count <> (SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL AND m.flags & 1 = 0)`).Scan(&wrong); err != nil || wrong != 0 {
+		t.Fatalf("%d accounts whose maintained counts disagree with their messages (%v)", wrong, err)
 	}
 	var bad int
 	if err := d.sql.QueryRow(`SELECT count(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
