@@ -97,6 +97,15 @@ type Options struct {
 	// Trace, if set, receives a protocol trace, one line per command or
 	// reply, with AUTH's secrets and the message's bytes left out.
 	Trace io.Writer
+
+	// BeforeDot, if set, is called once, after the whole message was
+	// handed to the connection and right before the final "." is written:
+	// until it returns, the server cannot have accepted the message. An
+	// outbox records there, durably, that the message may from now on be
+	// delivered. If it returns an error the "." is not written, the
+	// connection is dropped so the server forgets the message, and Send
+	// fails with KindCanceled at StepData, wrapping that error.
+	BeforeDot func() error
 }
 
 const (

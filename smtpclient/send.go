@@ -201,6 +201,14 @@ func (s *session) data(body io.Reader, limit int64) (string, error) {
 		}
 		return "", s.bodyErr(err)
 	}
+	if s.o.BeforeDot != nil {
+		if err := s.o.BeforeDot(); err != nil {
+			s.quits = false
+			s.dc.abort(errAborted)
+			return "", &Error{Kind: KindCanceled, Step: StepData, Host: s.host,
+				Err: fmt.Errorf("before the final \".\": %w", err)}
+		}
+	}
 	s.dc.setTimeout(s.o.DataTimeout)
 	s.w.armed = true
 	resp, err := wc.CloseWithResponse()

@@ -611,3 +611,38 @@ func TestProbe(t *testing.T) {
 		t.Errorf("caps = %+v, commands %q", caps, f.cmds())
 	}
 }
+
+// BeforeDot runs once, when the server has the message but not its final
+// "."; an error there sends nothing.
+func TestBeforeDot(t *testing.T) {
+	f := newFake(t, &fake{})
+	o := &Options{Security: SecurityNone, Timeout: 5 * time.Second}
+	calls := 0
+	o.BeforeDot = func() error {
+		calls++
+		if n := len(f.messages()); n != 0 {
+			t.Errorf("the server had %d messages before the final \".\"", n)
+		}
+		return nil
+	}
+	if _, err := send(t, f.addr, o, testBody); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || len(f.messages()) != 1 {
+		t.Fatalf("BeforeDot called %d times, %d messages received; want 1 and 1", calls, len(f.messages()))
+	}
+
+	refuse := errors.New("the outbox could not record the attempt")
+	o.BeforeDot = func() error { return refuse }
+	_, err := send(t, f.addr, o, testBody)
+	e := wantErr(t, err, KindCanceled, StepData)
+	if !errors.Is(e, refuse) {
+		t.Fatalf("err = %v, want it to wrap the hook's error", err)
+	}
+	if e.Temporary() {
+		t.Error("a refused final \".\" is Temporary: the caller decides")
+	}
+	if n := len(f.messages()); n != 1 {
+		t.Fatalf("%d messages received after the hook refused, want still 1", n)
+	}
+}
