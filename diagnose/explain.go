@@ -14,6 +14,7 @@ import (
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/netguard"
 	"github.com/apartado/apartado/pop3client"
+	"github.com/apartado/apartado/smtpclient"
 )
 
 // KindInternal is the kind of a failure that is not the server's: the stored
@@ -89,8 +90,17 @@ func (f Fix) ChangesSettings(in Input) bool {
 }
 
 // Explain says what err means for the user. err is normally a
-// *pop3client.Error; anything else is an internal failure.
+// *pop3client.Error, or a *smtpclient.Error for the outgoing server (then
+// Input describes the outgoing server, and Discovered holds outgoing
+// candidates); anything else is an internal failure.
 func Explain(err error, in Input) Diagnosis {
+	var se *smtpclient.Error
+	if errors.As(err, &se) {
+		if in.Now.IsZero() {
+			in.Now = time.Now()
+		}
+		return explainSMTP(se, in)
+	}
 	var pe *pop3client.Error
 	if err == nil || !errors.As(err, &pe) {
 		return explainInternal()
@@ -737,11 +747,17 @@ func standardPorts(in Input) []Fix {
 // discovered proposes the settings autodiscovery found, verified ones
 // first; otherHostOnly keeps only those on another host.
 func discovered(in Input, otherHostOnly bool) []Fix {
-	var verified, rest []Fix
 	cands := in.Discovered
 	if in.Provider != nil {
 		cands = append(slices.Clone(cands), in.Provider.POP...)
 	}
+	return discoveredFrom(in, cands, otherHostOnly)
+}
+
+// discoveredFrom proposes cands, verified ones first; otherHostOnly keeps
+// only those on another host.
+func discoveredFrom(in Input, cands []discover.Candidate, otherHostOnly bool) []Fix {
+	var verified, rest []Fix
 	for _, c := range cands {
 		if c.Host == "" || c.Port <= 0 || (otherHostOnly && strings.EqualFold(c.Host, in.Host)) {
 			continue

@@ -35,7 +35,7 @@ type Topic struct {
 
 // Topics are the help page's sections on failures, in the order of a
 // session: finding the server, connecting, encryption, signing in, then the
-// rest.
+// rest; then the same for the outgoing server (sendingTopics).
 func Topics() []Topic {
 	k := func(kind pop3client.Kind) string { return Anchor(string(kind)) }
 	p := func(keys ...string) []Message {
@@ -45,7 +45,7 @@ func Topics() []Topic {
 		}
 		return out
 	}
-	return []Topic{
+	topics := []Topic{
 		{k(pop3client.KindHostNotFound), msg(i18n.Key("The server name does not exist")), p(
 			i18n.Key("No computer on the Internet has the name you entered as the server. Usually it is a typing mistake (pop.gmial.com), or the provider's POP3 server has another name than its website (pop.example.com rather than example.com)."),
 			i18n.Key("Fix: check the name in your provider's help pages. When Apartado found the right name by itself, the diagnosis offers it as a button."))},
@@ -160,4 +160,5 @@ func Topics() []Topic {
 			i18n.Key("Apartado could not check the account for a reason it cannot name more precisely."),
 			i18n.Key("Fix: test the connection from the account's settings: the test shows, step by step, where it fails."))},
 	}
+	return append(topics, sendingTopics()...)
 }

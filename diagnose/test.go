@@ -13,6 +13,7 @@ import (
 
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/pop3client"
+	"github.com/apartado/apartado/smtpclient"
 )
 
 // Step is a step of the connection test: pop3client's Step, one type for
@@ -56,6 +57,10 @@ func StepLabel(s Step) Message {
 		return msg(i18n.Key("Count the messages on the server"))
 	case StepQuit:
 		return msg(i18n.Key("Sign out of the server"))
+	case StepHello:
+		return msg(i18n.Key("Introduce Apartado to the server (EHLO)"))
+	case StepOffers:
+		return msg(i18n.Key("Check what the server accepts"))
 	}
 	return Message{Key: string(s)}
 }
@@ -106,6 +111,9 @@ type Result struct {
 	Messages   int
 	Bytes      int64
 	LoginDelay time.Duration
+	// SMTP is what the outgoing server offers, after TestSMTP passed: its
+	// SIZE limit, SMTPUTF8, 8BITMIME, the ways of signing in and the one used.
+	SMTP *smtpclient.Capabilities
 }
 
 // Warnings collects every step's warnings.
@@ -235,7 +243,9 @@ func (t *tester) tlsStep(st *tls.ConnectionState) StepResult {
 	if st == nil {
 		return r
 	}
-	r.Facts = append(r.Facts, msg(i18n.Key("Encrypted with %s."), tls.VersionName(st.Version)))
+	if st.Version != 0 { // unknown when the test failed after the handshake
+		r.Facts = append(r.Facts, msg(i18n.Key("Encrypted with %s."), tls.VersionName(st.Version)))
+	}
 	if len(st.PeerCertificates) == 0 {
 		return r
 	}
