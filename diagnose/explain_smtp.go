@@ -57,6 +57,13 @@ func ExplainRecordedSMTP(kind, step, text string, in Input) Diagnosis {
 	return Explain(&smtpclient.Error{Kind: smtpclient.Kind(kind), Step: Step(step), ServerText: text, Host: in.Host}, in)
 }
 
+// SentenceSMTP is the one-line diagnosis of an outgoing server's failure
+// kind in locale l, for places that know only the kind, like "apartado
+// send --wait".
+func SentenceSMTP(kind string, l *i18n.Locale) string {
+	return ExplainRecordedSMTP(kind, "", "", Input{}).Title.Text(l, nil)
+}
+
 // sharedKinds are explained by the POP3 groups, with their help sections.
 var sharedKinds = []smtpclient.Kind{
 	smtpclient.KindDNSTemporary, smtpclient.KindUnreachable, smtpclient.KindNetwork, smtpclient.KindAddressNotAllowed,

@@ -71,6 +71,9 @@ func TestExplainEverySMTPKind(t *testing.T) {
 				t.Errorf("%s: generic title", k)
 			}
 		}
+		if s := SentenceSMTP(k, spanish); s == "" || s == SentenceSMTP(k, english) {
+			t.Errorf("%s: SentenceSMTP %q", k, s)
+		}
 		d := Explain(err, in)
 		if other, dup := titles[d.Title.Key]; dup {
 			t.Errorf("%s and %s share the title %q", k, other, d.Title.Key)
