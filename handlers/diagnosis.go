@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apartado/apartado/app"
@@ -14,6 +16,7 @@ import (
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/pop3client"
+	"github.com/apartado/apartado/smtpclient"
 	"github.com/apartado/apartado/web"
 )
 
@@ -26,7 +29,14 @@ type testPlan struct {
 	// unusable is set when the test cannot even start (the stored password
 	// cannot be decrypted): the diagnosis to show instead.
 	unusable *diagnose.Diagnosis
+	// outgoing is the outgoing server's test, run once the incoming one
+	// passed; nil when the account only receives.
+	outgoing *testPlan
 }
+
+// outgoingStep marks the outgoing server's steps among the test's steps,
+// so that the page names them apart from the incoming server's.
+const outgoingStep = "smtp-"
 
 // planTest prepares a test of validated settings. For a stored account
 // without a newly typed password, the stored one is used.
@@ -48,6 +58,45 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 		}
 		p.settings.Password = string(pw)
 	}
+	if s.Outgoing.Configured() {
+		p.outgoing = h.planOutgoingTest(in, s, a, p.settings.Password)
+	}
+	return p
+}
+
+// planOutgoingTest prepares the outgoing server's test: with its typed
+// password, its stored one, or the incoming one (which the rules allow
+// only for a server of the same provider), and no password at all when
+// it needs no signing in.
+func (h *Handler) planOutgoingTest(in accountInput, s db.AccountSettings, a *db.Account, incoming string) *testPlan {
+	o := s.Outgoing
+	sec, _ := pop3client.ParseSecurity(o.Security)
+	user := o.Username
+	if user == "" {
+		user = s.Username
+	}
+	p := &testPlan{
+		settings: diagnose.TestSettings{Host: o.Host, Port: o.Port, Security: sec, Username: user, TrustedFingerprint: o.TrustedCert},
+		opts: diagnose.TestOptions{Resolver: h.resolver, Dialer: h.dialer, ExtraRootCAs: h.extraRootCAs, Timeout: h.testTimeout,
+			Explain: h.explainInput(s.Email, o.Host, o.Port, o.Security, s.PollInterval)},
+	}
+	p.opts.Explain.Now = h.now()
+	switch {
+	case o.Auth == db.OutgoingAuthNone:
+		p.settings.Username = ""
+	case in.smtpPassword != "":
+		p.settings.Password = in.smtpPassword
+	case o.SamePassword:
+		p.settings.Password = incoming
+	case a != nil:
+		pw, err := h.accounts.OutgoingPassword(*a)
+		if err != nil {
+			h.log.Error("opening an account's outgoing password for a test", "account", a.ID, "err", err)
+			d := diagnose.Explain(fmt.Errorf("reading the account's password: %w", err), p.opts.Explain)
+			p.unusable = &d
+		}
+		p.settings.Password = pw
+	}
 	return p
 }
 
@@ -62,13 +111,43 @@ func (h *Handler) explainInput(email, host string, port int, security string, in
 	return in
 }
 
-// run runs the test, reporting each step to report.
+// run runs the test, reporting each step to report: the incoming
+// server's, then, when it passed, the outgoing server's (their steps named
+// with outgoingStep before them).
 func (h *Handler) run(ctx context.Context, p testPlan, report func(diagnose.StepResult)) diagnose.Result {
 	if p.unusable != nil {
 		return diagnose.Result{Diagnosis: p.unusable}
 	}
 	ctx, cancel := context.WithTimeout(ctx, maxTestDuration)
 	defer cancel()
+	res := h.runIncoming(ctx, p, report)
+	if !res.OK || p.outgoing == nil {
+		return res
+	}
+	if p.outgoing.unusable != nil {
+		return diagnose.Result{Steps: res.Steps, Diagnosis: p.outgoing.unusable}
+	}
+	mark := func(s diagnose.StepResult) diagnose.StepResult {
+		s.Step = outgoingStep + s.Step
+		return s
+	}
+	out := h.testSMTP(ctx, p.outgoing.settings, p.outgoing.opts, func(s diagnose.StepResult) {
+		if report != nil {
+			report(mark(s))
+		}
+	})
+	for _, s := range out.Steps {
+		res.Steps = append(res.Steps, mark(s))
+	}
+	res.SMTP = out.SMTP
+	if !out.OK {
+		res.OK, res.Diagnosis, res.Err = false, out.Diagnosis, out.Err
+	}
+	return res
+}
+
+// runIncoming runs the incoming server's test.
+func (h *Handler) runIncoming(ctx context.Context, p testPlan, report func(diagnose.StepResult)) diagnose.Result {
 	res := h.testConn(ctx, p.settings, p.opts, report)
 	if !res.OK && res.Diagnosis != nil && res.Err != nil {
 		// For a wrong name or port, what autodiscovery finds is the fix.
@@ -123,7 +202,11 @@ func (h *Handler) texts(r *http.Request, ms []diagnose.Message) []string {
 }
 
 func (h *Handler) stepView(r *http.Request, s diagnose.StepResult) web.TestStepView {
-	return web.TestStepView{Step: string(s.Step), Label: h.text(r, diagnose.StepLabel(s.Step)), OK: s.OK,
+	label := h.text(r, diagnose.StepLabel(s.Step))
+	if step, ok := strings.CutPrefix(string(s.Step), outgoingStep); ok {
+		label = i18n.T(r.Context(), "Outgoing server: %s", h.text(r, diagnose.StepLabel(diagnose.Step(step))))
+	}
+	return web.TestStepView{Step: string(s.Step), Label: label, OK: s.OK,
 		Facts: h.texts(r, s.Facts), Warnings: h.texts(r, s.Warnings)}
 }
 
@@ -148,7 +231,12 @@ func (h *Handler) outcomeView(r *http.Request, res diagnose.Result, in accountIn
 	if a != nil {
 		action = "/settings/accounts/" + strconv.FormatInt(a.ID, 10) + "/test"
 	}
-	dv := h.diagnosisView(r, *d, func(f diagnose.Fix) web.FixView { return h.fixForm(r, in, f, action) })
+	outgoing := false
+	var se *smtpclient.Error
+	if errors.As(res.Err, &se) {
+		outgoing = true
+	}
+	dv := h.diagnosisView(r, *d, func(f diagnose.Fix) web.FixView { return h.fixForm(r, in, f, action, outgoing) })
 	return web.TestOutcomeView{Diagnosis: &dv}
 }
 
@@ -178,15 +266,28 @@ func (h *Handler) diagnosisView(r *http.Request, d diagnose.Diagnosis, fix func(
 // fixForm is a fix on the test page: a form carrying the whole account
 // form with the fix applied, which tests again at once. The password is
 // carried sealed in the token, never in the page.
-func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, action string) web.FixView {
+//
+// A fix for the outgoing server changes its fields instead; trusting its
+// certificate is not offered from here yet.
+func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, action string, outgoing bool) web.FixView {
 	v := web.FixView{Label: h.text(r, f.Label), Warning: h.text(r, f.Warning)}
 	if f.RetypePassword {
 		// The form above is the fix: its password field.
 		v.URL = "#password"
+		if outgoing {
+			v.URL = "#smtp_password"
+		}
 		return v
 	}
 	next := in
-	next.host, next.port, next.security = f.Host, strconv.Itoa(f.Port), f.Security.String()
+	switch {
+	case outgoing && f.TrustFingerprint != "":
+		return web.FixView{}
+	case outgoing:
+		next.smtpHost, next.smtpPort, next.smtpSecurity = f.Host, strconv.Itoa(f.Port), f.Security.String()
+	default:
+		next.host, next.port, next.security = f.Host, strconv.Itoa(f.Port), f.Security.String()
+	}
 	if f.TrustFingerprint != "" {
 		next.trust, next.trustHost = f.TrustFingerprint, app.HostPort(f.Host, f.Port)
 	}

@@ -151,6 +151,8 @@ type Handler struct {
 	memberPrivate bool
 	// testConn runs a connection test; diagnose.Test, replaced in tests.
 	testConn func(context.Context, diagnose.TestSettings, diagnose.TestOptions, func(diagnose.StepResult)) diagnose.Result
+	// testSMTP tests an outgoing server; diagnose.TestSMTP, replaced in tests.
+	testSMTP func(context.Context, diagnose.TestSettings, diagnose.TestOptions, func(diagnose.StepResult)) diagnose.Result
 }
 
 // noPoller stands in when there is no background poller.
@@ -196,6 +198,7 @@ func newHandler(cfg Config) (*Handler, error) {
 		discoverOpts: cfg.DiscoverOptions,
 		testTimeout:  cfg.TestTimeout,
 		testConn:     diagnose.Test,
+		testSMTP:     diagnose.TestSMTP,
 	}
 	if h.poller == nil {
 		h.poller = noPoller{}

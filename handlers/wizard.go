@@ -96,6 +96,13 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 		c := res.Candidates[0]
 		in.host, in.port, in.security = c.Host, strconv.Itoa(c.Port), c.Security.String()
 	}
+	if len(res.SMTP) > 0 {
+		c := res.SMTP[0]
+		in.smtpHost, in.smtpPort, in.smtpSecurity = c.Host, strconv.Itoa(c.Port), c.Security.String()
+		if res.SMTPUsername != "" && res.SMTPUsername != in.username {
+			in.smtpUsername = res.SMTPUsername
+		}
+	}
 	h.log.Info("autodiscovery", "user", currentUser(r).ID, "domain", res.Domain, "candidates", len(res.Candidates), "provider", res.Provider != nil)
 	h.renderAccountForm(w, r, http.StatusOK, in, nil, nil, func(fv *web.AccountFormView) {
 		l := i18n.FromContext(ctx)
@@ -107,6 +114,9 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 			fv.Provider = pv
 		}
 		for _, n := range res.Notes {
+			fv.Notes = append(fv.Notes, l.T(n))
+		}
+		for _, n := range res.SMTPNotes {
 			fv.Notes = append(fv.Notes, l.T(n))
 		}
 		if fv.Provider == nil && len(fv.Notes) == 0 && len(res.Candidates) > 0 {
