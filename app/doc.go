@@ -5,7 +5,7 @@
 // they turn a form or flags into an input struct, call one method, and
 // show the result or the error, so the two cannot disagree about a rule.
 //
-// It may import db, pop3client, message, diagnose, discover, i18n (for
+// It may import db, pop3client, compose, message, diagnose, discover, i18n (for
 // message keys only) and the internal helpers; it must not import net/http,
 // handlers, web, poller or cmd, and it writes no SQL: db stores and
 // queries. Errors that a person should read carry a message key (Problem,

@@ -384,7 +384,9 @@ func (d *DB) RecoverOutbox(ctx context.Context, now time.Time) (requeued, maybeS
 		return 0, 0, fmt.Errorf("recover outbox: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'maybe_sent', owner = '', lease_until = NULL,
+	// The owner is kept: a sender that was only slow may still learn that
+	// the server accepted the message, and complete it.
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'maybe_sent', lease_until = NULL,
 		err_kind = 'maybe-sent', err_step = 'dot', err_code = 0, err_text = ''
 		WHERE state = 'sending' AND lease_until < ? AND dot_at IS NOT NULL`, now.Unix())
 	if err != nil {
@@ -493,4 +495,28 @@ func storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role MailboxRole, fl
 		return 0, err
 	}
 	return id, insertRaw(ctx, tx, id, m.Raw)
+}
+
+// OutboxRaw returns the bytes of one of a user's outbox messages.
+func (d *DB) OutboxRaw(ctx context.Context, userID, id int64) ([]byte, error) {
+	var raw []byte
+	err := d.sql.QueryRowContext(ctx, `SELECT raw FROM outbox WHERE id = ? AND user_id = ?`, id, userID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("outbox message %d: %w", id, err)
+	}
+	return raw, nil
+}
+
+// NextOutboxDue is when the next queued message falls due; ok is false
+// when none is queued.
+func (d *DB) NextOutboxDue(ctx context.Context) (at time.Time, ok bool, err error) {
+	var t sql.NullInt64
+	err = d.sql.QueryRowContext(ctx, `SELECT min(max(next_attempt_at, not_before)) FROM outbox WHERE state = 'queued'`).Scan(&t)
+	if err != nil || !t.Valid {
+		return time.Time{}, false, err
+	}
+	return time.Unix(t.Int64, 0), true, nil
 }

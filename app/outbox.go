@@ -1,0 +1,299 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/apartado/apartado/compose"
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/message"
+)
+
+// Sending mail: "compose → outbox → sent". Send checks a draft, writes its
+// exact bytes and puts them in the durable outbox, and returns at once;
+// the sender (package sender) delivers them once the undo window is over.
+// The rules of what the sender does with each outcome are in package
+// sender; the user's decisions (undo, "it was sent", "send it again") are
+// here.
+
+// Defaults of the outbox.
+const (
+	// DefaultUndo is how long a sent message can be taken back before it
+	// leaves.
+	DefaultUndo = 5 * time.Second
+	// MaxUndo bounds the undo window.
+	MaxUndo = 30 * time.Second
+	// DefaultMaxSendSize bounds a message's size: more than most
+	// providers accept (Gmail, Outlook: 25 MB with the base64 overhead
+	// counted), and what the outbox holds in one piece.
+	DefaultMaxSendSize = 35 << 20
+	// OutboxListAge is how long a sent or cancelled message stays in the
+	// outbox's list.
+	OutboxListAge = 7 * 24 * time.Hour
+)
+
+// Input fields of a draft, as Problem.Field names them: compose's field
+// names (compose.FieldTo, …) and these.
+const (
+	FieldAccount  = "account"
+	FieldOriginal = "original"
+)
+
+// Draft is what a person asks to send: the message (From, Date and, unless
+// it keeps one, the Message-ID are set by Send from the account) and the
+// stored message it answers or forwards, flagged once it is sent.
+type Draft struct {
+	compose.Draft
+	Original     int64   // one of the user's messages, or 0
+	OriginalFlag db.Flag // db.FlagAnswered or db.FlagForwarded, with Original
+}
+
+// Undone is a message taken back from the outbox, to edit again: its text
+// fields (attachments are not kept: AttachmentNames names them so the
+// composer can ask for them again).
+type Undone struct {
+	Draft
+	AttachmentNames []string
+}
+
+// Resolution is the user's answer about a message that may have been sent.
+type Resolution string
+
+// The answers.
+const (
+	ResolveWasSent   Resolution = "sent"  // it arrived: store it in Sent
+	ResolveSendAgain Resolution = "again" // it did not: send it again
+)
+
+// Outbox puts messages in the outbox and takes them back. Set the fields
+// after NewOutbox, before use.
+type Outbox struct {
+	db *db.DB
+	// UndoWindow is how long a message can be taken back; 0 sends at once (the command line).
+	UndoWindow time.Duration
+	// MaxSize bounds a message's size in octets.
+	MaxSize int64
+	// Notify, if set, is called when a message was queued, so that a
+	// sender looks at the outbox.
+	Notify func()
+	Now    func() time.Time
+}
+
+// NewOutbox returns the outbox service with the default undo window and
+// size bound.
+func NewOutbox(store *db.DB) *Outbox {
+	return &Outbox{db: store, UndoWindow: DefaultUndo, MaxSize: DefaultMaxSendSize, Now: time.Now}
+}
+
+// draftFields is what the outbox keeps of a draft to edit it again.
+type draftFields struct {
+	To, Cc, Bcc  []compose.Address `json:",omitempty"`
+	Subject      string            `json:",omitempty"`
+	Text         string            `json:",omitempty"`
+	HTML         string            `json:",omitempty"`
+	InReplyTo    string            `json:",omitempty"`
+	References   []string          `json:",omitempty"`
+	Attachments  []string          `json:",omitempty"`
+	Original     int64             `json:",omitempty"`
+	OriginalFlag db.Flag           `json:",omitempty"`
+}
+
+// Send checks d against the account and the rules, writes its bytes and
+// queues them; the message leaves once the undo window is over. The error
+// is an *Invalid for a draft that breaks a rule, db.ErrNotFound never
+// (an account or original that is not the user's is an *Invalid too).
+func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db.OutboxMessage, error) {
+	if o.UndoWindow < 0 || o.UndoWindow > MaxUndo {
+		return db.OutboxMessage{}, fmt.Errorf("send: undo window %v out of range", o.UndoWindow)
+	}
+	acc, err := o.db.Account(ctx, userID, accountID)
+	if errors.Is(err, db.ErrNotFound) {
+		return db.OutboxMessage{}, &Invalid{Problems: []Problem{{FieldAccount, i18n.Key("Choose one of your accounts to send from."), nil}}}
+	}
+	if err != nil {
+		return db.OutboxMessage{}, fmt.Errorf("send: %w", err)
+	}
+	var ps problems
+	if !acc.Outgoing.Configured() {
+		ps.add(FieldAccount, i18n.Key("This account has no outgoing server yet. Add one in the account's settings to send from it."))
+	}
+	switch {
+	case d.Original == 0 && d.OriginalFlag == 0:
+	case d.Original <= 0 || (d.OriginalFlag != db.FlagAnswered && d.OriginalFlag != db.FlagForwarded):
+		ps.add(FieldOriginal, i18n.Key("The message you are answering or forwarding is not known."))
+	}
+	now := o.Now()
+	d.From = compose.Address{Name: acc.DisplayName, Addr: acc.Email}
+	d.Date = now
+	opts := compose.Options{MaxSize: o.MaxSize}
+	if err := compose.Check(d.Draft, opts); err != nil {
+		ps = append(ps, draftProblems(err, o.MaxSize)...)
+	}
+	if err := ps.err(); err != nil {
+		return db.OutboxMessage{}, err
+	}
+	var buf bytes.Buffer
+	res, err := compose.Write(&buf, d.Draft, opts)
+	if err != nil {
+		if fes := compose.FieldErrors(err); len(fes) > 0 || errors.Is(err, compose.ErrTooLarge) {
+			return db.OutboxMessage{}, &Invalid{Problems: draftProblems(err, o.MaxSize)}
+		}
+		return db.OutboxMessage{}, fmt.Errorf("send: %w", err)
+	}
+	fields, err := json.Marshal(fieldsOf(d))
+	if err != nil {
+		return db.OutboxMessage{}, fmt.Errorf("send: %w", err)
+	}
+	id, err := o.db.QueueOutbox(ctx, db.NewOutbox{UserID: userID, AccountID: acc.ID, Raw: buf.Bytes(),
+		From: res.Envelope.From, Rcpts: res.Envelope.To, SMTPUTF8: res.Envelope.SMTPUTF8, MessageID: res.MessageID,
+		Subject: d.Subject, Draft: string(fields), NotBefore: now.Add(o.UndoWindow),
+		FlagMessageID: d.Original, FlagBits: d.OriginalFlag})
+	if errors.Is(err, db.ErrNotFound) {
+		return db.OutboxMessage{}, &Invalid{Problems: []Problem{{FieldOriginal, i18n.Key("The message you are answering or forwarding is not known."), nil}}}
+	}
+	if err != nil {
+		return db.OutboxMessage{}, fmt.Errorf("send: %w", err)
+	}
+	if o.Notify != nil {
+		o.Notify()
+	}
+	return o.db.OutboxMessage(ctx, userID, id)
+}
+
+func fieldsOf(d Draft) draftFields {
+	f := draftFields{To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Text: d.Text, HTML: d.HTML,
+		InReplyTo: d.InReplyTo, References: d.References, Original: d.Original, OriginalFlag: d.OriginalFlag,
+	}
+	for _, a := range d.Attachments {
+		f.Attachments = append(f.Attachments, a.Name)
+	}
+	return f
+}
+
+// draftProblems turns compose's errors into problems to show, one per
+// field error.
+func draftProblems(err error, maxSize int64) []Problem {
+	var ps problems
+	if errors.Is(err, compose.ErrTooLarge) && len(compose.FieldErrors(err)) == 0 {
+		ps.add("", i18n.Key("The message is larger than %d MB, the most that can be sent. Remove an attachment or send it in several messages."),
+			maxSize>>20)
+		return ps
+	}
+	for _, fe := range compose.FieldErrors(err) {
+		switch {
+		case errors.Is(fe, compose.ErrNoRecipients):
+			ps.add(compose.FieldTo, i18n.Key("Add at least one recipient."))
+		case errors.Is(fe, compose.ErrInvalidAddress):
+			ps.add(fe.Field, i18n.Key("%q is not an e-mail address. Write addresses like name@example.com, separated by commas."), fe.Value)
+		case errors.Is(fe, compose.ErrNeedsSMTPUTF8):
+			ps.add(fe.Field, i18n.Key("%q has letters beyond plain ASCII before the @, which outgoing servers do not all accept. Use another address for this person."), fe.Value)
+		case errors.Is(fe, compose.ErrTooLong):
+			ps.add(fe.Field, i18n.Key("This is too long."))
+		case errors.Is(fe, compose.ErrTooLarge):
+			ps.add(fe.Field, i18n.Key("The message is larger than %d MB, the most that can be sent. Remove an attachment or send it in several messages."), maxSize>>20)
+		case errors.Is(fe, compose.ErrLineBreak), errors.Is(fe, compose.ErrControl), errors.Is(fe, compose.ErrInvalidUTF8):
+			ps.add(fe.Field, i18n.Key("This contains characters that cannot be sent. Remove them and try again."))
+		case errors.Is(fe, compose.ErrMissing):
+			ps.add(fe.Field, i18n.Key("This is required."))
+		default:
+			ps.add(fe.Field, i18n.Key("This cannot be sent as it is: %s"), fe.Err.Error())
+		}
+	}
+	return ps
+}
+
+// outboxStateProblem is the problem of a message that is not in a state
+// for what was asked.
+func outboxStateProblem(key string) error {
+	return &Invalid{Problems: []Problem{{"", key, nil}}}
+}
+
+// Undo takes back one of the user's messages that has not left: in its
+// undo window, waiting to be tried again, or failed. It returns the draft
+// to edit again. A message being sent or sent is an *Invalid (too late);
+// one that is not the user's is db.ErrNotFound.
+func (o *Outbox) Undo(ctx context.Context, userID, id int64) (Undone, error) {
+	m, err := o.db.OutboxMessage(ctx, userID, id)
+	if err != nil {
+		return Undone{}, err
+	}
+	err = o.db.CancelOutbox(ctx, userID, id)
+	if errors.Is(err, db.ErrOutboxState) {
+		return Undone{}, outboxStateProblem(i18n.Key("Too late to undo: the message is being sent or was sent."))
+	}
+	if err != nil {
+		return Undone{}, err
+	}
+	var f draftFields
+	if err := json.Unmarshal([]byte(m.Draft), &f); err != nil {
+		return Undone{}, fmt.Errorf("undo: the kept draft: %w", err)
+	}
+	u := Undone{AttachmentNames: f.Attachments}
+	u.To, u.Cc, u.Bcc, u.Subject, u.Text, u.HTML = f.To, f.Cc, f.Bcc, f.Subject, f.Text, f.HTML
+	u.InReplyTo, u.References, u.Original, u.OriginalFlag = f.InReplyTo, f.References, f.Original, f.OriginalFlag
+	return u, nil
+}
+
+// Resolve records the user's answer about a message that may have been
+// sent: ResolveWasSent stores it in Sent and flags the original, as a
+// delivery would; ResolveSendAgain queues it again (also for a message
+// that failed). Any other state is an *Invalid.
+func (o *Outbox) Resolve(ctx context.Context, userID, id int64, r Resolution) error {
+	m, err := o.db.OutboxMessage(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	switch r {
+	case ResolveWasSent:
+		raw, err := o.db.OutboxRaw(ctx, userID, id)
+		if err != nil {
+			return err
+		}
+		err = o.db.ResolveOutboxSent(ctx, userID, id, SentCopy(m, raw, o.Now()))
+		if errors.Is(err, db.ErrOutboxState) {
+			return outboxStateProblem(i18n.Key("This message is not waiting for your answer any more."))
+		}
+		return err
+	case ResolveSendAgain:
+		err := o.db.RetryOutbox(ctx, userID, id)
+		if errors.Is(err, db.ErrOutboxState) {
+			return outboxStateProblem(i18n.Key("This message is not waiting for your answer any more."))
+		}
+		if err == nil && o.Notify != nil {
+			o.Notify()
+		}
+		return err
+	}
+	return outboxStateProblem(i18n.Key("Choose whether the message arrived or should be sent again."))
+}
+
+// List returns the user's outbox, newest first: every message not sent
+// yet, and those sent or cancelled in the last OutboxListAge.
+func (o *Outbox) List(ctx context.Context, userID int64) ([]db.OutboxMessage, error) {
+	return o.db.OutboxList(ctx, userID, o.Now().Add(-OutboxListAge))
+}
+
+// Message returns one of the user's outbox messages (to follow it).
+func (o *Outbox) Message(ctx context.Context, userID, id int64) (db.OutboxMessage, error) {
+	return o.db.OutboxMessage(ctx, userID, id)
+}
+
+// SentCopy is the copy of an outbox message stored in Sent: its bytes as
+// they went out, summarized like received mail.
+func SentCopy(m db.OutboxMessage, raw []byte, now time.Time) db.NewMessage {
+	sum := sha256.Sum256(raw)
+	s := message.Summarize(raw)
+	sortAt := now
+	if !s.Date.IsZero() && s.Date.Before(now.Add(48*time.Hour)) {
+		sortAt = s.Date
+	}
+	return db.NewMessage{AccountID: m.AccountID, UserID: m.UserID, Raw: raw, SHA256: sum[:], ReceivedAt: now, SortAt: sortAt,
+		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject, MessageID: s.MessageID,
+		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError}
+}
