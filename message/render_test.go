@@ -641,3 +641,17 @@ func TestAttachedMessages(t *testing.T) {
 		t.Errorf("max 1: %d", len(got))
 	}
 }
+
+// TestQuotableText: a reply quotes the plain text, or the HTML's text when
+// there is no plain part.
+func TestQuotableText(t *testing.T) {
+	plain := Render([]byte("Content-Type: text/plain\r\n\r\nHello there\r\n"), RenderOptions{PartURL: partURL})
+	if got := QuotableText(plain); !strings.Contains(got, "Hello there") {
+		t.Errorf("plain: %q", got)
+	}
+	html := Render([]byte("Content-Type: text/html\r\n\r\n<p>Hello <b>world</b></p><script>alert(1)</script><p>Second</p>\r\n"), RenderOptions{PartURL: partURL})
+	got := QuotableText(html)
+	if !strings.Contains(got, "Hello world") || !strings.Contains(got, "Second") || strings.Contains(got, "alert") || strings.Contains(got, "<") {
+		t.Errorf("html: %q", got)
+	}
+}

@@ -265,3 +265,17 @@ func isBlock(a atom.Atom) bool {
 	}
 	return false
 }
+
+// QuotableText is the text of a rendered message to quote in a reply or
+// a forward: its plain text body, else the readable text of its HTML body
+// (quoted parts included), with LF line ends.
+func QuotableText(v *View) string {
+	if strings.TrimSpace(v.Text) != "" || v.HTML == "" {
+		return v.Text
+	}
+	main, quoted := htmlToText([]byte(v.HTML), 1<<20)
+	if quoted != "" {
+		main = strings.TrimRight(main, "\n") + "\n\n" + quoted
+	}
+	return main
+}
