@@ -103,7 +103,15 @@ type Config struct {
 	// PasswordConcurrency bounds the password hashes computed at once;
 	// zero means the number of CPUs.
 	PasswordConcurrency int
+	// Sender is told when a message was put in the outbox; may be nil.
+	Sender Waker
+	// UndoWindow is how long a message can be taken back before it
+	// leaves; nil means app.DefaultUndo.
+	UndoWindow *time.Duration
 }
+
+// Waker is a background worker that can be told to look for work now.
+type Waker interface{ Wake() }
 
 // Sessions last 30 days from the last visit.
 const (
@@ -119,6 +127,7 @@ type Handler struct {
 	db           *db.DB
 	key          *secret.Key
 	poller       Poller
+	sender       Waker
 	log          *slog.Logger
 	cookieSecure string
 	trustProxy   bool
@@ -135,6 +144,7 @@ type Handler struct {
 	users     *app.Users  // every password hash goes through its gate
 	accounts  *app.Accounts
 	messages  *app.Messages
+	outbox    *app.Outbox
 	setupCode *setupCode
 	logKey    []byte // keys the hashes that stand for typed names in the log
 	// publicHost is PublicURL's host name (lower case, without the
@@ -203,6 +213,10 @@ func newHandler(cfg Config) (*Handler, error) {
 	if h.poller == nil {
 		h.poller = noPoller{}
 	}
+	h.sender = cfg.Sender
+	if h.sender == nil {
+		h.sender = noPoller{}
+	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -224,6 +238,12 @@ func newHandler(cfg Config) (*Handler, error) {
 	h.users = app.NewUsers(cfg.DB, password.NewGate(n, 4*n, 3*time.Second), h.pwParams)
 	h.accounts = app.NewAccounts(cfg.DB, cfg.Key)
 	h.messages = app.NewMessages(cfg.DB)
+	h.outbox = app.NewOutbox(cfg.DB)
+	h.outbox.Now = h.now
+	if cfg.UndoWindow != nil {
+		h.outbox.UndoWindow = *cfg.UndoWindow
+	}
+	h.outbox.Notify = h.sender.Wake
 	h.setupCode = newSetupCodeState(cfg.SetupCode)
 	h.logKey = cfg.Key.Derive("log-name-tag", 32)
 	if cfg.PublicURL != nil {

@@ -118,6 +118,12 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		Events:      view.Events,
 		Zone:        st.tz,
 	}
+	for _, a := range accounts {
+		if a.Outgoing.Configured() {
+			v.ReplyURL, v.ReplyAllURL, v.ForwardURL = self+"/reply", self+"/reply-all", self+"/forward"
+			break
+		}
+	}
 	if !view.Date.IsZero() {
 		v.Date = i18n.FromContext(ctx).Date(view.Date, st.tz)
 	} else {

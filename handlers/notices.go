@@ -29,6 +29,10 @@ const (
 	doneRead         = "read"
 	doneUnread       = "unread"
 	doneNoneSelected = "none-selected"
+	// Sending.
+	doneQueued   = "queued"
+	doneTooLate  = "too-late"
+	doneResolved = "resolved"
 )
 
 // notices is what each outcome says, as a message key.
@@ -52,6 +56,10 @@ var notices = map[string]string{
 	doneRead:         i18n.Key("Marked as read."),
 	doneUnread:       i18n.Key("Marked as unread."),
 	doneNoneSelected: i18n.Key("Select one or more messages first."),
+
+	doneQueued:   i18n.Key("Your message is on its way. You can take it back for a few seconds."),
+	doneTooLate:  i18n.Key("Too late: that message has already left, or has been taken back."),
+	doneResolved: i18n.Key("Done. Thank you for checking."),
 }
 
 // doneNotice is the sentence for the request's ?done=, translated, or ""

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/static"
 )
 
@@ -15,7 +16,7 @@ import (
 //	recoverPanics     a panic becomes a 500 page and a log line
 //	logRequests       one debug line per request
 //	crossOrigin       http.CrossOriginProtection: cross-site POSTs get 403
-//	limitBody         form bodies are bounded
+//	limitBody         form bodies are bounded (the composer's, with its attachments, more loosely)
 //	(static files and /healthz need no session)
 //	loadSession       the signed-in user, the locale and the time zone, into the context
 //	requireSetup      until the administrator exists, every page leads to /setup
@@ -60,6 +61,14 @@ func (h *Handler) routes() http.Handler {
 			r.Get("/mail/{id}", h.message)
 			r.Get("/mail/{id}/body", h.messageBody)
 			r.Get("/mail/{id}/raw", h.messageRaw)
+			r.Get("/mail/{id}/reply", h.replyForm(app.Reply))
+			r.Get("/mail/{id}/reply-all", h.replyForm(app.ReplyAll))
+			r.Get("/mail/{id}/forward", h.replyForm(app.Forward))
+			r.Get(composePath, h.composeForm)
+			r.Post(composePath, h.sendMessage)
+			r.Get("/outbox", h.outboxPage)
+			r.Post("/outbox/{id}/undo", h.undoSend)
+			r.Post("/outbox/{id}/resolve", h.resolveSend)
 			r.Post("/mail/{id}/sender/trust", h.trustSender)
 			r.Post("/mail/{id}/sender/untrust", h.untrustSender)
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 
 	"github.com/apartado/apartado/i18n"
 )
@@ -27,3 +28,6 @@ func inputType(t string) string {
 	}
 	return t
 }
+
+// joinComma lists names for a sentence.
+func joinComma(names []string) string { return strings.Join(names, ", ") }

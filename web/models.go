@@ -17,6 +17,8 @@ const (
 	SectionTrash    = "trash"
 	SectionSettings = "settings"
 	SectionAdmin    = "admin"
+	SectionCompose  = "compose"
+	SectionOutbox   = "outbox"
 )
 
 // Chrome is what frames every page: the title and, once signed in, the
@@ -124,6 +126,9 @@ type TextSegment struct {
 
 // MessageView is the message page.
 type MessageView struct {
+	// ReplyURL, ReplyAllURL and ForwardURL open the composer; "" when no
+	// account can send.
+	ReplyURL, ReplyAllURL, ForwardURL string
 	Chrome
 	ID            int64
 	Subject       string
@@ -359,4 +364,49 @@ type ErrorView struct {
 	Heading string
 	Message string
 	Home    string // where "go back" leads
+}
+
+// ComposeView is the form to write a message: new, a reply or a forward.
+type ComposeView struct {
+	Chrome
+	// Accounts are the accounts that can send (Value: the id; Label: the
+	// name and address), Selected marking the From; empty when none has
+	// an outgoing server yet.
+	Accounts            []Option
+	To, Cc, Bcc         string
+	Subject             string
+	Text                string
+	ShowCc              bool // Cc or Bcc has something: show those fields open
+	Hidden              []HiddenField
+	ForwardName         string // the original attached to a forward, or ""
+	LostAttachments     []string
+	Errors              ComposeErrors
+	SettingsURL         string // where to set up an outgoing server
+	MaxAttachmentsHuman string // the size bound, for people
+}
+
+// ComposeErrors are the composer's field errors, translated.
+type ComposeErrors struct {
+	Account, To, Cc, Bcc, Subject, Text, Attachments, Form string
+}
+
+// OutboxView lists the messages on their way out.
+type OutboxView struct {
+	Chrome
+	Rows   []OutboxRow
+	Notice string
+}
+
+// OutboxRow is one message in the outbox.
+type OutboxRow struct {
+	ID         int64
+	Subject    string
+	To         string
+	State      string // the db.OutboxState, for data-state
+	StateText  string
+	When       string
+	Detail     string // the diagnosis of a failure, or ""
+	UndoURL    string // while it can still be taken back
+	UndoUntil  string // RFC 3339, for the page's countdown
+	ResolveURL string // for a message that may have been sent
 }

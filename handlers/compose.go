@@ -1,0 +1,352 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apartado/apartado/app"
+	"github.com/apartado/apartado/compose"
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/web"
+)
+
+// Writing mail: the composer (new, reply, reply to all, forward) posts to
+// /compose as multipart/form-data; its attachments are streamed to
+// temporary files, never held whole in memory, and the message goes to
+// the outbox (app.Outbox), which the sender delivers once the undo window
+// is over.
+
+const (
+	composePath = "/compose"
+	// maxUpload bounds a composer's whole request: the message's size
+	// bound, and room for the form's fields.
+	maxUpload = app.DefaultMaxSendSize + 2<<20
+	// maxComposeField bounds one text field of the composer.
+	maxComposeField = 1 << 20
+)
+
+// composeForm shows an empty composer, from ?account= if it can send.
+func (h *Handler) composeForm(w http.ResponseWriter, r *http.Request) {
+	account, _ := strconv.ParseInt(r.URL.Query().Get("account"), 10, 64)
+	v, err := h.composeView(r, i18n.T(r.Context(), "Write"), account)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.To = strings.TrimSpace(r.URL.Query().Get("to"))
+	h.render(w, r, http.StatusOK, web.ComposePage(v))
+}
+
+// replyForm shows the composer filled in to answer or forward a message.
+func (h *Handler) replyForm(kind app.ReplyKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		id, ok := idParam(r, "id")
+		if !ok {
+			h.notFound(w, r)
+			return
+		}
+		l, tz := i18n.FromContext(ctx), state(r).tz
+		p, err := h.messages.Prefill(ctx, currentUser(r).ID, id, kind, app.Wording{
+			// Translated with its own verbs as arguments: the pattern,
+			// in the reader's language, for compose to fill in.
+			Attribution:      i18n.T(ctx, "On %[1]s, %[2]s wrote:", "%[1]s", "%[2]s"),
+			ForwardSeparator: i18n.T(ctx, "-------- Forwarded message --------"),
+			FromLabel:        i18n.T(ctx, "From"), DateLabel: i18n.T(ctx, "Date"), SubjectLabel: i18n.T(ctx, "Subject"),
+			ToLabel: i18n.T(ctx, "To"), CcLabel: i18n.T(ctx, "Cc"),
+			Date: func(t time.Time) string { return l.Date(t, tz) },
+		})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		title := map[app.ReplyKind]string{app.Reply: i18n.T(ctx, "Reply"), app.ReplyAll: i18n.T(ctx, "Reply all"),
+			app.Forward: i18n.T(ctx, "Forward")}[kind]
+		v, err := h.composeView(r, title, p.AccountID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		v.To, v.Cc, v.Subject, v.Text = formatList(p.To), formatList(p.Cc), p.Subject, p.Text
+		v.ShowCc = v.Cc != ""
+		v.Hidden = prefillFields(p)
+		if p.ForwardOriginal {
+			v.ForwardName = compose.EMLName(p.Subject, "message") // shown; the file is named again at sending
+		}
+		h.render(w, r, http.StatusOK, web.ComposePage(v))
+	}
+}
+
+// prefillFields carries what the form does not show: the original and the
+// threading headers.
+func prefillFields(p app.Prefill) []web.HiddenField {
+	out := []web.HiddenField{{Name: "original", Value: strconv.FormatInt(p.Original, 10)}}
+	switch {
+	case p.ForwardOriginal:
+		out = append(out, web.HiddenField{Name: "kind", Value: "forward"})
+	default:
+		out = append(out, web.HiddenField{Name: "kind", Value: "reply"})
+	}
+	if p.InReplyTo != "" {
+		out = append(out, web.HiddenField{Name: "in_reply_to", Value: p.InReplyTo},
+			web.HiddenField{Name: "references", Value: strings.Join(p.References, " ")})
+	}
+	return out
+}
+
+// composeView is the composer's frame: the accounts that can send, the
+// chosen one selected.
+func (h *Handler) composeView(r *http.Request, title string, accountID int64) (web.ComposeView, error) {
+	u := currentUser(r)
+	accounts, err := h.db.Accounts(r.Context(), u.ID)
+	if err != nil {
+		return web.ComposeView{}, err
+	}
+	v := web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
+		MaxAttachmentsHuman: i18n.FromContext(r.Context()).Size(app.DefaultMaxSendSize * 3 / 4)}
+	for _, a := range accounts {
+		if !a.Outgoing.Configured() {
+			continue
+		}
+		label := a.Email
+		if a.DisplayName != "" {
+			label = a.DisplayName + " <" + a.Email + ">"
+		}
+		v.Accounts = append(v.Accounts, web.Option{Value: strconv.FormatInt(a.ID, 10), Label: label, Selected: a.ID == accountID})
+	}
+	return v, nil
+}
+
+// upload is an attachment received with the composer, in a temporary file.
+type upload struct {
+	name, contentType, path string
+}
+
+// composeInput is what the composer sent.
+type composeInput struct {
+	fields  url.Values
+	uploads []upload
+	tooBig  bool
+}
+
+// readCompose reads the composer's form, streaming its files into dir.
+func readCompose(r *http.Request, dir string) (composeInput, error) {
+	in := composeInput{fields: url.Values{}}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "multipart/form-data" {
+		if err := r.ParseForm(); err != nil {
+			return in, err
+		}
+		in.fields = r.PostForm
+		return in, nil
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return in, err
+	}
+	var total int64
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return in, nil
+		}
+		if err != nil {
+			return in, err
+		}
+		if part.FileName() == "" {
+			b, err := io.ReadAll(io.LimitReader(part, maxComposeField+1))
+			if err != nil || len(b) > maxComposeField {
+				return in, errors.New("compose: a field is too large")
+			}
+			in.fields.Add(part.FormName(), string(b))
+			continue
+		}
+		if part.FormName() != "attachments" || in.tooBig {
+			_, _ = io.Copy(io.Discard, part)
+			continue
+		}
+		f, err := os.CreateTemp(dir, "attachment-*")
+		if err != nil {
+			return in, err
+		}
+		n, err := io.Copy(f, io.LimitReader(part, app.DefaultMaxSendSize-total+1))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return in, err
+		}
+		total += n
+		if total > app.DefaultMaxSendSize {
+			in.tooBig = true
+			continue
+		}
+		in.uploads = append(in.uploads, upload{name: part.FileName(), contentType: part.Header.Get("Content-Type"), path: f.Name()})
+	}
+}
+
+// sendMessage puts the composed message in the outbox and shows the outbox,
+// where it can be taken back for a few seconds.
+func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	dir, err := os.MkdirTemp("", "apartado-upload-")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	in, err := readCompose(r, dir)
+	if err != nil {
+		h.log.Info("reading a composed message", "user", u.ID, "err", err)
+		h.badRequest(w, r)
+		return
+	}
+	f := in.fields
+	accountID, _ := strconv.ParseInt(f.Get("account"), 10, 64)
+	d, problems := h.draftFromForm(r, in)
+	var m db.OutboxMessage
+	if len(problems) == 0 {
+		m, err = h.outbox.Send(ctx, u.ID, accountID, d)
+		if inv, ok := app.AsInvalid(err); ok {
+			problems, err = inv.Problems, nil
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if len(problems) > 0 || in.tooBig {
+		h.renderComposeErrors(w, r, in, accountID, problems)
+		return
+	}
+	h.log.Info("message queued", "user", u.ID, "account", accountID, "outbox", m.ID, "size", m.Size)
+	redirect(w, r, "/outbox?done="+doneQueued)
+}
+
+// draftFromForm reads the draft; the problems are addresses that do not
+// parse and an original that is not a number.
+func (h *Handler) draftFromForm(r *http.Request, in composeInput) (app.Draft, []app.Problem) {
+	f := in.fields
+	var d app.Draft
+	var problems []app.Problem
+	for _, field := range []struct {
+		name string
+		dst  *[]compose.Address
+	}{{compose.FieldTo, &d.To}, {compose.FieldCc, &d.Cc}, {compose.FieldBcc, &d.Bcc}} {
+		list, err := compose.ParseList(f.Get(field.name))
+		if err != nil {
+			problems = append(problems, app.Problem{Field: field.name, Key: i18n.Key("Check the addresses: write each one like name@example.com, separated by commas.")})
+		}
+		*field.dst = list
+	}
+	d.Subject = strings.TrimSpace(f.Get("subject"))
+	d.Text = strings.ReplaceAll(f.Get("text"), "\r\n", "\n")
+	d.InReplyTo = strings.Trim(strings.TrimSpace(f.Get("in_reply_to")), "<>")
+	if refs := f.Get("references"); refs != "" {
+		d.References = strings.Fields(refs)
+	}
+	if s := f.Get("original"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			problems = append(problems, app.Problem{Field: app.FieldOriginal, Key: i18n.Key("The message you are answering or forwarding is not known.")})
+		}
+		d.Original, d.OriginalFlag = id, db.FlagAnswered
+		if f.Get("kind") == "forward" {
+			d.OriginalFlag = db.FlagForwarded
+			d.Forwarded = []compose.Forwarded{h.forwardedOriginal(r, id, d.Subject)}
+		}
+	}
+	for _, up := range in.uploads {
+		path := up.path
+		d.Attachments = append(d.Attachments, compose.Attachment{Name: up.name, ContentType: up.contentType,
+			Open: func() (io.ReadCloser, error) { return os.Open(path) }})
+	}
+	return d, problems
+}
+
+// forwardedOriginal attaches the user's message id as it was received.
+func (h *Handler) forwardedOriginal(r *http.Request, id int64, subject string) compose.Forwarded {
+	ctx, userID := r.Context(), currentUser(r).ID
+	return compose.Forwarded{Name: compose.EMLName(strings.TrimPrefix(subject, "Fwd: "), "message"), Open: func() (io.ReadCloser, error) {
+		raw, err := h.db.MessageRaw(ctx, userID, id)
+		if err != nil {
+			return nil, err
+		}
+		return io.NopCloser(bytes.NewReader(raw)), nil
+	}}
+}
+
+// renderComposeErrors shows the composer again with what was sent and the
+// problems; attachments are not kept, so the page names them.
+func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in composeInput, accountID int64, problems []app.Problem) {
+	ctx := r.Context()
+	f := in.fields
+	v, err := h.composeView(r, i18n.T(ctx, "Write"), accountID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.To, v.Cc, v.Bcc, v.Subject, v.Text = f.Get("to"), f.Get("cc"), f.Get("bcc"), f.Get("subject"), f.Get("text")
+	v.ShowCc = v.Cc != "" || v.Bcc != ""
+	for _, name := range []string{"original", "kind", "in_reply_to", "references"} {
+		if val := f.Get(name); val != "" {
+			v.Hidden = append(v.Hidden, web.HiddenField{Name: name, Value: val})
+		}
+	}
+	for _, up := range in.uploads {
+		v.LostAttachments = append(v.LostAttachments, up.name)
+	}
+	inv := &app.Invalid{Problems: problems}
+	v.Errors = web.ComposeErrors{Account: problemOn(ctx, inv, app.FieldAccount), To: problemOn(ctx, inv, compose.FieldTo),
+		Cc: problemOn(ctx, inv, compose.FieldCc), Bcc: problemOn(ctx, inv, compose.FieldBcc),
+		Subject: problemOn(ctx, inv, compose.FieldSubject), Text: problemOn(ctx, inv, compose.FieldText),
+		Attachments: problemOn(ctx, inv, compose.FieldAttachment)}
+	if in.tooBig {
+		v.Errors.Attachments = i18n.T(ctx, "The attachments are larger than %s in all. Send fewer or smaller files.", v.MaxAttachmentsHuman)
+	}
+	if v.Errors == (web.ComposeErrors{}) {
+		v.Errors.Form = i18n.T(ctx, "The message was not sent: %s", problemText(ctx, problems))
+	} else {
+		v.Errors.Form = i18n.T(ctx, "The message was not sent. The fields below say why.")
+	}
+	h.render(w, r, http.StatusUnprocessableEntity, web.ComposePage(v))
+}
+
+// formatList writes addresses for an address field as people type them,
+// quoting a name that has a comma or another special character, so that
+// the field reads back as the same list.
+func formatList(as []compose.Address) string {
+	parts := make([]string, 0, len(as))
+	for _, a := range as {
+		name := a.Name
+		if strings.ContainsAny(name, `,;<>"@()[]:\`) {
+			name = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
+		}
+		if name == "" {
+			parts = append(parts, a.Addr)
+		} else {
+			parts = append(parts, name+" <"+a.Addr+">")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// problemText is problems in one sentence, translated.
+func problemText(ctx context.Context, problems []app.Problem) string {
+	texts := make([]string, 0, len(problems))
+	for _, p := range problems {
+		texts = append(texts, i18n.T(ctx, p.Key, p.Args...))
+	}
+	return strings.Join(texts, " ")
+}

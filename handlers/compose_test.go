@@ -1,0 +1,225 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+	"golang.org/x/net/html"
+
+	"github.com/apartado/apartado/db"
+)
+
+// withOutgoing gives an account an outgoing server of its provider.
+func (a *testApp) withOutgoing(acc db.Account) db.Account {
+	a.t.Helper()
+	s := acc.AccountSettings
+	s.PasswordSealed = nil
+	s.Outgoing = db.Outgoing{Host: "smtp.example.com", Port: 465, Security: "tls", Auth: db.OutgoingAuthPassword, SamePassword: true}
+	if err := a.db.UpdateAccount(context.Background(), acc.UserID, acc.ID, s); err != nil {
+		a.t.Fatal(err)
+	}
+	out, err := a.db.Account(context.Background(), acc.UserID, acc.ID)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return out
+}
+
+// postMultipart posts a composer form with files (name → content).
+func (c *client) postMultipart(path string, fields url.Values, files map[string]string) *response {
+	c.app.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			if err := mw.WriteField(k, v); err != nil {
+				c.app.t.Fatal(err)
+			}
+		}
+	}
+	for name, content := range files {
+		fw, err := mw.CreateFormFile("attachments", name)
+		if err != nil {
+			c.app.t.Fatal(err)
+		}
+		if _, err := fw.Write([]byte(content)); err != nil {
+			c.app.t.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		c.app.t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "http://apartado.test"+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", "http://apartado.test")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+// onlyOutbox is the user's one outbox message and its bytes.
+func onlyOutbox(t *testing.T, app *testApp, userID int64) (db.OutboxMessage, []byte) {
+	t.Helper()
+	list, err := app.db.OutboxList(context.Background(), userID, time.Time{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("outbox: %d messages, %v", len(list), err)
+	}
+	raw, err := app.db.OutboxRaw(context.Background(), userID, list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list[0], raw
+}
+
+func TestComposeAndUndo(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	acc := app.addAccount(u.ID, "Home")
+
+	// Without an outgoing server the composer says where to add one.
+	r := c.get("/compose")
+	wantStatus(t, r, http.StatusOK)
+	one(t, r.doc(t), "no-outgoing")
+
+	acc = app.withOutgoing(acc)
+	r = c.get("/compose")
+	wantStatus(t, r, http.StatusOK)
+	one(t, r.doc(t), "compose-form")
+
+	// A bad address is refused on its field; the attachment is named to
+	// be attached again.
+	form := url.Values{"account": {strconv.FormatInt(acc.ID, 10)}, "to": {"bea@"}, "subject": {"Lunch"}, "text": {"At one?"}}
+	r = c.postMultipart("/compose", form, map[string]string{"menu.txt": "soup"})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	doc := r.doc(t)
+	one(t, doc, "error-to")
+	if !strings.Contains(text(one(t, doc, "lost-attachments")), "menu.txt") {
+		t.Error("the lost attachment is not named")
+	}
+
+	form.Set("to", "Bea <bea@example.org>")
+	form.Set("bcc", "secret@example.org")
+	r = c.postMultipart("/compose", form, map[string]string{"menú.txt": "soup and bread"})
+	wantRedirect(t, r, "/outbox?done="+doneQueued)
+	m, raw := onlyOutbox(t, app, u.ID)
+	if m.State != db.OutboxQueued || m.AccountID != acc.ID || strings.Join(m.Rcpts, ",") != "bea@example.org,secret@example.org" {
+		t.Errorf("queued %+v", m)
+	}
+	if bytes.Contains(raw, []byte("secret@example.org")) {
+		t.Error("the Bcc address is in the message's bytes")
+	}
+	mr, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := mr.Header.Subject(); s != "Lunch" {
+		t.Errorf("subject %q", s)
+	}
+	if from, _ := mr.Header.AddressList("From"); len(from) != 1 || from[0].Address != "home@example.com" {
+		t.Errorf("from %v", from)
+	}
+	var names []string
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		if h, ok := p.Header.(*mail.AttachmentHeader); ok {
+			name, _ := h.Filename()
+			names = append(names, name)
+		}
+	}
+	if strings.Join(names, ",") != "menú.txt" {
+		t.Errorf("attachments %q", names)
+	}
+
+	// The outbox shows it, with Undo while it has not left.
+	r = c.get("/outbox?done=" + doneQueued)
+	doc = r.doc(t)
+	one(t, doc, "notice")
+	one(t, doc, "outbox-undo")
+	r = c.post("/outbox/"+strconv.FormatInt(m.ID, 10)+"/undo", nil)
+	wantStatus(t, r, http.StatusOK)
+	doc = r.doc(t)
+	if v, _, _ := inputValue(doc, "to"); v != "Bea <bea@example.org>" {
+		t.Errorf("the composer reopened with To %q", v)
+	}
+	if !strings.Contains(text(one(t, doc, "lost-attachments")), "menú.txt") {
+		t.Error("the attachment to add again is not named")
+	}
+	if m, _ := app.db.OutboxMessage(context.Background(), u.ID, m.ID); m.State != db.OutboxCancelled {
+		t.Errorf("state after undo %s", m.State)
+	}
+	// Too late once a sender has taken it.
+	r = c.postMultipart("/compose", form, nil)
+	wantRedirect(t, r, "/outbox?done="+doneQueued)
+	list, _ := app.db.OutboxList(context.Background(), u.ID, time.Time{})
+	app.clock.Advance(time.Minute)
+	if _, ok, err := app.db.ClaimOutbox(context.Background(), list[0].ID, "test", app.clock.Now(), app.clock.Now().Add(time.Minute)); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	wantRedirect(t, c.post("/outbox/"+strconv.FormatInt(list[0].ID, 10)+"/undo", nil), "/outbox?done="+doneTooLate)
+
+	// Another user cannot see or take back ana's messages.
+	app.addUser("bob", "battery staple", db.RoleMember)
+	bob := app.login("bob", "battery staple")
+	wantStatus(t, bob.post("/outbox/"+strconv.FormatInt(list[0].ID, 10)+"/undo", nil), http.StatusNotFound)
+	if strings.Contains(bob.get("/outbox").body, "Lunch") {
+		t.Error("bob's outbox shows ana's message")
+	}
+}
+
+func TestReplyAndForward(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	acc := app.withOutgoing(app.addAccount(u.ID, "Home"))
+	orig := app.addMessage(acc, "From: Bea <bea@example.org>\nTo: home@example.com, carl@example.org\nSubject: Lunch\n"+
+		"Message-ID: <lunch@example.org>\nDate: Mon, 07 Dec 2026 10:00:00 +0000\n\nAt one?\n", time.Now())
+
+	one(t, c.get(msgPath(orig, "")).doc(t), "reply")
+	doc := c.get(msgPath(orig, "/reply-all")).doc(t)
+	if v, _, _ := inputValue(doc, "to"); v != "Bea <bea@example.org>" {
+		t.Errorf("reply all: To %q", v)
+	}
+	if v, _, _ := inputValue(doc, "cc"); v != "carl@example.org" {
+		t.Errorf("reply all: Cc %q", v)
+	}
+	if v, _, _ := inputValue(doc, "subject"); v != "Re: Lunch" {
+		t.Errorf("subject %q", v)
+	}
+	fields := url.Values{}
+	walk(doc, func(n *html.Node) {
+		if n.Data == "input" && attr(n, "type") == "hidden" {
+			fields.Set(attr(n, "name"), attr(n, "value"))
+		}
+	})
+	fields.Set("account", strconv.FormatInt(acc.ID, 10))
+	fields.Set("to", "Bea <bea@example.org>")
+	fields.Set("subject", "Re: Lunch")
+	fields.Set("text", "Yes.")
+	wantRedirect(t, c.postMultipart("/compose", fields, nil), "/outbox?done="+doneQueued)
+	m, raw := onlyOutbox(t, app, u.ID)
+	if !bytes.Contains(raw, []byte("In-Reply-To: <lunch@example.org>")) || !bytes.Contains(raw, []byte("References: <lunch@example.org>")) {
+		t.Errorf("threading headers missing:\n%s", raw)
+	}
+	if m.FlagMessageID == nil || *m.FlagMessageID != orig || m.FlagBits != db.FlagAnswered {
+		t.Errorf("the original is not to be flagged answered: %+v", m)
+	}
+
+	// A forward attaches the original as it was received.
+	doc = c.get(msgPath(orig, "/forward")).doc(t)
+	one(t, doc, "forwarded")
+	if v, _, _ := inputValue(doc, "subject"); v != "Fwd: Lunch" {
+		t.Errorf("forward subject %q", v)
+	}
+}

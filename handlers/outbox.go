@@ -1,0 +1,159 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/apartado/apartado/app"
+	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
+	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/web"
+)
+
+// outboxPage lists the user's messages on their way out.
+func (h *Handler) outboxPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	accounts, err := h.db.Accounts(ctx, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	msgs, err := h.outbox.List(ctx, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := web.OutboxView{Chrome: h.chrome(u, i18n.T(ctx, "Outbox"), web.SectionOutbox, 0, accounts), Notice: doneNotice(r)}
+	now := h.now()
+	for _, m := range msgs {
+		v.Rows = append(v.Rows, h.outboxRow(r, m, now))
+	}
+	h.render(w, r, http.StatusOK, web.OutboxPage(v))
+}
+
+// outboxRow is one message's line: where it is, and what can be done.
+func (h *Handler) outboxRow(r *http.Request, m db.OutboxMessage, now time.Time) web.OutboxRow {
+	ctx := r.Context()
+	l, tz := i18n.FromContext(ctx), state(r).tz
+	id := "/outbox/" + strconv.FormatInt(m.ID, 10)
+	row := web.OutboxRow{ID: m.ID, Subject: m.Subject, State: string(m.State), When: l.Date(m.CreatedAt, tz)}
+	if row.Subject == "" {
+		row.Subject = i18n.T(ctx, "(no subject)")
+	}
+	for i, rc := range m.Rcpts {
+		if i > 0 {
+			row.To += ", "
+		}
+		row.To += rc
+	}
+	switch m.State {
+	case db.OutboxQueued:
+		if m.NotBefore.After(now) {
+			row.StateText = i18n.T(ctx, "Leaving in a few seconds")
+			row.UndoURL, row.UndoUntil = id+"/undo", m.NotBefore.UTC().Format(time.RFC3339)
+		} else if m.Attempts > 0 {
+			row.StateText = i18n.T(ctx, "Waiting to try again at %s", l.Date(m.NextAttemptAt, tz))
+		} else {
+			row.StateText = i18n.T(ctx, "Sending")
+		}
+	case db.OutboxSending:
+		row.StateText = i18n.T(ctx, "Sending")
+	case db.OutboxSent:
+		row.StateText = i18n.T(ctx, "Sent")
+		if m.SentAt != nil {
+			row.When = l.Date(*m.SentAt, tz)
+		}
+	case db.OutboxCancelled:
+		row.StateText = i18n.T(ctx, "Not sent: taken back")
+	case db.OutboxFailed:
+		row.StateText = i18n.T(ctx, "Not sent")
+	case db.OutboxMaybeSent:
+		row.StateText = i18n.T(ctx, "It may have been sent")
+		row.ResolveURL = id + "/resolve"
+	}
+	if m.Err.Kind != "" && m.State != db.OutboxSent {
+		row.Detail = diagnose.SentenceSMTP(m.Err.Kind, l)
+	}
+	return row
+}
+
+// undoSend takes a message back while it has not left, and opens it in the
+// composer again.
+func (h *Handler) undoSend(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := currentUser(r)
+	id, ok := idParam(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	undone, err := h.outbox.Undo(ctx, u.ID, id)
+	if _, ok := app.AsInvalid(err); ok {
+		redirect(w, r, "/outbox?done="+doneTooLate)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	m, err := h.outbox.Message(ctx, u.ID, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v, err := h.composeView(r, i18n.T(ctx, "Write"), m.AccountID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := undone.Draft
+	v.To, v.Cc, v.Bcc, v.Subject, v.Text = formatList(d.To), formatList(d.Cc), formatList(d.Bcc), d.Subject, d.Text
+	v.ShowCc = v.Cc != "" || v.Bcc != ""
+	v.LostAttachments = undone.AttachmentNames
+	if d.Original > 0 {
+		kind := "reply"
+		if d.OriginalFlag == db.FlagForwarded {
+			kind = "forward"
+		}
+		v.Hidden = append(v.Hidden, web.HiddenField{Name: "original", Value: strconv.FormatInt(d.Original, 10)}, web.HiddenField{Name: "kind", Value: kind})
+	}
+	if d.InReplyTo != "" {
+		v.Hidden = append(v.Hidden, web.HiddenField{Name: "in_reply_to", Value: d.InReplyTo})
+	}
+	h.log.Info("message taken back", "user", u.ID, "outbox", id)
+	h.render(w, r, http.StatusOK, web.ComposePage(v))
+}
+
+// resolveSend records the user's answer about a message that may have been
+// sent: it arrived, or send it again.
+func (h *Handler) resolveSend(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := idParam(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	answer := app.Resolution(r.PostForm.Get("answer"))
+	if answer != app.ResolveWasSent && answer != app.ResolveSendAgain {
+		h.badRequest(w, r)
+		return
+	}
+	err := h.outbox.Resolve(ctx, currentUser(r).ID, id, answer)
+	if _, ok := app.AsInvalid(err); ok || errors.Is(err, db.ErrConflict) {
+		redirect(w, r, "/outbox?done="+doneTooLate)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/outbox?done="+doneResolved)
+}
