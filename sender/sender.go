@@ -43,7 +43,7 @@ const (
 	// DefaultLease is how long a claim holds without being renewed; a
 	// sender renews it every third of it while sending. A message whose
 	// sender was killed is taken back once its lease is over.
-	DefaultLease = time.Minute
+	DefaultLease = 30 * time.Second
 )
 
 // Sender delivers the outbox. Set the exported fields before Run or

@@ -5,6 +5,8 @@
 //	apartado account add --user NAME …  add a POP3 account
 //	apartado sync [--user NAME] [--account ID]
 //	                                    sync now and print what happened per account
+//	apartado send --user NAME --account ID --to ADDR --subject TEXT --body-file FILE [--wait]
+//	                                    send a message through the outbox
 //	apartado export --user NAME --format mbox|maildir --out PATH
 //	                                    write every stored message's raw bytes
 //	apartado healthcheck                exit 0 if the server on APARTADO_ADDR answers (for Docker)
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return accountCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "sync":
 		return syncCmd(ctx, args, getenv, stdout, stderr)
+	case "send":
+		return sendCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "export":
 		return exportCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
@@ -79,6 +83,8 @@ const usage = `usage:
                        --username NAME --password-file FILE [--name NAME] [--delete-after-download]
                        [--interval DURATION]
   apartado sync [--user NAME] [--account ID]
+  apartado send --user NAME --account ID_OR_ADDRESS --to ADDR[,ADDR] [--cc ADDR,…] [--bcc ADDR,…]
+                --subject TEXT (--body-file FILE | --body-stdin) [--attach FILE]… [--wait] [--undo DURATION]
   apartado export --user NAME [--account ID] --format mbox|maildir --out PATH [--force]
   apartado healthcheck
 Run "apartado serve --help" for every setting.

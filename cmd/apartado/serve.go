@@ -15,11 +15,14 @@ import (
 	"github.com/apartado/apartado/handlers"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/poller"
+	"github.com/apartado/apartado/sender"
 )
 
-// serve runs the web server and the poller until ctx ends, then stops in
-// order: no new requests, in-flight requests finished, syncs stopped safely
-// (a cancelled sync has deleted nothing unconfirmed), database closed.
+// serve runs the web server, the poller and the sender until ctx ends,
+// then stops in order: no new requests, in-flight requests finished, syncs
+// stopped safely (a cancelled sync has deleted nothing unconfirmed) and
+// deliveries stopped safely (one stopped before its final "." is queued
+// again, one after it waits as "may have been sent"), database closed.
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	cfg, _, err := parseConfig("serve", args, getenv, stderr, nil)
 	if err != nil {
@@ -45,6 +48,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	p := &poller.Poller{DB: store, Key: key, Log: log, Concurrency: cfg.PollConcurrency, Timeout: cfg.PollTimeout,
 		ExtraRootCAs: cas, Resolver: res, MemberPrivateServers: cfg.MemberPrivateServers}
+	snd := &sender.Sender{DB: store, Key: key, Log: log, Timeout: cfg.PollTimeout, ExtraRootCAs: cas, Resolver: res,
+		MemberPrivateServers: cfg.MemberPrivateServers}
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
 		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res),
@@ -65,10 +70,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	var wg sync.WaitGroup
 	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		p.Run(pollCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		snd.Run(pollCtx)
 	}()
 	go func() {
 		defer wg.Done()

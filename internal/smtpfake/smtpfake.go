@@ -42,6 +42,7 @@ type Server struct {
 	mu       sync.Mutex
 	script   map[string][]string
 	got      []Message
+	sessions int
 	commands []string // every command line, AUTH secrets included
 	done     chan struct{}
 	conns    sync.WaitGroup
@@ -122,6 +123,13 @@ func (f *Server) SetDropAfter(n int) {
 	f.DropAfter = n
 }
 
+// Sessions returns how many connections the server accepted.
+func (f *Server) Sessions() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sessions
+}
+
 // Messages returns the messages received.
 func (f *Server) Messages() []Message {
 	f.mu.Lock()
@@ -154,6 +162,9 @@ func (f *Server) serve() {
 		if err != nil {
 			return
 		}
+		f.mu.Lock()
+		f.sessions++
+		f.mu.Unlock()
 		f.conns.Add(1)
 		go func() {
 			defer f.conns.Done()
