@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/apartado/apartado/internal/dovecottest"
+	"github.com/apartado/apartado/internal/smtptest"
+	"github.com/apartado/apartado/internal/testnet"
+)
+
+// TestComposeRoundTrip writes a message in the browser and follows it the
+// whole way: the outbox sends it through a real Postfix (STARTTLS, AUTH)
+// that delivers into the suite's Dovecot; Apartado's poller then fetches
+// it over POP3 into the inbox, and a copy of what went out is in the
+// outbox's "sent" line. The composer is also opened at phone width in
+// Spanish, where it must not scroll sideways.
+func TestComposeRoundTrip(t *testing.T) {
+	mta := smtptest.Start(t, nil)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pems := append(append([]byte{}, mta.Dovecot.CertPEM...), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: mta.Cert.X509.Raw})...)
+	if err := os.WriteFile(ca, pems, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
+	ctx := browser(t, 1280, 900, false)
+	run(t, ctx, "create the administrator",
+		chromedp.Navigate(a.URL+"/setup"),
+		chromedp.WaitVisible(tid("setup-form")),
+		chromedp.SendKeys(`#code`, a.SetupCode),
+		chromedp.SendKeys(`#name`, "admin"),
+		chromedp.SendKeys(`#password`, "household-secret"),
+		chromedp.SendKeys(`#confirm`, "household-secret"),
+		chromedp.Click(tid("setup-submit")),
+		chromedp.WaitVisible(tid("nav")),
+	)
+	// The account receives from Dovecot and sends through Postfix, which
+	// lets alice send as her own address only.
+	run(t, ctx, "add the account with its outgoing server",
+		chromedp.Navigate(a.URL+"/settings/accounts/new?manual=1"),
+		chromedp.WaitVisible(tid("account-form")),
+		chromedp.SendKeys(`#name`, "Home"),
+		chromedp.SendKeys(`#email`, smtptest.Address(dovecottest.DefaultUser)),
+		chromedp.SendKeys(`#host`, "127.0.0.1"),
+		chromedp.SetValue(`#port`, testnet.Port(mta.Dovecot.TLSAddr)),
+		chromedp.SendKeys(`#username`, dovecottest.DefaultUser),
+		chromedp.SendKeys(`#password`, dovecottest.DefaultPassword),
+		chromedp.SendKeys(`#smtp_host`, "127.0.0.1"),
+		chromedp.Click(tid("field-smtp_security-starttls")),
+		chromedp.SetValue(`#smtp_port`, testnet.Port(mta.SubmissionAddr)),
+		chromedp.Click(tid("account-submit")),
+		chromedp.WaitVisible(tid("accounts")),
+	)
+
+	subject := "Round trip " + time.Now().UTC().Format("150405.000")
+	run(t, ctx, "write and send",
+		chromedp.Navigate(a.URL+"/compose"),
+		chromedp.WaitVisible(tid("compose-form")),
+		chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
+		chromedp.SendKeys(`#subject`, subject),
+		chromedp.SendKeys(`#text`, "Hola,\nthis went out and came back.\n"),
+		chromedp.Click(tid("compose-send")),
+		chromedp.WaitVisible(tid("outbox")),
+	)
+	// The outbox says it is leaving, then sent (the page is reloaded as
+	// a person would).
+	sent := false
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
+		state := eval[string](t, ctx, `(document.querySelector('[data-testid="outbox-row"]')||{}).dataset?.state || ""`)
+		if state == "sent" {
+			sent = true
+			break
+		}
+		if state == "failed" || state == "maybe_sent" {
+			t.Fatalf("the message ended %s: %s", state, eval[string](t, ctx, `document.body.innerText`))
+		}
+		time.Sleep(time.Second)
+		run(t, ctx, "reload the outbox", chromedp.Reload(), chromedp.WaitVisible(tid("outbox")))
+	}
+	if !sent {
+		t.Fatalf("not sent within 90 s; the outbox says: %s", eval[string](t, ctx, `document.body.innerText`))
+	}
+
+	// Check the account now; the message arrives in the inbox.
+	arrived := false
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
+		run(t, ctx, "check now", chromedp.Navigate(a.URL+"/settings"), chromedp.WaitVisible(tid("accounts")),
+			chromedp.Click(tid("account-check")), chromedp.Sleep(2*time.Second),
+			chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("nav")))
+		if strings.Contains(eval[string](t, ctx, `document.body.innerText`), subject) {
+			arrived = true
+			break
+		}
+	}
+	if !arrived {
+		t.Fatalf("the message did not come back through POP3 within 90 s")
+	}
+	run(t, ctx, "open it", chromedp.Click(`[data-testid="message-link"]`), chromedp.WaitVisible(tid("message")))
+	if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != subject {
+		t.Errorf("subject %q, want %q", got, subject)
+	}
+	one := eval[string](t, ctx, `document.body.innerText`)
+	if !strings.Contains(one, "this went out and came back.") {
+		t.Errorf("the body did not survive the trip:\n%s", one)
+	}
+	// Replying opens the composer answering it.
+	run(t, ctx, "reply", chromedp.Click(tid("reply")), chromedp.WaitVisible(tid("compose-form")))
+	if got := eval[string](t, ctx, `document.querySelector('#subject').value`); got != "Re: "+subject {
+		t.Errorf("reply subject %q", got)
+	}
+
+	// The composer at phone width, in Spanish.
+	phone := browser(t, 360, 740, true)
+	run(t, phone, "sign in on the phone",
+		chromedp.Navigate(a.URL+"/login"),
+		chromedp.WaitVisible(`#name`),
+		chromedp.SendKeys(`#name`, "admin"),
+		chromedp.SendKeys(`#password`, "household-secret"),
+		chromedp.Submit(`#password`),
+		chromedp.WaitVisible(tid("nav")),
+		chromedp.Navigate(a.URL+"/settings"),
+		chromedp.WaitVisible(tid("preferences-form")),
+		chromedp.SetValue(`#locale`, "es"),
+		chromedp.Click(tid("preferences-submit")),
+		chromedp.WaitVisible(tid("nav")),
+		chromedp.Navigate(a.URL+"/compose"),
+		chromedp.WaitVisible(tid("compose-form")),
+	)
+	if got := eval[string](t, phone, `document.querySelector('[data-testid="compose-send"]').innerText`); got != "Enviar" {
+		t.Errorf("the send button reads %q in Spanish", got)
+	}
+	noHorizontalScroll(t, phone, "the composer at 360 px")
+	screenshot(t, phone, "compose-phone-es")
+}
