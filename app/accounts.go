@@ -30,6 +30,8 @@ const (
 	FieldAfterDays   = "after_days"
 	FieldWhenDeleted = "when_deleted"
 	FieldTrust       = "trust"
+	FieldDisplayName = "display_name"
+	FieldSignature   = "signature"
 )
 
 // Bounds on account fields.
@@ -39,6 +41,8 @@ const (
 	MaxHost         = 253
 	MaxPOP3Username = 255
 	MaxPOP3Password = 1024
+	MaxDisplayName  = 100
+	MaxSignature    = 2000
 	// MaxDeleteAfterDays bounds "delete N days after downloading": ten
 	// years.
 	MaxDeleteAfterDays = 3650
@@ -81,6 +85,10 @@ type AccountInput struct {
 
 	// Outgoing is the server mail from this account is sent through.
 	Outgoing OutgoingInput
+
+	// The identity mail is sent with: the name shown with the address
+	// ("" for the address alone) and the signature added below new text.
+	DisplayName, Signature string
 }
 
 // trimmed is in with the spaces around its words removed, as every adapter
@@ -191,6 +199,7 @@ func AccountSettings(in AccountInput, stored *db.Account) (db.AccountSettings, S
 		}
 	}
 	outgoing := outgoingSettings(in.Outgoing, in.Host, stored, &ps)
+	checkIdentity(in, &ps)
 	if err := ps.err(); err != nil {
 		return db.AccountSettings{}, srv, err
 	}
@@ -218,6 +227,18 @@ func AccountSettings(in AccountInput, stored *db.Account) (db.AccountSettings, S
 // HostPort is the key a trusted certificate is bound to.
 func HostPort(host string, port int) string {
 	return net.JoinHostPort(canonicalHost(host), strconv.Itoa(port))
+}
+
+// checkIdentity checks the display name and the signature: a name on one
+// line (it goes into the From header), a signature of reasonable length.
+func checkIdentity(in AccountInput, ps *problems) {
+	name := strings.TrimSpace(in.DisplayName)
+	if utf8.RuneCountInString(name) > MaxDisplayName || strings.ContainsAny(name, "\r\n\x00") || !utf8.ValidString(name) {
+		ps.add(FieldDisplayName, i18n.Key("Use at most %d characters, on one line."), MaxDisplayName)
+	}
+	if utf8.RuneCountInString(in.Signature) > MaxSignature || strings.ContainsRune(in.Signature, 0) || !utf8.ValidString(in.Signature) {
+		ps.add(FieldSignature, i18n.Key("Use at most %d characters."), MaxSignature)
+	}
 }
 
 // CheckEmail returns the problem with an account's e-mail address, if any.
@@ -340,7 +361,14 @@ func (s *Accounts) Create(ctx context.Context, userID int64, in AccountInput) (d
 	if err := s.sealOutgoing(userID, &settings, in); err != nil {
 		return db.Account{}, err
 	}
-	return s.db.CreateAccount(ctx, userID, settings)
+	a, err := s.db.CreateAccount(ctx, userID, settings)
+	if err != nil {
+		return db.Account{}, err
+	}
+	if err := s.setIdentity(ctx, userID, a.ID, in); err != nil {
+		return db.Account{}, err
+	}
+	return s.db.Account(ctx, userID, a.ID)
 }
 
 // Update checks in against the stored account and saves it; an empty
@@ -362,7 +390,17 @@ func (s *Accounts) Update(ctx context.Context, userID int64, stored db.Account, 
 	if err := s.db.UpdateAccount(ctx, userID, stored.ID, settings); err != nil {
 		return db.AccountSettings{}, err
 	}
+	if err := s.setIdentity(ctx, userID, stored.ID, in); err != nil {
+		return db.AccountSettings{}, err
+	}
 	return settings, nil
+}
+
+// setIdentity stores the account's display name and signature (trimmed;
+// the signature's line ends as LF).
+func (s *Accounts) setIdentity(ctx context.Context, userID, id int64, in AccountInput) error {
+	sig := strings.TrimRight(strings.ReplaceAll(in.Signature, "\r\n", "\n"), " \t\n")
+	return s.db.SetIdentity(ctx, userID, id, strings.TrimSpace(in.DisplayName), sig)
 }
 
 // sealOutgoing seals a typed outgoing password into settings.

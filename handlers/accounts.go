@@ -75,6 +75,7 @@ type accountInput struct {
 	// account has an outgoing password of its own.
 	smtpHost, smtpPort, smtpSecurity, smtpAuth, smtpUsername, smtpPassword string
 	smtpHasPassword                                                        bool
+	displayName, signature                                                 string
 }
 
 func readAccountForm(r *http.Request) accountInput {
@@ -100,6 +101,8 @@ func readAccountForm(r *http.Request) accountInput {
 		smtpAuth:            f.Get("smtp_auth"),
 		smtpUsername:        strings.TrimSpace(f.Get("smtp_username")),
 		smtpPassword:        f.Get("smtp_password"),
+		displayName:         strings.TrimSpace(f.Get("display_name")),
+		signature:           f.Get("signature"),
 	}
 	if fp := pop3client.NormalizeFingerprint(f.Get("trust")); app.ValidFingerprint(fp) {
 		in.trust = fp
@@ -164,6 +167,7 @@ func (in accountInput) appInput() app.AccountInput {
 		Interval: time.Duration(in.interval) * time.Minute,
 		Outgoing: app.OutgoingInput{Host: in.smtpHost, Port: formPort(in.smtpPort), Security: in.smtpSecurity, Auth: in.smtpAuth,
 			Username: in.smtpUsername, Password: in.smtpPassword},
+		DisplayName: in.displayName, Signature: in.signature,
 	}
 }
 
@@ -186,6 +190,7 @@ func (h *Handler) validateAccount(r *http.Request, in accountInput, stored *db.A
 		Interval: on(app.FieldInterval), DeleteAfterDays: on(app.FieldAfterDays), WhenDeleted: on(app.FieldWhenDeleted),
 		SMTPHost: on(app.FieldSMTPHost), SMTPPort: on(app.FieldSMTPPort), SMTPSecurity: on(app.FieldSMTPSecurity),
 		SMTPAuth: on(app.FieldSMTPAuth), SMTPUsername: on(app.FieldSMTPUsername), SMTPPassword: on(app.FieldSMTPPassword),
+		DisplayName: on(app.FieldDisplayName), Signature: on(app.FieldSignature),
 	}
 	if in.password == "" && in.moved {
 		e.Password = i18n.T(ctx, "Enter the password again: the server or user name changed.")
@@ -253,7 +258,8 @@ func (in accountInput) keptFields() []web.HiddenField {
 	}
 	return []web.HiddenField{{Name: "after_days_on", Value: on}, {Name: "after_days", Value: in.afterDays}, {Name: "when_deleted", Value: in.whenDeleted},
 		{Name: "smtp_host", Value: in.smtpHost}, {Name: "smtp_port", Value: in.smtpPort}, {Name: "smtp_security", Value: in.smtpSecurity},
-		{Name: "smtp_auth", Value: in.smtpAuth}, {Name: "smtp_username", Value: in.smtpUsername}}
+		{Name: "smtp_auth", Value: in.smtpAuth}, {Name: "smtp_username", Value: in.smtpUsername},
+		{Name: "display_name", Value: in.displayName}, {Name: "signature", Value: in.signature}}
 }
 
 // createAccount tests the settings and saves them as a new account; when
@@ -334,6 +340,7 @@ func storedInput(a db.Account) accountInput {
 	if a.TrustedCert != "" {
 		in.trust, in.trustHost = a.TrustedCert, app.HostPort(a.Host, a.Port)
 	}
+	in.displayName, in.signature = a.DisplayName, a.Signature
 	if o := a.Outgoing; o.Configured() {
 		in.smtpHost, in.smtpPort, in.smtpSecurity, in.smtpAuth, in.smtpUsername = o.Host, strconv.Itoa(o.Port), o.Security, o.Auth, o.Username
 		in.smtpHasPassword = !o.SamePassword && o.Auth != db.OutgoingAuthNone

@@ -38,12 +38,13 @@ const (
 // composeForm shows an empty composer, from ?account= if it can send.
 func (h *Handler) composeForm(w http.ResponseWriter, r *http.Request) {
 	account, _ := strconv.ParseInt(r.URL.Query().Get("account"), 10, 64)
-	v, err := h.composeView(r, i18n.T(r.Context(), "Write"), account)
+	v, sig, err := h.composeView(r, i18n.T(r.Context(), "Write"), account)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	v.To = strings.TrimSpace(r.URL.Query().Get("to"))
+	v.Text = withSignature("", sig)
 	h.render(w, r, http.StatusOK, web.ComposePage(v))
 }
 
@@ -72,12 +73,12 @@ func (h *Handler) replyForm(kind app.ReplyKind) http.HandlerFunc {
 		}
 		title := map[app.ReplyKind]string{app.Reply: i18n.T(ctx, "Reply"), app.ReplyAll: i18n.T(ctx, "Reply all"),
 			app.Forward: i18n.T(ctx, "Forward")}[kind]
-		v, err := h.composeView(r, title, p.AccountID)
+		v, sig, err := h.composeView(r, title, p.AccountID)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		v.To, v.Cc, v.Subject, v.Text = formatList(p.To), formatList(p.Cc), p.Subject, p.Text
+		v.To, v.Cc, v.Subject, v.Text = formatList(p.To), formatList(p.Cc), p.Subject, withSignature(p.Text, sig)
 		v.ShowCc = v.Cc != ""
 		v.Hidden = prefillFields(p)
 		if p.ForwardOriginal {
@@ -104,19 +105,31 @@ func prefillFields(p app.Prefill) []web.HiddenField {
 	return out
 }
 
+// withSignature puts the signature, under the usual "-- " line, after
+// what the writer will type and before any quoted or forwarded text.
+func withSignature(rest, sig string) string {
+	if sig == "" {
+		return rest
+	}
+	return "\n\n-- \n" + sig + rest
+}
+
 // composeView is the composer's frame: the accounts that can send, the
-// chosen one selected.
-func (h *Handler) composeView(r *http.Request, title string, accountID int64) (web.ComposeView, error) {
+// chosen one selected; signature is that account's (or the first one's).
+func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v web.ComposeView, signature string, err error) {
 	u := currentUser(r)
 	accounts, err := h.db.Accounts(r.Context(), u.ID)
 	if err != nil {
-		return web.ComposeView{}, err
+		return web.ComposeView{}, "", err
 	}
-	v := web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
+	v = web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
 		MaxAttachmentsHuman: i18n.FromContext(r.Context()).Size(app.DefaultMaxSendSize * 3 / 4)}
 	for _, a := range accounts {
 		if !a.Outgoing.Configured() {
 			continue
+		}
+		if a.ID == accountID || len(v.Accounts) == 0 {
+			signature = a.Signature
 		}
 		label := a.Email
 		if a.DisplayName != "" {
@@ -124,7 +137,7 @@ func (h *Handler) composeView(r *http.Request, title string, accountID int64) (w
 		}
 		v.Accounts = append(v.Accounts, web.Option{Value: strconv.FormatInt(a.ID, 10), Label: label, Selected: a.ID == accountID})
 	}
-	return v, nil
+	return v, signature, nil
 }
 
 // upload is an attachment received with the composer, in a temporary file.
@@ -292,7 +305,7 @@ func (h *Handler) forwardedOriginal(r *http.Request, id int64, subject string) c
 func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in composeInput, accountID int64, problems []app.Problem) {
 	ctx := r.Context()
 	f := in.fields
-	v, err := h.composeView(r, i18n.T(ctx, "Write"), accountID)
+	v, _, err := h.composeView(r, i18n.T(ctx, "Write"), accountID)
 	if err != nil {
 		h.fail(w, r, err)
 		return

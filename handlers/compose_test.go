@@ -223,3 +223,33 @@ func TestReplyAndForward(t *testing.T) {
 		t.Errorf("forward subject %q", v)
 	}
 }
+
+// TestIdentityInComposer: the account form's name and signature are what
+// the composer starts with and what the message is from.
+func TestIdentityInComposer(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	acc := app.withOutgoing(app.addAccount(u.ID, "Home"))
+	if err := app.db.SetIdentity(context.Background(), u.ID, acc.ID, "Ana María", "Ana\nCalle Mayor 1"); err != nil {
+		t.Fatal(err)
+	}
+	if body := c.get("/compose").body; !strings.Contains(body, "\n-- \nAna\nCalle Mayor 1</textarea>") {
+		t.Errorf("the composer does not start with the signature:\n%s", body)
+	}
+	form := url.Values{"account": {strconv.FormatInt(acc.ID, 10)}, "to": {"bea@example.org"}, "subject": {"Hola"}, "text": {"Hi.\n\n-- \nAna"}}
+	wantRedirect(t, c.postMultipart("/compose", form, nil), "/outbox?done="+doneQueued)
+	_, raw := onlyOutbox(t, app, u.ID)
+	mr, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from, _ := mr.Header.AddressList("From"); len(from) != 1 || from[0].Name != "Ana María" {
+		t.Errorf("from %v", from)
+	}
+	// The form shows and keeps them.
+	doc := c.get("/settings/accounts/" + strconv.FormatInt(acc.ID, 10)).doc(t)
+	if v, _, _ := inputValue(doc, "display_name"); v != "Ana María" {
+		t.Errorf("display name field %q", v)
+	}
+}

@@ -105,7 +105,7 @@ func (h *Handler) undoSend(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v, err := h.composeView(r, i18n.T(ctx, "Write"), m.AccountID)
+	v, _, err := h.composeView(r, i18n.T(ctx, "Write"), m.AccountID)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -175,6 +175,7 @@ func (h *Handler) accountFormView(r *http.Request, in accountInput, a *db.Accoun
 	v.Name, v.Email, v.Host, v.Port = in.name, in.email, in.host, in.port
 	v.Security, v.Username = in.security, in.username
 	v.SMTPHost, v.SMTPPort, v.SMTPSecurity, v.SMTPAuth, v.SMTPUsername = in.smtpHost, in.smtpPort, in.smtpSecurity, in.smtpAuth, in.smtpUsername
+	v.DisplayName, v.Signature = in.displayName, in.signature
 	if v.SMTPSecurity == "" {
 		v.SMTPSecurity = pop3client.SecurityTLS.String()
 	}

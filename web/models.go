@@ -268,6 +268,7 @@ type AccountFormErrors struct {
 	WhenDeleted     string
 	// The outgoing server.
 	SMTPHost, SMTPPort, SMTPSecurity, SMTPAuth, SMTPUsername, SMTPPassword string
+	DisplayName, Signature                                                 string
 	Form                                                                   string
 }
 
@@ -287,7 +288,9 @@ type AccountFormView struct {
 	// outgoing server has a saved password of its own.
 	SMTPHost, SMTPPort, SMTPSecurity, SMTPAuth, SMTPUsername string
 	SMTPHasPassword                                          bool
-	DeleteAfterDownload                                      bool
+	// The identity mail is sent with.
+	DisplayName, Signature string
+	DeleteAfterDownload    bool
 	// Additions to keeping a copy on the server, combinable:
 	// DeleteAfterDaysOn with DeleteAfterDays (as typed) deletes a message
 	// on the server that many days after it was first downloaded;

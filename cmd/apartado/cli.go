@@ -119,6 +119,8 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 		fs.StringVar(&in.Outgoing.Security, "smtp-security", "tls", "outgoing security: tls, starttls or none")
 		fs.StringVar(&in.Outgoing.Auth, "smtp-auth", "password", "how to sign in to the outgoing server: password or none")
 		fs.StringVar(&in.Outgoing.Username, "smtp-username", "", "outgoing user name (default: the incoming one)")
+		fs.StringVar(&in.DisplayName, "display-name", "", "your name, shown with the address on mail you send")
+		fs.StringVar(&in.Signature, "signature", "", "a signature added below what you write from this account")
 		fs.StringVar(&smtpPwFile, "smtp-password-file", "", "read the outgoing password from this file (default: the incoming password, for a server of the same provider)")
 	})
 	if err != nil {
@@ -280,6 +282,8 @@ func cliFieldName(field string) string {
 		return "--" + strings.ReplaceAll(field, "_", "-")
 	case app.FieldSMTPPassword:
 		return "--smtp-password-file"
+	case app.FieldDisplayName:
+		return "--display-name"
 	}
 	return "--" + field
 }

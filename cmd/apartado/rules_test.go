@@ -197,6 +197,9 @@ func TestAccountRulesAgree(t *testing.T) {
 			with("smtp_host", "smtp.example.net", "smtp_security", "starttls", "smtp_port", "25"), ""},
 		{"an outgoing URL", flags("--smtp-host", "smtp://smtp.example.net"), with("smtp_host", "smtp://smtp.example.net"), "smtp_host"},
 		{"unknown signing in", flags("--smtp-host", "smtp.example.net", "--smtp-auth", "magic"), with("smtp_host", "smtp.example.net", "smtp_auth", "magic"), "smtp_auth"},
+		{"a name and a signature", flags("--display-name", "Ana María", "--signature", "Ana\nCalle Mayor 1"),
+			with("display_name", "Ana María", "signature", "Ana\nCalle Mayor 1"), ""},
+		{"a name on two lines", flags("--display-name", "Ana\nBcc: x@example.org"), with("display_name", "Ana\nBcc: x@example.org"), "display_name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cli, web := newHousehold(t), newHousehold(t)
@@ -224,6 +227,9 @@ func TestAccountRulesAgree(t *testing.T) {
 				t.Errorf("outgoing password: command line %v, web %v", a.Outgoing.PasswordSealed != nil, b.Outgoing.PasswordSealed != nil)
 			}
 			a.Outgoing.PasswordSealed, b.Outgoing.PasswordSealed = nil, nil
+			if ia, ib := onlyIdentity(t, cli), onlyIdentity(t, web); ia != ib {
+				t.Errorf("identity: command line %+v, web %+v", ia, ib)
+			}
 			if !reflect.DeepEqual(a, b) {
 				t.Errorf("command line stored %+v\nweb stored          %+v", a, b)
 			}
@@ -333,4 +339,15 @@ func formValues(doc *html.Node, testID string) url.Values {
 	}
 	walk(doc, false)
 	return out
+}
+
+// onlyIdentity is root's one account's identity.
+func onlyIdentity(t *testing.T, h *household) db.Identity {
+	t.Helper()
+	u, _ := h.db.UserByName(context.Background(), "root")
+	accs, err := h.db.Accounts(context.Background(), u.ID)
+	if err != nil || len(accs) != 1 {
+		t.Fatalf("%d accounts, %v", len(accs), err)
+	}
+	return accs[0].Identity()
 }
