@@ -108,4 +108,33 @@
     };
     window.setTimeout(poll, 1000);
   });
+
+  // Outbox: an Undo button counts the seconds left and goes away when they
+  // are over; while a message is on its way out, the page follows it (unless
+  // something has been typed on it).
+  document.querySelectorAll("form[data-undo-until]").forEach(function (form) {
+    var until = Date.parse(form.getAttribute("data-undo-until"));
+    var button = form.querySelector("button");
+    if (!button || isNaN(until)) {
+      return;
+    }
+    var label = button.textContent;
+    var tick = function () {
+      var left = Math.ceil((until - Date.now()) / 1000);
+      if (left <= 0) {
+        form.hidden = true;
+        return;
+      }
+      button.textContent = label + " (" + left + ")";
+      window.setTimeout(tick, 250);
+    };
+    tick();
+  });
+  if (document.querySelector('[data-testid="outbox-row"][data-state="queued"], [data-testid="outbox-row"][data-state="sending"]')) {
+    window.setTimeout(function () {
+      if (!typed) {
+        window.location.reload();
+      }
+    }, 2000);
+  }
 })();

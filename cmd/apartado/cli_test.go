@@ -47,7 +47,7 @@ func TestConfig(t *testing.T) {
 	}
 	for _, bad := range [][]string{{"--cookie-secure", "maybe"}, {"--log-format", "xml"}, {"--poll-concurrency", "0"},
 		{"--poll-timeout", "1ms"}, {"--dns-server", "127.0.0.1"}, {"--log-level", "loud"}, {"--trust-proxy", "perhaps"}, {"--data", ""},
-		{"--member-private-servers", "lan"}} {
+		{"--member-private-servers", "lan"}, {"--undo-window", "31s"}, {"--undo-window", "-1s"}, {"--undo-window", "soon"}} {
 		if _, _, err := parseConfig("serve", bad, get, &bytes.Buffer{}, nil); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

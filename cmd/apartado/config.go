@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/handlers"
@@ -43,6 +44,8 @@ type config struct {
 	// MemberPrivateServers lets users who are not administrators test and
 	// discover servers on the local network (never on this computer).
 	MemberPrivateServers bool
+	// UndoWindow is how long a message sent from the web can be taken back.
+	UndoWindow time.Duration
 }
 
 // setting is one row of the settings table: a flag, its variable, its
@@ -65,6 +68,7 @@ var settings = []setting{
 	{"poll-timeout", "APARTADO_POLL_TIMEOUT", "60s", "how long a POP3 server may stay silent before a sync gives up"},
 	{"extra-ca-file", "APARTADO_EXTRA_CA_FILE", "", "PEM certificates to trust for POP3 servers, besides the system's"},
 	{"dns-server", "APARTADO_DNS_SERVER", "", "a DNS server (host:port) to ask instead of the system's, for POP3 servers and settings discovery"},
+	{"undo-window", "APARTADO_UNDO_WINDOW", "5s", "how long a message written in the browser waits in the outbox, to be taken back, before it leaves (0s to 30s)"},
 	{"member-private-servers", "APARTADO_MEMBER_PRIVATE_SERVERS", "false", "let users who are not administrators connect to POP3 servers on the local network (10/8, 172.16/12, 192.168/16, fc00::/7…); this computer and link-local addresses stay off limits"},
 }
 
@@ -108,6 +112,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	var err error
 	if c.TrustProxy, err = strconv.ParseBool(*vals["trust-proxy"]); err != nil {
 		return nil, nil, fmt.Errorf("--trust-proxy: %w", err)
+	}
+	if c.UndoWindow, err = time.ParseDuration(*vals["undo-window"]); err != nil || c.UndoWindow < 0 || c.UndoWindow > app.MaxUndo {
+		return nil, nil, fmt.Errorf("--undo-window must be a duration from 0s to 30s, like 5s")
 	}
 	if c.MemberPrivateServers, err = strconv.ParseBool(*vals["member-private-servers"]); err != nil {
 		return nil, nil, fmt.Errorf("--member-private-servers must be true or false")

@@ -53,7 +53,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
 		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res),
-		MemberPrivateServers: cfg.MemberPrivateServers, Sender: snd})
+		MemberPrivateServers: cfg.MemberPrivateServers, Sender: snd, UndoWindow: &cfg.UndoWindow})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
