@@ -230,9 +230,18 @@ func (o *Outbox) Undo(ctx context.Context, userID, id int64) (Undone, error) {
 	if err != nil {
 		return Undone{}, err
 	}
+	u, err := undoneFrom(m.Draft)
+	if err != nil {
+		return Undone{}, fmt.Errorf("undo: %w", err)
+	}
+	return u, nil
+}
+
+// undoneFrom reads a kept draft's fields back.
+func undoneFrom(kept string) (Undone, error) {
 	var f draftFields
-	if err := json.Unmarshal([]byte(m.Draft), &f); err != nil {
-		return Undone{}, fmt.Errorf("undo: the kept draft: %w", err)
+	if err := json.Unmarshal([]byte(kept), &f); err != nil {
+		return Undone{}, fmt.Errorf("the kept draft: %w", err)
 	}
 	u := Undone{AttachmentNames: f.Attachments}
 	u.To, u.Cc, u.Bcc, u.Subject, u.Text, u.HTML = f.To, f.Cc, f.Bcc, f.Subject, f.Text, f.HTML

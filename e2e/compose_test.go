@@ -55,6 +55,29 @@ func TestComposeRoundTrip(t *testing.T) {
 		t.Errorf("reply subject %q", got)
 	}
 
+	// What is being written saves itself: leave the page, and it is in
+	// the drafts.
+	run(t, ctx, "start writing",
+		chromedp.Navigate(a.URL+"/compose"),
+		chromedp.WaitVisible(tid("compose-form")),
+		chromedp.SendKeys(`#subject`, "Half written"),
+		chromedp.SendKeys(`#text`, "Not finished yet"),
+		chromedp.WaitVisible(`[data-testid="draft-status"]:not(:empty)`),
+	)
+	if got := eval[string](t, ctx, `document.querySelector('[data-testid="draft-status"]').innerText`); got != "Draft saved" {
+		t.Fatalf("draft status %q", got)
+	}
+	run(t, ctx, "leave, then open the drafts",
+		chromedp.Navigate(a.URL+"/mail"),
+		chromedp.Navigate(a.URL+"/drafts"),
+		chromedp.WaitVisible(tid("draft-link")),
+		chromedp.Click(tid("draft-link")),
+		chromedp.WaitVisible(tid("compose-form")),
+	)
+	if got := eval[string](t, ctx, `document.querySelector('#text').value`); !strings.Contains(got, "Not finished yet") {
+		t.Errorf("the draft reopened with %q", got)
+	}
+
 	// The composer at phone width, in Spanish.
 	phone := browser(t, 360, 740, true)
 	run(t, phone, "sign in on the phone",

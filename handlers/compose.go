@@ -37,6 +37,10 @@ const (
 
 // composeForm shows an empty composer, from ?account= if it can send.
 func (h *Handler) composeForm(w http.ResponseWriter, r *http.Request) {
+	if id, err := strconv.ParseInt(r.URL.Query().Get("draft"), 10, 64); err == nil && id > 0 {
+		h.openDraft(w, r, id)
+		return
+	}
 	account, _ := strconv.ParseInt(r.URL.Query().Get("account"), 10, 64)
 	v, sig, err := h.composeView(r, i18n.T(r.Context(), "Write"), account)
 	if err != nil {
@@ -152,7 +156,8 @@ type composeInput struct {
 	tooBig  bool
 }
 
-// readCompose reads the composer's form, streaming its files into dir.
+// readCompose reads the composer's form, streaming its files into dir; with
+// no dir, only the files' names are kept.
 func readCompose(r *http.Request, dir string) (composeInput, error) {
 	in := composeInput{fields: url.Values{}}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -186,6 +191,11 @@ func readCompose(r *http.Request, dir string) (composeInput, error) {
 		}
 		if part.FormName() != "attachments" || in.tooBig {
 			_, _ = io.Copy(io.Discard, part)
+			continue
+		}
+		if dir == "" { // a draft: only the names are kept
+			_, _ = io.Copy(io.Discard, part)
+			in.uploads = append(in.uploads, upload{name: part.FileName()})
 			continue
 		}
 		f, err := os.CreateTemp(dir, "attachment-*")
@@ -226,6 +236,14 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := in.fields
+	if f.Get("action") == "draft" {
+		if _, status := h.storeDraftInput(w, r, in); status != http.StatusOK {
+			h.errorPage(w, r, status, i18n.T(ctx, "The draft was not saved"), i18n.T(ctx, "Go back, copy what you wrote, and try again."))
+			return
+		}
+		redirect(w, r, "/drafts?done="+doneDraftSaved)
+		return
+	}
 	accountID, _ := strconv.ParseInt(f.Get("account"), 10, 64)
 	d, problems := h.draftFromForm(r, in)
 	var m db.OutboxMessage
@@ -242,6 +260,11 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 	if len(problems) > 0 || in.tooBig {
 		h.renderComposeErrors(w, r, in, accountID, problems)
 		return
+	}
+	if id, err := strconv.ParseInt(f.Get("draft"), 10, 64); err == nil && id > 0 {
+		if err := h.drafts.Delete(ctx, u.ID, id); err != nil && !errors.Is(err, db.ErrNotFound) {
+			h.log.Error("deleting a sent draft", "user", u.ID, "draft", id, "err", err)
+		}
 	}
 	h.log.Info("message queued", "user", u.ID, "account", accountID, "outbox", m.ID, "size", m.Size)
 	redirect(w, r, "/outbox?done="+doneQueued)
@@ -312,6 +335,7 @@ func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in
 	}
 	v.To, v.Cc, v.Bcc, v.Subject, v.Text = f.Get("to"), f.Get("cc"), f.Get("bcc"), f.Get("subject"), f.Get("text")
 	v.ShowCc = v.Cc != "" || v.Bcc != ""
+	v.DraftID, _ = strconv.ParseInt(f.Get("draft"), 10, 64)
 	for _, name := range []string{"original", "kind", "in_reply_to", "references"} {
 		if val := f.Get(name); val != "" {
 			v.Hidden = append(v.Hidden, web.HiddenField{Name: name, Value: val})

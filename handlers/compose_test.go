@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -251,5 +252,53 @@ func TestIdentityInComposer(t *testing.T) {
 	doc := c.get("/settings/accounts/" + strconv.FormatInt(acc.ID, 10)).doc(t)
 	if v, _, _ := inputValue(doc, "display_name"); v != "Ana María" {
 		t.Errorf("display name field %q", v)
+	}
+}
+
+func TestDraftsSaveAndSend(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	acc := app.withOutgoing(app.addAccount(u.ID, "Home"))
+	form := url.Values{"account": {strconv.FormatInt(acc.ID, 10)}, "to": {"bea@example.org"}, "subject": {"Plans"}, "text": {"Half written"}}
+
+	// The page's autosave: JSON with the id, the files' names kept.
+	r := c.postMultipart("/compose/draft", form, map[string]string{"map.png": ""})
+	wantStatus(t, r, http.StatusOK)
+	var got struct{ ID int64 }
+	if err := json.Unmarshal([]byte(r.body), &got); err != nil || got.ID == 0 {
+		t.Fatalf("autosave answered %q", r.body)
+	}
+	form.Set("draft", strconv.FormatInt(got.ID, 10))
+	form.Set("text", "Half written, and more")
+	if r := c.postMultipart("/compose/draft", form, map[string]string{"map.png": ""}); r.StatusCode != http.StatusOK || !strings.Contains(r.body, strconv.FormatInt(got.ID, 10)) {
+		t.Fatalf("saving again: %d %s", r.StatusCode, r.body)
+	}
+	// Without JavaScript, the button.
+	noJS := url.Values{"account": form["account"], "to": {"carl@example.org"}, "subject": {"Other"}, "text": {"x"}, "action": {"draft"}}
+	wantRedirect(t, c.postMultipart("/compose", noJS, nil), "/drafts?done="+doneDraftSaved)
+
+	doc := c.get("/drafts").doc(t)
+	if n := len(byTestID(doc, "draft-row")); n != 2 {
+		t.Fatalf("%d drafts listed, want 2", n)
+	}
+	r = c.get("/compose?draft=" + strconv.FormatInt(got.ID, 10))
+	doc = r.doc(t)
+	if v, _, _ := inputValue(doc, "draft"); v != strconv.FormatInt(got.ID, 10) {
+		t.Errorf("the reopened composer's draft field %q", v)
+	}
+	if !strings.Contains(r.body, "Half written, and more</textarea>") || !strings.Contains(text(one(t, doc, "lost-attachments")), "map.png") {
+		t.Errorf("the draft did not reopen as saved:\n%s", r.body)
+	}
+	// Another user can neither open nor overwrite it.
+	app.addUser("bob", "battery staple", db.RoleMember)
+	bob := app.login("bob", "battery staple")
+	wantStatus(t, bob.get("/compose?draft="+strconv.FormatInt(got.ID, 10)), http.StatusNotFound)
+	wantStatus(t, bob.postMultipart("/compose/draft", form, nil), http.StatusNotFound)
+
+	// Sending it deletes the draft.
+	wantRedirect(t, c.postMultipart("/compose", form, nil), "/outbox?done="+doneQueued)
+	if n := len(byTestID(c.get("/drafts").doc(t), "draft-row")); n != 1 {
+		t.Errorf("%d drafts after sending one of two", n)
 	}
 }

@@ -145,6 +145,7 @@ type Handler struct {
 	accounts  *app.Accounts
 	messages  *app.Messages
 	outbox    *app.Outbox
+	drafts    *app.Drafts
 	setupCode *setupCode
 	logKey    []byte // keys the hashes that stand for typed names in the log
 	// publicHost is PublicURL's host name (lower case, without the
@@ -238,6 +239,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	h.users = app.NewUsers(cfg.DB, password.NewGate(n, 4*n, 3*time.Second), h.pwParams)
 	h.accounts = app.NewAccounts(cfg.DB, cfg.Key)
 	h.messages = app.NewMessages(cfg.DB)
+	h.drafts = app.NewDrafts(cfg.DB)
 	h.outbox = app.NewOutbox(cfg.DB)
 	h.outbox.Now = h.now
 	if cfg.UndoWindow != nil {

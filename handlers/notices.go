@@ -33,6 +33,9 @@ const (
 	doneQueued   = "queued"
 	doneTooLate  = "too-late"
 	doneResolved = "resolved"
+	// Drafts.
+	doneDraftSaved   = "draft-saved"
+	doneDraftDeleted = "draft-deleted"
 )
 
 // notices is what each outcome says, as a message key.
@@ -60,6 +63,9 @@ var notices = map[string]string{
 	doneQueued:   i18n.Key("Your message is on its way. You can take it back for a few seconds."),
 	doneTooLate:  i18n.Key("Too late: that message has already left, or has been taken back."),
 	doneResolved: i18n.Key("Done. Thank you for checking."),
+
+	doneDraftSaved:   i18n.Key("The draft was saved."),
+	doneDraftDeleted: i18n.Key("The draft was deleted."),
 }
 
 // doneNotice is the sentence for the request's ?done=, translated, or ""

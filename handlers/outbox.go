@@ -110,20 +110,7 @@ func (h *Handler) undoSend(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d := undone.Draft
-	v.To, v.Cc, v.Bcc, v.Subject, v.Text = formatList(d.To), formatList(d.Cc), formatList(d.Bcc), d.Subject, d.Text
-	v.ShowCc = v.Cc != "" || v.Bcc != ""
-	v.LostAttachments = undone.AttachmentNames
-	if d.Original > 0 {
-		kind := "reply"
-		if d.OriginalFlag == db.FlagForwarded {
-			kind = "forward"
-		}
-		v.Hidden = append(v.Hidden, web.HiddenField{Name: "original", Value: strconv.FormatInt(d.Original, 10)}, web.HiddenField{Name: "kind", Value: kind})
-	}
-	if d.InReplyTo != "" {
-		v.Hidden = append(v.Hidden, web.HiddenField{Name: "in_reply_to", Value: d.InReplyTo})
-	}
+	fillComposer(&v, undone)
 	h.log.Info("message taken back", "user", u.ID, "outbox", id)
 	h.render(w, r, http.StatusOK, web.ComposePage(v))
 }

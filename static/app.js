@@ -109,6 +109,51 @@
     window.setTimeout(poll, 1000);
   });
 
+  // Composer: save the draft a few seconds after typing stops (the files'
+  // names are kept, not their bytes), so that closing the page loses
+  // nothing; the "Save draft" button does the same without JavaScript.
+  var draft = document.querySelector("input[data-autosave]");
+  if (draft && draft.form) {
+    var form = draft.form;
+    var status = form.querySelector("[data-testid=draft-status]");
+    var timer = null;
+    var save = function () {
+      timer = null;
+      var data = new FormData(form);
+      data.delete("attachments");
+      var files = form.querySelector("input[type=file]");
+      if (files) {
+        Array.prototype.forEach.call(files.files, function (f) {
+          data.append("attachments", new Blob([]), f.name);
+        });
+      }
+      fetch(draft.getAttribute("data-autosave"), { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok) {
+            throw new Error(r.status);
+          }
+          return r.json();
+        })
+        .then(function (j) {
+          draft.value = String(j.id);
+          if (status) {
+            status.textContent = status.getAttribute("data-saved-text");
+          }
+        })
+        .catch(function () {
+          if (status) {
+            status.textContent = status.getAttribute("data-failed-text");
+          }
+        });
+    };
+    form.addEventListener("input", function () {
+      if (timer) {
+        window.clearTimeout(timer);
+      }
+      timer = window.setTimeout(save, 2000);
+    });
+  }
+
   // Outbox: an Undo button counts the seconds left and goes away when they
   // are over; while a message is on its way out, the page follows it (unless
   // something has been typed on it).

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/apartado/apartado/i18n"
@@ -31,3 +32,11 @@ func inputType(t string) string {
 
 // joinComma lists names for a sentence.
 func joinComma(names []string) string { return strings.Join(names, ", ") }
+
+// draftValue is a draft's id for a form field: "" for none.
+func draftValue(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}

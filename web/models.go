@@ -386,6 +386,24 @@ type ComposeView struct {
 	Errors              ComposeErrors
 	SettingsURL         string // where to set up an outgoing server
 	MaxAttachmentsHuman string // the size bound, for people
+	DraftID             int64  // the saved draft this is, or 0
+}
+
+// DraftsView lists the drafts.
+type DraftsView struct {
+	Chrome
+	Rows   []DraftRow
+	Notice string
+}
+
+// DraftRow is one draft.
+type DraftRow struct {
+	ID        int64
+	Subject   string
+	To        string
+	When      string
+	URL       string // opens it in the composer
+	DeleteURL string
 }
 
 // ComposeErrors are the composer's field errors, translated.
