@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/apartado/apartado/internal/idleconn"
 )
 
 // Security is how a connection is protected.
@@ -274,10 +276,10 @@ func connect(ctx context.Context, host, port string, o Options) (net.Conn, error
 }
 
 func newClient(ctx context.Context, conn net.Conn, host string, o Options) (c *Client, err error) {
-	dc := &deadlineConn{Conn: conn, timeout: o.Timeout}
+	dc := idleconn.New(conn, o.Timeout)
 	c = &Client{opts: o, host: host, dc: dc, trace: &tracer{w: o.Trace}, caps: Capabilities{}}
 	c.setConn(dc)
-	stop := dc.watch(ctx)
+	stop := dc.Watch(ctx)
 	defer func() {
 		if stop() && err != nil {
 			err = canceled(err, ctx)
@@ -541,7 +543,7 @@ func (c *Client) netErr(step Step, verb string, err error) *Error {
 func (c *Client) breakWith(e *Error) *Error {
 	if c.broken == nil {
 		c.broken = e
-		c.dc.abort(errAborted)
+		c.dc.Abort(errAborted)
 		_ = c.dc.Conn.Close()
 	}
 	return e
@@ -646,7 +648,7 @@ func (c *Client) begin(ctx context.Context, step Step, verb string) (end func(*e
 			Err: errors.New("client in use by another call")}
 	}
 	c.busy = true
-	stop := c.dc.watch(ctx)
+	stop := c.dc.Watch(ctx)
 	return func(errp *error) {
 		c.busy = false
 		if !stop() {
@@ -1215,7 +1217,7 @@ func (c *Client) Close() error {
 	if c.broken == nil {
 		c.broken = &Error{Kind: KindClosed, Step: StepCommand, Host: c.host, Err: errors.New("client closed")}
 	}
-	c.dc.abort(errAborted)
+	c.dc.Abort(errAborted)
 	// Close the TCP connection itself: a TLS close_notify is not needed to
 	// end a POP3 session, and writing one could block or fail.
 	err := c.dc.Conn.Close()

@@ -182,7 +182,7 @@ func (w *pipeWriter) fail(err error) {
 	w.err = err
 	// Wake the reader, which would otherwise wait for replies to commands
 	// that were never sent.
-	w.c.dc.abort(err)
+	w.c.dc.Abort(err)
 }
 
 // cause returns the session error, preferring a write failure that caused it.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/apartado/apartado/internal/idleconn"
 	"github.com/apartado/apartado/pop3client"
 )
 
@@ -57,9 +58,9 @@ func open(ctx context.Context, addr string, o Options) (_ *session, err error) {
 	if err != nil {
 		return nil, err
 	}
-	dc := &deadlineConn{Conn: conn, timeout: o.Timeout}
+	dc := idleconn.New(conn, o.Timeout)
 	s := &session{o: o, host: host, dc: dc, tr: &tracer{w: o.Trace}}
-	s.stop = dc.watch(ctx)
+	s.stop = dc.Watch(ctx)
 	defer func() {
 		if err != nil {
 			err = s.finish(err)
@@ -393,7 +394,7 @@ func (s *session) close() {
 			return
 		}
 	}
-	s.dc.abort(errAborted)
+	s.dc.Abort(errAborted)
 	_ = s.dc.Conn.Close()
 }
 

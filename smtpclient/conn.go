@@ -1,99 +1,17 @@
 package smtpclient
 
 import (
-	"context"
-	"errors"
 	"io"
 	"net"
-	"sync"
-	"time"
+
+	"github.com/apartado/apartado/internal/idleconn"
 )
 
-// deadlineConn is the TCP connection. It sets a fresh deadline before every
-// Read and Write, so that a session is bounded by an idle timeout rather
-// than one deadline for the whole session, and lets a context cancel a
-// blocked read or write, permanently. go-smtp's own deadlines are set on it
-// too, and overridden by these before every read and write.
-type deadlineConn struct {
-	net.Conn
+// deadlineConn is the connection with an idle timeout and an abort
+// (package idleconn, shared with the other protocol client).
+type deadlineConn = idleconn.Conn
 
-	mu      sync.Mutex
-	timeout time.Duration
-	aborted error // set once; every later Read and Write fails with it
-}
-
-var errAborted = errors.New("connection aborted")
-
-func (c *deadlineConn) Read(p []byte) (int, error) {
-	if err := c.arm(c.Conn.SetReadDeadline); err != nil {
-		return 0, err
-	}
-	n, err := c.Conn.Read(p)
-	if err != nil {
-		err = c.abortErr(err)
-	}
-	return n, err
-}
-
-func (c *deadlineConn) Write(p []byte) (int, error) {
-	if err := c.arm(c.Conn.SetWriteDeadline); err != nil {
-		return 0, err
-	}
-	n, err := c.Conn.Write(p)
-	if err != nil {
-		err = c.abortErr(err)
-	}
-	return n, err
-}
-
-func (c *deadlineConn) setTimeout(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.timeout = d
-}
-
-func (c *deadlineConn) arm(set func(time.Time) error) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.aborted != nil {
-		return c.aborted
-	}
-	return set(time.Now().Add(c.timeout))
-}
-
-// abortErr prefers the reason for an abort over the timeout it caused.
-func (c *deadlineConn) abortErr(err error) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.aborted != nil {
-		return c.aborted
-	}
-	return err
-}
-
-// abort makes every pending and future Read and Write fail with err.
-func (c *deadlineConn) abort(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.aborted == nil {
-		c.aborted = err
-		_ = c.Conn.SetDeadline(time.Unix(1, 0))
-	}
-}
-
-// watch aborts the connection if ctx ends before the returned stop is
-// called. stop reports whether the context ended.
-func (c *deadlineConn) watch(ctx context.Context) (stop func() bool) {
-	if ctx.Done() == nil {
-		return func() bool { return false }
-	}
-	if err := ctx.Err(); err != nil {
-		c.abort(err)
-		return func() bool { return true }
-	}
-	s := context.AfterFunc(ctx, func() { c.abort(ctx.Err()) })
-	return func() bool { return !s() }
-}
+var errAborted = idleconn.ErrAborted
 
 // wire is the connection as the protocol sees it, above TLS: it writes the
 // trace and keeps the facts that decide whether a message may have been

@@ -190,7 +190,7 @@ func (s *session) data(body io.Reader, limit int64) (string, error) {
 		// No "." has gone out: dropping the connection makes the server
 		// forget the message (RFC 5321 §4.1.1.4), so it was not sent.
 		s.quits = false
-		s.dc.abort(errAborted)
+		s.dc.Abort(errAborted)
 		switch {
 		case src.over:
 			return "", &Error{Kind: KindMessageTooLarge, Step: StepData, Host: s.host, Limit: limit,
@@ -204,15 +204,15 @@ func (s *session) data(body io.Reader, limit int64) (string, error) {
 	if s.o.BeforeDot != nil {
 		if err := s.o.BeforeDot(); err != nil {
 			s.quits = false
-			s.dc.abort(errAborted)
+			s.dc.Abort(errAborted)
 			return "", &Error{Kind: KindCanceled, Step: StepData, Host: s.host,
 				Err: fmt.Errorf("before the final \".\": %w", err)}
 		}
 	}
-	s.dc.setTimeout(s.o.DataTimeout)
+	s.dc.SetTimeout(s.o.DataTimeout)
 	s.w.armed = true
 	resp, err := wc.CloseWithResponse()
-	s.dc.setTimeout(s.o.Timeout)
+	s.dc.SetTimeout(s.o.Timeout)
 	if err == nil {
 		return printable([]byte(resp.StatusText)), nil
 	}
