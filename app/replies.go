@@ -142,3 +142,25 @@ func addressList(in []message.Address) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// maxSuggestions bounds the addresses suggested while one is typed.
+const maxSuggestions = 8
+
+// SuggestAddresses proposes addresses for what is being typed in an
+// address field: people the user received mail from or wrote to whose
+// address or name starts with prefix, the most recent first.
+func (s *Messages) SuggestAddresses(ctx context.Context, userID int64, prefix string) ([]compose.Address, error) {
+	prefix = strings.TrimSpace(prefix)
+	if prefix == "" || len(prefix) > 100 {
+		return nil, nil
+	}
+	found, err := s.db.SuggestAddresses(ctx, userID, prefix, maxSuggestions)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]compose.Address, 0, len(found))
+	for _, c := range found {
+		out = append(out, compose.Address{Name: c.Name, Addr: c.Addr})
+	}
+	return out, nil
+}

@@ -83,3 +83,54 @@ func TestPrefill(t *testing.T) {
 		t.Errorf("another user's message: %v", err)
 	}
 }
+
+func TestSuggestAddresses(t *testing.T) {
+	ctx := context.Background()
+	d := openDB(t)
+	key, _ := secret.Generate()
+	u, _ := NewUsers(d, nil, fastParams).Create(ctx, NewUser{Name: "ana", Password: "correct horse"})
+	other, _ := NewUsers(d, nil, fastParams).Create(ctx, NewUser{Name: "bob", Password: "correct horse"})
+	acc, err := NewAccounts(d, key).Create(ctx, u.ID, goodAccount())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i, from := range [][2]string{{"Beatriz Ruiz", "bea@example.org"}, {"", "BEA@example.org"}, {"Bernardo", "bernie@example.org"}, {"Carl", "carl@example.org"}, {"50% off", "promo_x@example.org"}} {
+		raw := []byte("Subject: x\r\n\r\nbody " + from[1] + "\r\n")
+		sum := sha256.Sum256(raw)
+		if _, err := d.StoreMessages(ctx, []db.NewMessage{{AccountID: acc.ID, UserID: u.ID, UIDL: from[1], ServerSize: int64(len(raw)), Raw: raw,
+			SHA256: sum[:], ReceivedAt: now, SortAt: now.Add(time.Duration(i) * time.Minute), FromName: from[0], FromAddr: from[1]}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := NewMessages(d)
+	addrs := func(prefix string, user int64) string {
+		got, err := s.SuggestAddresses(ctx, user, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, a := range got {
+			out = append(out, strings.ToLower(a.Addr))
+		}
+		return strings.Join(out, ",")
+	}
+	if got := addrs("be", u.ID); got != "bernie@example.org,bea@example.org" {
+		t.Errorf("be: %q (newest first, each address once)", got)
+	}
+	if got := addrs("Ber", u.ID); got != "bernie@example.org" {
+		t.Errorf("by name: %q", got)
+	}
+	if got := addrs("%", u.ID); got != "" {
+		t.Errorf("a LIKE wildcard matched %q", got)
+	}
+	if got := addrs("50%", u.ID); got != "promo_x@example.org" {
+		t.Errorf("a literal percent sign: %q", got)
+	}
+	if got := addrs("be", other.ID); got != "" {
+		t.Errorf("another user's contacts: %q", got)
+	}
+	if got := addrs("  ", u.ID); got != "" {
+		t.Errorf("nothing typed: %q", got)
+	}
+}

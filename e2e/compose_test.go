@@ -55,6 +55,17 @@ func TestComposeRoundTrip(t *testing.T) {
 		t.Errorf("reply subject %q", got)
 	}
 
+	// The address fields propose people mail came from.
+	run(t, ctx, "type the start of an address",
+		chromedp.Navigate(a.URL+"/compose"),
+		chromedp.WaitVisible(tid("compose-form")),
+		chromedp.SendKeys(`#to`, "ali"),
+		chromedp.WaitReady(`#suggest-to option`),
+	)
+	if got := eval[string](t, ctx, `document.querySelector('#suggest-to option').value`); !strings.Contains(got, smtptest.Address(dovecottest.DefaultUser)) {
+		t.Errorf("the To field proposes %q", got)
+	}
+
 	// What is being written saves itself: leave the page, and it is in
 	// the drafts.
 	run(t, ctx, "start writing",

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -386,4 +387,24 @@ func problemText(ctx context.Context, problems []app.Problem) string {
 		texts = append(texts, i18n.T(ctx, p.Key, p.Args...))
 	}
 	return strings.Join(texts, " ")
+}
+
+// suggestAddresses answers, as JSON, the addresses that start with ?q=
+// among the people the user received mail from or wrote to, for the
+// composer's address fields.
+func (h *Handler) suggestAddresses(w http.ResponseWriter, r *http.Request) {
+	found, err := h.messages.SuggestAddresses(r.Context(), currentUser(r).ID, r.URL.Query().Get("q"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	type suggestion struct {
+		Label string `json:"label"` // as it goes into the field
+	}
+	out := make([]suggestion, 0, len(found))
+	for _, a := range found {
+		out = append(out, suggestion{Label: formatList([]compose.Address{a})})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-message/mail"
 	"golang.org/x/net/html"
 
+	"github.com/apartado/apartado/compose"
 	"github.com/apartado/apartado/db"
 )
 
@@ -300,5 +301,27 @@ func TestDraftsSaveAndSend(t *testing.T) {
 	wantRedirect(t, c.postMultipart("/compose", form, nil), "/outbox?done="+doneQueued)
 	if n := len(byTestID(c.get("/drafts").doc(t), "draft-row")); n != 1 {
 		t.Errorf("%d drafts after sending one of two", n)
+	}
+}
+
+func TestSuggestAddressesJSON(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	acc := app.withOutgoing(app.addAccount(u.ID, "Home"))
+	app.addMessage(acc, "From: \"Ruiz, Bea\" <bea@example.org>\nSubject: Hi\n\nHello\n", time.Now())
+	r := c.get("/compose/addresses?q=be")
+	wantStatus(t, r, http.StatusOK)
+	var got []struct{ Label string }
+	if err := json.Unmarshal([]byte(r.body), &got); err != nil || len(got) != 1 || got[0].Label != `"Ruiz, Bea" <bea@example.org>` {
+		t.Fatalf("suggestions %q (%v)", r.body, err)
+	}
+	// What is proposed reads back as the same one address.
+	list, err := compose.ParseList(got[0].Label)
+	if err != nil || len(list) != 1 || list[0].Addr != "bea@example.org" || list[0].Name != "Ruiz, Bea" {
+		t.Errorf("the proposal parses as %v, %v", list, err)
+	}
+	if r := c.get("/compose/addresses?q=zz"); strings.TrimSpace(r.body) != "[]" {
+		t.Errorf("no match: %q", r.body)
 	}
 }

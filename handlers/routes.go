@@ -67,6 +67,7 @@ func (h *Handler) routes() http.Handler {
 			r.Get(composePath, h.composeForm)
 			r.Post(composePath, h.sendMessage)
 			r.Post(composePath+"/draft", h.saveDraft)
+			r.Get(composePath+"/addresses", h.suggestAddresses)
 			r.Get("/drafts", h.draftsPage)
 			r.Post("/drafts/{id}/delete", h.deleteDraft)
 			r.Get("/outbox", h.outboxPage)

@@ -154,6 +154,53 @@
     });
   }
 
+  // Composer: the address fields propose people the user has mail from or
+  // wrote to, for the address being typed after the last comma. Each
+  // proposal is the whole field's value, so picking one keeps the
+  // addresses before it.
+  var suggestForm = document.querySelector("form[data-suggest]");
+  if (suggestForm) {
+    ["to", "cc", "bcc"].forEach(function (name) {
+      var input = suggestForm.querySelector("#" + name);
+      if (!input) {
+        return;
+      }
+      var list = document.createElement("datalist");
+      list.id = "suggest-" + name;
+      input.setAttribute("list", list.id);
+      input.parentNode.appendChild(list);
+      var wait = null;
+      input.addEventListener("input", function () {
+        if (wait) {
+          window.clearTimeout(wait);
+        }
+        wait = window.setTimeout(function () {
+          var value = input.value;
+          var cut = value.lastIndexOf(",");
+          var head = cut < 0 ? "" : value.slice(0, cut).trim();
+          var partial = value.slice(cut + 1).trim();
+          if (partial === "") {
+            list.textContent = "";
+            return;
+          }
+          fetch(suggestForm.getAttribute("data-suggest") + "?q=" + encodeURIComponent(partial), { credentials: "same-origin" })
+            .then(function (r) {
+              return r.ok ? r.json() : [];
+            })
+            .then(function (found) {
+              list.textContent = "";
+              found.forEach(function (s) {
+                var option = document.createElement("option");
+                option.value = (head ? head + ", " : "") + s.label;
+                list.appendChild(option);
+              });
+            })
+            .catch(function () {});
+        }, 150);
+      });
+    });
+  }
+
   // Outbox: an Undo button counts the seconds left and goes away when they
   // are over; while a message is on its way out, the page follows it (unless
   // something has been typed on it).

@@ -153,7 +153,7 @@ func ComposePage(v ComposeView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, " <form method=\"post\" action=\"/compose\" enctype=\"multipart/form-data\" class=\"form\" data-testid=\"compose-form\" novalidate>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, " <form method=\"post\" action=\"/compose\" enctype=\"multipart/form-data\" class=\"form\" data-testid=\"compose-form\" data-suggest=\"/compose/addresses\" novalidate>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
