@@ -102,7 +102,7 @@ func TestComposeRoundTrip(t *testing.T) {
 		chromedp.WaitVisible(tid("preferences-form")),
 		chromedp.SetValue(`#locale`, "es"),
 		chromedp.Click(tid("preferences-submit")),
-		chromedp.WaitVisible(tid("nav")),
+		chromedp.WaitVisible(`html[lang="es"] [data-testid="notice"]`), // the saved page, not the one before it
 		chromedp.Navigate(a.URL+"/compose"),
 		chromedp.WaitVisible(tid("compose-form")),
 	)
@@ -182,7 +182,7 @@ func waitArrived(t *testing.T, ctx context.Context, a *app, subject string) {
 	t.Helper()
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
 		run(t, ctx, "check now", chromedp.Navigate(a.URL+"/settings"), chromedp.WaitVisible(tid("accounts")),
-			chromedp.Click(tid("account-check")), chromedp.Sleep(2*time.Second),
+			chromedp.Click(tid("account-check")), chromedp.WaitVisible(tid("notice")), chromedp.Sleep(time.Second),
 			chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("nav")))
 		if strings.Contains(eval[string](t, ctx, `document.body.innerText`), subject) {
 			return
@@ -205,7 +205,7 @@ func TestUndoAndForwardOnPhone(t *testing.T) {
 		chromedp.WaitVisible(tid("preferences-form")),
 		chromedp.SetValue(`#locale`, "es"),
 		chromedp.Click(tid("preferences-submit")),
-		chromedp.WaitVisible(tid("nav")),
+		chromedp.WaitVisible(`html[lang="es"] [data-testid="notice"]`), // the saved page, not the one before it
 	)
 	note := filepath.Join(t.TempDir(), "nota.txt")
 	if err := os.WriteFile(note, []byte("lista de la compra\n"), 0o600); err != nil {
