@@ -154,7 +154,7 @@ func (s *Messages) SuggestAddresses(ctx context.Context, userID int64, prefix st
 	if prefix == "" || len(prefix) > 100 {
 		return nil, nil
 	}
-	found, err := s.db.SuggestAddresses(ctx, userID, prefix, maxSuggestions)
+	found, err := s.db.Contacts(ctx, userID, prefix, maxSuggestions)
 	if err != nil {
 		return nil, err
 	}

@@ -325,3 +325,29 @@ func TestSuggestAddressesJSON(t *testing.T) {
 		t.Errorf("no match: %q", r.body)
 	}
 }
+
+func TestContactsPage(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	acc := app.withOutgoing(app.addAccount(u.ID, "Home"))
+	app.addMessage(acc, "From: Promo <promo@example.org>\nSubject: Deals\n\nBuy\n", time.Now())
+
+	doc := c.get("/contacts").doc(t)
+	if n := len(byTestID(doc, "contact-row")); n != 1 {
+		t.Fatalf("%d contacts from mail, want 1", n)
+	}
+	wantRedirect(t, c.post("/contacts", url.Values{"name": {"Bea"}, "addr": {"bea@example.org"}}), "/contacts?done="+doneContactSaved)
+	wantRedirect(t, c.post("/contacts/hide", url.Values{"addr": {"promo@example.org"}}), "/contacts?done="+doneContactHidden)
+	doc = c.get("/contacts").doc(t)
+	rows := byTestID(doc, "contact-row")
+	if len(rows) != 1 || attr(rows[0], "data-saved") != "true" {
+		t.Fatalf("contacts after editing: %d rows", len(rows))
+	}
+	if r := c.get("/compose/addresses?q=pro"); strings.TrimSpace(r.body) != "[]" {
+		t.Errorf("a hidden address is proposed: %s", r.body)
+	}
+	r := c.post("/contacts", url.Values{"name": {"X"}, "addr": {"not an address"}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	one(t, r.doc(t), "error-contact_addr")
+}

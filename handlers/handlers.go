@@ -146,6 +146,7 @@ type Handler struct {
 	messages  *app.Messages
 	outbox    *app.Outbox
 	drafts    *app.Drafts
+	contacts  *app.Contacts
 	setupCode *setupCode
 	logKey    []byte // keys the hashes that stand for typed names in the log
 	// publicHost is PublicURL's host name (lower case, without the
@@ -240,6 +241,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	h.accounts = app.NewAccounts(cfg.DB, cfg.Key)
 	h.messages = app.NewMessages(cfg.DB)
 	h.drafts = app.NewDrafts(cfg.DB)
+	h.contacts = app.NewContacts(cfg.DB)
 	h.outbox = app.NewOutbox(cfg.DB)
 	h.outbox.Now = h.now
 	if cfg.UndoWindow != nil {

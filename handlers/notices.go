@@ -36,6 +36,9 @@ const (
 	// Drafts.
 	doneDraftSaved   = "draft-saved"
 	doneDraftDeleted = "draft-deleted"
+	// Contacts.
+	doneContactSaved  = "contact-saved"
+	doneContactHidden = "contact-hidden"
 )
 
 // notices is what each outcome says, as a message key.
@@ -66,6 +69,9 @@ var notices = map[string]string{
 
 	doneDraftSaved:   i18n.Key("The draft was saved."),
 	doneDraftDeleted: i18n.Key("The draft was deleted."),
+
+	doneContactSaved:  i18n.Key("The contact was saved."),
+	doneContactHidden: i18n.Key("That address will not be proposed any more."),
 }
 
 // doneNotice is the sentence for the request's ?done=, translated, or ""

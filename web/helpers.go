@@ -40,3 +40,6 @@ func draftValue(id int64) string {
 	}
 	return strconv.FormatInt(id, 10)
 }
+
+// boolText is a bool for an attribute.
+func boolText(b bool) string { return strconv.FormatBool(b) }

@@ -431,3 +431,21 @@ type OutboxRow struct {
 	UndoUntil  string // RFC 3339, for the page's countdown
 	ResolveURL string // for a message that may have been sent
 }
+
+// ContactsView is the list of people the user writes to.
+type ContactsView struct {
+	Chrome
+	Rows      []ContactRow
+	Notice    string
+	Query     string
+	NewName   string
+	NewAddr   string
+	NameError string
+	AddrError string
+}
+
+// ContactRow is one contact.
+type ContactRow struct {
+	Name, Addr string
+	Saved      bool
+}
