@@ -109,6 +109,18 @@ type Server struct {
 	Username string
 }
 
+// ServerOfInput is where in's password would be sent, normalized as it
+// would be stored (a port left at 0 is the security's usual one).
+func ServerOfInput(in AccountInput) Server {
+	in = in.trimmed()
+	sec, _ := parseSecurityWord(in.Security)
+	port := in.Port
+	if port == 0 {
+		port = sec.DefaultPort()
+	}
+	return Server{Host: canonicalHost(in.Host), Port: port, Security: sec, Username: in.Username}
+}
+
 // ServerOf is a stored account's server.
 func ServerOf(a db.Account) Server {
 	sec, _ := pop3client.ParseSecurity(a.Security)
@@ -162,7 +174,7 @@ func AccountSettings(in AccountInput, stored *db.Account) (db.AccountSettings, S
 	case len(in.Username) > MaxPOP3Username || strings.ContainsAny(in.Username, "\r\n\x00"):
 		ps.add(FieldUsername, i18n.Key("This user name cannot be used."))
 	}
-	srv := Server{Host: canonicalHost(in.Host), Port: port, Security: sec, Username: in.Username}
+	srv := ServerOfInput(in)
 	switch {
 	case in.Password == "" && stored == nil:
 		ps.add(FieldPOP3Pass, i18n.Key("Enter the password of the mail account."))

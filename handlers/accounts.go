@@ -373,7 +373,7 @@ func (h *Handler) editAccountForm(w http.ResponseWriter, r *http.Request) {
 	}
 	h.renderAccountForm(w, r, http.StatusOK, in, &a, accounts, func(v *web.AccountFormView) {
 		switch {
-		case fixed && in.server() != storedServer(a):
+		case fixed && in.server() != app.ServerOf(a):
 			v.Notice = i18n.T(r.Context(), "The suggested change is filled in below. Enter the password again, test the connection, then save.")
 		case fixed:
 			v.Notice = i18n.T(r.Context(), "The suggested change is filled in below. Test the connection, then save.")

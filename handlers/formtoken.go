@@ -7,10 +7,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/app"
 )
 
 // The account form keeps a password typed earlier (in the first step of
@@ -26,31 +25,12 @@ func formTokenContext(userID int64) string {
 	return "account-form:user:" + strconv.FormatInt(userID, 10)
 }
 
-// formServer is where a password goes: the server and the user name, as
-// the account form has them, normalized as they are stored.
-type formServer struct {
-	host     string
-	port     int
-	security string
-	username string
-}
-
 // server is where the form's password would be sent.
-func (in accountInput) server() formServer {
-	port, err := strconv.Atoi(in.port)
-	if err != nil {
-		port = -1
-	}
-	return formServer{host: strings.ToLower(strings.Trim(in.host, "[]")), port: port, security: in.security, username: in.username}
-}
+func (in accountInput) server() app.Server { return app.ServerOfInput(in.appInput()) }
 
-// storedServer is where a stored account's password goes.
-func storedServer(a db.Account) formServer {
-	return formServer{host: strings.ToLower(strings.Trim(a.Host, "[]")), port: a.Port, security: a.Security, username: a.Username}
-}
-
-func (s formServer) digest() [sha256.Size]byte {
-	return sha256.Sum256(fmt.Appendf(nil, "%q %d %q %q", s.host, s.port, s.security, s.username))
+// serverDigest binds a token to a server and user name.
+func serverDigest(s app.Server) [sha256.Size]byte {
+	return sha256.Sum256(fmt.Appendf(nil, "%q %d %q %q", s.Host, s.Port, s.Security.String(), s.Username))
 }
 
 // tokenState is what opening a form token found.
@@ -63,8 +43,8 @@ const (
 )
 
 // sealPassword makes a form token carrying password, for server s.
-func (h *Handler) sealPassword(userID int64, s formServer, password string) (string, error) {
-	d := s.digest()
+func (h *Handler) sealPassword(userID int64, s app.Server, password string) (string, error) {
+	d := serverDigest(s)
 	plain := make([]byte, 8, 8+len(d)+len(password))
 	binary.BigEndian.PutUint64(plain, uint64(h.now().Add(formTokenTTL).Unix()))
 	plain = append(plain, d[:]...)
@@ -78,7 +58,7 @@ func (h *Handler) sealPassword(userID int64, s formServer, password string) (str
 
 // openPassword returns the password in a form token if it was sealed for
 // this user and server s and has not expired.
-func (h *Handler) openPassword(userID int64, token string, s formServer) (string, tokenState) {
+func (h *Handler) openPassword(userID int64, token string, s app.Server) (string, tokenState) {
 	if token == "" || len(token) > 4096 {
 		return "", tokenUnusable
 	}
@@ -94,7 +74,7 @@ func (h *Handler) openPassword(userID int64, token string, s formServer) (string
 	if h.now().Unix() > int64(binary.BigEndian.Uint64(plain[:8])) {
 		return "", tokenUnusable
 	}
-	if d := s.digest(); subtle.ConstantTimeCompare(plain[8:head], d[:]) != 1 {
+	if d := serverDigest(s); subtle.ConstantTimeCompare(plain[8:head], d[:]) != 1 {
 		return "", tokenOtherServer
 	}
 	return string(plain[head:]), tokenOpened

@@ -328,16 +328,16 @@ func TestAddAccountWizard(t *testing.T) {
 
 	// A token of another user, for another server or user name, or an
 	// expired one, does not open.
-	gmail := formServer{host: "pop.gmail.com", port: 995, security: "tls", username: "ana@gmail.com"}
+	gmail := apppkg.Server{Host: "pop.gmail.com", Port: 995, Security: pop3client.SecurityTLS, Username: "ana@gmail.com"}
 	other := app.addUser("bea", "correct horse", db.RoleMember)
 	if _, st := app.handler.openPassword(other.ID, token, gmail); st != tokenUnusable {
 		t.Error("another user's token opened")
 	}
-	for _, s := range []formServer{
-		{host: "pop.evil.test", port: 995, security: "tls", username: "ana@gmail.com"},
-		{host: "pop.gmail.com", port: 110, security: "tls", username: "ana@gmail.com"},
-		{host: "pop.gmail.com", port: 995, security: "none", username: "ana@gmail.com"},
-		{host: "pop.gmail.com", port: 995, security: "tls", username: "bea@gmail.com"},
+	for _, s := range []apppkg.Server{
+		{Host: "pop.evil.test", Port: 995, Security: pop3client.SecurityTLS, Username: "ana@gmail.com"},
+		{Host: "pop.gmail.com", Port: 110, Security: pop3client.SecurityTLS, Username: "ana@gmail.com"},
+		{Host: "pop.gmail.com", Port: 995, Security: pop3client.SecurityNone, Username: "ana@gmail.com"},
+		{Host: "pop.gmail.com", Port: 995, Security: pop3client.SecurityTLS, Username: "bea@gmail.com"},
 	} {
 		if _, st := app.handler.openPassword(u.ID, token, s); st != tokenOtherServer {
 			t.Errorf("the token opened for %+v: %v", s, st)
