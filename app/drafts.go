@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/apartado/apartado/compose"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
 )
@@ -43,23 +44,47 @@ func (s *Drafts) Save(ctx context.Context, userID, id, accountID int64, d Draft)
 	return id, err
 }
 
-// Open returns one of the user's drafts to edit, and the account it is
+// Open returns one of the user's drafts to edit, with the account it is
 // to be sent from (0: none).
-func (s *Drafts) Open(ctx context.Context, userID, id int64) (Undone, int64, error) {
+func (s *Drafts) Open(ctx context.Context, userID, id int64) (Undone, error) {
 	dr, err := s.db.Draft(ctx, userID, id)
 	if err != nil {
-		return Undone{}, 0, err
+		return Undone{}, err
 	}
-	u, err := undoneFrom(dr.Fields)
-	if err != nil {
-		return Undone{}, 0, fmt.Errorf("draft %d: %w", id, err)
-	}
-	return u, dr.AccountID, nil
+	return draftOf(dr)
 }
 
-// List returns the user's drafts, the last changed first.
-func (s *Drafts) List(ctx context.Context, userID int64) ([]db.Draft, error) {
-	return s.db.Drafts(ctx, userID)
+func draftOf(dr db.Draft) (Undone, error) {
+	u, err := undoneFrom(dr.Fields)
+	if err != nil {
+		return Undone{}, fmt.Errorf("draft %d: %w", dr.ID, err)
+	}
+	u.AccountID = dr.AccountID
+	return u, nil
+}
+
+// DraftSummary is a draft as the list shows it.
+type DraftSummary struct {
+	db.Draft
+	To []compose.Address
+}
+
+// List returns the user's drafts, the last changed first, read in one
+// query.
+func (s *Drafts) List(ctx context.Context, userID int64) ([]DraftSummary, error) {
+	list, err := s.db.Drafts(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DraftSummary, 0, len(list))
+	for _, dr := range list {
+		sum := DraftSummary{Draft: dr}
+		if u, err := draftOf(dr); err == nil {
+			sum.To = u.To
+		}
+		out = append(out, sum)
+	}
+	return out, nil
 }
 
 // Delete deletes one of the user's drafts (once it is sent, or thrown

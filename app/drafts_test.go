@@ -35,13 +35,14 @@ func TestDrafts(t *testing.T) {
 	if id2, err := s.Save(ctx, ana.ID, id, acc.ID, dr); err != nil || id2 != id {
 		t.Fatalf("saving again: %d %v", id2, err)
 	}
-	u, account, err := s.Open(ctx, ana.ID, id)
+	u, err := s.Open(ctx, ana.ID, id)
+	account := u.AccountID
 	if err != nil || account != acc.ID || u.Text != "First line\nSecond line" || u.To[0].Addr != "bea@example.org" ||
 		strings.Join(u.AttachmentNames, ",") != "map.png" {
 		t.Fatalf("opened %+v, account %d, %v", u, account, err)
 	}
 	// Bob can neither read nor overwrite it, nor name ana's account.
-	if _, _, err := s.Open(ctx, bob.ID, id); !errors.Is(err, db.ErrNotFound) {
+	if _, err := s.Open(ctx, bob.ID, id); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("bob opened ana's draft: %v", err)
 	}
 	if _, err := s.Save(ctx, bob.ID, id, 0, dr); !errors.Is(err, db.ErrNotFound) {
@@ -51,14 +52,14 @@ func TestDrafts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, account, _ := s.Open(ctx, bob.ID, bobs); account != 0 {
-		t.Errorf("bob's draft is from ana's account %d", account)
+	if u, _ := s.Open(ctx, bob.ID, bobs); u.AccountID != 0 {
+		t.Errorf("bob's draft is from ana's account %d", u.AccountID)
 	}
 	dr.Text = strings.Repeat("x", maxDraftBytes)
 	if _, err := s.Save(ctx, ana.ID, id, acc.ID, dr); err == nil {
 		t.Error("a draft over the bound was saved")
 	}
-	if list, _ := s.List(ctx, ana.ID); len(list) != 1 || list[0].Subject != "Plans" {
+	if list, _ := s.List(ctx, ana.ID); len(list) != 1 || list[0].Subject != "Plans" || list[0].To[0].Addr != "bea@example.org" {
 		t.Errorf("list %+v", list)
 	}
 	if err := s.Delete(ctx, ana.ID, id); err != nil {

@@ -60,6 +60,7 @@ type Draft struct {
 type Undone struct {
 	Draft
 	AttachmentNames []string
+	AccountID       int64 // the account it was to be sent from, or 0
 }
 
 // Resolution is the user's answer about a message that may have been sent.
@@ -234,6 +235,7 @@ func (o *Outbox) Undo(ctx context.Context, userID, id int64) (Undone, error) {
 	if err != nil {
 		return Undone{}, fmt.Errorf("undo: %w", err)
 	}
+	u.AccountID = m.AccountID
 	return u, nil
 }
 

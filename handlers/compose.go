@@ -238,7 +238,7 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	f := in.fields
 	if f.Get("action") == "draft" {
-		if _, status := h.storeDraftInput(w, r, in); status != http.StatusOK {
+		if _, status := h.storeDraft(r, in); status != http.StatusOK {
 			h.errorPage(w, r, status, i18n.T(ctx, "The draft was not saved"), i18n.T(ctx, "Go back, copy what you wrote, and try again."))
 			return
 		}

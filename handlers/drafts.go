@@ -19,7 +19,12 @@ import (
 // saveDraft stores the composer's form as a draft and answers its id as
 // JSON ({"id": N}), for the page's autosave.
 func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
-	id, status := h.storeDraft(w, r)
+	in, err := readCompose(r, "")
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	id, status := h.storeDraft(r, in)
 	if status != http.StatusOK {
 		w.WriteHeader(status)
 		return
@@ -30,17 +35,9 @@ func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 	}{id})
 }
 
-// storeDraft saves the posted composer as the user's draft; it answers
-// nothing itself but an error page.
-func (h *Handler) storeDraft(w http.ResponseWriter, r *http.Request) (int64, int) {
-	in, err := readCompose(r, "")
-	if err != nil {
-		return 0, http.StatusBadRequest
-	}
-	return h.storeDraftInput(w, r, in)
-}
-
-func (h *Handler) storeDraftInput(_ http.ResponseWriter, r *http.Request, in composeInput) (int64, int) {
+// storeDraft saves the composer's form as the user's draft, and says how
+// that went as an HTTP status.
+func (h *Handler) storeDraft(r *http.Request, in composeInput) (int64, int) {
 	u := currentUser(r)
 	d, _ := h.draftFromForm(r, in)
 	d.Forwarded = nil // attached again when sent
@@ -84,9 +81,7 @@ func (h *Handler) draftsPage(w http.ResponseWriter, r *http.Request) {
 		if row.Subject == "" {
 			row.Subject = i18n.T(ctx, "(no subject)")
 		}
-		if u, _, err := h.drafts.Open(ctx, u.ID, dr.ID); err == nil {
-			row.To = formatList(u.To)
-		}
+		row.To = formatList(dr.To)
 		v.Rows = append(v.Rows, row)
 	}
 	h.render(w, r, http.StatusOK, web.DraftsPage(v))
@@ -109,12 +104,12 @@ func (h *Handler) deleteDraft(w http.ResponseWriter, r *http.Request) {
 // openDraft fills the composer with a saved draft.
 func (h *Handler) openDraft(w http.ResponseWriter, r *http.Request, id int64) {
 	ctx := r.Context()
-	u, accountID, err := h.drafts.Open(ctx, currentUser(r).ID, id)
+	u, err := h.drafts.Open(ctx, currentUser(r).ID, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v, _, err := h.composeView(r, i18n.T(ctx, "Write"), accountID)
+	v, _, err := h.composeView(r, i18n.T(ctx, "Write"), u.AccountID)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -100,12 +100,7 @@ func (h *Handler) undoSend(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	m, err := h.outbox.Message(ctx, u.ID, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	v, _, err := h.composeView(r, i18n.T(ctx, "Write"), m.AccountID)
+	v, _, err := h.composeView(r, i18n.T(ctx, "Write"), undone.AccountID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
