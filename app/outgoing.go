@@ -134,6 +134,12 @@ func outgoingSettings(in OutgoingInput, incomingHost string, stored *db.Account,
 // outgoingPassword decides the outgoing password: typed, the stored one
 // for an unchanged server, or the incoming one for the same provider.
 func outgoingPassword(in OutgoingInput, out *db.Outgoing, incomingHost string, stored *db.Account, ps *problems) {
+	// The stored outgoing server, unchanged: its certificate trust stays,
+	// and so may its own password.
+	unchanged := stored != nil && stored.Outgoing.Configured() && outgoingOf(stored.Outgoing) == outgoingOf(*out)
+	if unchanged {
+		out.TrustedCert = stored.Outgoing.TrustedCert
+	}
 	switch {
 	case out.Auth == db.OutgoingAuthNone:
 		out.SamePassword = true // none is sent
@@ -141,17 +147,12 @@ func outgoingPassword(in OutgoingInput, out *db.Outgoing, incomingHost string, s
 		if p, bad := CheckPOP3Password(in.Password); bad {
 			ps.add(FieldSMTPPassword, p.Key, p.Args...)
 		}
-	case stored != nil && !stored.Outgoing.SamePassword && stored.Outgoing.Configured() &&
-		outgoingOf(stored.Outgoing) == (outgoingServer{out.Host, out.Port, out.Security, out.Username}):
+	case unchanged && !stored.Outgoing.SamePassword:
 		// The outgoing server's own password, kept (PasswordSealed nil).
-		out.TrustedCert = stored.Outgoing.TrustedCert
 	case SameProvider(incomingHost, out.Host):
 		out.SamePassword = true
 	default:
 		ps.add(FieldSMTPPassword, i18n.Key("Enter the outgoing server's password: it belongs to another provider than the incoming server, so the incoming password is not sent there."))
-	}
-	if stored != nil && out.TrustedCert == "" && outgoingOf(stored.Outgoing) == (outgoingServer{out.Host, out.Port, out.Security, out.Username}) {
-		out.TrustedCert = stored.Outgoing.TrustedCert
 	}
 }
 
