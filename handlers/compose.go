@@ -96,16 +96,24 @@ func (h *Handler) replyForm(kind app.ReplyKind) http.HandlerFunc {
 // prefillFields carries what the form does not show: the original and the
 // threading headers.
 func prefillFields(p app.Prefill) []web.HiddenField {
-	out := []web.HiddenField{{Name: "original", Value: strconv.FormatInt(p.Original, 10)}}
-	switch {
-	case p.ForwardOriginal:
-		out = append(out, web.HiddenField{Name: "kind", Value: "forward"})
-	default:
-		out = append(out, web.HiddenField{Name: "kind", Value: "reply"})
+	return threadFields(p.Original, p.ForwardOriginal, p.InReplyTo, p.References)
+}
+
+// threadFields are the hidden fields that carry what a message answers or
+// forwards through the composer: the original, whether it is a forward, and
+// the threading headers. draftFromForm reads them back.
+func threadFields(original int64, forward bool, inReplyTo string, references []string) []web.HiddenField {
+	var out []web.HiddenField
+	if original > 0 {
+		kind := "reply"
+		if forward {
+			kind = "forward"
+		}
+		out = append(out, web.HiddenField{Name: "original", Value: strconv.FormatInt(original, 10)}, web.HiddenField{Name: "kind", Value: kind})
 	}
-	if p.InReplyTo != "" {
-		out = append(out, web.HiddenField{Name: "in_reply_to", Value: p.InReplyTo},
-			web.HiddenField{Name: "references", Value: strings.Join(p.References, " ")})
+	if inReplyTo != "" {
+		out = append(out, web.HiddenField{Name: "in_reply_to", Value: inReplyTo},
+			web.HiddenField{Name: "references", Value: strings.Join(references, " ")})
 	}
 	return out
 }

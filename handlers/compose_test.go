@@ -217,6 +217,19 @@ func TestReplyAndForward(t *testing.T) {
 	if m.FlagMessageID == nil || *m.FlagMessageID != orig || m.FlagBits != db.FlagAnswered {
 		t.Errorf("the original is not to be flagged answered: %+v", m)
 	}
+	// Taken back, the reply is still a reply: the same threading fields.
+	doc = c.post("/outbox/"+strconv.FormatInt(m.ID, 10)+"/undo", nil).doc(t)
+	kept := url.Values{}
+	walk(doc, func(n *html.Node) {
+		if n.Data == "input" && attr(n, "type") == "hidden" {
+			kept.Set(attr(n, "name"), attr(n, "value"))
+		}
+	})
+	for _, name := range []string{"original", "kind", "in_reply_to", "references"} {
+		if kept.Get(name) != fields.Get(name) {
+			t.Errorf("after undo, %s is %q, want %q", name, kept.Get(name), fields.Get(name))
+		}
+	}
 
 	// A forward attaches the original as it was received.
 	doc = c.get(msgPath(orig, "/forward")).doc(t)

@@ -125,14 +125,5 @@ func fillComposer(v *web.ComposeView, d app.Undone) {
 	v.To, v.Cc, v.Bcc, v.Subject, v.Text = formatList(d.To), formatList(d.Cc), formatList(d.Bcc), d.Subject, d.Text
 	v.ShowCc = v.Cc != "" || v.Bcc != ""
 	v.LostAttachments = d.AttachmentNames
-	if d.Original > 0 {
-		kind := "reply"
-		if d.OriginalFlag == db.FlagForwarded {
-			kind = "forward"
-		}
-		v.Hidden = append(v.Hidden, web.HiddenField{Name: "original", Value: strconv.FormatInt(d.Original, 10)}, web.HiddenField{Name: "kind", Value: kind})
-	}
-	if d.InReplyTo != "" {
-		v.Hidden = append(v.Hidden, web.HiddenField{Name: "in_reply_to", Value: d.InReplyTo})
-	}
+	v.Hidden = append(v.Hidden, threadFields(d.Original, d.OriginalFlag == db.FlagForwarded, d.InReplyTo, d.References)...)
 }
