@@ -145,6 +145,7 @@ var (
 // sanitizer carries one message's state through prepare.
 type sanitizer struct {
 	allowRemote   bool
+	authored      bool // the user's own HTML, to send: links get no target or rel
 	resolveCID    func(cid string) (partID string, ok bool)
 	partURLs      bool // cid: images can be pointed at part URLs
 	remoteBlocked bool
@@ -313,7 +314,7 @@ func (s *sanitizer) filterAttrs(el atom.Atom, attrs []xhtml.Attribute) []xhtml.A
 		}
 		out = append(out, at)
 	}
-	if hasHref {
+	if hasHref && !s.authored {
 		out = append(out,
 			xhtml.Attribute{Key: "target", Val: "_blank"},
 			xhtml.Attribute{Key: "rel", Val: "noopener noreferrer"})
@@ -451,4 +452,77 @@ func SanitizeHTML(src string, allowRemote bool) (doc string, remoteBlocked bool)
 	s := &sanitizer{allowRemote: allowRemote}
 	frag := s.sanitize([]byte(src))
 	return wrapDocument(frag, s.css.String()), s.remoteBlocked
+}
+
+// SanitizeAuthored sanitizes HTML a person wrote to send (the composer's
+// formatted text) by the rules mail is shown with: the same pass and the
+// same policy as SanitizeHTML with remote content blocked, so no scripts,
+// event handlers, javascript: links, forms, frames, style sheets or remote
+// images survive. It returns the body fragment, with a line break after
+// each block (see AuthoredDocument); links keep no target or rel, which
+// are the reader's business.
+func SanitizeAuthored(src string) string {
+	s := &sanitizer{authored: true}
+	return breakBlocks(s.sanitize([]byte(src)))
+}
+
+// AuthoredDocument wraps a fragment from SanitizeAuthored in the minimal
+// well-formed document a text/html part carries, as Thunderbird writes
+// it.
+func AuthoredDocument(frag string) string {
+	return "<!DOCTYPE html>\n<html>\n<head>\n<meta http-equiv=\"content-type\" content=\"text/html; charset=UTF-8\">\n" +
+		"</head>\n<body>\n" + strings.TrimSpace(frag) + "\n</body>\n</html>\n"
+}
+
+// breakBlocks puts a line break after the end of each block element and
+// after <br> (outside <pre>, where it would show), so that a sent HTML
+// part has lines a person can read rather than one line per message.
+// Between blocks a line break shows as nothing.
+func breakBlocks(frag string) string {
+	z := xhtml.NewTokenizer(strings.NewReader(frag))
+	var b strings.Builder
+	b.Grow(len(frag) + len(frag)/16)
+	pre := 0
+	broke := false // a line break was just added: one already there is not doubled
+	for {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			return b.String()
+		}
+		raw := z.Raw()
+		if tt == xhtml.TextToken {
+			if broke {
+				raw = bytes.TrimLeft(raw, "\n")
+			}
+			b.Write(raw)
+			broke = false
+			continue
+		}
+		name, _ := z.TagName()
+		a := atom.Lookup(name)
+		b.Write(raw)
+		broke = false
+		if a == atom.Pre && tt == xhtml.StartTagToken {
+			pre++
+			continue
+		}
+		if a == atom.Pre && tt == xhtml.EndTagToken && pre > 0 {
+			pre--
+		}
+		if pre == 0 && (a == atom.Br && tt != xhtml.EndTagToken || tt == xhtml.EndTagToken && blockElement(a)) {
+			b.WriteByte('\n')
+			broke = true
+		}
+	}
+}
+
+// blockElement says whether a line break after the element's end tag
+// shows as nothing.
+func blockElement(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Li, atom.Ul, atom.Ol, atom.Blockquote, atom.Pre, atom.Table, atom.Tr,
+		atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Hr, atom.Dl, atom.Dd, atom.Dt:
+		return true
+	}
+	return false
 }

