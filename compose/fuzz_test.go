@@ -75,3 +75,41 @@ func onlyField(err error, field string) bool {
 	}
 	return len(fe) > 0
 }
+
+// FuzzHTML writes drafts with arbitrary HTML: either Write refuses it with
+// a field error about the HTML, or the message parses back as
+// multipart/alternative with every line within 998 octets, and its HTML
+// part without a script.
+func FuzzHTML(f *testing.F) {
+	f.Add("<p>Hi <b>Bob</b></p><ul><li>a</li></ul>")
+	f.Add(`<blockquote><p>q<blockquote>x</blockquote></p></blockquote><a href="https://e.example/">l</a>`)
+	f.Add("<pre>  a\n b</pre><ol start=3><li>x<ol><li>y</ol></ol>")
+	f.Add(`<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:x">j</a>` + strings.Repeat("w", 2000))
+	f.Add("<p>\xff</p>")
+	f.Fuzz(func(t *testing.T, html string) {
+		if html == "" {
+			return // no HTML: a plain message
+		}
+		d := baseDraft()
+		d.HTML = html
+		var buf bytes.Buffer
+		_, err := Write(&buf, d, Options{})
+		if err != nil {
+			if !onlyField(err, FieldHTML) || buf.Len() != 0 {
+				t.Fatalf("error %v is not about the HTML, or %d bytes were written", err, buf.Len())
+			}
+			return
+		}
+		s, err := parseSent(buf.String())
+		if err != nil {
+			t.Fatalf("does not parse: %v\n%q", err, buf.String())
+		}
+		checkLines(t, s.raw)
+		if len(s.parts) != 2 || s.parts[0].mediaType != "text/plain" || s.parts[1].mediaType != "text/html" {
+			t.Fatalf("parts %q", s.types)
+		}
+		if strings.Contains(strings.ToLower(s.parts[1].body), "<script") {
+			t.Errorf("the HTML part has a script: %q", s.parts[1].body)
+		}
+	})
+}

@@ -16,11 +16,14 @@ import (
 
 // Draft is a message to write.
 type Draft struct {
-	From          Address
-	To, Cc, Bcc   []Address // Bcc goes into the envelope only, never into the header
-	Subject       string
-	Text          string // the plain text, lines separated by LF (or CRLF)
-	HTML          string // optional HTML alternative; sanitized before it is written
+	From        Address
+	To, Cc, Bcc []Address // Bcc goes into the envelope only, never into the header
+	Subject     string
+	Text        string // the plain text, lines separated by LF (or CRLF); unused with HTML
+	// HTML, when set, makes the message multipart/alternative: this HTML,
+	// sanitized by message.SanitizeAuthored, and as its text alternative
+	// PlainText of it (not Text), so that both parts say the same.
+	HTML          string
 	Attachments   []Attachment
 	Forwarded     []Forwarded // messages forwarded as attachments
 	InReplyTo     string      // the Message-ID of the message replied to
@@ -200,17 +203,21 @@ func (p *prepared) checkContent(ps *problems, d Draft) {
 	if err := checkLine(d.Subject); err != nil {
 		ps.add(FieldSubject, -1, d.Subject, err)
 	}
-	if err := checkBody(d.Text); err != nil {
-		ps.add(FieldText, -1, "", err)
-	} else {
-		p.text = flowLines(normalizeNewlines(d.Text))
-	}
-	if d.HTML != "" {
+	switch {
+	case d.HTML != "":
+		// The text alternative says what the HTML says (see PlainText).
 		if err := checkBody(d.HTML); err != nil {
 			ps.add(FieldHTML, -1, "", err)
+			break
+		}
+		frag := message.SanitizeAuthored(d.HTML)
+		p.html = strings.Split(strings.TrimRight(normalizeNewlines(message.AuthoredDocument(frag)), "\n"), "\n")
+		p.text = flowLines(PlainText(frag))
+	default:
+		if err := checkBody(d.Text); err != nil {
+			ps.add(FieldText, -1, "", err)
 		} else {
-			doc, _ := message.SanitizeHTML(d.HTML, false)
-			p.html = strings.Split(strings.TrimRight(normalizeNewlines(doc), "\n"), "\n")
+			p.text = flowLines(normalizeNewlines(d.Text))
 		}
 	}
 	for i, a := range d.Attachments {
