@@ -28,8 +28,10 @@ type Drafts struct {
 func NewDrafts(store *db.DB) *Drafts { return &Drafts{db: store} }
 
 // Save stores d as the user's draft id (0: a new one) to be sent from
-// accountID (0: none chosen yet), and returns its id.
+// accountID (0: none chosen yet), and returns its id. Its HTML is kept
+// sanitized, with the text it says (see Draft.SetHTML).
 func (s *Drafts) Save(ctx context.Context, userID, id, accountID int64, d Draft) (int64, error) {
+	d.SetHTML(d.HTML)
 	fields, err := json.Marshal(fieldsOf(d))
 	if err != nil {
 		return 0, fmt.Errorf("save draft: %w", err)

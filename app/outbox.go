@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apartado/apartado/compose"
@@ -52,6 +53,25 @@ type Draft struct {
 	compose.Draft
 	Original     int64   // one of the user's messages, or 0
 	OriginalFlag db.Flag // db.FlagAnswered or db.FlagForwarded, with Original
+}
+
+// SetHTML sets the formatted body of d: html sanitized by the rules mail
+// is shown with (message.SanitizeAuthored), and Text the plain text said
+// by it (compose.PlainText), which the message carries as its text
+// alternative and the composer shows without JavaScript. HTML that shows
+// neither text nor an image leaves a plain message with an empty text.
+// An empty html changes nothing.
+func (d *Draft) SetHTML(html string) {
+	if html == "" {
+		return
+	}
+	frag := message.SanitizeAuthored(html)
+	text := compose.PlainText(frag)
+	if strings.TrimSpace(text) == "" && !strings.Contains(frag, "<img") {
+		d.HTML, d.Text = "", ""
+		return
+	}
+	d.HTML, d.Text = frag, text
 }
 
 // Undone is a message taken back from the outbox, to edit again: its text
@@ -113,6 +133,7 @@ func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db
 	if o.UndoWindow < 0 || o.UndoWindow > MaxUndo {
 		return db.OutboxMessage{}, fmt.Errorf("send: undo window %v out of range", o.UndoWindow)
 	}
+	d.SetHTML(d.HTML)
 	acc, err := o.db.Account(ctx, userID, accountID)
 	if errors.Is(err, db.ErrNotFound) {
 		return db.OutboxMessage{}, &Invalid{Problems: []Problem{{FieldAccount, i18n.Key("Choose one of your accounts to send from."), nil}}}
