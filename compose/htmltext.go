@@ -116,7 +116,11 @@ func (t *textLayout) endLine() {
 	if !t.open {
 		return
 	}
-	t.emit(strings.TrimRight(t.cur.String(), " "))
+	line := t.cur.String()
+	if line != "-- " { // the signature separator keeps its space (RFC 3676 §4.3)
+		line = strings.TrimRight(line, " ")
+	}
+	t.emit(line)
 	t.cur.Reset()
 	t.open = false
 }

@@ -32,6 +32,7 @@ func TestPlainText(t *testing.T) {
 		{"image alt", `<p><img src="data:image/png;base64,iVBORw0KGgo=" alt="a dot"> here</p>`, "a dot here"},
 		{"escaped", "<p>&lt;b&gt; is not bold &amp; 1 &gt; 0</p>", "<b> is not bold & 1 > 0"},
 		{"empty", "<p><br></p>", ""},
+		{"signature", "<p>Bye</p><p>-- <br>Ana</p>", "Bye\n\n-- \nAna"},
 		{"nested beyond the parser", strings.Repeat("<blockquote>", 1000) + "deep &amp; <b>down</b>", "deep & down"},
 	}
 	for _, tc := range tests {
