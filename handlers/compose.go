@@ -136,7 +136,7 @@ func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v
 		return web.ComposeView{}, "", err
 	}
 	v = web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
-		MaxAttachmentsHuman: i18n.FromContext(r.Context()).Size(app.DefaultMaxSendSize * 3 / 4)}
+		MaxAttachmentsHuman: i18n.FromContext(r.Context()).Size(app.DefaultMaxSendSize * 3 / 4), MaxHTML: maxComposeField}
 	for _, a := range accounts {
 		if !a.Outgoing.Configured() {
 			continue
@@ -160,9 +160,10 @@ type upload struct {
 
 // composeInput is what the composer sent.
 type composeInput struct {
-	fields  url.Values
-	uploads []upload
-	tooBig  bool
+	fields      url.Values
+	uploads     []upload
+	tooBig      bool
+	htmlTooLong bool // the formatted text was over maxComposeField, and is not in fields
 }
 
 // readCompose reads the composer's form, streaming its files into dir; with
@@ -192,6 +193,15 @@ func readCompose(r *http.Request, dir string) (composeInput, error) {
 		}
 		if part.FileName() == "" {
 			b, err := io.ReadAll(io.LimitReader(part, maxComposeField+1))
+			if err == nil && len(b) > maxComposeField && part.FormName() == "html" {
+				// Its markup makes it the field most likely to grow
+				// past the bound: say so by the message.
+				in.htmlTooLong = true
+				if _, err := io.Copy(io.Discard, part); err != nil {
+					return in, err
+				}
+				continue
+			}
 			if err != nil || len(b) > maxComposeField {
 				return in, errors.New("compose: a field is too large")
 			}
@@ -256,6 +266,9 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 	accountID, _ := strconv.ParseInt(f.Get("account"), 10, 64)
 	d, problems := h.draftFromForm(r, in)
 	var m db.OutboxMessage
+	if in.htmlTooLong {
+		problems = append(problems, htmlTooLong)
+	}
 	if len(problems) == 0 {
 		m, err = h.outbox.Send(ctx, u.ID, accountID, d)
 		if inv, ok := app.AsInvalid(err); ok {
@@ -267,7 +280,7 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(problems) > 0 || in.tooBig {
-		h.renderComposeErrors(w, r, in, accountID, problems)
+		h.renderComposeErrors(w, r, in, d, accountID, problems)
 		return
 	}
 	if id, err := strconv.ParseInt(f.Get("draft"), 10, 64); err == nil && id > 0 {
@@ -297,6 +310,7 @@ func (h *Handler) draftFromForm(r *http.Request, in composeInput) (app.Draft, []
 	}
 	d.Subject = strings.TrimSpace(f.Get("subject"))
 	d.Text = strings.ReplaceAll(f.Get("text"), "\r\n", "\n")
+	d.SetHTML(f.Get("html")) // with formatting, the text is the HTML's
 	d.InReplyTo = strings.Trim(strings.TrimSpace(f.Get("in_reply_to")), "<>")
 	if refs := f.Get("references"); refs != "" {
 		d.References = strings.Fields(refs)
@@ -332,9 +346,14 @@ func (h *Handler) forwardedOriginal(r *http.Request, id int64, subject string) c
 	}}
 }
 
-// renderComposeErrors shows the composer again with what was sent and the
-// problems; attachments are not kept, so the page names them.
-func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in composeInput, accountID int64, problems []app.Problem) {
+// htmlTooLong is the problem of a formatted text over maxComposeField.
+var htmlTooLong = app.Problem{Field: compose.FieldHTML,
+	Key: i18n.Key("The formatted message is too long to send. Shorten it, or turn formatting off to send it as plain text.")}
+
+// renderComposeErrors shows the composer again with what was sent (d, as
+// draftFromForm read it) and the problems; attachments are not kept, so
+// the page names them.
+func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in composeInput, d app.Draft, accountID int64, problems []app.Problem) {
 	ctx := r.Context()
 	f := in.fields
 	v, _, err := h.composeView(r, i18n.T(ctx, "Write"), accountID)
@@ -342,7 +361,10 @@ func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in
 		h.fail(w, r, err)
 		return
 	}
-	v.To, v.Cc, v.Bcc, v.Subject, v.Text = f.Get("to"), f.Get("cc"), f.Get("bcc"), f.Get("subject"), f.Get("text")
+	v.To, v.Cc, v.Bcc, v.Subject, v.Text, v.HTML = f.Get("to"), f.Get("cc"), f.Get("bcc"), f.Get("subject"), f.Get("text"), d.HTML
+	if d.HTML != "" {
+		v.Text = d.Text
+	}
 	v.ShowCc = v.Cc != "" || v.Bcc != ""
 	v.DraftID, _ = strconv.ParseInt(f.Get("draft"), 10, 64)
 	for _, name := range []string{"original", "kind", "in_reply_to", "references"} {
@@ -356,7 +378,7 @@ func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in
 	inv := &app.Invalid{Problems: problems}
 	v.Errors = web.ComposeErrors{Account: problemOn(ctx, inv, app.FieldAccount), To: problemOn(ctx, inv, compose.FieldTo),
 		Cc: problemOn(ctx, inv, compose.FieldCc), Bcc: problemOn(ctx, inv, compose.FieldBcc),
-		Subject: problemOn(ctx, inv, compose.FieldSubject), Text: problemOn(ctx, inv, compose.FieldText),
+		Subject: problemOn(ctx, inv, compose.FieldSubject), Text: joinProblems(problemOn(ctx, inv, compose.FieldText), problemOn(ctx, inv, compose.FieldHTML)),
 		Attachments: problemOn(ctx, inv, compose.FieldAttachment)}
 	if in.tooBig {
 		v.Errors.Attachments = i18n.T(ctx, "The attachments are larger than %s in all. Send fewer or smaller files.", v.MaxAttachmentsHuman)
@@ -367,6 +389,14 @@ func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in
 		v.Errors.Form = i18n.T(ctx, "The message was not sent. The fields below say why.")
 	}
 	h.render(w, r, http.StatusUnprocessableEntity, web.ComposePage(v))
+}
+
+// joinProblems puts two fields' problems in one sentence.
+func joinProblems(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + " " + b
 }
 
 // formatList writes addresses for an address field as people type them,

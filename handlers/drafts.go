@@ -39,6 +39,9 @@ func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 // that went as an HTTP status.
 func (h *Handler) storeDraft(r *http.Request, in composeInput) (int64, int) {
 	u := currentUser(r)
+	if in.htmlTooLong {
+		return 0, http.StatusUnprocessableEntity
+	}
 	d, _ := h.draftFromForm(r, in)
 	d.Forwarded = nil // attached again when sent
 	id, _ := strconv.ParseInt(in.fields.Get("draft"), 10, 64)
@@ -122,7 +125,7 @@ func (h *Handler) openDraft(w http.ResponseWriter, r *http.Request, id int64) {
 // fillComposer puts a kept draft (from the drafts or the outbox) into the
 // composer.
 func fillComposer(v *web.ComposeView, d app.Undone) {
-	v.To, v.Cc, v.Bcc, v.Subject, v.Text = formatList(d.To), formatList(d.Cc), formatList(d.Bcc), d.Subject, d.Text
+	v.To, v.Cc, v.Bcc, v.Subject, v.Text, v.HTML = formatList(d.To), formatList(d.Cc), formatList(d.Bcc), d.Subject, d.Text, d.HTML
 	v.ShowCc = v.Cc != "" || v.Bcc != ""
 	v.LostAttachments = d.AttachmentNames
 	v.Hidden = append(v.Hidden, threadFields(d.Original, d.OriginalFlag == db.FlagForwarded, d.InReplyTo, d.References)...)

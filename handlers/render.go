@@ -42,6 +42,7 @@ func (h *Handler) webAssets() web.Assets {
 	return web.Assets{
 		CSS:      h.assets.URL("app.css"),
 		JS:       h.assets.URL("app.js"),
+		Editor:   h.assets.URL("editor.js"),
 		Icon:     h.assets.URL("favicon.svg"),
 		Manifest: h.assets.URL("manifest.webmanifest"),
 	}

@@ -1,4 +1,4 @@
-// Package static embeds the web interface's stylesheet, script, icon and
-// web manifest, and serves them with a content hash in their URLs so that
+// Package static embeds the web interface's stylesheet, scripts (app.js on
+// every page, editor.js on the composer), icon and web manifest, and serves them with a content hash in their URLs so that
 // browsers may cache them for a year. It holds no page logic.
 package static

@@ -9,6 +9,7 @@ import (
 // Assets are the versioned URLs of the static files.
 type Assets struct {
 	CSS, JS, Icon, Manifest string
+	Editor                  string // the composer's formatting editor, loaded on that page only
 }
 
 // Sections of the navigation, for marking the current one.
@@ -379,7 +380,9 @@ type ComposeView struct {
 	To, Cc, Bcc         string
 	Subject             string
 	Text                string
-	ShowCc              bool // Cc or Bcc has something: show those fields open
+	HTML                string // the formatted text (sanitized), or "": the composer starts in formatting mode with it
+	MaxHTML             int    // the bound of the HTML field, in octets
+	ShowCc              bool   // Cc or Bcc has something: show those fields open
 	Hidden              []HiddenField
 	ForwardName         string // the original attached to a forward, or ""
 	LostAttachments     []string
