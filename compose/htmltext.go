@@ -19,7 +19,9 @@ import (
 //     indented by two spaces a level;
 //   - links as "text <url>" (the URL alone when it is the text);
 //   - a blockquote's lines quoted with "> " (">> " a level deeper), as
-//     format=flowed quotes them (RFC 3676 §4.5);
+//     format=flowed quotes them (RFC 3676 §4.5), right after the line
+//     before it (the attribution of a reply);
+//   - a <div> a line, as editors in browsers write them;
 //   - white space collapsed as a browser shows it, kept as it is in <pre>.
 //
 // Lines are separated by LF; it does not wrap them (flowLines does).
@@ -201,7 +203,9 @@ func (t *textLayout) node(n *html.Node) {
 		t.pre--
 		t.block()
 	case hatom.Blockquote:
-		t.block()
+		// Its lines follow the line before it (an attribution) and come
+		// before the next; paragraphs around it bring their blank lines.
+		t.endLine()
 		t.blankLine()
 		t.quote++
 		saved := t.since
@@ -210,7 +214,6 @@ func (t *textLayout) node(n *html.Node) {
 		t.endLine()
 		t.quote--
 		t.since = saved
-		t.block()
 	case hatom.Ul, hatom.Ol:
 		if len(t.lists) == 0 {
 			t.block()

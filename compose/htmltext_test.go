@@ -26,6 +26,8 @@ func TestPlainText(t *testing.T) {
 			"On Monday, Bob wrote:\n\n> first\n>\n> second\n\nYes."},
 		{"nested quote", "<blockquote><p>outer</p><blockquote><p>inner</p></blockquote></blockquote>", "> outer\n>\n>> inner"},
 		{"quote with breaks", "<blockquote>a<br>b</blockquote>", "> a\n> b"},
+		{"quote in lines", "<div>On Monday, Bea wrote:</div><blockquote><div>Lunch?</div><div>At one.</div></blockquote><div><br></div><div>Yes.</div>",
+			"On Monday, Bea wrote:\n> Lunch?\n> At one.\n\nYes."},
 		{"divs as lines", "<div>one</div><div>two</div><div><br></div><div>four</div>", "one\ntwo\n\nfour"},
 		{"pre", "<pre>  keep\n    this</pre>", "  keep\n    this"},
 		{"heading", "<h1>Title</h1><p>text</p>", "Title\n\ntext"},

@@ -27,9 +27,18 @@
   var on = false;
   var saved = null; // the editor's last selection, for the toolbar
 
-  // ---- Text to HTML: paragraphs at blank lines, lines kept with <br>,
-  // quoted lines ("> ") in a blockquote, built with the DOM (text is never
-  // parsed as HTML).
+  // ---- Text to HTML: a <div> a line (as the editor makes them; an empty
+  // line holds a <br>), quoted lines ("> ") in a blockquote, built with the
+  // DOM (text is never parsed as HTML).
+  function line(content) {
+    var div = document.createElement("div");
+    if (content === "") {
+      div.appendChild(document.createElement("br"));
+    } else {
+      div.appendChild(document.createTextNode(content));
+    }
+    return div;
+  }
   function textToNodes(text) {
     var out = document.createDocumentFragment();
     var lines = text.replace(/\r\n?/g, "\n").split("\n");
@@ -46,21 +55,8 @@
         out.appendChild(q);
         continue;
       }
-      if (lines[i].trim() === "") {
-        i++;
-        continue;
-      }
-      var p = document.createElement("p");
-      var first = true;
-      while (i < lines.length && lines[i].trim() !== "" && !/^>/.test(lines[i])) {
-        if (!first) {
-          p.appendChild(document.createElement("br"));
-        }
-        p.appendChild(document.createTextNode(lines[i]));
-        first = false;
-        i++;
-      }
-      out.appendChild(p);
+      out.appendChild(line(lines[i]));
+      i++;
     }
     return out;
   }
@@ -155,7 +151,7 @@
           block();
           return;
         case "blockquote":
-          block();
+          end();
           if (blank && lines.length > 0 && lines[lines.length - 1].replace(/[> ]/g, "") !== "") {
             emit("");
           }
@@ -167,7 +163,6 @@
           end();
           quote--;
           since = before;
-          block();
           return;
         case "ul":
         case "ol":
@@ -276,12 +271,10 @@
     copyAllowed(doc.body, editor);
     ensureParagraph();
   }
-  // An empty editor holds one empty paragraph, where typing starts.
+  // An empty editor holds one empty line, where typing starts.
   function ensureParagraph() {
     if (!editor.firstChild) {
-      var p = document.createElement("p");
-      p.appendChild(document.createElement("br"));
-      editor.appendChild(p);
+      editor.appendChild(line(""));
     }
   }
 
@@ -362,9 +355,17 @@
     }
   });
   function restore() {
+    var sel = window.getSelection();
+    if (sel.rangeCount > 0 && inEditor(sel.anchorNode)) {
+      // A button pressed with the mouse or the keyboard leaves the
+      // editor's selection where it was.
+      if (document.activeElement !== editor) {
+        editor.focus();
+      }
+      return;
+    }
     editor.focus();
     if (saved) {
-      var sel = window.getSelection();
       sel.removeAllRanges();
       sel.addRange(saved);
     }
@@ -388,9 +389,9 @@
         case "italic":
           return document.queryCommandState("italic");
         case "bulleted":
-          return document.queryCommandState("insertUnorderedList");
+          return (innermostList() || {}).tagName === "UL";
         case "numbered":
-          return document.queryCommandState("insertOrderedList");
+          return (innermostList() || {}).tagName === "OL";
         case "quote":
           return closest("BLOCKQUOTE") !== null;
         case "link":
@@ -416,6 +417,173 @@
       el.parentNode.insertBefore(el.firstChild, el);
     }
     el.parentNode.removeChild(el);
+  }
+
+  // Lists and quotes are made here, not with execCommand: Chrome's
+  // insertUnorderedList nests the list in the line's <div> and moves the
+  // caret to the start of the item. Text nodes are moved, never made
+  // again, so the selection is put back where it was.
+  var lineTags = { DIV: 1, P: 1, LI: 1, PRE: 1, H1: 1, H2: 1, H3: 1, H4: 1, H5: 1, H6: 1 };
+  function isBlock(n) {
+    return n.nodeType === 1 && (lineTags[n.tagName] || n.tagName === "UL" || n.tagName === "OL" || n.tagName === "BLOCKQUOTE");
+  }
+  // lineOf is the line (a block) node is in; text typed straight into the
+  // editor or a quote is put in a <div> first.
+  function lineOf(node) {
+    for (var n = node; n && n !== editor; n = n.parentNode) {
+      if (n.nodeType === 1 && lineTags[n.tagName]) {
+        return n;
+      }
+      var parent = n.parentNode;
+      if (parent === editor || (parent && parent.tagName === "BLOCKQUOTE")) {
+        if (isBlock(n)) {
+          return n;
+        }
+        var first = n;
+        var last = n;
+        while (first.previousSibling && !isBlock(first.previousSibling)) {
+          first = first.previousSibling;
+        }
+        while (last.nextSibling && !isBlock(last.nextSibling)) {
+          last = last.nextSibling;
+        }
+        var div = document.createElement("div");
+        parent.insertBefore(div, first);
+        for (var cur = first, next; cur; cur = next) {
+          next = cur === last ? null : cur.nextSibling;
+          div.appendChild(cur);
+        }
+        return div;
+      }
+    }
+    return null;
+  }
+  // selectedLines is the run of sibling lines the selection covers.
+  function selectedLines() {
+    var sel = window.getSelection();
+    if (sel.rangeCount === 0 || !inEditor(sel.anchorNode)) {
+      return null;
+    }
+    var r = sel.getRangeAt(0);
+    var mark = { sc: r.startContainer, so: r.startOffset, ec: r.endContainer, eo: r.endOffset };
+    var first = lineOf(r.startContainer === editor ? editor.childNodes[Math.min(r.startOffset, editor.childNodes.length - 1)] : r.startContainer);
+    if (!first) {
+      return null;
+    }
+    var last = lineOf(r.endContainer === editor ? editor.childNodes[Math.max(r.endOffset - 1, 0)] : r.endContainer) || first;
+    var lines = [first];
+    if (last !== first && last.parentNode === first.parentNode) {
+      for (var n = first.nextSibling; n; n = n.nextSibling) {
+        if (n.nodeType === 1) {
+          lines.push(n);
+        }
+        if (n === last) {
+          break;
+        }
+      }
+    }
+    return { lines: lines, mark: mark };
+  }
+  // moveInto moves el's children into a new element tag, put where el
+  // was, and returns it; renamed remembers the pair for putBack.
+  var renamed = [];
+  function moveInto(el, tag, before) {
+    var to = document.createElement(tag);
+    while (el.firstChild) {
+      to.appendChild(el.firstChild);
+    }
+    (before || el).parentNode.insertBefore(to, before || el);
+    renamed.push([el, to]);
+    return to;
+  }
+  function putBack(mark) {
+    var map = function (n) {
+      for (var i = 0; i < renamed.length; i++) {
+        if (renamed[i][0] === n) {
+          return renamed[i][1];
+        }
+      }
+      return n;
+    };
+    renamed = [];
+    try {
+      var r = document.createRange();
+      r.setStart(map(mark.sc), mark.so);
+      r.setEnd(map(mark.ec), mark.eo);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(r);
+    } catch (e) {
+      // The place is gone: the caret stays where the browser put it.
+    }
+  }
+  function innermostList() {
+    var li = closest("LI");
+    return li ? li.parentNode : null;
+  }
+  function toggleList(tag) {
+    var got = selectedLines();
+    if (!got) {
+      return;
+    }
+    var list = innermostList();
+    if (list && (list.tagName === "UL" || list.tagName === "OL")) {
+      if (list.tagName === tag) {
+        // Off: each item a line again.
+        Array.prototype.slice.call(list.children).forEach(function (li) {
+          moveInto(li, "div", list);
+          li.parentNode.removeChild(li);
+        });
+        list.parentNode.removeChild(list);
+      } else {
+        var other = moveInto(list, tag.toLowerCase());
+        list.parentNode.removeChild(list);
+        if (other.tagName === "OL" && list.getAttribute("start")) {
+          other.setAttribute("start", list.getAttribute("start"));
+        }
+      }
+      putBack(got.mark);
+      return;
+    }
+    var fresh = document.createElement(tag.toLowerCase());
+    got.lines[0].parentNode.insertBefore(fresh, got.lines[0]);
+    got.lines.forEach(function (line) {
+      if (line.tagName === "UL" || line.tagName === "OL" || line.tagName === "BLOCKQUOTE") {
+        fresh.appendChild(line);
+        return;
+      }
+      var li = moveInto(line, "li", line);
+      fresh.appendChild(li);
+      line.parentNode.removeChild(line);
+    });
+    putBack(got.mark);
+  }
+  function toggleQuote() {
+    var q = closest("BLOCKQUOTE");
+    if (q) {
+      var sel = window.getSelection();
+      var r = sel.getRangeAt(0);
+      var mark = { sc: r.startContainer, so: r.startOffset, ec: r.endContainer, eo: r.endOffset };
+      unwrap(q);
+      putBack(mark);
+      return;
+    }
+    var got = selectedLines();
+    if (!got) {
+      return;
+    }
+    var first = got.lines[0];
+    // A list item is quoted with its whole list.
+    if (first.tagName === "LI") {
+      got.lines = [first.parentNode];
+      first = first.parentNode;
+    }
+    var quote = document.createElement("blockquote");
+    first.parentNode.insertBefore(quote, first);
+    got.lines.forEach(function (line) {
+      quote.appendChild(line);
+    });
+    putBack(got.mark);
   }
   function link() {
     var a = closest("A");
@@ -467,18 +635,13 @@
         document.execCommand(command);
         break;
       case "bulleted":
-        document.execCommand("insertUnorderedList");
+        toggleList("UL");
         break;
       case "numbered":
-        document.execCommand("insertOrderedList");
+        toggleList("OL");
         break;
       case "quote":
-        var q = closest("BLOCKQUOTE");
-        if (q) {
-          unwrap(q);
-        } else {
-          document.execCommand("formatBlock", false, "blockquote");
-        }
+        toggleQuote();
         break;
       case "link":
         link();
@@ -536,7 +699,7 @@
   // ---- Start: the switch shows, and a message that has formatting (a
   // draft, a form shown again) opens in the editor.
   try {
-    document.execCommand("defaultParagraphSeparator", false, "p");
+    document.execCommand("defaultParagraphSeparator", false, "div");
     document.execCommand("styleWithCSS", false, false);
   } catch (e) {
     // Older browsers: their defaults do.
