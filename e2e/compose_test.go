@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/pem"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/apartado/apartado/internal/dovecottest"
@@ -16,101 +19,436 @@ import (
 	"github.com/apartado/apartado/internal/testnet"
 )
 
-// TestComposeRoundTrip writes a message in the browser and follows it the
-// whole way: the outbox sends it through a real Postfix (STARTTLS, AUTH)
-// that delivers into the suite's Dovecot; Apartado's poller then fetches
-// it over POP3 into the inbox, and a copy of what went out is in the
-// outbox's "sent" line. The composer is also opened at phone width in
-// Spanish, where it must not scroll sideways.
+// writingConfig is a width and a language the tests of writing run at.
+type writingConfig struct {
+	name   string
+	w, h   int
+	mobile bool
+	lang   string
+	// roundTrip: the messages go out through Postfix and are waited for
+	// until they come back through Dovecot; otherwise the test stops at
+	// the outbox, which keeps the two extra combinations cheap.
+	roundTrip bool
+	// plainToo: the form is also sent once with JavaScript off.
+	plainToo bool
+}
+
+// writingConfigs cover each flow at both widths and in both languages,
+// with the round trips at {1280 px, English} and {360 px, Spanish}.
+var writingConfigs = []writingConfig{
+	{name: "desktop-en", w: 1280, h: 900, lang: "en", roundTrip: true},
+	{name: "phone-es", w: 360, h: 740, mobile: true, lang: "es", roundTrip: true},
+	{name: "phone-en", w: 360, h: 740, mobile: true, lang: "en", plainToo: true},
+	{name: "desktop-es", w: 1280, h: 900, lang: "es"},
+}
+
+// writingText is what the pages of writing say in a language.
+type writingText struct {
+	send, outbox, undo, reply, forwarded, draftSaved, attachAgain string
+	// uploading is the first progress text for an upload of 3.1 MB;
+	// failed, what a connection lost during the upload leads to.
+	uploading, uploaded, failed string
+}
+
+var writingTexts = map[string]writingText{
+	"en": {send: "Send", outbox: "Outbox", undo: "Undo (", reply: "Reply", forwarded: "The original message is attached: ",
+		draftSaved: "Draft saved", attachAgain: "Attach these files again: ",
+		uploading: "Uploading 0\u00a0B of 3.1\u00a0MB…", uploaded: "Uploaded. Waiting for the server…",
+		failed: "The connection was lost during the upload. Nothing was sent: check the connection and try again."},
+	"es": {send: "Enviar", outbox: "Bandeja de salida", undo: "Deshacer (", reply: "Responder", forwarded: "El mensaje original va adjunto: ",
+		draftSaved: "Borrador guardado", attachAgain: "Vuelve a adjuntar estos archivos: ",
+		uploading: "Subiendo 0\u00a0B de 3,1\u00a0MB…", uploaded: "Subido. Esperando al servidor…",
+		failed: "Se perdió la conexión durante la subida. No se ha enviado nada: comprueba la conexión y vuelve a intentarlo."},
+}
+
+// TestComposeRoundTrip writes in the browser at each width and language
+// and follows the messages the whole way: the outbox sends them through a
+// real Postfix (STARTTLS, AUTH) that delivers into the suite's Dovecot;
+// Apartado's poller fetches them over POP3 into the inbox. A message with
+// an attachment (sent through the composer's upload with progress) comes
+// back with it; it is answered, and forwarded, and the forward comes back
+// with the original as an .eml. Address completion and the drafts that
+// save themselves are tried at each combination too. The combinations
+// share one Postfix, one Dovecot and one Apartado (an undo window of 1 s,
+// so that sending waits little; TestUndoWindow takes messages back).
 func TestComposeRoundTrip(t *testing.T) {
 	mta := smtptest.Start(t, nil)
-	ca := mailCAFile(t, mta)
-	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
+	// Mail to answer and forward where the test does not wait for its own.
+	if err := mta.Dovecot.AddMessages(dovecottest.DefaultUser, testMessages); err != nil {
+		t.Fatal(err)
+	}
+	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+mailCAFile(t, mta), "APARTADO_UNDO_WINDOW=1s")
+	setUpOnce(t, a, mta)
+	note := writeFile(t, "nota.txt", []byte("lista de la compra\n"))
+	for _, cfg := range writingConfigs {
+		t.Run(cfg.name, func(t *testing.T) {
+			tx := writingTexts[cfg.lang]
+			ctx := browser(t, cfg.w, cfg.h, cfg.mobile)
+			signIn(t, ctx, a, cfg.lang)
+			narrow := func(where string) {
+				if cfg.w < 400 {
+					noHorizontalScroll(t, ctx, where+" at 360 px")
+				}
+			}
+
+			subject := "Round trip " + cfg.name + " " + time.Now().UTC().Format("150405.000")
+			run(t, ctx, "open the composer", chromedp.Navigate(a.URL+"/compose"), chromedp.WaitVisible(tid("compose-form")))
+			if got := eval[string](t, ctx, `document.querySelector('[data-testid="compose-send"]').innerText`); got != tx.send {
+				t.Errorf("the send button reads %q, want %q", got, tx.send)
+			}
+			narrow("the composer")
+			screenshot(t, ctx, "compose-"+cfg.name)
+			run(t, ctx, "write with an attachment and send",
+				chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
+				chromedp.SendKeys(`#subject`, subject),
+				chromedp.SendKeys(`#text`, "Hola,\nthis went out and came back.\n"),
+				chromedp.SetUploadFiles(`#attachments`, []string{note}),
+				chromedp.Click(tid("compose-send")),
+				chromedp.WaitVisible(tid("outbox")),
+			)
+			if got := eval[string](t, ctx, `document.querySelector('[data-testid="outbox"] h1').innerText`); got != tx.outbox {
+				t.Errorf("the outbox is headed %q, want %q", got, tx.outbox)
+			}
+			narrow("the outbox")
+
+			// Answer it, or, where the test does not wait for it, a message
+			// that was in the mailbox.
+			answered := "Café mañana"
+			if cfg.roundTrip {
+				waitSent(t, ctx, a, subject)
+				answered = subject
+			}
+			waitArrived(t, ctx, a, answered)
+			openMessage(t, ctx, a, answered)
+			if cfg.roundTrip {
+				if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != subject {
+					t.Errorf("subject %q, want %q", got, subject)
+				}
+				if body := eval[string](t, ctx, `document.body.innerText`); !strings.Contains(body, "this went out and came back.") {
+					t.Errorf("the body did not survive the trip:\n%s", body)
+				}
+				if got := attachmentNames(t, ctx); got != "nota.txt" {
+					t.Errorf("attachments %q, want nota.txt", got)
+				}
+				narrow("the message")
+			}
+			run(t, ctx, "reply", chromedp.Click(tid("reply")), chromedp.WaitVisible(tid("compose-form")))
+			if got := eval[string](t, ctx, `document.querySelector('[data-testid="compose"] h1').innerText`); got != tx.reply {
+				t.Errorf("the reply is headed %q, want %q", got, tx.reply)
+			}
+			if got := eval[string](t, ctx, `document.querySelector('#subject').value`); got != "Re: "+answered {
+				t.Errorf("reply subject %q", got)
+			}
+			narrow("the reply")
+
+			// Forward a message with an attachment: the original goes with
+			// it as an .eml.
+			forwarded := "Holiday photos"
+			if cfg.roundTrip {
+				forwarded = subject
+			}
+			openMessage(t, ctx, a, forwarded)
+			run(t, ctx, "forward it", chromedp.Click(tid("forward")), chromedp.WaitVisible(tid("forwarded")))
+			if got := eval[string](t, ctx, `document.querySelector('[data-testid="forwarded"]').innerText`); !strings.HasPrefix(got, tx.forwarded) || !strings.HasSuffix(got, ".eml") {
+				t.Errorf("the forward says %q, want %q and the .eml", got, tx.forwarded)
+			}
+			narrow("the forward")
+			run(t, ctx, "send the forward",
+				chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
+				chromedp.Click(tid("compose-send")),
+				chromedp.WaitVisible(tid("outbox")),
+			)
+			if cfg.roundTrip {
+				waitSent(t, ctx, a, "Fwd: "+subject)
+				waitArrived(t, ctx, a, "Fwd: "+subject)
+				openMessage(t, ctx, a, "Fwd: "+subject)
+				if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != "Fwd: "+subject {
+					t.Fatalf("opened %q, want the forward", got)
+				}
+				if got := attachmentNames(t, ctx); !strings.HasSuffix(got, ".eml") {
+					t.Errorf("the forward's attachments %q: no .eml of the original", got)
+				}
+				narrow("the forwarded message")
+			}
+
+			// The address fields propose people mail came from or went to.
+			run(t, ctx, "type the start of an address",
+				chromedp.Navigate(a.URL+"/compose"),
+				chromedp.WaitVisible(tid("compose-form")),
+				chromedp.SendKeys(`#to`, "ali"),
+				chromedp.WaitReady(`#suggest-to option`),
+			)
+			if got := eval[string](t, ctx, `document.querySelector('#suggest-to option').value`); !strings.Contains(got, smtptest.Address(dovecottest.DefaultUser)) {
+				t.Errorf("the To field proposes %q", got)
+			}
+
+			// What is being written saves itself: leave the page, and it is
+			// in the drafts.
+			half := "Half written " + cfg.name
+			run(t, ctx, "start writing",
+				chromedp.Navigate(a.URL+"/compose"),
+				chromedp.WaitVisible(tid("compose-form")),
+				chromedp.SendKeys(`#subject`, half),
+				chromedp.SendKeys(`#text`, "Not finished yet"),
+				chromedp.WaitVisible(`[data-testid="draft-status"]:not(:empty)`),
+			)
+			if got := eval[string](t, ctx, `document.querySelector('[data-testid="draft-status"]').innerText`); got != tx.draftSaved {
+				t.Fatalf("draft status %q, want %q", got, tx.draftSaved)
+			}
+			run(t, ctx, "leave, then open the drafts",
+				chromedp.Navigate(a.URL+"/mail"),
+				chromedp.Navigate(a.URL+"/drafts"),
+				chromedp.WaitVisible(tid("draft-link")),
+				chromedp.Click(`//a[@data-testid="draft-link"][contains(., "`+half+`")]`),
+				chromedp.WaitVisible(tid("compose-form")),
+			)
+			if got := eval[string](t, ctx, `document.querySelector('#text').value`); !strings.Contains(got, "Not finished yet") {
+				t.Errorf("the draft reopened with %q", got)
+			}
+			narrow("a draft")
+		})
+	}
+}
+
+// TestUndoWindow, at each width and language: a message with attachments
+// goes up with a progress bar and lands in the outbox, where its Undo
+// counts down; taken back, the composer opens again naming the files to
+// attach again. Through the same upload, a mistake comes back as the form
+// with its errors (its script running again), and "Save draft" saves a
+// draft rather than sending. Once, the form is sent with JavaScript off.
+func TestUndoWindow(t *testing.T) {
+	mta := smtptest.Start(t, nil)
+	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+mailCAFile(t, mta), "APARTADO_UNDO_WINDOW=30s")
+	setUpOnce(t, a, mta)
+	note := writeFile(t, "nota.txt", []byte("lista de la compra\n"))
+	data := writeFile(t, "datos.bin", bytes.Repeat([]byte("datos "), 3_100_000/6)) // with nota.txt, "3.1 MB" / "3,1 MB" to upload
+	for _, cfg := range writingConfigs {
+		t.Run(cfg.name, func(t *testing.T) {
+			tx := writingTexts[cfg.lang]
+			ctx := browser(t, cfg.w, cfg.h, cfg.mobile)
+			signIn(t, ctx, a, cfg.lang)
+			narrow := func(where string) {
+				if cfg.w < 400 {
+					noHorizontalScroll(t, ctx, where+" at 360 px")
+				}
+			}
+			subject := "Con adjunto " + cfg.name + " " + time.Now().UTC().Format("150405.000")
+			write := func(to string) {
+				run(t, ctx, "write with attachments",
+					chromedp.Navigate(a.URL+"/compose"),
+					chromedp.WaitVisible(tid("compose-form")),
+					chromedp.SendKeys(`#to`, to),
+					chromedp.SetValue(`#subject`, subject),
+					chromedp.SetUploadFiles(`#attachments`, []string{note, data}),
+				)
+			}
+
+			// The connection is lost: the page says so in its language and
+			// gives the buttons back, the form as it was.
+			write(smtptest.Address(dovecottest.DefaultUser))
+			offline(t, ctx, true)
+			run(t, ctx, "send with the connection lost", chromedp.Click(tid("compose-send")))
+			if got := waitFor(t, ctx, `(() => {
+				const p = document.querySelector('[data-testid="upload-progress-text"]');
+				return p && p.textContent.length > 0 && !document.querySelector('[data-testid="compose-send"]').disabled ? p.textContent : "";
+			})()`); got != tx.failed {
+				t.Errorf("with the connection lost the page says %q, want %q", got, tx.failed)
+			}
+			offline(t, ctx, false)
+			if !eval[bool](t, ctx, `document.querySelector('#subject').value === `+jsString(subject)+` && document.querySelector('#attachments').files.length === 2 && !document.querySelector('[data-testid="compose-save"]').disabled`) {
+				t.Error("after the lost connection the form lost its contents, or its buttons stay disabled")
+			}
+			narrow("the composer after a lost connection")
+
+			// Again, with the connection back.
+			watchUpload(t, ctx)
+			run(t, ctx, "send", chromedp.Click(tid("compose-send")), chromedp.WaitVisible(tid("outbox-undo")))
+			seen := uploadSeen(t, ctx)
+			t.Logf("the upload showed, in turn: %q", seen)
+			if len(seen) == 0 || seen[0] != tx.uploading {
+				t.Errorf("the upload showed %q, want it to start with %q", seen, tx.uploading)
+			}
+			for _, s := range seen[1:] {
+				if !strings.HasPrefix(s, strings.Fields(tx.uploading)[0]+" ") && s != tx.uploaded {
+					t.Errorf("the upload said %q", s)
+				}
+			}
+			narrow("the outbox")
+			if label := eval[string](t, ctx, `document.querySelector('[data-testid="outbox-undo"]').innerText`); !strings.HasPrefix(label, tx.undo) {
+				t.Errorf("the Undo button reads %q: no countdown, or not %q", label, tx.undo)
+			}
+			undo(t, ctx, tx, subject)
+			narrow("the composer taken back")
+			screenshot(t, ctx, "undone-"+cfg.name)
+
+			// A mistake: the form comes back through the upload with the
+			// error and the files to attach again, and its script runs (the
+			// address field has its list of proposals again).
+			write("bea@")
+			run(t, ctx, "send with a wrong address", chromedp.Click(tid("compose-send")), chromedp.WaitVisible(tid("error-to")))
+			if got := eval[string](t, ctx, `document.querySelector('[data-testid="lost-attachments"]').innerText`); !strings.HasPrefix(got, tx.attachAgain) || !strings.Contains(got, "datos.bin") {
+				t.Errorf("the form came back with %q", got)
+			}
+			if !eval[bool](t, ctx, `!!document.getElementById('suggest-to') && !!document.querySelector('[data-upload-progress]').closest('form')`) {
+				t.Error("the form that came back has no script running")
+			}
+			narrow("the form with its errors")
+
+			// "Save draft" with files saves a draft and sends nothing.
+			write(smtptest.Address(dovecottest.DefaultUser))
+			run(t, ctx, "save the draft", chromedp.Click(tid("compose-save")), chromedp.WaitVisible(tid("drafts")))
+			if !eval[bool](t, ctx, `Array.from(document.querySelectorAll('[data-testid="draft-link"]')).some(e => e.innerText.includes(`+jsString(subject)+`))`) {
+				t.Errorf("the draft %q is not in the drafts", subject)
+			}
+			run(t, ctx, "open the outbox", chromedp.Navigate(a.URL+"/outbox"), chromedp.WaitVisible(tid("outbox")))
+			if n := eval[int](t, ctx, `Array.from(document.querySelectorAll('[data-testid="outbox-row"][data-state="queued"]')).filter(e => e.innerText.includes(`+jsString(subject)+`)).length`); n != 0 {
+				t.Errorf("saving a draft queued %d messages", n)
+			}
+
+			if cfg.plainToo {
+				// Without JavaScript the form posts the plain way.
+				noScript(t, ctx, true)
+				write(smtptest.Address(dovecottest.DefaultUser))
+				if eval[bool](t, ctx, `!!document.getElementById('suggest-to')`) {
+					t.Fatal("the composer's script ran with JavaScript off")
+				}
+				run(t, ctx, "send without JavaScript", chromedp.Click(tid("compose-send")), chromedp.WaitVisible(tid("outbox-undo")))
+				noScript(t, ctx, false)
+				undo(t, ctx, tx, subject)
+			}
+		})
+	}
+}
+
+// undo takes the newest message back and checks the composer it reopens.
+func undo(t *testing.T, ctx context.Context, tx writingText, subject string) {
+	t.Helper()
+	run(t, ctx, "undo", chromedp.Click(tid("outbox-undo")), chromedp.WaitVisible(tid("compose-form")))
+	got := eval[string](t, ctx, `document.querySelector('[data-testid="lost-attachments"]').innerText`)
+	if !strings.HasPrefix(got, tx.attachAgain) || !strings.Contains(got, "nota.txt") || !strings.Contains(got, "datos.bin") {
+		t.Errorf("the composer does not ask for nota.txt and datos.bin again: %q", got)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#subject').value`); got != subject {
+		t.Errorf("the composer reopened with subject %q", got)
+	}
+}
+
+// watchUpload records, in the tab's session storage, each text the
+// composer's upload box shows, so that the page the upload leads to can
+// say what was shown on the way.
+func watchUpload(t *testing.T, ctx context.Context) {
+	t.Helper()
+	eval[bool](t, ctx, `(() => {
+		sessionStorage.removeItem('upload-seen');
+		const box = document.querySelector('[data-testid="upload-progress"]');
+		const seen = [];
+		new MutationObserver(() => {
+			const text = box.querySelector('[data-testid="upload-progress-text"]').textContent;
+			if (!box.hidden && box.querySelector('progress').offsetWidth > 0 && text !== seen[seen.length-1]) {
+				seen.push(text);
+				sessionStorage.setItem('upload-seen', JSON.stringify(seen));
+			}
+		}).observe(box, {attributes: true, childList: true, characterData: true, subtree: true});
+		return true;
+	})()`)
+}
+
+// uploadSeen is what watchUpload recorded.
+func uploadSeen(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	return eval[[]string](t, ctx, `JSON.parse(sessionStorage.getItem('upload-seen') || '[]')`)
+}
+
+// offline cuts the browser's connections, or gives them back.
+func offline(t *testing.T, ctx context.Context, off bool) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	cond := &network.Conditions{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{cond}}); err != nil {
+		t.Fatalf("offline=%v: %v", off, err)
+	}
+}
+
+// waitFor evaluates expr until it gives a string that is not empty.
+func waitFor(t *testing.T, ctx context.Context, expr string) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if s := eval[string](t, ctx, expr); s != "" {
+			return s
+		}
+	}
+	t.Fatalf("still nothing after 30 s: %s", expr)
+	return ""
+}
+
+// noScript turns the page's JavaScript off or on again.
+func noScript(t *testing.T, ctx context.Context, off bool) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off}); err != nil {
+		t.Fatalf("turning JavaScript off=%v: %v", off, err)
+	}
+}
+
+// writeFile writes content to a file named name and returns its path.
+func writeFile(t *testing.T, name string, content []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// openMessage opens the newest message in the inbox whose line contains
+// subject.
+func openMessage(t *testing.T, ctx context.Context, a *app, subject string) {
+	t.Helper()
+	run(t, ctx, "open "+subject,
+		chromedp.Navigate(a.URL+"/mail"),
+		chromedp.WaitVisible(tid("message-list")),
+		chromedp.Click(`//a[@data-testid="message-link"][contains(., "`+subject+`")]`),
+		chromedp.WaitVisible(tid("message")),
+	)
+}
+
+// attachmentNames lists the open message's attachments, comma-separated.
+func attachmentNames(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return eval[string](t, ctx, `Array.from(document.querySelectorAll('[data-testid="attachment-link"]')).map(e => e.innerText).join(",")`)
+}
+
+// setUpOnce creates the administrator and the account that sends, in a
+// browser of its own that is closed when it is done.
+func setUpOnce(t *testing.T, a *app, mta *smtptest.Server) {
+	t.Helper()
 	ctx := browser(t, 1280, 900, false)
 	setUpSending(t, ctx, a, mta)
+	if err := chromedp.Cancel(ctx); err != nil {
+		t.Logf("closing the set-up browser: %v", err)
+	}
+}
 
-	subject := "Round trip " + time.Now().UTC().Format("150405.000")
-	run(t, ctx, "write and send",
-		chromedp.Navigate(a.URL+"/compose"),
-		chromedp.WaitVisible(tid("compose-form")),
-		chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
-		chromedp.SendKeys(`#subject`, subject),
-		chromedp.SendKeys(`#text`, "Hola,\nthis went out and came back.\n"),
-		chromedp.Click(tid("compose-send")),
-		chromedp.WaitVisible(tid("outbox")),
-	)
-	waitSent(t, ctx, a)
-	waitArrived(t, ctx, a, subject)
-	run(t, ctx, "open it", chromedp.Click(`[data-testid="message-link"]`), chromedp.WaitVisible(tid("message")))
-	if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != subject {
-		t.Errorf("subject %q, want %q", got, subject)
-	}
-	one := eval[string](t, ctx, `document.body.innerText`)
-	if !strings.Contains(one, "this went out and came back.") {
-		t.Errorf("the body did not survive the trip:\n%s", one)
-	}
-	// Replying opens the composer answering it.
-	run(t, ctx, "reply", chromedp.Click(tid("reply")), chromedp.WaitVisible(tid("compose-form")))
-	if got := eval[string](t, ctx, `document.querySelector('#subject').value`); got != "Re: "+subject {
-		t.Errorf("reply subject %q", got)
-	}
-
-	// The address fields propose people mail came from.
-	run(t, ctx, "type the start of an address",
-		chromedp.Navigate(a.URL+"/compose"),
-		chromedp.WaitVisible(tid("compose-form")),
-		chromedp.SendKeys(`#to`, "ali"),
-		chromedp.WaitReady(`#suggest-to option`),
-	)
-	if got := eval[string](t, ctx, `document.querySelector('#suggest-to option').value`); !strings.Contains(got, smtptest.Address(dovecottest.DefaultUser)) {
-		t.Errorf("the To field proposes %q", got)
-	}
-
-	// What is being written saves itself: leave the page, and it is in
-	// the drafts.
-	run(t, ctx, "start writing",
-		chromedp.Navigate(a.URL+"/compose"),
-		chromedp.WaitVisible(tid("compose-form")),
-		chromedp.SendKeys(`#subject`, "Half written"),
-		chromedp.SendKeys(`#text`, "Not finished yet"),
-		chromedp.WaitVisible(`[data-testid="draft-status"]:not(:empty)`),
-	)
-	if got := eval[string](t, ctx, `document.querySelector('[data-testid="draft-status"]').innerText`); got != "Draft saved" {
-		t.Fatalf("draft status %q", got)
-	}
-	run(t, ctx, "leave, then open the drafts",
-		chromedp.Navigate(a.URL+"/mail"),
-		chromedp.Navigate(a.URL+"/drafts"),
-		chromedp.WaitVisible(tid("draft-link")),
-		chromedp.Click(tid("draft-link")),
-		chromedp.WaitVisible(tid("compose-form")),
-	)
-	if got := eval[string](t, ctx, `document.querySelector('#text').value`); !strings.Contains(got, "Not finished yet") {
-		t.Errorf("the draft reopened with %q", got)
-	}
-
-	// The composer at phone width, in Spanish.
-	phone := browser(t, 360, 740, true)
-	run(t, phone, "sign in on the phone",
+// signIn signs the administrator in and chooses the language lang.
+func signIn(t *testing.T, ctx context.Context, a *app, lang string) {
+	t.Helper()
+	run(t, ctx, "sign in",
 		chromedp.Navigate(a.URL+"/login"),
 		chromedp.WaitVisible(`#name`),
 		chromedp.SendKeys(`#name`, "admin"),
 		chromedp.SendKeys(`#password`, "household-secret"),
-		chromedp.Submit(`#password`),
+		chromedp.Click(tid("login-submit")),
 		chromedp.WaitVisible(tid("nav")),
+	)
+	run(t, ctx, "choose the language "+lang,
 		chromedp.Navigate(a.URL+"/settings"),
 		chromedp.WaitVisible(tid("preferences-form")),
-		chromedp.SetValue(`#locale`, "es"),
+		chromedp.SetValue(`#locale`, lang),
 		chromedp.Click(tid("preferences-submit")),
-		chromedp.WaitVisible(`html[lang="es"] [data-testid="notice"]`), // the saved page, not the one before it
-		chromedp.Navigate(a.URL+"/compose"),
-		chromedp.WaitVisible(tid("compose-form")),
+		chromedp.WaitVisible(`html[lang="`+lang+`"] [data-testid="notice"]`), // the saved page, not the one before it
 	)
-	if got := eval[string](t, phone, `document.querySelector('[data-testid="compose-send"]').innerText`); got != "Enviar" {
-		t.Errorf("the send button reads %q in Spanish", got)
-	}
-	noHorizontalScroll(t, phone, "the composer at 360 px")
-	screenshot(t, phone, "compose-phone-es")
 }
 
 // mailCAFile writes the certificates of the suite's Dovecot and Postfix
@@ -159,11 +497,12 @@ func setUpSending(t *testing.T, ctx context.Context, a *app, mta *smtptest.Serve
 	)
 }
 
-// waitSent follows the outbox page until its first message is sent.
-func waitSent(t *testing.T, ctx context.Context, a *app) {
+// waitSent follows the outbox page until the newest message with subject
+// is sent.
+func waitSent(t *testing.T, ctx context.Context, a *app, subject string) {
 	t.Helper()
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
-		state := eval[string](t, ctx, `(document.querySelector('[data-testid="outbox-row"]')||{}).dataset?.state || ""`)
+		state := eval[string](t, ctx, `(Array.from(document.querySelectorAll('[data-testid="outbox-row"]')).find(e => e.querySelector('strong').innerText === `+jsString(subject)+`) || {}).dataset?.state || ""`)
 		if state == "sent" {
 			return
 		}
@@ -189,80 +528,4 @@ func waitArrived(t *testing.T, ctx context.Context, a *app, subject string) {
 		}
 	}
 	t.Fatalf("%q did not come back through POP3 within 90 s", subject)
-}
-
-// TestUndoAndForwardOnPhone, at 360 px in Spanish: a message with an
-// attachment is taken back while its Undo counts down, and the composer
-// opens again naming the file to attach again; sent again, it comes back;
-// forwarded, the copy that comes back carries the original as an .eml.
-func TestUndoAndForwardOnPhone(t *testing.T) {
-	mta := smtptest.Start(t, nil)
-	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+mailCAFile(t, mta), "APARTADO_UNDO_WINDOW=30s")
-	ctx := browser(t, 360, 740, true)
-	setUpSending(t, ctx, a, mta)
-	run(t, ctx, "choose Spanish",
-		chromedp.Navigate(a.URL+"/settings"),
-		chromedp.WaitVisible(tid("preferences-form")),
-		chromedp.SetValue(`#locale`, "es"),
-		chromedp.Click(tid("preferences-submit")),
-		chromedp.WaitVisible(`html[lang="es"] [data-testid="notice"]`), // the saved page, not the one before it
-	)
-	note := filepath.Join(t.TempDir(), "nota.txt")
-	if err := os.WriteFile(note, []byte("lista de la compra\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	subject := "Con adjunto " + time.Now().UTC().Format("150405.000")
-	write := func() {
-		run(t, ctx, "write with an attachment",
-			chromedp.Navigate(a.URL+"/compose"),
-			chromedp.WaitVisible(tid("compose-form")),
-			chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
-			chromedp.SetValue(`#subject`, subject),
-			chromedp.SetUploadFiles(`#attachments`, []string{note}),
-			chromedp.Click(tid("compose-send")),
-			chromedp.WaitVisible(tid("outbox-undo")),
-		)
-	}
-	write()
-	noHorizontalScroll(t, ctx, "the outbox at 360 px")
-	if label := eval[string](t, ctx, `document.querySelector('[data-testid="outbox-undo"]').innerText`); !strings.HasPrefix(label, "Deshacer (") {
-		t.Errorf("the Undo button reads %q: no countdown, or not in Spanish", label)
-	}
-	run(t, ctx, "undo", chromedp.Click(tid("outbox-undo")), chromedp.WaitVisible(tid("compose-form")))
-	if got := eval[string](t, ctx, `document.querySelector('[data-testid="lost-attachments"]').innerText`); !strings.Contains(got, "nota.txt") {
-		t.Errorf("the composer does not ask for nota.txt again: %q", got)
-	}
-	if got := eval[string](t, ctx, `document.querySelector('#subject').value`); got != subject {
-		t.Errorf("the composer reopened with subject %q", got)
-	}
-	noHorizontalScroll(t, ctx, "the composer at 360 px")
-
-	write()
-	waitSent(t, ctx, a)
-	waitArrived(t, ctx, a, subject)
-	run(t, ctx, "open it", chromedp.Click(`[data-testid="message-link"]`), chromedp.WaitVisible(tid("message")))
-	if got := eval[string](t, ctx, `Array.from(document.querySelectorAll('[data-testid="attachment-link"]')).map(e => e.innerText).join(",")`); got != "nota.txt" {
-		t.Errorf("attachments %q, want nota.txt", got)
-	}
-	run(t, ctx, "forward it",
-		chromedp.Click(tid("forward")),
-		chromedp.WaitVisible(tid("forwarded")),
-		chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
-		chromedp.Click(tid("compose-send")),
-		chromedp.WaitVisible(tid("outbox")),
-	)
-	waitSent(t, ctx, a)
-	waitArrived(t, ctx, a, "Fwd: "+subject)
-	run(t, ctx, "open the forward",
-		chromedp.Navigate(a.URL+"/mail"),
-		chromedp.WaitVisible(tid("message-link")),
-		chromedp.Click(`[data-testid="message-link"]`),
-		chromedp.WaitVisible(tid("message")))
-	if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != "Fwd: "+subject {
-		t.Fatalf("newest message %q, want the forward", got)
-	}
-	if got := eval[string](t, ctx, `Array.from(document.querySelectorAll('[data-testid="attachment-link"]')).map(e => e.innerText).join(",")`); !strings.HasSuffix(got, ".eml") {
-		t.Errorf("the forward's attachments %q: no .eml of the original", got)
-	}
-	noHorizontalScroll(t, ctx, "the forwarded message at 360 px")
 }

@@ -364,3 +364,52 @@ func TestContactsPage(t *testing.T) {
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	one(t, r.doc(t), "error-contact_addr")
 }
+
+// TestComposerUploadTexts: the composer carries, in the reader's language,
+// the texts the page script shows while files go up, its placeholders for
+// the two sizes intact; the box stays hidden for a page without script.
+func TestComposerUploadTexts(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	app.withOutgoing(app.addAccount(u.ID, "Home"))
+	for _, tc := range []struct {
+		lang                       string
+		uploading, waiting, failed string
+		lostStartsWith             string
+	}{
+		{"en", "Uploading %[1]s of %[2]s…", "Uploaded. Waiting for the server…",
+			"The connection was lost during the upload. Nothing was sent: check the connection and try again.",
+			"The connection was lost after the upload"},
+		{"es", "Subiendo %[1]s de %[2]s…", "Subido. Esperando al servidor…",
+			"Se perdió la conexión durante la subida. No se ha enviado nada: comprueba la conexión y vuelve a intentarlo.",
+			"Se perdió la conexión después de la subida"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			c := app.login("ana", "correct horse")
+			c.header.Set("Accept-Language", tc.lang)
+			r := c.get("/compose")
+			wantStatus(t, r, http.StatusOK)
+			form := one(t, r.doc(t), "compose-form")
+			box := one(t, form, "upload-progress")
+			if !hasAttr(box, "hidden") || !hasAttr(box, "data-upload-progress") {
+				t.Error("the upload box is not hidden, or not marked for the page script")
+			}
+			for name, want := range map[string]string{"data-uploading-text": tc.uploading, "data-waiting-text": tc.waiting, "data-failed-text": tc.failed} {
+				if got := attr(box, name); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+			if got := attr(box, "data-lost-text"); !strings.HasPrefix(got, tc.lostStartsWith) {
+				t.Errorf("data-lost-text = %q", got)
+			}
+			bar := one(t, box, "upload-progress-bar")
+			label := one(t, box, "upload-progress-text")
+			if bar.Data != "progress" || attr(label, "id") == "" || attr(bar, "aria-labelledby") != attr(label, "id") {
+				t.Errorf("the bar <%s aria-labelledby=%q> is not labelled by its text (id %q)", bar.Data, attr(bar, "aria-labelledby"), attr(label, "id"))
+			}
+			if attr(label, "aria-live") != "polite" {
+				t.Error("the progress text is not announced")
+			}
+		})
+	}
+}

@@ -119,6 +119,9 @@
     var timer = null;
     var save = function () {
       timer = null;
+      if (form.hasAttribute("data-uploading")) {
+        return; // the form itself is on its way
+      }
       var data = new FormData(form);
       data.delete("attachments");
       var files = form.querySelector("input[type=file]");
@@ -151,6 +154,139 @@
         window.clearTimeout(timer);
       }
       timer = window.setTimeout(save, 2000);
+    });
+    // What is sent now is the latest; a save after it would leave a draft
+    // of a message already in the outbox.
+    form.addEventListener("submit", function () {
+      if (timer) {
+        window.clearTimeout(timer);
+        timer = null;
+      }
+    });
+  }
+
+  // Composer: when files go with the message, post the form with
+  // XMLHttpRequest to show how far the upload is, then follow the answer as
+  // the browser would have: a redirect leads to its page, anything else (the
+  // form again with its errors, an error page) replaces this page, scripts
+  // and all. The form's data is read when it is sent, after the form's own
+  // submit listeners (this one listens on the document), so fields other
+  // scripts keep up to date go with it; the button pressed goes too ("Save
+  // draft"). The plain post is stopped only once the request has started:
+  // if anything fails before, the form posts the plain way. While the
+  // request runs the buttons are disabled, so nothing is sent twice; a lost
+  // connection says so and gives them back, the form as it was.
+  var upload = document.querySelector("[data-upload-progress]");
+  var upForm = upload && upload.closest("form");
+  if (upForm && window.XMLHttpRequest && window.FormData) {
+    var upBar = upload.querySelector("progress");
+    var upText = upload.querySelector("[data-testid=upload-progress-text]");
+    var say = function (text) {
+      if (upText.textContent !== text) {
+        upText.textContent = text;
+      }
+    };
+    // size is i18n's Locale.Size: SI units, one decimal under ten.
+    var size = function (n) {
+      var units = ["B", "KB", "MB", "GB", "TB"];
+      var v = n;
+      var i = 0;
+      while (v >= 1000 && i < units.length - 1) {
+        v /= 1000;
+        i++;
+      }
+      var s = String(n);
+      if (i > 0 && v < 10) {
+        s = v.toLocaleString(document.documentElement.lang || undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+      } else if (i > 0) {
+        s = String(Math.round(v));
+      }
+      return s + "\u00a0" + units[i];
+    };
+    var progress = function (done, total) {
+      return upload.getAttribute("data-uploading-text").replace("%[1]s", size(done)).replace("%[2]s", size(total));
+    };
+    var busy = function (on) {
+      upForm.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) {
+        b.disabled = on;
+      });
+      if (on) {
+        upForm.setAttribute("data-uploading", "");
+      } else {
+        upForm.removeAttribute("data-uploading");
+      }
+    };
+    document.addEventListener("submit", function (ev) {
+      if (ev.target !== upForm || ev.defaultPrevented) {
+        return;
+      }
+      if (upForm.hasAttribute("data-uploading")) {
+        ev.preventDefault(); // already on its way
+        return;
+      }
+      var files = upForm.querySelector("input[type=file]");
+      // Without files there is nothing to show; without ev.submitter the
+      // button pressed is not known, and "Save draft" must not send.
+      if (!files || !files.files || files.files.length === 0 || !("submitter" in ev)) {
+        return;
+      }
+      var submitter = ev.submitter;
+      var total = 0;
+      var xhr;
+      var uploaded = false;
+      try {
+        var action = submitter && submitter.hasAttribute("formaction") ? submitter.getAttribute("formaction") : upForm.getAttribute("action");
+        // getAttribute, not upForm.action: the button named "action"
+        // shadows that property.
+        var target = new URL(action || "", window.location.href).href;
+        var data = new FormData(upForm, submitter);
+        if (submitter && submitter.name && data.getAll(submitter.name).indexOf(submitter.value) < 0) {
+          data.append(submitter.name, submitter.value); // a browser that ignores FormData's second argument
+        }
+        Array.prototype.forEach.call(files.files, function (f) {
+          total += f.size;
+        });
+        xhr = new XMLHttpRequest();
+        xhr.open("POST", target);
+        xhr.upload.addEventListener("progress", function (e) {
+          if (e.lengthComputable && !uploaded) {
+            upBar.max = e.total;
+            upBar.value = e.loaded;
+            say(progress(e.loaded, e.total));
+          }
+        });
+        xhr.upload.addEventListener("load", function () {
+          uploaded = true;
+          upBar.removeAttribute("value");
+          say(upload.getAttribute("data-waiting-text"));
+        });
+        xhr.addEventListener("load", function () {
+          if (xhr.responseURL && xhr.responseURL !== target) {
+            window.location.assign(xhr.responseURL);
+            return;
+          }
+          document.open();
+          document.write(xhr.responseText);
+          document.close();
+        });
+        var lost = function () {
+          busy(false);
+          upBar.hidden = true;
+          say(upload.getAttribute(uploaded ? "data-lost-text" : "data-failed-text"));
+        };
+        xhr.addEventListener("error", lost);
+        xhr.addEventListener("abort", lost);
+        xhr.send(data);
+      } catch (err) {
+        return; // the request did not start: the form posts the plain way
+      }
+      ev.preventDefault();
+      busy(true);
+      upBar.hidden = false;
+      upBar.max = total || 1;
+      upBar.value = 0;
+      upload.hidden = false;
+      say(progress(0, total));
     });
   }
 
