@@ -193,8 +193,8 @@ func waitArrived(t *testing.T, ctx context.Context, a *app, subject string) {
 
 // TestUndoAndForwardOnPhone, at 360 px in Spanish: a message with an
 // attachment is taken back while its Undo counts down, and the composer
-// opens again naming the file to attach again; sent again, it comes back;
-// forwarded, the copy that comes back carries the original as an .eml.
+// opens again with the file still attached; sent again, it comes back;
+// forwarded, the copy that comes back carries the original's file.
 func TestUndoAndForwardOnPhone(t *testing.T) {
 	mta := smtptest.Start(t, nil)
 	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+mailCAFile(t, mta), "APARTADO_UNDO_WINDOW=30s")
@@ -229,8 +229,11 @@ func TestUndoAndForwardOnPhone(t *testing.T) {
 		t.Errorf("the Undo button reads %q: no countdown, or not in Spanish", label)
 	}
 	run(t, ctx, "undo", chromedp.Click(tid("outbox-undo")), chromedp.WaitVisible(tid("compose-form")))
-	if got := eval[string](t, ctx, `document.querySelector('[data-testid="lost-attachments"]').innerText`); !strings.Contains(got, "nota.txt") {
-		t.Errorf("the composer does not ask for nota.txt again: %q", got)
+	if got := eval[string](t, ctx, attachedNamesJS); got != "nota.txt" {
+		t.Errorf("the composer taken back lists %q, want nota.txt", got)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="lost-attachments"]').length`); n != 0 {
+		t.Error("the composer asks for a file again")
 	}
 	if got := eval[string](t, ctx, `document.querySelector('#subject').value`); got != subject {
 		t.Errorf("the composer reopened with subject %q", got)
@@ -246,7 +249,13 @@ func TestUndoAndForwardOnPhone(t *testing.T) {
 	}
 	run(t, ctx, "forward it",
 		chromedp.Click(tid("forward")),
-		chromedp.WaitVisible(tid("forwarded")),
+		chromedp.WaitVisible(tid("attached-files")),
+	)
+	if got := eval[string](t, ctx, attachedNamesJS); got != "nota.txt" {
+		t.Errorf("the forward lists %q, want the original's nota.txt", got)
+	}
+	noHorizontalScroll(t, ctx, "the forward's composer at 360 px")
+	run(t, ctx, "send the forward",
 		chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
 		chromedp.Click(tid("compose-send")),
 		chromedp.WaitVisible(tid("outbox")),
@@ -261,8 +270,67 @@ func TestUndoAndForwardOnPhone(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != "Fwd: "+subject {
 		t.Fatalf("newest message %q, want the forward", got)
 	}
-	if got := eval[string](t, ctx, `Array.from(document.querySelectorAll('[data-testid="attachment-link"]')).map(e => e.innerText).join(",")`); !strings.HasSuffix(got, ".eml") {
-		t.Errorf("the forward's attachments %q: no .eml of the original", got)
+	if got := eval[string](t, ctx, attachmentLinksJS); got != "nota.txt" {
+		t.Errorf("the forward's attachments %q, want the original's nota.txt", got)
 	}
 	noHorizontalScroll(t, ctx, "the forwarded message at 360 px")
+}
+
+// In the browser: the composer's listed files, and a message's attachments.
+const (
+	attachedNamesJS   = `Array.from(document.querySelectorAll('[data-testid="attached-name"]')).map(e => e.innerText).join(",")`
+	attachmentLinksJS = `Array.from(document.querySelectorAll('[data-testid="attachment-link"]')).map(e => e.innerText).join(",")`
+)
+
+// TestDraftWithAttachment: a draft with an attachment is saved with the
+// button, reopened from Drafts (a tab of the mail pages), sent, and arrives
+// with its attachment; the Sent mailbox lists it.
+func TestDraftWithAttachment(t *testing.T) {
+	mta := smtptest.Start(t, nil)
+	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+mailCAFile(t, mta))
+	ctx := browser(t, 1280, 900, false)
+	setUpSending(t, ctx, a, mta)
+	plan := filepath.Join(t.TempDir(), "plano.pdf")
+	content := "%PDF-1.4 plano del piso\n"
+	if err := os.WriteFile(plan, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	subject := "Borrador con adjunto " + time.Now().UTC().Format("150405.000")
+	run(t, ctx, "write and save a draft with a file",
+		chromedp.Navigate(a.URL+"/compose"),
+		chromedp.WaitVisible(tid("compose-form")),
+		chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
+		chromedp.SetValue(`#subject`, subject),
+		chromedp.SetValue(`#text`, "The plan is attached."),
+		chromedp.SetUploadFiles(`#attachments`, []string{plan}),
+		chromedp.Click(tid("compose-save")),
+		chromedp.WaitVisible(tid("drafts")),
+	)
+	run(t, ctx, "reopen it from the Drafts tab",
+		chromedp.Navigate(a.URL+"/mail"),
+		chromedp.WaitVisible(tid("mailbox-tabs")),
+		chromedp.Click(tid("tab-drafts")),
+		chromedp.WaitVisible(tid("draft-link")),
+		chromedp.Click(tid("draft-link")),
+		chromedp.WaitVisible(tid("attached-files")),
+	)
+	if got := eval[string](t, ctx, attachedNamesJS); got != "plano.pdf" {
+		t.Fatalf("the draft reopened with %q, want plano.pdf", got)
+	}
+	run(t, ctx, "send it", chromedp.Click(tid("compose-send")), chromedp.WaitVisible(tid("outbox")))
+	waitSent(t, ctx, a)
+	waitArrived(t, ctx, a, subject)
+	run(t, ctx, "open it", chromedp.Click(`[data-testid="message-link"]`), chromedp.WaitVisible(tid("message")))
+	if got := eval[string](t, ctx, attachmentLinksJS); got != "plano.pdf" {
+		t.Errorf("arrived with attachments %q, want plano.pdf", got)
+	}
+	run(t, ctx, "the Sent tab", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("mailbox-tabs")),
+		chromedp.Click(tid("tab-sent")), chromedp.WaitVisible(tid("message-link")))
+	if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != subject {
+		t.Errorf("Sent lists %q", got)
+	}
+	run(t, ctx, "no drafts left", chromedp.Navigate(a.URL+"/drafts"), chromedp.WaitVisible(tid("drafts")))
+	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="draft-row"]').length`); n != 0 {
+		t.Errorf("%d drafts left after sending", n)
+	}
 }
