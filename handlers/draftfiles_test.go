@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,13 +19,21 @@ import (
 	"github.com/apartado/apartado/db"
 )
 
-// attachedNames are the names of the files the composer lists.
+// attachedNames are the names of the files the composer lists, in order.
 func attachedNames(doc *html.Node) string {
 	var out []string
 	for _, n := range byTestID(doc, "attached-name") {
 		out = append(out, text(n))
 	}
 	return strings.Join(out, ",")
+}
+
+// sortedNames are those names sorted (postMultipart sends files in no
+// particular order).
+func sortedNames(doc *html.Node) string {
+	names := strings.Split(attachedNames(doc), ",")
+	slices.Sort(names)
+	return strings.Join(names, ",")
 }
 
 // removeValue is the value of the Remove box of the listed file name.
@@ -87,7 +96,7 @@ func TestDraftFilesInComposer(t *testing.T) {
 	}
 
 	doc = c.get("/compose?draft=" + id).doc(t)
-	if got := attachedNames(doc); got != "map.png,route.gpx" {
+	if got := sortedNames(doc); got != "map.png,route.gpx" {
 		t.Fatalf("the draft lists %q", got)
 	}
 
@@ -96,7 +105,7 @@ func TestDraftFilesInComposer(t *testing.T) {
 	r := c.postMultipart("/compose/draft", auto, map[string]string{"later.pdf": ""})
 	wantStatus(t, r, http.StatusOK)
 	doc = c.get("/compose?draft=" + id).doc(t)
-	if got := attachedNames(doc); got != "map.png,route.gpx" {
+	if got := sortedNames(doc); got != "map.png,route.gpx" {
 		t.Fatalf("after the autosave the draft lists %q", got)
 	}
 	if !strings.Contains(text(one(t, doc, "lost-attachments")), "later.pdf") {
