@@ -164,7 +164,7 @@ func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v
 		return web.ComposeView{}, "", err
 	}
 	v = web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
-		MaxAttachmentsHuman: i18n.FromContext(r.Context()).Size(app.DefaultMaxSendSize * 3 / 4)}
+		MaxAttachmentsHuman: i18n.FromContext(r.Context()).Size(app.MaxAttachmentsTotal)}
 	for _, a := range accounts {
 		if !a.Outgoing.Configured() {
 			continue
