@@ -26,13 +26,12 @@ func TestDrafts(t *testing.T) {
 	var dr Draft
 	dr.To = []compose.Address{{Name: "Bea", Addr: "bea@example.org"}}
 	dr.Subject, dr.Text = "Plans", "First line"
-	dr.Attachments = []compose.Attachment{{Name: "map.png"}}
-	id, err := s.Save(ctx, ana.ID, 0, acc.ID, dr)
+	id, err := s.Save(ctx, ana.ID, 0, acc.ID, DraftInput{Draft: dr, Lost: []string{"map.png"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dr.Text = "First line\nSecond line"
-	if id2, err := s.Save(ctx, ana.ID, id, acc.ID, dr); err != nil || id2 != id {
+	if id2, err := s.Save(ctx, ana.ID, id, acc.ID, DraftInput{Draft: dr, Lost: []string{"map.png"}}); err != nil || id2 != id {
 		t.Fatalf("saving again: %d %v", id2, err)
 	}
 	u, err := s.Open(ctx, ana.ID, id)
@@ -45,10 +44,10 @@ func TestDrafts(t *testing.T) {
 	if _, err := s.Open(ctx, bob.ID, id); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("bob opened ana's draft: %v", err)
 	}
-	if _, err := s.Save(ctx, bob.ID, id, 0, dr); !errors.Is(err, db.ErrNotFound) {
+	if _, err := s.Save(ctx, bob.ID, id, 0, DraftInput{Draft: dr}); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("bob overwrote ana's draft: %v", err)
 	}
-	bobs, err := s.Save(ctx, bob.ID, 0, acc.ID, dr)
+	bobs, err := s.Save(ctx, bob.ID, 0, acc.ID, DraftInput{Draft: dr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +55,7 @@ func TestDrafts(t *testing.T) {
 		t.Errorf("bob's draft is from ana's account %d", u.AccountID)
 	}
 	dr.Text = strings.Repeat("x", maxDraftBytes)
-	if _, err := s.Save(ctx, ana.ID, id, acc.ID, dr); err == nil {
+	if _, err := s.Save(ctx, ana.ID, id, acc.ID, DraftInput{Draft: dr, Lost: []string{"map.png"}}); err == nil {
 		t.Error("a draft over the bound was saved")
 	}
 	if list, _ := s.List(ctx, ana.ID); len(list) != 1 || list[0].Subject != "Plans" || list[0].To[0].Addr != "bea@example.org" {

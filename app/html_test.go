@@ -107,7 +107,7 @@ func TestHTMLThroughOutboxAndDrafts(t *testing.T) {
 	}
 
 	drafts := NewDrafts(d)
-	id, err := drafts.Save(ctx, ana.ID, 0, acc.ID, u.Draft)
+	id, err := drafts.Save(ctx, ana.ID, 0, acc.ID, DraftInput{Draft: u.Draft})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestHTMLThroughOutboxAndDrafts(t *testing.T) {
 	}
 	// A draft saved with hostile HTML keeps it sanitized.
 	dr.HTML = `<p>x</p><form action="https://evil.example/"><input name="pw"></form><a href="javascript:alert(1)">y</a>`
-	if id, err = drafts.Save(ctx, ana.ID, id, acc.ID, dr); err != nil {
+	if id, err = drafts.Save(ctx, ana.ID, id, acc.ID, DraftInput{Draft: dr}); err != nil {
 		t.Fatal(err)
 	}
 	if back, _ = drafts.Open(ctx, ana.ID, id); strings.Contains(back.HTML, "form") || strings.Contains(back.HTML, "javascript") || back.Text != "x\n\ny" {

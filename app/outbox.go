@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -47,12 +48,22 @@ const (
 )
 
 // Draft is what a person asks to send: the message (From, Date and, unless
-// it keeps one, the Message-ID are set by Send from the account) and the
-// stored message it answers or forwards, flagged once it is sent.
+// it keeps one, the Message-ID are set by Send from the account), the
+// stored message it answers or forwards, flagged once it is sent, and the
+// files it sends besides its Attachments: those kept with the draft it was
+// saved as, and the original's parts or the original itself.
 type Draft struct {
 	compose.Draft
 	Original     int64   // one of the user's messages, or 0
 	OriginalFlag db.Flag // db.FlagAnswered or db.FlagForwarded, with Original
+	// DraftID is the user's saved draft this is (0: none): its files are
+	// sent, and it is deleted with them once the message is queued.
+	DraftID int64
+	// OriginalParts are parts of Original to attach, as message.Attachment
+	// IDs name them (a forward keeps the original's files).
+	OriginalParts []string
+	// AttachOriginal attaches Original itself, as an .eml file.
+	AttachOriginal bool
 }
 
 // SetHTML sets the formatted body of d: html sanitized by the rules mail
@@ -74,9 +85,10 @@ func (d *Draft) SetHTML(html string) {
 	d.HTML, d.Text = frag, text
 }
 
-// Undone is a message taken back from the outbox, to edit again: its text
-// fields (attachments are not kept: AttachmentNames names them so the
-// composer can ask for them again).
+// Undone is a message taken back from the outbox, or a saved draft, to
+// edit again: its fields, the draft that keeps its files (DraftID), and
+// the names of the files that could not be kept, for the composer to ask
+// for again.
 type Undone struct {
 	Draft
 	AttachmentNames []string
@@ -120,9 +132,14 @@ type draftFields struct {
 	HTML         string            `json:",omitempty"`
 	InReplyTo    string            `json:",omitempty"`
 	References   []string          `json:",omitempty"`
-	Attachments  []string          `json:",omitempty"`
+	Attachments  []string          `json:",omitempty"` // the files' names (a draft's: the files not kept)
 	Original     int64             `json:",omitempty"`
 	OriginalFlag db.Flag           `json:",omitempty"`
+	// OriginalParts are the original's parts to attach.
+	OriginalParts []string `json:",omitempty"`
+	// Forward is "eml" when the original itself is attached, "inline" when
+	// it is not; a forward kept before this field existed attached it.
+	Forward string `json:",omitempty"`
 }
 
 // Send checks d against the account and the rules, writes its bytes and
@@ -153,6 +170,13 @@ func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db
 	now := o.Now()
 	d.From = compose.Address{Name: acc.DisplayName, Addr: acc.Email}
 	d.Date = now
+	if err := o.attachFiles(ctx, userID, &d); err != nil {
+		inv, ok := AsInvalid(err)
+		if !ok {
+			return db.OutboxMessage{}, fmt.Errorf("send: %w", err)
+		}
+		ps = append(ps, inv.Problems...)
+	}
 	opts := compose.Options{MaxSize: o.MaxSize}
 	if err := compose.Check(d.Draft, opts); err != nil {
 		ps = append(ps, draftProblems(err, o.MaxSize)...)
@@ -175,7 +199,7 @@ func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db
 	id, err := o.db.QueueOutbox(ctx, db.NewOutbox{UserID: userID, AccountID: acc.ID, Raw: buf.Bytes(),
 		From: res.Envelope.From, Rcpts: res.Envelope.To, SMTPUTF8: res.Envelope.SMTPUTF8, MessageID: res.MessageID,
 		Subject: d.Subject, Draft: string(fields), NotBefore: now.Add(o.UndoWindow),
-		FlagMessageID: d.Original, FlagBits: d.OriginalFlag})
+		FlagMessageID: d.Original, FlagBits: d.OriginalFlag, DraftID: d.DraftID})
 	if errors.Is(err, db.ErrNotFound) {
 		return db.OutboxMessage{}, &Invalid{Problems: []Problem{{FieldOriginal, i18n.Key("The message you are answering or forwarding is not known."), nil}}}
 	}
@@ -191,11 +215,85 @@ func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db
 func fieldsOf(d Draft) draftFields {
 	f := draftFields{To: d.To, Cc: d.Cc, Bcc: d.Bcc, Subject: d.Subject, Text: d.Text, HTML: d.HTML,
 		InReplyTo: d.InReplyTo, References: d.References, Original: d.Original, OriginalFlag: d.OriginalFlag,
+		OriginalParts: d.OriginalParts,
+	}
+	if d.OriginalFlag == db.FlagForwarded {
+		f.Forward = "inline"
+		if d.AttachOriginal {
+			f.Forward = "eml"
+		}
 	}
 	for _, a := range d.Attachments {
 		f.Attachments = append(f.Attachments, a.Name)
 	}
+	for _, fw := range d.Forwarded {
+		f.Attachments = append(f.Attachments, fw.Name)
+	}
 	return f
+}
+
+// attachFiles adds to d the files it sends besides its own attachments:
+// those kept with its draft (opened from the database as the message is
+// written), then the original's parts and the original itself. A draft or
+// original that is not the user's is an *Invalid.
+func (o *Outbox) attachFiles(ctx context.Context, userID int64, d *Draft) error {
+	if d.DraftID > 0 {
+		if _, err := o.db.Draft(ctx, userID, d.DraftID); errors.Is(err, db.ErrNotFound) {
+			return &Invalid{Problems: []Problem{{FieldDraft, i18n.Key("This draft is not known any more: it was sent or deleted."), nil}}}
+		} else if err != nil {
+			return err
+		}
+		kept, err := o.db.DraftAttachments(ctx, userID, d.DraftID)
+		if err != nil {
+			return err
+		}
+		for _, a := range kept {
+			open := func() (io.ReadCloser, error) { return o.db.OpenDraftAttachment(ctx, userID, a.ID) }
+			if a.ContentType == "message/rfc822" {
+				d.Forwarded = append(d.Forwarded, compose.Forwarded{Name: a.Name, Open: open})
+			} else {
+				d.Attachments = append(d.Attachments, compose.Attachment{Name: a.Name, ContentType: a.ContentType, Open: open})
+			}
+		}
+	}
+	if d.Original <= 0 || len(d.OriginalParts) == 0 && !d.AttachOriginal {
+		return nil
+	}
+	gone := &Invalid{Problems: []Problem{{FieldOriginal, i18n.Key("The message you are forwarding is not here any more, so its files cannot be attached. Remove them to send the rest."), nil}}}
+	sum, err := o.db.Message(ctx, userID, d.Original)
+	if errors.Is(err, db.ErrNotFound) {
+		return gone
+	}
+	if err != nil {
+		return err
+	}
+	raw, err := o.db.MessageRaw(ctx, userID, d.Original)
+	if err != nil {
+		return err
+	}
+	if len(d.OriginalParts) > 0 {
+		as, datas, err := message.Parts(raw, d.OriginalParts)
+		if errors.Is(err, message.ErrNoPart) {
+			return gone
+		}
+		if err != nil {
+			return err
+		}
+		for i, a := range as {
+			data := datas[i]
+			open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+			if a.Message {
+				d.Forwarded = append(d.Forwarded, compose.Forwarded{Name: a.Filename, Open: open})
+			} else {
+				d.Attachments = append(d.Attachments, compose.Attachment{Name: a.Filename, ContentType: a.ContentType, Open: open})
+			}
+		}
+	}
+	if d.AttachOriginal {
+		d.Forwarded = append(d.Forwarded, compose.Forwarded{Name: emlName(sum.Subject),
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil }})
+	}
+	return nil
 }
 
 // draftProblems turns compose's errors into problems to show, one per
@@ -237,9 +335,10 @@ func outboxStateProblem(key string) error {
 }
 
 // Undo takes back one of the user's messages that has not left: in its
-// undo window, waiting to be tried again, or failed. It returns the draft
-// to edit again. A message being sent or sent is an *Invalid (too late);
-// one that is not the user's is db.ErrNotFound.
+// undo window, waiting to be tried again, or failed. It keeps it as a new
+// draft, with its files read back from the bytes that were to be sent, and
+// returns that draft to edit again. A message being sent or sent is an
+// *Invalid (too late); one that is not the user's is db.ErrNotFound.
 func (o *Outbox) Undo(ctx context.Context, userID, id int64) (Undone, error) {
 	m, err := o.db.OutboxMessage(ctx, userID, id)
 	if err != nil {
@@ -257,6 +356,20 @@ func (o *Outbox) Undo(ctx context.Context, userID, id int64) (Undone, error) {
 		return Undone{}, fmt.Errorf("undo: %w", err)
 	}
 	u.AccountID = m.AccountID
+	// Whatever was attached is in the bytes, read back into the draft.
+	u.OriginalParts, u.AttachOriginal = nil, false
+	raw, err := o.db.OutboxRaw(ctx, userID, id)
+	if err != nil {
+		return Undone{}, fmt.Errorf("undo: %w", err)
+	}
+	draftID, lost, err := keepAsDraft(ctx, o.db, userID, m.AccountID, u, raw)
+	if errors.Is(err, db.ErrTooManyDrafts) {
+		return u, nil // the text comes back; the files are named
+	}
+	if err != nil {
+		return Undone{}, fmt.Errorf("undo: %w", err)
+	}
+	u.DraftID, u.AttachmentNames = draftID, lost
 	return u, nil
 }
 
@@ -269,6 +382,8 @@ func undoneFrom(kept string) (Undone, error) {
 	u := Undone{AttachmentNames: f.Attachments}
 	u.To, u.Cc, u.Bcc, u.Subject, u.Text, u.HTML = f.To, f.Cc, f.Bcc, f.Subject, f.Text, f.HTML
 	u.InReplyTo, u.References, u.Original, u.OriginalFlag = f.InReplyTo, f.References, f.Original, f.OriginalFlag
+	u.OriginalParts = f.OriginalParts
+	u.AttachOriginal = f.Forward == "eml" || f.Forward == "" && f.OriginalFlag == db.FlagForwarded
 	return u, nil
 }
 

@@ -17,21 +17,24 @@ type ReplyKind string
 const (
 	Reply    ReplyKind = "reply"     // to the sender (or Reply-To)
 	ReplyAll ReplyKind = "reply-all" // to the sender and every other recipient but oneself
-	Forward  ReplyKind = "forward"   // to someone new, with the original
+	Forward  ReplyKind = "forward"   // to someone new, the original's text quoted and its files attached
+	// ForwardAttached forwards the original itself, attached as an .eml file.
+	ForwardAttached ReplyKind = "forward-attached"
 )
 
 // Prefill is a composer filled in from a stored message: from the account
 // it came to, to whom the answer goes, the subject without stacked
 // prefixes, the quoted or forwarded text, and the threading headers.
 type Prefill struct {
-	AccountID       int64
-	To, Cc          []compose.Address
-	Subject, Text   string
-	InReplyTo       string   // the original's Message-ID, for a reply
-	References      []string // the original's References and its Message-ID
-	Original        int64
-	OriginalFlag    db.Flag // FlagAnswered or FlagForwarded once sent
-	ForwardOriginal bool    // attach the original itself, as an .eml
+	AccountID      int64
+	To, Cc         []compose.Address
+	Subject, Text  string
+	InReplyTo      string   // the original's Message-ID, for a reply
+	References     []string // the original's References and its Message-ID
+	Original       int64
+	OriginalFlag   db.Flag  // FlagAnswered or FlagForwarded once sent
+	OriginalParts  []string // the original's files to attach (Forward)
+	AttachOriginal bool     // attach the original itself, as an .eml (ForwardAttached)
 }
 
 // Wording is the translated text a prefill needs, which app cannot
@@ -92,10 +95,17 @@ func (s *Messages) Prefill(ctx context.Context, userID, msgID int64, kind ReplyK
 			p.InReplyTo = v.MessageID
 			p.References = append(compose.ParseMsgIDs(headerValue(v, "References")), v.MessageID)
 		}
-	case Forward:
+	case Forward, ForwardAttached:
 		p.OriginalFlag = db.FlagForwarded
 		p.Subject = compose.ForwardSubject(v.Subject)
-		p.ForwardOriginal = true
+		if kind == ForwardAttached {
+			// The original goes as it is; the text is the writer's own.
+			p.AttachOriginal = true
+			break
+		}
+		for _, a := range v.Attachments {
+			p.OriginalParts = append(p.OriginalParts, a.ID)
+		}
 		fields := []compose.Field{{Label: w.SubjectLabel, Value: v.Subject}, {Label: w.DateLabel, Value: date},
 			{Label: w.FromLabel, Value: addressList(v.From)}, {Label: w.ToLabel, Value: addressList(v.To)}}
 		if len(v.Cc) > 0 {

@@ -72,9 +72,17 @@ func TestPrefill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Subject != "Fwd: Re: Re: Lunch" || len(p.To) != 0 || !p.ForwardOriginal || p.OriginalFlag != db.FlagForwarded ||
+	if p.Subject != "Fwd: Re: Re: Lunch" || len(p.To) != 0 || p.AttachOriginal || p.OriginalFlag != db.FlagForwarded ||
 		!strings.Contains(p.Text, "-------- Forwarded Message --------") || !strings.Contains(p.Text, "Shall we?") {
 		t.Errorf("forward: %+v", p)
+	}
+	p, err = s.Prefill(ctx, u.ID, ids[0], ForwardAttached, english)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Subject != "Fwd: Re: Re: Lunch" || !p.AttachOriginal || len(p.OriginalParts) != 0 || p.OriginalFlag != db.FlagForwarded ||
+		strings.Contains(p.Text, "Shall we?") {
+		t.Errorf("forward as attachment: %+v", p)
 	}
 
 	// Another user's message is not found.

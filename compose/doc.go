@@ -5,10 +5,11 @@
 // as base64, together with the SMTP envelope (where the Bcc recipients are,
 // and only there). It also owns the small rules of writing a reply or a
 // forward: "Re:"/"Fwd:" subjects, quoting with an attribution line, and the
-// reply-all recipients.
+// reply-all recipients. ReadAttachments reads the files of a message it
+// wrote back, so that a message taken back from the outbox keeps them.
 //
 // It does no I/O beyond writing to the io.Writer it is given and reading the
-// attachments it is given (openers of io.ReadCloser, or files named by the
+// attachments and messages it is given (openers of io.ReadCloser, or files named by the
 // caller); it must not touch the network, SMTP, the database or HTTP, and it
 // translates nothing: text a person reads (attribution patterns, separator
 // lines) comes from the caller, and its errors are sentinels with the field

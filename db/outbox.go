@@ -46,6 +46,7 @@ type NewOutbox struct {
 	NotBefore         time.Time // the end of the undo window
 	FlagMessageID     int64     // the message replied to or forwarded, 0 for none
 	FlagBits          Flag      // FlagAnswered or FlagForwarded
+	DraftID           int64     // the user's draft this was written as, deleted with its files once queued; 0 for none
 }
 
 // OutboxError is what went wrong at a message's last attempt.
@@ -170,6 +171,11 @@ func (d *DB) QueueOutbox(ctx context.Context, m NewOutbox) (int64, error) {
 	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, fmt.Errorf("queue outbox: %w", err)
+	}
+	if m.DraftID != 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE id = ? AND user_id = ?`, m.DraftID, m.UserID); err != nil {
+			return 0, fmt.Errorf("queue outbox: %w", err)
+		}
 	}
 	return id, tx.Commit()
 }

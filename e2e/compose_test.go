@@ -529,3 +529,62 @@ func waitArrived(t *testing.T, ctx context.Context, a *app, subject string) {
 	}
 	t.Fatalf("%q did not come back through POP3 within 90 s", subject)
 }
+
+// In the browser: the composer's listed files, and a message's attachments.
+const (
+	attachedNamesJS   = `Array.from(document.querySelectorAll('[data-testid="attached-name"]')).map(e => e.innerText).join(",")`
+	attachmentLinksJS = `Array.from(document.querySelectorAll('[data-testid="attachment-link"]')).map(e => e.innerText).join(",")`
+)
+
+// TestDraftWithAttachment: a draft with an attachment is saved with the
+// button, reopened from Drafts (a tab of the mail pages), sent, and arrives
+// with its attachment; the Sent mailbox lists it.
+func TestDraftWithAttachment(t *testing.T) {
+	mta := smtptest.Start(t, nil)
+	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+mailCAFile(t, mta))
+	ctx := browser(t, 1280, 900, false)
+	setUpSending(t, ctx, a, mta)
+	plan := filepath.Join(t.TempDir(), "plano.pdf")
+	content := "%PDF-1.4 plano del piso\n"
+	if err := os.WriteFile(plan, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	subject := "Borrador con adjunto " + time.Now().UTC().Format("150405.000")
+	run(t, ctx, "write and save a draft with a file",
+		chromedp.Navigate(a.URL+"/compose"),
+		chromedp.WaitVisible(tid("compose-form")),
+		chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
+		chromedp.SetValue(`#subject`, subject),
+		chromedp.SetValue(`#text`, "The plan is attached."),
+		chromedp.SetUploadFiles(`#attachments`, []string{plan}),
+		chromedp.Click(tid("compose-save")),
+		chromedp.WaitVisible(tid("drafts")),
+	)
+	run(t, ctx, "reopen it from the Drafts tab",
+		chromedp.Navigate(a.URL+"/mail"),
+		chromedp.WaitVisible(tid("mailbox-tabs")),
+		chromedp.Click(tid("tab-drafts")),
+		chromedp.WaitVisible(tid("draft-link")),
+		chromedp.Click(tid("draft-link")),
+		chromedp.WaitVisible(tid("attached-files")),
+	)
+	if got := eval[string](t, ctx, attachedNamesJS); got != "plano.pdf" {
+		t.Fatalf("the draft reopened with %q, want plano.pdf", got)
+	}
+	run(t, ctx, "send it", chromedp.Click(tid("compose-send")), chromedp.WaitVisible(tid("outbox")))
+	waitSent(t, ctx, a, subject)
+	waitArrived(t, ctx, a, subject)
+	run(t, ctx, "open it", chromedp.Click(`[data-testid="message-link"]`), chromedp.WaitVisible(tid("message")))
+	if got := eval[string](t, ctx, attachmentLinksJS); got != "plano.pdf" {
+		t.Errorf("arrived with attachments %q, want plano.pdf", got)
+	}
+	run(t, ctx, "the Sent tab", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("mailbox-tabs")),
+		chromedp.Click(tid("tab-sent")), chromedp.WaitVisible(tid("message-link")))
+	if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != subject {
+		t.Errorf("Sent lists %q", got)
+	}
+	run(t, ctx, "no drafts left", chromedp.Navigate(a.URL+"/drafts"), chromedp.WaitVisible(tid("drafts")))
+	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="draft-row"]').length`); n != 0 {
+		t.Errorf("%d drafts left after sending", n)
+	}
+}

@@ -101,7 +101,7 @@ func TestComposeFormatted(t *testing.T) {
 		t.Error("with formatting on, the html field should be sent and the text area not")
 	}
 	run(t, ctx, "send", chromedp.Click(tid("compose-send")), chromedp.WaitVisible(tid("outbox")))
-	waitSent(t, ctx, a)
+	waitSent(t, ctx, a, subject)
 	waitArrived(t, ctx, a, subject)
 
 	// Read it back as it came over POP3.

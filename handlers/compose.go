@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,43 +77,71 @@ func (h *Handler) replyForm(kind app.ReplyKind) http.HandlerFunc {
 			return
 		}
 		title := map[app.ReplyKind]string{app.Reply: i18n.T(ctx, "Reply"), app.ReplyAll: i18n.T(ctx, "Reply all"),
-			app.Forward: i18n.T(ctx, "Forward")}[kind]
+			app.Forward: i18n.T(ctx, "Forward"), app.ForwardAttached: i18n.T(ctx, "Forward as attachment")}[kind]
 		v, sig, err := h.composeView(r, title, p.AccountID)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		v.To, v.Cc, v.Subject, v.Text = formatList(p.To), formatList(p.Cc), p.Subject, withSignature(p.Text, sig)
-		v.ShowCc = v.Cc != ""
-		v.Hidden = prefillFields(p)
-		if p.ForwardOriginal {
-			v.ForwardName = compose.EMLName(p.Subject, "message") // shown; the file is named again at sending
+		d := app.Draft{Original: p.Original, OriginalFlag: p.OriginalFlag, OriginalParts: p.OriginalParts, AttachOriginal: p.AttachOriginal}
+		d.To, d.Cc, d.Subject, d.Text = p.To, p.Cc, p.Subject, withSignature(p.Text, sig)
+		d.InReplyTo, d.References = p.InReplyTo, p.References
+		if err := h.fillComposer(r, &v, app.Undone{Draft: d}); err != nil {
+			h.fail(w, r, err)
+			return
 		}
 		h.render(w, r, http.StatusOK, web.ComposePage(v))
 	}
 }
 
-// prefillFields carries what the form does not show: the original and the
-// threading headers.
-func prefillFields(p app.Prefill) []web.HiddenField {
-	return threadFields(p.Original, p.ForwardOriginal, p.InReplyTo, p.References)
-}
-
 // threadFields are the hidden fields that carry what a message answers or
-// forwards through the composer: the original, whether it is a forward, and
-// the threading headers. draftFromForm reads them back.
-func threadFields(original int64, forward bool, inReplyTo string, references []string) []web.HiddenField {
+// forwards through the composer: the original, whether it is a forward, the
+// original's files it attaches (original_part) or the original itself
+// (attach_original), and the threading headers. draftFromForm reads them
+// back.
+func threadFields(d app.Draft) []web.HiddenField {
 	var out []web.HiddenField
-	if original > 0 {
+	if d.Original > 0 {
 		kind := "reply"
-		if forward {
+		if d.OriginalFlag == db.FlagForwarded {
 			kind = "forward"
 		}
-		out = append(out, web.HiddenField{Name: "original", Value: strconv.FormatInt(original, 10)}, web.HiddenField{Name: "kind", Value: kind})
+		out = append(out, web.HiddenField{Name: "original", Value: strconv.FormatInt(d.Original, 10)}, web.HiddenField{Name: "kind", Value: kind})
+		for _, p := range d.OriginalParts {
+			out = append(out, web.HiddenField{Name: "original_part", Value: p})
+		}
+		if d.AttachOriginal {
+			out = append(out, web.HiddenField{Name: "attach_original", Value: "1"})
+		}
 	}
-	if inReplyTo != "" {
-		out = append(out, web.HiddenField{Name: "in_reply_to", Value: inReplyTo},
-			web.HiddenField{Name: "references", Value: strings.Join(references, " ")})
+	if d.InReplyTo != "" {
+		out = append(out, web.HiddenField{Name: "in_reply_to", Value: d.InReplyTo},
+			web.HiddenField{Name: "references", Value: strings.Join(d.References, " ")})
+	}
+	return out
+}
+
+// Values of the composer's "remove" checkboxes: a file kept with the draft
+// (file-ID), a file of the original (part-ID), the original itself.
+const (
+	removeFilePrefix = "file-"
+	removePartPrefix = "part-"
+	removeOriginal   = "original"
+)
+
+// composeFiles are the composer's rows of files to send.
+func composeFiles(ctx context.Context, files []app.AttachedFile) []web.ComposeFile {
+	l := i18n.FromContext(ctx)
+	out := make([]web.ComposeFile, 0, len(files))
+	for _, f := range files {
+		remove := removeOriginal
+		switch {
+		case f.ID > 0:
+			remove = removeFilePrefix + strconv.FormatInt(f.ID, 10)
+		case f.Part != "":
+			remove = removePartPrefix + f.Part
+		}
+		out = append(out, web.ComposeFile{Remove: remove, Name: f.Name, Size: l.Size(f.Size)})
 	}
 	return out
 }
@@ -136,7 +164,7 @@ func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v
 		return web.ComposeView{}, "", err
 	}
 	v = web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
-		MaxAttachmentsHuman: i18n.FromContext(r.Context()).Size(app.DefaultMaxSendSize * 3 / 4), MaxHTML: maxComposeField}
+		MaxAttachmentsHuman: i18n.FromContext(r.Context()).Size(app.MaxAttachmentsTotal), MaxHTML: maxComposeField}
 	for _, a := range accounts {
 		if !a.Outgoing.Configured() {
 			continue
@@ -158,16 +186,21 @@ type upload struct {
 	name, contentType, path string
 }
 
-// composeInput is what the composer sent.
+// composeInput is what the composer sent: its fields, its files (in
+// temporary files), and the names of the files not kept (with no dir, or
+// past the size bound).
 type composeInput struct {
-	fields      url.Values
-	uploads     []upload
-	tooBig      bool
-	htmlTooLong bool // the formatted text was over maxComposeField, and is not in fields
+	fields  url.Values
+	uploads []upload
+	lost    []string
+	tooBig  bool
+	// htmlTooLong: the formatted text was over maxComposeField, and is not
+	// in fields.
+	htmlTooLong bool
 }
 
 // readCompose reads the composer's form, streaming its files into dir; with
-// no dir, only the files' names are kept.
+// no dir (the autosave), only the files' names are kept.
 func readCompose(r *http.Request, dir string) (composeInput, error) {
 	in := composeInput{fields: url.Values{}}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -208,13 +241,13 @@ func readCompose(r *http.Request, dir string) (composeInput, error) {
 			in.fields.Add(part.FormName(), string(b))
 			continue
 		}
-		if part.FormName() != "attachments" || in.tooBig {
+		if part.FormName() != "attachments" {
 			_, _ = io.Copy(io.Discard, part)
 			continue
 		}
-		if dir == "" { // a draft: only the names are kept
+		if dir == "" || in.tooBig { // the autosave, or past the bound: only the name is kept
 			_, _ = io.Copy(io.Discard, part)
-			in.uploads = append(in.uploads, upload{name: part.FileName()})
+			in.lost = append(in.lost, part.FileName())
 			continue
 		}
 		f, err := os.CreateTemp(dir, "attachment-*")
@@ -231,14 +264,18 @@ func readCompose(r *http.Request, dir string) (composeInput, error) {
 		total += n
 		if total > app.DefaultMaxSendSize {
 			in.tooBig = true
+			in.lost = append(in.lost, part.FileName())
 			continue
 		}
 		in.uploads = append(in.uploads, upload{name: part.FileName(), contentType: part.Header.Get("Content-Type"), path: f.Name()})
 	}
 }
 
-// sendMessage puts the composed message in the outbox and shows the outbox,
-// where it can be taken back for a few seconds.
+// sendMessage saves the composer's form as a draft, its files with it,
+// then puts the message in the outbox and shows the outbox, where it can be
+// taken back for a few seconds; with "Save draft", it only saves. When
+// something is wrong, the composer is shown again with the draft: what was
+// written and uploaded is kept.
 func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := currentUser(r)
@@ -255,21 +292,38 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := in.fields
+	accountID, _ := strconv.ParseInt(f.Get("account"), 10, 64)
+	d, problems := h.draftFromForm(in)
+	if in.htmlTooLong {
+		// Saving now would replace the draft's formatted text (as the
+		// autosave last kept it) with what is left without it: say what
+		// is wrong and keep the draft as it is.
+		d.DraftID, _ = strconv.ParseInt(f.Get("draft"), 10, 64)
+		h.renderComposeErrors(w, r, in, d, accountID, append(problems, htmlTooLong))
+		return
+	}
+	id, saveProblems, err := h.saveComposed(r, in, d)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if id != 0 {
+		d.Attachments, d.DraftID = nil, id // the uploads are kept with the draft now
+	} else if f.Get("action") != "draft" {
+		// Not saved (too many drafts): it can still be sent as it is.
+		saveProblems = slices.DeleteFunc(saveProblems, func(p app.Problem) bool { return p.Field == app.FieldDraft })
+	}
+	problems = append(problems, saveProblems...)
 	if f.Get("action") == "draft" {
-		if _, status := h.storeDraft(r, in); status != http.StatusOK {
-			h.errorPage(w, r, status, i18n.T(ctx, "The draft was not saved"), i18n.T(ctx, "Go back, copy what you wrote, and try again."))
+		if len(problems) > 0 || in.tooBig {
+			h.renderComposeErrors(w, r, in, d, accountID, problems)
 			return
 		}
 		redirect(w, r, "/drafts?done="+doneDraftSaved)
 		return
 	}
-	accountID, _ := strconv.ParseInt(f.Get("account"), 10, 64)
-	d, problems := h.draftFromForm(r, in)
 	var m db.OutboxMessage
-	if in.htmlTooLong {
-		problems = append(problems, htmlTooLong)
-	}
-	if len(problems) == 0 {
+	if len(problems) == 0 && !in.tooBig {
 		m, err = h.outbox.Send(ctx, u.ID, accountID, d)
 		if inv, ok := app.AsInvalid(err); ok {
 			problems, err = inv.Problems, nil
@@ -283,18 +337,39 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 		h.renderComposeErrors(w, r, in, d, accountID, problems)
 		return
 	}
-	if id, err := strconv.ParseInt(f.Get("draft"), 10, 64); err == nil && id > 0 {
-		if err := h.drafts.Delete(ctx, u.ID, id); err != nil && !errors.Is(err, db.ErrNotFound) {
-			h.log.Error("deleting a sent draft", "user", u.ID, "draft", id, "err", err)
-		}
-	}
 	h.log.Info("message queued", "user", u.ID, "account", accountID, "outbox", m.ID, "size", m.Size)
 	redirect(w, r, "/outbox?done="+doneQueued)
 }
 
+// saveComposed saves the composer's form as the user's draft, with its
+// uploads and without the files marked Remove, and returns the draft's id
+// (0 when it could not be saved) and the problems to show. A draft that is
+// gone meanwhile (sent or deleted in another window) is saved as a new one.
+func (h *Handler) saveComposed(r *http.Request, in composeInput, d app.Draft) (int64, []app.Problem, error) {
+	u := currentUser(r)
+	f := in.fields
+	id, _ := strconv.ParseInt(f.Get("draft"), 10, 64)
+	accountID, _ := strconv.ParseInt(f.Get("account"), 10, 64)
+	var remove []int64
+	for _, v := range f["remove"] {
+		if n, err := strconv.ParseInt(strings.TrimPrefix(v, removeFilePrefix), 10, 64); strings.HasPrefix(v, removeFilePrefix) && err == nil {
+			remove = append(remove, n)
+		}
+	}
+	draftIn := app.DraftInput{Draft: d, Remove: remove, Lost: in.lost}
+	saved, err := h.drafts.Save(r.Context(), u.ID, id, accountID, draftIn)
+	if errors.Is(err, db.ErrNotFound) && id != 0 {
+		saved, err = h.drafts.Save(r.Context(), u.ID, 0, accountID, draftIn)
+	}
+	if inv, ok := app.AsInvalid(err); ok {
+		return saved, inv.Problems, nil
+	}
+	return saved, nil, err
+}
+
 // draftFromForm reads the draft; the problems are addresses that do not
 // parse and an original that is not a number.
-func (h *Handler) draftFromForm(r *http.Request, in composeInput) (app.Draft, []app.Problem) {
+func (h *Handler) draftFromForm(in composeInput) (app.Draft, []app.Problem) {
 	f := in.fields
 	var d app.Draft
 	var problems []app.Problem
@@ -323,7 +398,16 @@ func (h *Handler) draftFromForm(r *http.Request, in composeInput) (app.Draft, []
 		d.Original, d.OriginalFlag = id, db.FlagAnswered
 		if f.Get("kind") == "forward" {
 			d.OriginalFlag = db.FlagForwarded
-			d.Forwarded = []compose.Forwarded{h.forwardedOriginal(r, id, d.Subject)}
+			removed := map[string]bool{}
+			for _, v := range f["remove"] {
+				removed[v] = true
+			}
+			for _, p := range f["original_part"] {
+				if !removed[removePartPrefix+p] && len(d.OriginalParts) < app.MaxDraftFiles {
+					d.OriginalParts = append(d.OriginalParts, p)
+				}
+			}
+			d.AttachOriginal = f.Get("attach_original") != "" && !removed[removeOriginal]
 		}
 	}
 	for _, up := range in.uploads {
@@ -334,25 +418,20 @@ func (h *Handler) draftFromForm(r *http.Request, in composeInput) (app.Draft, []
 	return d, problems
 }
 
-// forwardedOriginal attaches the user's message id as it was received.
-func (h *Handler) forwardedOriginal(r *http.Request, id int64, subject string) compose.Forwarded {
-	ctx, userID := r.Context(), currentUser(r).ID
-	return compose.Forwarded{Name: compose.EMLName(strings.TrimPrefix(subject, "Fwd: "), "message"), Open: func() (io.ReadCloser, error) {
-		raw, err := h.db.MessageRaw(ctx, userID, id)
-		if err != nil {
-			return nil, err
-		}
-		return io.NopCloser(bytes.NewReader(raw)), nil
-	}}
-}
-
 // htmlTooLong is the problem of a formatted text over maxComposeField.
 var htmlTooLong = app.Problem{Field: compose.FieldHTML,
 	Key: i18n.Key("The formatted message is too long to send. Shorten it, or turn formatting off to send it as plain text.")}
 
-// renderComposeErrors shows the composer again with what was sent (d, as
-// draftFromForm read it) and the problems; attachments are not kept, so
-// the page names them.
+// joinProblems puts two fields' problems in one sentence.
+func joinProblems(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + " " + b
+}
+
+// renderComposeErrors shows the composer again with what was sent, the
+// files kept with its draft, and the problems.
 func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in composeInput, d app.Draft, accountID int64, problems []app.Problem) {
 	ctx := r.Context()
 	f := in.fields
@@ -361,20 +440,23 @@ func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in
 		h.fail(w, r, err)
 		return
 	}
+	lost := in.lost
+	if d.DraftID == 0 { // not saved: the uploads are not kept
+		for _, up := range in.uploads {
+			lost = append(lost, up.name)
+		}
+		d.Attachments = nil
+	}
+	if err := h.fillComposer(r, &v, app.Undone{Draft: d, AttachmentNames: lost}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// The address fields as typed, even when they do not parse.
 	v.To, v.Cc, v.Bcc, v.Subject, v.Text, v.HTML = f.Get("to"), f.Get("cc"), f.Get("bcc"), f.Get("subject"), f.Get("text"), d.HTML
 	if d.HTML != "" {
 		v.Text = d.Text
 	}
 	v.ShowCc = v.Cc != "" || v.Bcc != ""
-	v.DraftID, _ = strconv.ParseInt(f.Get("draft"), 10, 64)
-	for _, name := range []string{"original", "kind", "in_reply_to", "references"} {
-		if val := f.Get(name); val != "" {
-			v.Hidden = append(v.Hidden, web.HiddenField{Name: name, Value: val})
-		}
-	}
-	for _, up := range in.uploads {
-		v.LostAttachments = append(v.LostAttachments, up.name)
-	}
 	inv := &app.Invalid{Problems: problems}
 	v.Errors = web.ComposeErrors{Account: problemOn(ctx, inv, app.FieldAccount), To: problemOn(ctx, inv, compose.FieldTo),
 		Cc: problemOn(ctx, inv, compose.FieldCc), Bcc: problemOn(ctx, inv, compose.FieldBcc),
@@ -388,15 +470,18 @@ func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in
 	} else {
 		v.Errors.Form = i18n.T(ctx, "The message was not sent. The fields below say why.")
 	}
-	h.render(w, r, http.StatusUnprocessableEntity, web.ComposePage(v))
-}
-
-// joinProblems puts two fields' problems in one sentence.
-func joinProblems(a, b string) string {
-	if a == "" || b == "" {
-		return a + b
+	if f.Get("action") == "draft" {
+		why := problemText(ctx, problems)
+		if in.tooBig {
+			why = v.Errors.Attachments
+		}
+		if d.DraftID == 0 {
+			v.Errors.Form = i18n.T(ctx, "The draft was not saved: %s", why)
+		} else {
+			v.Errors.Form = i18n.T(ctx, "The draft was saved, but not all of it: %s", why)
+		}
 	}
-	return a + " " + b
+	h.render(w, r, http.StatusUnprocessableEntity, web.ComposePage(v))
 }
 
 // formatList writes addresses for an address field as people type them,

@@ -97,19 +97,32 @@ func TestComposeAndUndo(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	one(t, r.doc(t), "compose-form")
 
-	// A bad address is refused on its field; the attachment is named to
-	// be attached again.
+	// A bad address is refused on its field; the attachment is kept with
+	// the draft the form now is, listed with a box to remove it.
 	form := url.Values{"account": {strconv.FormatInt(acc.ID, 10)}, "to": {"bea@"}, "subject": {"Lunch"}, "text": {"At one?"}}
 	r = c.postMultipart("/compose", form, map[string]string{"menu.txt": "soup"})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
 	doc := r.doc(t)
 	one(t, doc, "error-to")
-	if !strings.Contains(text(one(t, doc, "lost-attachments")), "menu.txt") {
-		t.Error("the lost attachment is not named")
+	none(t, doc, "lost-attachments")
+	if v, _, _ := inputValue(doc, "to"); v != "bea@" {
+		t.Errorf("To shown again as %q", v)
+	}
+	if name := text(one(t, doc, "attached-name")); name != "menu.txt" {
+		t.Errorf("the kept file is %q", name)
+	}
+	draft := attr(one(t, doc, "field-draft"), "value")
+	remove := attr(one(t, doc, "attached-remove"), "value")
+	if draft == "0" || !strings.HasPrefix(remove, removeFilePrefix) {
+		t.Fatalf("draft %q, remove %q", draft, remove)
 	}
 
+	// Sent from there with menu.txt removed and another file added: only
+	// that one goes, and the draft is gone.
 	form.Set("to", "Bea <bea@example.org>")
 	form.Set("bcc", "secret@example.org")
+	form.Set("draft", draft)
+	form.Set("remove", remove)
 	r = c.postMultipart("/compose", form, map[string]string{"menú.txt": "soup and bread"})
 	wantRedirect(t, r, "/outbox?done="+doneQueued)
 	m, raw := onlyOutbox(t, app, u.ID)
@@ -143,6 +156,11 @@ func TestComposeAndUndo(t *testing.T) {
 	if strings.Join(names, ",") != "menú.txt" {
 		t.Errorf("attachments %q", names)
 	}
+	if list, _ := app.db.Drafts(context.Background(), u.ID); len(list) != 0 {
+		t.Errorf("drafts left after sending: %+v", list)
+	}
+	form.Del("draft")
+	form.Del("remove")
 
 	// The outbox shows it, with Undo while it has not left.
 	r = c.get("/outbox?done=" + doneQueued)
@@ -155,8 +173,12 @@ func TestComposeAndUndo(t *testing.T) {
 	if v, _, _ := inputValue(doc, "to"); v != "Bea <bea@example.org>" {
 		t.Errorf("the composer reopened with To %q", v)
 	}
-	if !strings.Contains(text(one(t, doc, "lost-attachments")), "menú.txt") {
-		t.Error("the attachment to add again is not named")
+	none(t, doc, "lost-attachments")
+	if name := text(one(t, doc, "attached-name")); name != "menú.txt" {
+		t.Errorf("the file taken back is %q", name)
+	}
+	if attr(one(t, doc, "field-draft"), "value") == "0" {
+		t.Error("the message taken back is not a draft")
 	}
 	if m, _ := app.db.OutboxMessage(context.Background(), u.ID, m.ID); m.State != db.OutboxCancelled {
 		t.Errorf("state after undo %s", m.State)
@@ -231,11 +253,19 @@ func TestReplyAndForward(t *testing.T) {
 		}
 	}
 
-	// A forward attaches the original as it was received.
-	doc = c.get(msgPath(orig, "/forward")).doc(t)
-	one(t, doc, "forwarded")
+	// A forward as attachment attaches the original as it was received;
+	// a forward of a message without files attaches nothing.
+	doc = c.get(msgPath(orig, "/forward-attached")).doc(t)
+	if name := text(one(t, doc, "attached-name")); name != "Lunch.eml" {
+		t.Errorf("forwarded as %q", name)
+	}
 	if v, _, _ := inputValue(doc, "subject"); v != "Fwd: Lunch" {
 		t.Errorf("forward subject %q", v)
+	}
+	doc = c.get(msgPath(orig, "/forward")).doc(t)
+	none(t, doc, "attached-files")
+	if v := rawText(one(t, doc, "field-text")); !strings.Contains(v, "At one?") {
+		t.Errorf("the forward does not quote the original: %q", v)
 	}
 }
 

@@ -16,49 +16,43 @@ import (
 // typing stops, to /compose/draft; without, with its "Save draft" button),
 // and /drafts lists what is being written.
 
-// saveDraft stores the composer's form as a draft and answers its id as
-// JSON ({"id": N}), for the page's autosave.
+const draftsPath = "/drafts"
+
+// saveDraft stores the composer's text fields as a draft and answers its
+// id as JSON ({"id": N}), for the page's autosave. The files kept with the
+// draft stay as they are; those chosen but not uploaded are named.
 func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
 	in, err := readCompose(r, "")
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	id, status := h.storeDraft(r, in)
-	if status != http.StatusOK {
-		w.WriteHeader(status)
+	if in.htmlTooLong {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		return
+	}
+	d, _ := h.draftFromForm(in)
+	id, _ := strconv.ParseInt(in.fields.Get("draft"), 10, 64)
+	accountID, _ := strconv.ParseInt(in.fields.Get("account"), 10, 64)
+	id, err = h.drafts.Save(r.Context(), u.ID, id, accountID, app.DraftInput{Draft: d, Lost: in.lost})
+	switch _, invalid := app.AsInvalid(err); {
+	case err == nil:
+	case errors.Is(err, db.ErrNotFound):
+		w.WriteHeader(http.StatusNotFound)
+		return
+	case invalid:
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		return
+	default:
+		h.log.Error("saving a draft", "user", u.ID, "err", err)
+		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(struct {
 		ID int64 `json:"id"`
 	}{id})
-}
-
-// storeDraft saves the composer's form as the user's draft, and says how
-// that went as an HTTP status.
-func (h *Handler) storeDraft(r *http.Request, in composeInput) (int64, int) {
-	u := currentUser(r)
-	if in.htmlTooLong {
-		return 0, http.StatusUnprocessableEntity
-	}
-	d, _ := h.draftFromForm(r, in)
-	d.Forwarded = nil // attached again when sent
-	id, _ := strconv.ParseInt(in.fields.Get("draft"), 10, 64)
-	accountID, _ := strconv.ParseInt(in.fields.Get("account"), 10, 64)
-	id, err := h.drafts.Save(r.Context(), u.ID, id, accountID, d)
-	switch {
-	case err == nil:
-		return id, http.StatusOK
-	case errors.Is(err, db.ErrNotFound):
-		return 0, http.StatusNotFound
-	default:
-		if _, ok := app.AsInvalid(err); ok {
-			return 0, http.StatusUnprocessableEntity
-		}
-		h.log.Error("saving a draft", "user", u.ID, "err", err)
-		return 0, http.StatusInternalServerError
-	}
 }
 
 // draftsPage lists the user's drafts.
@@ -76,7 +70,8 @@ func (h *Handler) draftsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, tz := i18n.FromContext(ctx), state(r).tz
-	v := web.DraftsView{Chrome: h.chrome(u, i18n.T(ctx, "Drafts"), web.SectionCompose, 0, accounts), Notice: doneNotice(r)}
+	v := web.DraftsView{Chrome: h.chrome(u, i18n.T(ctx, "Drafts"), web.SectionCompose, 0, accounts), Notice: doneNotice(r),
+		Tabs: mailboxTabs(ctx, string(db.MailboxDrafts))}
 	for _, dr := range list {
 		id := strconv.FormatInt(dr.ID, 10)
 		row := web.DraftRow{ID: dr.ID, Subject: dr.Subject, When: l.Date(dr.UpdatedAt, tz),
@@ -117,16 +112,27 @@ func (h *Handler) openDraft(w http.ResponseWriter, r *http.Request, id int64) {
 		h.fail(w, r, err)
 		return
 	}
-	fillComposer(&v, u)
-	v.DraftID = id
+	if err := h.fillComposer(r, &v, u); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, web.ComposePage(v))
 }
 
-// fillComposer puts a kept draft (from the drafts or the outbox) into the
-// composer.
-func fillComposer(v *web.ComposeView, d app.Undone) {
+// fillComposer puts a message being written (a prefill, a draft, a message
+// taken back from the outbox, a form shown again) into the composer: its
+// fields, the hidden fields that carry what it answers or forwards, and
+// the files it will send, each with a Remove box.
+func (h *Handler) fillComposer(r *http.Request, v *web.ComposeView, d app.Undone) error {
 	v.To, v.Cc, v.Bcc, v.Subject, v.Text, v.HTML = formatList(d.To), formatList(d.Cc), formatList(d.Bcc), d.Subject, d.Text, d.HTML
 	v.ShowCc = v.Cc != "" || v.Bcc != ""
 	v.LostAttachments = d.AttachmentNames
-	v.Hidden = append(v.Hidden, threadFields(d.Original, d.OriginalFlag == db.FlagForwarded, d.InReplyTo, d.References)...)
+	v.DraftID = d.DraftID
+	v.Hidden = append(v.Hidden, threadFields(d.Draft)...)
+	files, err := h.drafts.Files(r.Context(), currentUser(r).ID, d.DraftID, d.Draft)
+	if err != nil {
+		return err
+	}
+	v.Files = composeFiles(r.Context(), files)
+	return nil
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -16,14 +17,38 @@ import (
 // pageSize is how many messages a list page shows.
 const pageSize = 50
 
-func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) { h.mailbox(w, r, false) }
-func (h *Handler) trash(w http.ResponseWriter, r *http.Request) { h.mailbox(w, r, true) }
+func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) { h.mailbox(w, r, db.MailboxInbox) }
+func (h *Handler) sent(w http.ResponseWriter, r *http.Request)  { h.mailbox(w, r, db.MailboxSent) }
+func (h *Handler) trash(w http.ResponseWriter, r *http.Request) { h.mailbox(w, r, db.MailboxTrash) }
+
+// Where the mailboxes of the mail pages are.
+const (
+	inboxPath = "/mail"
+	sentPath  = "/mail/sent"
+	trashPath = "/mail/trash"
+)
+
+// mailboxTabs is the row of mailboxes above a list: Inbox, Sent, Drafts,
+// Trash, current marking the one shown ("drafts" for the drafts list).
+func mailboxTabs(ctx context.Context, current string) []web.MailboxTab {
+	tabs := []web.MailboxTab{
+		{Key: string(db.MailboxInbox), Label: i18n.T(ctx, "Inbox"), URL: inboxPath},
+		{Key: string(db.MailboxSent), Label: i18n.T(ctx, "Sent mail"), URL: sentPath},
+		{Key: string(db.MailboxDrafts), Label: i18n.T(ctx, "Drafts"), URL: draftsPath},
+		{Key: string(db.MailboxTrash), Label: i18n.T(ctx, "Trash"), URL: trashPath},
+	}
+	for i := range tabs {
+		tabs[i].Current = tabs[i].Key == current
+	}
+	return tabs
+}
 
 // mailbox shows a page of the inbox (every account's, or one's with
-// ?account=ID) or of the trash, newest first, paged by keyset cursors
-// (?before= for older, ?after= for newer) so that every page is as fast
-// as the first.
-func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
+// ?account=ID), of Sent or of the trash, newest first, paged by keyset
+// cursors (?before= for older, ?after= for newer) so that every page is as
+// fast as the first.
+func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, role db.MailboxRole) {
+	trash, sent := role == db.MailboxTrash, role == db.MailboxSent
 	ctx := r.Context()
 	u := currentUser(r)
 	st := state(r)
@@ -35,14 +60,9 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
 		h.fail(w, r, err)
 		return
 	}
-	q := db.ListQuery{Mailbox: db.MailboxInbox, Limit: pageSize}
-	if trash {
-		q.Mailbox = db.MailboxTrash
-	}
-	heading := i18n.T(ctx, "Inbox")
-	if trash {
-		heading = i18n.T(ctx, "Trash")
-	}
+	q := db.ListQuery{Mailbox: role, Limit: pageSize}
+	heading := map[db.MailboxRole]string{db.MailboxInbox: i18n.T(ctx, "Inbox"), db.MailboxSent: i18n.T(ctx, "Sent mail"),
+		db.MailboxTrash: i18n.T(ctx, "Trash")}[role]
 	var account *db.Account
 	if s := query.Get("account"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
@@ -53,7 +73,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
 		}
 		account = &accounts[i]
 		q.AccountID = id
-		if !trash {
+		if role == db.MailboxInbox {
 			heading = account.Name
 		}
 	}
@@ -79,20 +99,20 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
 		return
 	}
 
-	section := web.SectionInbox
-	if trash {
-		section = web.SectionTrash
-	}
+	section := map[db.MailboxRole]string{db.MailboxInbox: web.SectionInbox, db.MailboxSent: web.SectionSent,
+		db.MailboxTrash: web.SectionTrash}[role]
 	v := web.MailboxView{
 		Chrome:     h.chrome(u, heading, section, q.AccountID, accounts),
 		Heading:    heading,
 		Trash:      trash,
 		Total:      int64(page.Total),
 		ReturnPath: listPath(r.URL.Path, query),
-		NoAccounts: len(accounts) == 0 && !trash,
+		NoAccounts: len(accounts) == 0 && role == db.MailboxInbox,
 		Notice:     doneNotice(r),
+		Tabs:       mailboxTabs(ctx, string(role)),
+		Sent:       sent,
 	}
-	if trash {
+	if role != db.MailboxInbox {
 		v.Chrome.Nav.CurrentAccount = 0
 	}
 	base := url.Values{}
@@ -118,6 +138,13 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, trash bool) {
 			DateFull:      loc.Date(m.SortAt, st.tz),
 			Unread:        !m.Flags.Has(db.FlagSeen),
 			HasAttachment: m.HasAttachments,
+		}
+		if sent {
+			row.From = i18n.T(ctx, "To: %s", m.To)
+			if m.To == "" {
+				row.From = i18n.T(ctx, "(no recipient)")
+			}
+			row.FromAddr = m.To
 		}
 		if account == nil && len(accounts) > 1 {
 			row.Account = m.AccountName

@@ -84,9 +84,15 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	idStr := strconv.FormatInt(sum.ID, 10)
 	self := "/mail/" + idStr
 
-	defaultBack := "/mail"
+	defaultBack, section := inboxPath, web.SectionInbox
+	if sent, err := h.db.MailboxByRole(ctx, u.ID, db.MailboxSent); err != nil {
+		h.fail(w, r, err)
+		return
+	} else if sum.MailboxID == sent.ID {
+		defaultBack, section = sentPath, web.SectionSent
+	}
 	if sum.TrashedAt != nil {
-		defaultBack = "/mail/trash"
+		defaultBack, section = trashPath, web.SectionTrash
 	}
 	back := localPath(r.URL.Query().Get("back"), defaultBack)
 	if !strings.HasPrefix(back, "/mail") {
@@ -97,10 +103,6 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		subject = sum.Subject
 	}
 	subject = subjectOrPlaceholder(r, subject)
-	section := web.SectionInbox
-	if sum.TrashedAt != nil {
-		section = web.SectionTrash
-	}
 	v := web.MessageView{
 		Chrome:      h.chrome(u, subject, section, 0, accounts),
 		ID:          sum.ID,
@@ -121,6 +123,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	for _, a := range accounts {
 		if a.Outgoing.Configured() {
 			v.ReplyURL, v.ReplyAllURL, v.ForwardURL = self+"/reply", self+"/reply-all", self+"/forward"
+			v.ForwardAttachedURL = self + "/forward-attached"
 			break
 		}
 	}

@@ -71,6 +71,7 @@ func (h *Handler) outboxRow(r *http.Request, m db.OutboxMessage, now time.Time) 
 		row.StateText = i18n.T(ctx, "Not sent: taken back")
 	case db.OutboxFailed:
 		row.StateText = i18n.T(ctx, "Not sent")
+		row.EditURL = id + "/undo"
 	case db.OutboxMaybeSent:
 		row.StateText = i18n.T(ctx, "It may have been sent")
 		row.ResolveURL = id + "/resolve"
@@ -105,7 +106,10 @@ func (h *Handler) undoSend(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	fillComposer(&v, undone)
+	if err := h.fillComposer(r, &v, undone); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.log.Info("message taken back", "user", u.ID, "outbox", id)
 	h.render(w, r, http.StatusOK, web.ComposePage(v))
 }

@@ -18,11 +18,40 @@ func Part(raw []byte, id string) (a Attachment, data []byte, err error) {
 	if !partIDRe.MatchString(id) {
 		return Attachment{}, nil, ErrNoPart
 	}
+	return partOf(parse(raw), id)
+}
+
+// Parts returns the decoded bytes of several leaf parts, as Part does each,
+// from one parse of raw, in the order of ids. It returns ErrNoPart when the
+// message has no part of one of them.
+func Parts(raw []byte, ids []string) (as []Attachment, datas [][]byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			as, datas, err = nil, nil, fmt.Errorf("message: parts: %s", internalError)
+		}
+	}()
+	for _, id := range ids {
+		if !partIDRe.MatchString(id) {
+			return nil, nil, ErrNoPart
+		}
+	}
+	ps := parse(raw)
+	for _, id := range ids {
+		a, data, err := partOf(ps, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		as, datas = append(as, a), append(datas, data)
+	}
+	return as, datas, nil
+}
+
+// partOf is the part id of a parsed message.
+func partOf(ps *parsed, id string) (Attachment, []byte, error) {
 	leaf, kind, index, ok := splitPartID(id)
 	if !ok {
 		return Attachment{}, nil, ErrNoPart
 	}
-	ps := parse(raw)
 	p := ps.root.find(leaf)
 	if p == nil {
 		return Attachment{}, nil, ErrNoPart
@@ -40,8 +69,8 @@ func Part(raw []byte, id string) (a Attachment, data []byte, err error) {
 		}
 		return describeUnpacked(p, kind, index, files[index]), files[index].data, nil
 	}
-	data = decodeTransfer(p.body, p.cte)
-	a = describe(p, ps.fallback)
+	data := decodeTransfer(p.body, p.cte)
+	a := describe(p, ps.fallback)
 	a.Size = int64(len(data))
 	if p.contentID != "" {
 		a.Inline = referencedFromHTML(ps.root, p.contentID)

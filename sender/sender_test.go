@@ -396,8 +396,11 @@ func TestUndo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Subject != "Oops" || u.Text != "not yet\n" || len(u.AttachmentNames) != 1 || u.AttachmentNames[0] != "a.txt" {
+	if u.Subject != "Oops" || u.Text != "not yet\n" || u.DraftID == 0 || len(u.AttachmentNames) != 0 {
 		t.Fatalf("undone: %+v", u)
+	}
+	if files, err := app.NewDrafts(e.store).Files(ctx, e.user.ID, u.DraftID, u.Draft); err != nil || len(files) != 1 || files[0].Name != "a.txt" {
+		t.Fatalf("the undone message's files: %+v %v", files, err)
 	}
 	e.clock.Add(time.Minute)
 	runOnce(t, e)

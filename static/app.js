@@ -109,9 +109,11 @@
     window.setTimeout(poll, 1000);
   });
 
-  // Composer: save the draft a few seconds after typing stops (the files'
-  // names are kept, not their bytes), so that closing the page loses
-  // nothing; the "Save draft" button does the same without JavaScript.
+  // Composer: save the draft's text a few seconds after typing stops, so
+  // that closing the page loses nothing. The files already saved stay with
+  // the draft; those chosen but not yet sent go by name only, to be asked
+  // for again. The "Save draft" button saves everything, files included,
+  // without JavaScript.
   var draft = document.querySelector("input[data-autosave]");
   if (draft && draft.form) {
     var form = draft.form;

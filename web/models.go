@@ -16,6 +16,7 @@ type Assets struct {
 const (
 	SectionInbox    = "inbox"
 	SectionTrash    = "trash"
+	SectionSent     = "sent"
 	SectionSettings = "settings"
 	SectionAdmin    = "admin"
 	SectionCompose  = "compose"
@@ -74,6 +75,8 @@ type MailboxView struct {
 	Chrome
 	Heading    string
 	Trash      bool
+	Sent       bool         // the Sent mailbox: rows name the recipients
+	Tabs       []MailboxTab // the mailboxes, the one shown marked
 	Total      int64
 	Rows       []MessageRow
 	NewerURL   string // "" on the first page
@@ -127,9 +130,9 @@ type TextSegment struct {
 
 // MessageView is the message page.
 type MessageView struct {
-	// ReplyURL, ReplyAllURL and ForwardURL open the composer; "" when no
-	// account can send.
-	ReplyURL, ReplyAllURL, ForwardURL string
+	// ReplyURL, ReplyAllURL, ForwardURL and ForwardAttachedURL open the
+	// composer; "" when no account can send.
+	ReplyURL, ReplyAllURL, ForwardURL, ForwardAttachedURL string
 	Chrome
 	ID            int64
 	Subject       string
@@ -376,15 +379,18 @@ type ComposeView struct {
 	// Accounts are the accounts that can send (Value: the id; Label: the
 	// name and address), Selected marking the From; empty when none has
 	// an outgoing server yet.
-	Accounts            []Option
-	To, Cc, Bcc         string
-	Subject             string
-	Text                string
-	HTML                string // the formatted text (sanitized), or "": the composer starts in formatting mode with it
-	MaxHTML             int    // the bound of the HTML field, in octets
-	ShowCc              bool   // Cc or Bcc has something: show those fields open
-	Hidden              []HiddenField
-	ForwardName         string // the original attached to a forward, or ""
+	Accounts    []Option
+	To, Cc, Bcc string
+	Subject     string
+	Text        string
+	HTML        string // the formatted text (sanitized), or "": the composer starts in formatting mode with it
+	MaxHTML     int    // the bound of the HTML field, in octets
+	ShowCc      bool   // Cc or Bcc has something: show those fields open
+	Hidden      []HiddenField
+	// Files are what the message sends besides new uploads: files kept
+	// with the draft, the original's files, the original itself.
+	Files []ComposeFile
+	// LostAttachments names files that could not be kept, to attach again.
 	LostAttachments     []string
 	Errors              ComposeErrors
 	SettingsURL         string // where to set up an outgoing server
@@ -392,9 +398,26 @@ type ComposeView struct {
 	DraftID             int64  // the saved draft this is, or 0
 }
 
+// ComposeFile is a file the composer will send, with a checkbox to
+// remove it.
+type ComposeFile struct {
+	Remove string // the value of the "remove" checkbox
+	Name   string
+	Size   string // for people
+}
+
+// MailboxTab is one mailbox in the row of tabs above a list.
+type MailboxTab struct {
+	Key     string // the mailbox's role, for data-testid
+	Label   string
+	URL     string
+	Current bool
+}
+
 // DraftsView lists the drafts.
 type DraftsView struct {
 	Chrome
+	Tabs   []MailboxTab
 	Rows   []DraftRow
 	Notice string
 }
@@ -431,6 +454,7 @@ type OutboxRow struct {
 	When       string
 	Detail     string // the diagnosis of a failure, or ""
 	UndoURL    string // while it can still be taken back
+	EditURL    string // a message that failed: take it back to edit
 	UndoUntil  string // RFC 3339, for the page's countdown
 	ResolveURL string // for a message that may have been sent
 }
