@@ -44,19 +44,17 @@ var writingConfigs = []writingConfig{
 
 // writingText is what the pages of writing say in a language.
 type writingText struct {
-	send, outbox, undo, reply, forwarded, draftSaved, attachAgain string
+	send, outbox, undo, reply, attached, draftSaved string
 	// uploading is the first progress text for an upload of 3.1 MB;
 	// failed, what a connection lost during the upload leads to.
 	uploading, uploaded, failed string
 }
 
 var writingTexts = map[string]writingText{
-	"en": {send: "Send", outbox: "Outbox", undo: "Undo (", reply: "Reply", forwarded: "The original message is attached: ",
-		draftSaved: "Draft saved", attachAgain: "Attach these files again: ",
+	"en": {send: "Send", outbox: "Outbox", undo: "Undo (", reply: "Reply", attached: "Attached", draftSaved: "Draft saved",
 		uploading: "Uploading 0\u00a0B of 3.1\u00a0MB…", uploaded: "Uploaded. Waiting for the server…",
 		failed: "The connection was lost during the upload. Nothing was sent: check the connection and try again."},
-	"es": {send: "Enviar", outbox: "Bandeja de salida", undo: "Deshacer (", reply: "Responder", forwarded: "El mensaje original va adjunto: ",
-		draftSaved: "Borrador guardado", attachAgain: "Vuelve a adjuntar estos archivos: ",
+	"es": {send: "Enviar", outbox: "Bandeja de salida", undo: "Deshacer (", reply: "Responder", attached: "Adjuntos", draftSaved: "Borrador guardado",
 		uploading: "Subiendo 0\u00a0B de 3,1\u00a0MB…", uploaded: "Subido. Esperando al servidor…",
 		failed: "Se perdió la conexión durante la subida. No se ha enviado nada: comprueba la conexión y vuelve a intentarlo."},
 }
@@ -66,8 +64,9 @@ var writingTexts = map[string]writingText{
 // real Postfix (STARTTLS, AUTH) that delivers into the suite's Dovecot;
 // Apartado's poller fetches them over POP3 into the inbox. A message with
 // an attachment (sent through the composer's upload with progress) comes
-// back with it; it is answered, and forwarded, and the forward comes back
-// with the original as an .eml. Address completion and the drafts that
+// back with it; it is answered, and forwarded (in English inline, keeping
+// the original's files; in Spanish as an attachment, the original as an
+// .eml), and the forward comes back with those files. Address completion and the drafts that
 // save themselves are tried at each combination too. The combinations
 // share one Postfix, one Dovecot and one Apartado (an undo window of 1 s,
 // so that sending waits little; TestUndoWindow takes messages back).
@@ -141,16 +140,24 @@ func TestComposeRoundTrip(t *testing.T) {
 			}
 			narrow("the reply")
 
-			// Forward a message with an attachment: the original goes with
-			// it as an .eml.
-			forwarded := "Holiday photos"
+			// Forward a message with an attachment: in English inline, with
+			// the original's files; in Spanish as an attachment, the
+			// original itself as an .eml.
+			forwarded, wantFiles := "Holiday photos", "informe año.pdf"
 			if cfg.roundTrip {
-				forwarded = subject
+				forwarded, wantFiles = subject, "nota.txt"
+			}
+			forward := "forward"
+			if cfg.lang == "es" {
+				forward, wantFiles = "forward-attached", ".eml"
 			}
 			openMessage(t, ctx, a, forwarded)
-			run(t, ctx, "forward it", chromedp.Click(tid("forward")), chromedp.WaitVisible(tid("forwarded")))
-			if got := eval[string](t, ctx, `document.querySelector('[data-testid="forwarded"]').innerText`); !strings.HasPrefix(got, tx.forwarded) || !strings.HasSuffix(got, ".eml") {
-				t.Errorf("the forward says %q, want %q and the .eml", got, tx.forwarded)
+			run(t, ctx, "forward it", chromedp.Click(tid(forward)), chromedp.WaitVisible(tid("attached-files")))
+			if got := eval[string](t, ctx, attachedNamesJS); !strings.HasSuffix(got, wantFiles) {
+				t.Errorf("the forward lists %q, want %q", got, wantFiles)
+			}
+			if got := eval[string](t, ctx, `document.querySelector('[data-testid="attached-files"] legend').innerText`); got != tx.attached {
+				t.Errorf("the forward's files are headed %q, want %q", got, tx.attached)
 			}
 			narrow("the forward")
 			run(t, ctx, "send the forward",
@@ -165,8 +172,8 @@ func TestComposeRoundTrip(t *testing.T) {
 				if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != "Fwd: "+subject {
 					t.Fatalf("opened %q, want the forward", got)
 				}
-				if got := attachmentNames(t, ctx); !strings.HasSuffix(got, ".eml") {
-					t.Errorf("the forward's attachments %q: no .eml of the original", got)
+				if got := attachmentNames(t, ctx); !strings.HasSuffix(got, wantFiles) {
+					t.Errorf("the forward's attachments %q, want %q", got, wantFiles)
 				}
 				narrow("the forwarded message")
 			}
@@ -282,12 +289,15 @@ func TestUndoWindow(t *testing.T) {
 			screenshot(t, ctx, "undone-"+cfg.name)
 
 			// A mistake: the form comes back through the upload with the
-			// error and the files to attach again, and its script runs (the
-			// address field has its list of proposals again).
+			// error and the files kept with its draft, and its script runs
+			// (the address field has its list of proposals again).
 			write("bea@")
 			run(t, ctx, "send with a wrong address", chromedp.Click(tid("compose-send")), chromedp.WaitVisible(tid("error-to")))
-			if got := eval[string](t, ctx, `document.querySelector('[data-testid="lost-attachments"]').innerText`); !strings.HasPrefix(got, tx.attachAgain) || !strings.Contains(got, "datos.bin") {
-				t.Errorf("the form came back with %q", got)
+			if got := eval[string](t, ctx, attachedNamesJS); !strings.Contains(got, "datos.bin") {
+				t.Errorf("the form came back with the files %q, want datos.bin kept", got)
+			}
+			if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="lost-attachments"]').length`); n != 0 {
+				t.Error("the form that came back asks for files again")
 			}
 			if !eval[bool](t, ctx, `!!document.getElementById('suggest-to') && !!document.querySelector('[data-upload-progress]').closest('form')`) {
 				t.Error("the form that came back has no script running")
@@ -324,9 +334,11 @@ func TestUndoWindow(t *testing.T) {
 func undo(t *testing.T, ctx context.Context, tx writingText, subject string) {
 	t.Helper()
 	run(t, ctx, "undo", chromedp.Click(tid("outbox-undo")), chromedp.WaitVisible(tid("compose-form")))
-	got := eval[string](t, ctx, `document.querySelector('[data-testid="lost-attachments"]').innerText`)
-	if !strings.HasPrefix(got, tx.attachAgain) || !strings.Contains(got, "nota.txt") || !strings.Contains(got, "datos.bin") {
-		t.Errorf("the composer does not ask for nota.txt and datos.bin again: %q", got)
+	if got := eval[string](t, ctx, attachedNamesJS); !strings.Contains(got, "nota.txt") || !strings.Contains(got, "datos.bin") {
+		t.Errorf("the composer taken back lists %q, want nota.txt and datos.bin", got)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="lost-attachments"]').length`); n != 0 {
+		t.Error("the composer taken back asks for files again")
 	}
 	if got := eval[string](t, ctx, `document.querySelector('#subject').value`); got != subject {
 		t.Errorf("the composer reopened with subject %q", got)
