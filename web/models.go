@@ -375,7 +375,7 @@ type ComposeView struct {
 	// Accounts are the accounts that can send (Value: the id; Label: the
 	// name and address), Selected marking the From; empty when none has
 	// an outgoing server yet.
-	Accounts            []Option
+	Accounts            []SendingAccount
 	To, Cc, Bcc         string
 	Subject             string
 	Text                string
@@ -385,8 +385,16 @@ type ComposeView struct {
 	LostAttachments     []string
 	Errors              ComposeErrors
 	SettingsURL         string // where to set up an outgoing server
-	MaxAttachmentsHuman string // the size bound, for people
+	MaxAttachmentsHuman string // how much the From account's attachments may add up to, for people
 	DraftID             int64  // the saved draft this is, or 0
+}
+
+// SendingAccount is an account the composer can send from.
+type SendingAccount struct {
+	Option
+	// MaxAttachments is how much its attachments may add up to, for
+	// people: its outgoing server's limit, when smaller than Apartado's.
+	MaxAttachments string
 }
 
 // DraftsView lists the drafts.
