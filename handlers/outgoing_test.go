@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,27 @@ func TestConnectionTestCoversOutgoing(t *testing.T) {
 	accs, err := app.db.Accounts(context.Background(), u.ID)
 	if err != nil || len(accs) != 1 || accs[0].Outgoing.Host != "localhost" || !accs[0].Outgoing.SamePassword {
 		t.Fatalf("stored %+v, %v", accs, err)
+	}
+	// What Postfix advertised in the test before saving is kept: its
+	// message_size_limit as SIZE, and SMTPUTF8.
+	if o := accs[0].OutgoingOffers; !o.Known() || o.MaxSize != smtptest.MessageSizeLimit || !o.SMTPUTF8 {
+		t.Fatalf("offers %+v, want SIZE %d and SMTPUTF8", o, smtptest.MessageSizeLimit)
+	}
+	// A connection test of the stored account keeps what it sees (the
+	// server changed its mind since).
+	ctx := context.Background()
+	if err := app.db.RecordSMTPOffers(ctx, accs[0].ID, accs[0].Outgoing, db.SMTPOffers{MaxSize: 1}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r = c.post("/settings/accounts/"+strconv.FormatInt(accs[0].ID, 10)+"/test", form)
+	wantStatus(t, r, http.StatusOK)
+	one(t, r.doc(t), "test-ok")
+	if a, err := app.db.Account(ctx, u.ID, accs[0].ID); err != nil || a.OutgoingOffers.MaxSize != smtptest.MessageSizeLimit {
+		t.Fatalf("after the test: %+v %v", a.OutgoingOffers, err)
+	}
+	// The composer says so.
+	doc = c.get("/compose").doc(t)
+	if hint := text(one(t, doc, "attachments-limit")); !strings.Contains(hint, "7.7") {
+		t.Errorf("composer hint %q, want three quarters of Postfix's 10.24 MB", hint)
 	}
 }
