@@ -77,7 +77,7 @@ func (h *Handler) planOutgoingTest(in accountInput, s db.AccountSettings, a *db.
 	}
 	p := &testPlan{
 		settings: diagnose.TestSettings{Host: o.Host, Port: o.Port, Security: sec, Username: user, TrustedFingerprint: o.TrustedCert},
-		opts: diagnose.TestOptions{Resolver: h.resolver, Dialer: h.dialer, ExtraRootCAs: h.extraRootCAs, Timeout: h.testTimeout,
+		opts: diagnose.TestOptions{Resolver: h.resolver, Dialer: h.dialer, ExtraRootCAs: h.extraRootCAs, Timeout: h.outgoingTestTimeout(),
 			Explain: h.explainInput(s.Email, o.Host, o.Port, o.Security, s.PollInterval)},
 	}
 	p.opts.Explain.Now = h.now()
@@ -98,6 +98,19 @@ func (h *Handler) planOutgoingTest(in accountInput, s db.AccountSettings, a *db.
 		p.settings.Password = pw
 	}
 	return p
+}
+
+// outgoingTestTimeout bounds each step of an outgoing server's test: the
+// test's own bound, or the sender's SMTP timeout when that is shorter.
+func (h *Handler) outgoingTestTimeout() time.Duration {
+	t := h.testTimeout
+	if t <= 0 {
+		t = diagnose.DefaultTestTimeout
+	}
+	if h.smtpTimeout > 0 && h.smtpTimeout < t {
+		t = h.smtpTimeout
+	}
+	return t
 }
 
 // explainInput is what a diagnosis knows about an account: its settings

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/smtptest"
 	"github.com/apartado/apartado/internal/testnet"
@@ -96,5 +97,26 @@ func TestConnectionTestCoversOutgoing(t *testing.T) {
 	doc = c.get("/compose").doc(t)
 	if hint := text(one(t, doc, "attachments-limit")); !strings.Contains(hint, "7.7") {
 		t.Errorf("composer hint %q, want three quarters of Postfix's 10.24 MB", hint)
+	}
+}
+
+// An outgoing server's connection test waits at each step no longer than
+// sending would (the SMTP timeout), nor than a connection test does.
+func TestOutgoingTestTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		test, smtp, want time.Duration
+	}{
+		{0, 0, diagnose.DefaultTestTimeout},
+		{0, 5 * time.Second, 5 * time.Second},
+		{0, time.Minute, diagnose.DefaultTestTimeout},
+		{30 * time.Second, 45 * time.Second, 30 * time.Second},
+		{30 * time.Second, 10 * time.Second, 10 * time.Second},
+	} {
+		h := &Handler{testTimeout: tc.test, smtpTimeout: tc.smtp, now: time.Now}
+		p := h.planOutgoingTest(accountInput{}, db.AccountSettings{Outgoing: db.Outgoing{Host: "smtp.example.com", Port: 465,
+			Security: "tls", Auth: db.OutgoingAuthNone}}, nil, "")
+		if p.opts.Timeout != tc.want {
+			t.Errorf("test %v, SMTP %v: %v, want %v", tc.test, tc.smtp, p.opts.Timeout, tc.want)
+		}
 	}
 }
