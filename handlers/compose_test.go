@@ -427,3 +427,45 @@ func TestComposerUploadBound(t *testing.T) {
 		t.Fatalf("queued without the attachment that was too large: %+v", list)
 	}
 }
+
+// The outbox says, for the outbox's own failures too, what happened and
+// what to do, in the reader's language.
+func TestOutboxExplainsFailures(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	acc := app.withOutgoing(app.addAccount(u.ID, "Home"))
+	ctx := context.Background()
+	fail := func(subject, kind string) {
+		t.Helper()
+		form := url.Values{"account": {strconv.FormatInt(acc.ID, 10)}, "to": {"bea@example.org"}, "subject": {subject}}
+		wantRedirect(t, c.postMultipart("/compose", form, nil), "/outbox?done="+doneQueued)
+		app.clock.Advance(time.Minute)
+		list, _ := app.db.OutboxList(ctx, u.ID, time.Time{})
+		id := list[0].ID
+		if _, ok, err := app.db.ClaimOutbox(ctx, id, "test", app.clock.Now(), app.clock.Now().Add(time.Minute)); !ok || err != nil {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		if err := app.db.StopOutbox(ctx, id, "test", db.OutboxFailed, db.OutboxError{Kind: kind}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fail("Lost server", "no-outgoing-server")
+	fail("Broken key", "internal")
+	for lang, want := range map[string][]string{
+		"en": {"This account has no outgoing server any more", "Add one in Settings", "Apartado could not send this message", "kept in the outbox"},
+		"es": {"Esta cuenta ya no tiene servidor de salida", "Añade uno en Ajustes", "Apartado no pudo enviar este mensaje", "se conserva en la bandeja de salida"},
+	} {
+		c.header.Set("Accept-Language", lang)
+		doc := c.get("/outbox").doc(t)
+		var got string
+		for _, row := range byTestID(doc, "outbox-row") {
+			got += text(row) + "\n"
+		}
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: the outbox lacks %q:\n%s", lang, w, got)
+			}
+		}
+	}
+}

@@ -428,16 +428,17 @@ type OutboxView struct {
 
 // OutboxRow is one message in the outbox.
 type OutboxRow struct {
-	ID         int64
-	Subject    string
-	To         string
-	State      string // the db.OutboxState, for data-state
-	StateText  string
-	When       string
-	Detail     string // the diagnosis of a failure, or ""
-	UndoURL    string // while it can still be taken back
-	UndoUntil  string // RFC 3339, for the page's countdown
-	ResolveURL string // for a message that may have been sent
+	ID          int64
+	Subject     string
+	To          string
+	State       string // the db.OutboxState, for data-state
+	StateText   string
+	When        string
+	Detail      string // the diagnosis of a failure, or ""
+	Explanation string // its cause and what to do
+	UndoURL     string // while it can still be taken back
+	UndoUntil   string // RFC 3339, for the page's countdown
+	ResolveURL  string // for a message that may have been sent
 }
 
 // ContactsView is the list of people the user writes to.
