@@ -33,7 +33,8 @@ const (
 	MaxUndo = 30 * time.Second
 	// DefaultMaxSendSize bounds a message's size: more than most
 	// providers accept (Gmail, Outlook: 25 MB with the base64 overhead
-	// counted), and what the outbox holds in one piece.
+	// counted), and what the outbox holds in one piece. An account's
+	// outgoing server may accept less (SizeLimit), never more.
 	DefaultMaxSendSize = 35 << 20
 	// OutboxListAge is how long a sent or cancelled message stays in the
 	// outbox's list.
@@ -110,7 +111,8 @@ type Outbox struct {
 	db *db.DB
 	// UndoWindow is how long a message can be taken back; 0 sends at once (the command line).
 	UndoWindow time.Duration
-	// MaxSize bounds a message's size in octets.
+	// MaxSize bounds a message's size in octets, whatever an outgoing
+	// server accepts.
 	MaxSize int64
 	// Notify, if set, is called when a message was queued, so that a
 	// sender looks at the outbox.
@@ -142,10 +144,30 @@ type draftFields struct {
 	Forward string `json:",omitempty"`
 }
 
+// SizeLimit is the largest message the outbox queues from acc: MaxSize,
+// or the SIZE its outgoing server gave when last seen, if that is less.
+func (o *Outbox) SizeLimit(acc db.Account) int64 {
+	if off := acc.OutgoingOffers; off.Known() && off.MaxSize > 0 && off.MaxSize < o.MaxSize {
+		return off.MaxSize
+	}
+	return o.MaxSize
+}
+
+// mayUTF8 reports whether a message from acc may have addresses with
+// UTF-8 user names (RFC 6531): its outgoing server offered SMTPUTF8 when
+// last seen, or it was never seen (then the sender finds out, and a server
+// without it is a failure that says so).
+func mayUTF8(acc db.Account) bool {
+	return !acc.OutgoingOffers.Known() || acc.OutgoingOffers.SMTPUTF8
+}
+
 // Send checks d against the account and the rules, writes its bytes and
-// queues them; the message leaves once the undo window is over. The error
-// is an *Invalid for a draft that breaks a rule, db.ErrNotFound never
-// (an account or original that is not the user's is an *Invalid too).
+// queues them; the message leaves once the undo window is over. What the
+// account's outgoing server would refuse is refused here: a message
+// larger than its SIZE (SizeLimit), an address with a UTF-8 user name when
+// it does not offer SMTPUTF8. The error is an *Invalid for a draft that
+// breaks a rule, db.ErrNotFound never (an account or original that is not
+// the user's is an *Invalid too).
 func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db.OutboxMessage, error) {
 	if o.UndoWindow < 0 || o.UndoWindow > MaxUndo {
 		return db.OutboxMessage{}, fmt.Errorf("send: undo window %v out of range", o.UndoWindow)
@@ -177,9 +199,10 @@ func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db
 		}
 		ps = append(ps, inv.Problems...)
 	}
-	opts := compose.Options{MaxSize: o.MaxSize}
+	lim := sizeLimit{max: o.MaxSize, limit: o.SizeLimit(acc), server: acc.Outgoing.Host}
+	opts := compose.Options{MaxSize: o.MaxSize, SMTPUTF8: mayUTF8(acc)}
 	if err := compose.Check(d.Draft, opts); err != nil {
-		ps = append(ps, draftProblems(err, o.MaxSize)...)
+		ps = append(ps, draftProblems(err, acc, lim)...)
 	}
 	if err := ps.err(); err != nil {
 		return db.OutboxMessage{}, err
@@ -188,9 +211,12 @@ func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db
 	res, err := compose.Write(&buf, d.Draft, opts)
 	if err != nil {
 		if fes := compose.FieldErrors(err); len(fes) > 0 || errors.Is(err, compose.ErrTooLarge) {
-			return db.OutboxMessage{}, &Invalid{Problems: draftProblems(err, o.MaxSize)}
+			return db.OutboxMessage{}, &Invalid{Problems: draftProblems(err, acc, lim)}
 		}
 		return db.OutboxMessage{}, fmt.Errorf("send: %w", err)
+	}
+	if res.Size > lim.limit {
+		return db.OutboxMessage{}, &Invalid{Problems: []Problem{lim.problem(compose.FieldAttachment, res.Size)}}
 	}
 	fields, err := json.Marshal(fieldsOf(d))
 	if err != nil {
@@ -296,14 +322,40 @@ func (o *Outbox) attachFiles(ctx context.Context, userID int64, d *Draft) error 
 	return nil
 }
 
+// sizeLimit is how large a message from an account may be: limit, its
+// outgoing server's SIZE (server) when that is less than max, the most the
+// outbox takes whatever the server.
+type sizeLimit struct {
+	max, limit int64
+	server     string
+}
+
+// problem is the problem of a message of size octets over the limit, on
+// field; size 0 when it is only known to be over max (writing it stopped
+// there).
+func (l sizeLimit) problem(field string, size int64) Problem {
+	p := Problem{Field: field}
+	switch {
+	case size > 0 && l.limit < l.max:
+		p.Key, p.Args = i18n.Key("This message is %s; %s accepts at most %s. Send fewer or smaller attachments, or share large files as a link."),
+			[]any{i18n.Bytes(size), l.server, i18n.Bytes(l.limit)}
+	case l.limit < l.max:
+		p.Key, p.Args = i18n.Key("This message is more than %s; %s accepts at most %s. Send fewer or smaller attachments, or share large files as a link."),
+			[]any{i18n.Bytes(l.max), l.server, i18n.Bytes(l.limit)}
+	default:
+		p.Key, p.Args = i18n.Key("This message is more than %s, the most Apartado sends. Send fewer or smaller attachments, or share large files as a link."),
+			[]any{i18n.Bytes(l.max)}
+	}
+	return p
+}
+
 // draftProblems turns compose's errors into problems to show, one per
-// field error.
-func draftProblems(err error, maxSize int64) []Problem {
+// field error. A message too large is the attachments' problem: the
+// text fields are too small to make one.
+func draftProblems(err error, acc db.Account, lim sizeLimit) []Problem {
 	var ps problems
 	if errors.Is(err, compose.ErrTooLarge) && len(compose.FieldErrors(err)) == 0 {
-		ps.add("", i18n.Key("The message is larger than %d MB, the most that can be sent. Remove an attachment or send it in several messages."),
-			maxSize>>20)
-		return ps
+		return []Problem{lim.problem(compose.FieldAttachment, 0)}
 	}
 	for _, fe := range compose.FieldErrors(err) {
 		switch {
@@ -311,12 +363,16 @@ func draftProblems(err error, maxSize int64) []Problem {
 			ps.add(compose.FieldTo, i18n.Key("Add at least one recipient."))
 		case errors.Is(fe, compose.ErrInvalidAddress):
 			ps.add(fe.Field, i18n.Key("%q is not an e-mail address. Write addresses like name@example.com, separated by commas."), fe.Value)
+		case errors.Is(fe, compose.ErrNeedsSMTPUTF8) && fe.Field == compose.FieldFrom:
+			ps.add(FieldAccount, i18n.Key("This account's address, %s, has letters beyond plain ASCII before the @, and its outgoing server, %s, does not accept such addresses (SMTPUTF8): mail cannot be sent from it there."),
+				fe.Value, acc.Outgoing.Host)
 		case errors.Is(fe, compose.ErrNeedsSMTPUTF8):
-			ps.add(fe.Field, i18n.Key("%q has letters beyond plain ASCII before the @, which outgoing servers do not all accept. Use another address for this person."), fe.Value)
+			ps.add(fe.Field, i18n.Key("%q has letters beyond plain ASCII before the @, and %s, this account's outgoing server, does not accept such addresses (SMTPUTF8). Use another address for this person."),
+				fe.Value, acc.Outgoing.Host)
 		case errors.Is(fe, compose.ErrTooLong):
 			ps.add(fe.Field, i18n.Key("This is too long."))
 		case errors.Is(fe, compose.ErrTooLarge):
-			ps.add(fe.Field, i18n.Key("The message is larger than %d MB, the most that can be sent. Remove an attachment or send it in several messages."), maxSize>>20)
+			ps = append(ps, lim.problem(fe.Field, 0))
 		case errors.Is(fe, compose.ErrLineBreak), errors.Is(fe, compose.ErrControl), errors.Is(fe, compose.ErrInvalidUTF8):
 			ps.add(fe.Field, i18n.Key("This contains characters that cannot be sent. Remove them and try again."))
 		case errors.Is(fe, compose.ErrMissing):

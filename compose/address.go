@@ -63,7 +63,8 @@ type mailbox struct {
 // checkAddress checks one address: its name and address must be valid
 // header text, the address must parse with net/mail as a plain
 // local@domain with a dot-atom local part, and an internationalized domain
-// is turned into its ASCII form (IDNA) unless smtputf8.
+// is turned into its ASCII form (IDNA), which needs no extension. A user
+// name beyond ASCII (RFC 6531) is allowed only with smtputf8.
 func checkAddress(a Address, smtputf8 bool) (mailbox, error) {
 	if err := checkLine(a.Name); err != nil {
 		return mailbox{}, err
@@ -89,9 +90,7 @@ func checkAddress(a Address, smtputf8 bool) (mailbox, error) {
 		if err != nil || ascii == "" {
 			return mailbox{}, ErrInvalidAddress
 		}
-		if !smtputf8 {
-			domain = ascii
-		}
+		domain = ascii
 	}
 	mb := mailbox{name: cleanSpace(a.Name), wire: local + "@" + domain, utf8: !isASCII(local)}
 	if mb.utf8 && !smtputf8 {

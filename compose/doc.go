@@ -1,6 +1,7 @@
 // Package compose builds the exact bytes of an outgoing message: RFC 5322
-// headers (Date, Message-ID, In-Reply-To, References, RFC 2047 encoded words
-// or RFC 6532 UTF-8), a format=flowed text body (RFC 3676), an optional HTML
+// headers (Date, Message-ID, In-Reply-To, References, RFC 2047 encoded words,
+// and RFC 6532 UTF-8 only in an address's user name, where nothing else
+// will do), a format=flowed text body (RFC 3676), an optional HTML
 // alternative sanitized by package message's rules, and attachments streamed
 // as base64, together with the SMTP envelope (where the Bcc recipients are,
 // and only there). It also owns the small rules of writing a reply or a

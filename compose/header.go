@@ -138,10 +138,10 @@ func looksEncoded(s string) bool {
 }
 
 // unstructured formats an unstructured field (Subject): raw when it is ASCII
-// or the server takes UTF-8 (RFC 6532) and it folds within 998 octets,
-// else as Q-encoded words.
-func unstructured(name, value string, smtputf8 bool) string {
-	if (smtputf8 || isASCII(value)) && !looksEncoded(value) {
+// and folds within 998 octets, else as Q-encoded words, whatever the
+// server (see Options.SMTPUTF8).
+func unstructured(name, value string) string {
+	if isASCII(value) && !looksEncoded(value) {
 		if f, ok := fold(name, value); ok {
 			return f
 		}
@@ -153,9 +153,9 @@ func unstructured(name, value string, smtputf8 bool) string {
 
 // phrase formats a display name (RFC 5322 §3.2.5): atoms as they are, a
 // quoted string when it has specials, and B-encoded words when it is not
-// ASCII and the server does not take UTF-8 (or when encode says so).
-func phrase(name string, smtputf8, encode bool) string {
-	if encode || (!smtputf8 && !isASCII(name)) || looksEncoded(name) {
+// ASCII, whatever the server (see Options.SMTPUTF8), or when encode says so.
+func phrase(name string, encode bool) string {
+	if encode || !isASCII(name) || looksEncoded(name) {
 		return encodeWords(name, false, nameWord, nameWord)
 	}
 	for _, w := range strings.Split(name, " ") {
@@ -194,13 +194,13 @@ func quote(s string) string {
 
 // addressList is the value of an address field: "name <addr>" or a bare
 // addr-spec, separated by commas.
-func addressList(list []mailbox, smtputf8, encode bool) string {
+func addressList(list []mailbox, encode bool) string {
 	parts := make([]string, len(list))
 	for i, m := range list {
 		if m.name == "" {
 			parts[i] = m.wire
 		} else {
-			parts[i] = phrase(m.name, smtputf8, encode) + " <" + m.wire + ">"
+			parts[i] = phrase(m.name, encode) + " <" + m.wire + ">"
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -64,30 +64,28 @@ func TestEncodeWords(t *testing.T) {
 
 func TestPhrase(t *testing.T) {
 	cases := []struct {
-		name     string
-		smtputf8 bool
-		want     string
+		name string
+		want string
 	}{
-		{"Ana Pérez", true, "Ana Pérez"},
-		{"Ana Perez", false, "Ana Perez"},
-		{"Perez, Ana", false, `"Perez, Ana"`},
-		{"Ana Q. Public", false, `"Ana Q. Public"`},
-		{`Say "hi" \o/`, false, `"Say \"hi\" \\o/"`},
-		{"Ana Pérez", false, "=?utf-8?b?QW5hIFDDqXJleg==?="},
-		{"=?utf-8?q?fake?=", true, "=?utf-8?b?PT91dGYtOD9xP2Zha2U/PQ==?="},
+		{"Ana Perez", "Ana Perez"},
+		{"Perez, Ana", `"Perez, Ana"`},
+		{"Ana Q. Public", `"Ana Q. Public"`},
+		{`Say "hi" \o/`, `"Say \"hi\" \\o/"`},
+		{"Ana Pérez", "=?utf-8?b?QW5hIFDDqXJleg==?="},
+		{"=?utf-8?q?fake?=", "=?utf-8?b?PT91dGYtOD9xP2Zha2U/PQ==?="},
 	}
 	for _, c := range cases {
-		if got := phrase(c.name, c.smtputf8, false); got != c.want {
-			t.Errorf("phrase(%q, %v) = %q, want %q", c.name, c.smtputf8, got, c.want)
+		if got := phrase(c.name, false); got != c.want {
+			t.Errorf("phrase(%q) = %q, want %q", c.name, got, c.want)
 		}
 	}
 }
 
 func TestUnstructuredFallsBackToEncodedWords(t *testing.T) {
-	// A UTF-8 subject with no white space for 1,200 octets cannot be sent
-	// raw even with SMTPUTF8: it is sent as encoded words, which fold.
+	// A subject with no white space for 1,200 octets cannot be sent as
+	// it is: it is sent as encoded words, which fold.
 	v := strings.Repeat("ñ", 600)
-	f := unstructured("Subject", v, true)
+	f := unstructured("Subject", v)
 	for _, l := range strings.Split(strings.TrimSuffix(f, "\r\n"), "\r\n") {
 		if len(l) > foldAt {
 			t.Errorf("line of %d: %q", len(l), l)

@@ -47,27 +47,28 @@ func (p *prepared) checkThreading(ps *problems, d Draft) {
 }
 
 // header is the message's header, up to MIME-Version, in the order
-// Thunderbird writes it. Bcc is not in it.
-func (p *prepared) header(smtputf8 bool) string {
+// Thunderbird writes it. Bcc is not in it. It is ASCII but for the user
+// names of addresses that have UTF-8 ones.
+func (p *prepared) header() string {
 	var b strings.Builder
 	add := func(name, value string) {
 		f, _ := fold(name, value)
 		b.WriteString(f)
 	}
 	add("Date", p.date.Format(dateLayout))
-	b.WriteString(addressField("From", []mailbox{p.from}, smtputf8))
+	b.WriteString(addressField("From", []mailbox{p.from}))
 	if len(p.to) > 0 {
-		b.WriteString(addressField("To", p.to, smtputf8))
+		b.WriteString(addressField("To", p.to))
 	}
 	if len(p.cc) > 0 {
-		b.WriteString(addressField("Cc", p.cc, smtputf8))
+		b.WriteString(addressField("Cc", p.cc))
 	}
 	if len(p.to)+len(p.cc) == 0 {
 		// Only Bcc: an empty group, as common clients write (RFC 5322 §3.6.3).
 		add("To", "undisclosed-recipients:;")
 	}
 	if p.subject != "" {
-		b.WriteString(unstructured("Subject", p.subject, smtputf8))
+		b.WriteString(unstructured("Subject", p.subject))
 	}
 	add("Message-ID", "<"+p.msgID+">")
 	if p.inReplyTo != "" {
@@ -81,13 +82,12 @@ func (p *prepared) header(smtputf8 bool) string {
 }
 
 // addressField formats an address field, encoding the display names when
-// UTF-8 or quoted strings as they are would leave a line of more than 998
-// octets.
-func addressField(name string, list []mailbox, smtputf8 bool) string {
-	if f, ok := fold(name, addressList(list, smtputf8, false)); ok {
+// quoted strings as they are would leave a line of more than 998 octets.
+func addressField(name string, list []mailbox) string {
+	if f, ok := fold(name, addressList(list, false)); ok {
 		return f
 	}
-	f, _ := fold(name, addressList(list, false, true))
+	f, _ := fold(name, addressList(list, true))
 	return f
 }
 

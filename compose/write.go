@@ -35,8 +35,12 @@ type Draft struct {
 
 // Options says what the outgoing server offers.
 type Options struct {
-	// SMTPUTF8: the server advertised SMTPUTF8 (RFC 6531), so headers carry
-	// UTF-8 as it is (RFC 6532) and addresses may have non-ASCII user names.
+	// SMTPUTF8: the server advertised SMTPUTF8 (RFC 6531), so addresses
+	// may have user names beyond ASCII, written as they are in the header
+	// fields (RFC 6532). Nothing else is: display names and the subject
+	// stay RFC 2047 encoded words and domains IDNA, so that a message needs
+	// SMTPUTF8 (and a path of servers that all offer it) only when an
+	// address leaves no choice.
 	SMTPUTF8 bool
 	// EightBitMIME: the server advertised 8BITMIME (RFC 6152), so text that
 	// is not ASCII is sent as 8bit rather than quoted-printable.
@@ -53,7 +57,7 @@ type Options struct {
 type Envelope struct {
 	From     string   // MAIL FROM
 	To       []string // RCPT TO: To, Cc and Bcc, each once (compared case-insensitively)
-	SMTPUTF8 bool     // the message or an address is UTF-8: MAIL FROM needs SMTPUTF8
+	SMTPUTF8 bool     // an address has a UTF-8 user name: MAIL FROM needs SMTPUTF8
 	EightBit bool     // the message has octets beyond ASCII: MAIL FROM needs BODY=8BITMIME
 }
 
@@ -91,7 +95,7 @@ func Write(w io.Writer, d Draft, opts Options) (Result, error) {
 	cw := &countingWriter{w: w, max: opts.MaxSize}
 	bw := bufio.NewWriterSize(cw, 4096)
 	mw := &mimeWriter{w: bw, rand: rnd, eightBit: opts.EightBitMIME}
-	head := p.header(opts.SMTPUTF8)
+	head := p.header()
 	if err := mw.message(head, p); err != nil {
 		return Result{}, fmt.Errorf("compose: %w", err)
 	}

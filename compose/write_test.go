@@ -110,6 +110,9 @@ func TestEncodedHeaders(t *testing.T) {
 	}
 }
 
+// RFC 6532 where nothing else will do: a UTF-8 user name is written as it
+// is; display names and the subject stay encoded words and domains IDNA,
+// so that a message needs SMTPUTF8 only for such an address.
 func TestSMTPUTF8(t *testing.T) {
 	d := baseDraft()
 	d.From = Address{"José", "josé@bücher.example"}
@@ -117,7 +120,8 @@ func TestSMTPUTF8(t *testing.T) {
 	d.Subject = "Ça va? 你好"
 	s := write(t, d, Options{SMTPUTF8: true, EightBitMIME: true})
 	h := s.headerBlock()
-	for _, want := range []string{"From: José <josé@bücher.example>\r\n", "To: Zoë <zoë@example.org>\r\n", "Subject: Ça va? 你好\r\n"} {
+	for _, want := range []string{"From: =?utf-8?b?Sm9zw6k=?= <josé@xn--bcher-kva.example>\r\n",
+		"To: =?utf-8?b?Wm/Dqw==?= <zoë@example.org>\r\n", "Subject: =?utf-8?q?"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("header lacks %q:\n%s", want, h)
 		}
@@ -125,13 +129,26 @@ func TestSMTPUTF8(t *testing.T) {
 	if sub, _ := s.header.Subject(); sub != d.Subject {
 		t.Errorf("Subject = %q", sub)
 	}
-	if env := s.res.Envelope; !env.SMTPUTF8 || !env.EightBit || env.From != "josé@bücher.example" {
+	from, err := s.header.AddressList("From")
+	if err != nil || len(from) != 1 || from[0].Name != "José" || from[0].Address != "josé@xn--bcher-kva.example" {
+		t.Errorf("From reads back as %v, %v", from, err)
+	}
+	if env := s.res.Envelope; !env.SMTPUTF8 || env.From != "josé@xn--bcher-kva.example" || env.To[0] != "zoë@example.org" {
 		t.Errorf("envelope = %+v", env)
+	}
+
+	// The server offers SMTPUTF8 but no address needs it: the message
+	// does not either, however much UTF-8 its names and subject hold.
+	plain := d
+	plain.From.Addr, plain.To = "jose@bücher.example", []Address{{"Zoë", "zoe@example.org"}}
+	s = write(t, plain, Options{SMTPUTF8: true})
+	if !isASCII(s.headerBlock()) || s.res.Envelope.SMTPUTF8 {
+		t.Errorf("SMTPUTF8 %v for a message with ASCII addresses:\n%s", s.res.Envelope.SMTPUTF8, s.headerBlock())
 	}
 
 	// Without SMTPUTF8 the user name cannot be sent; the domain can, as
 	// IDNA.
-	err := Check(d, Options{})
+	err = Check(d, Options{})
 	if !errors.Is(err, ErrNeedsSMTPUTF8) {
 		t.Fatalf("Check without SMTPUTF8 = %v", err)
 	}

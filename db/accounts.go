@@ -61,6 +61,18 @@ const (
 // Configured reports whether the account has an outgoing server.
 func (o Outgoing) Configured() bool { return o.Host != "" }
 
+// SMTPOffers is what an account's outgoing server advertised in its reply
+// to EHLO the last time Apartado talked to it. The zero value is "not
+// known yet".
+type SMTPOffers struct {
+	SeenAt   *time.Time // when it was seen; nil: never (or not since the server changed)
+	MaxSize  int64      // RFC 1870 SIZE in octets; 0 when the server gave no limit
+	SMTPUTF8 bool       // RFC 6531: addresses with UTF-8 user names may be sent
+}
+
+// Known reports whether the offers were seen.
+func (o SMTPOffers) Known() bool { return o.SeenAt != nil }
+
 // Account is a stored POP3 account with its poll status.
 type Account struct {
 	ID     int64
@@ -86,6 +98,11 @@ type Account struct {
 	// SetIdentity only, so that saving the server settings keeps them.
 	DisplayName string
 	Signature   string
+
+	// OutgoingOffers is what the outgoing server advertised when last
+	// seen; changed by RecordSMTPOffers, and forgotten when the outgoing
+	// server's name, port or security changes.
+	OutgoingOffers SMTPOffers
 }
 
 // Identity is who mail sent from an account is from. An account is an
@@ -123,18 +140,19 @@ const accountColumns = `a.id, a.user_id, a.name, a.email, a.host, a.port, a.secu
 	a.failing_since, a.consecutive_failures, a.auth_failures, a.next_poll_at, a.server_count, a.server_bytes,
 	a.server_expire, a.stored_count, a.unread_count,
 	a.display_name, a.signature, a.smtp_host, a.smtp_port, a.smtp_security, a.smtp_auth, a.smtp_username,
-	a.smtp_password_sealed, a.smtp_trusted_cert`
+	a.smtp_password_sealed, a.smtp_trusted_cert, a.smtp_seen_at, a.smtp_size, a.smtp_smtputf8`
 
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
-	var days, attempt, success, failing, serverCount, serverBytes sql.NullInt64
+	var days, attempt, success, failing, serverCount, serverBytes, offersSeen sql.NullInt64
 	var interval, nextPoll int64
 	err := row.Scan(&a.ID, &a.UserID, &a.Name, &a.Email, &a.Host, &a.Port, &a.Security, &a.Username, &a.PasswordSealed,
 		&a.TrustedCert, &a.DeleteAfterDownload, &days, &a.DeleteWhenDeleted, &interval,
 		&a.Enabled, &attempt, &success, &a.LastErrorKind, &a.LastErrorStep, &a.LastErrorText,
 		&failing, &a.ConsecutiveFailures, &a.AuthFailures, &nextPoll, &serverCount, &serverBytes,
 		&a.ServerExpire, &a.MessageCount, &a.UnreadCount, &a.DisplayName, &a.Signature, &a.Outgoing.Host, &a.Outgoing.Port,
-		&a.Outgoing.Security, &a.Outgoing.Auth, &a.Outgoing.Username, &a.Outgoing.PasswordSealed, &a.Outgoing.TrustedCert)
+		&a.Outgoing.Security, &a.Outgoing.Auth, &a.Outgoing.Username, &a.Outgoing.PasswordSealed, &a.Outgoing.TrustedCert,
+		&offersSeen, &a.OutgoingOffers.MaxSize, &a.OutgoingOffers.SMTPUTF8)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
 	}
@@ -145,6 +163,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	a.DeleteAfterDays = int(days.Int64)
 	a.PollInterval = time.Duration(interval) * time.Second
 	a.LastAttempt, a.LastSuccess, a.FailingSince = unixPtr(attempt), unixPtr(success), unixPtr(failing)
+	a.OutgoingOffers.SeenAt = unixPtr(offersSeen)
 	a.NextPoll = time.Unix(nextPoll, 0)
 	if serverCount.Valid {
 		a.ServerCount = &serverCount.Int64
@@ -168,16 +187,21 @@ func (s *AccountSettings) args() []any {
 	if interval < 60 {
 		interval = 60
 	}
-	o := s.Outgoing
+	o := s.Outgoing.withDefaults()
+	return []any{s.Name, s.Email, s.Host, s.Port, s.Security, s.Username, s.TrustedCert,
+		boolInt(s.DeleteAfterDownload), days, string(when), interval, boolInt(s.Enabled),
+		o.Host, o.Port, o.Security, o.Auth, o.Username, o.TrustedCert}
+}
+
+// withDefaults is o as it is stored: SSL/TLS and a password when not said.
+func (o Outgoing) withDefaults() Outgoing {
 	if o.Security == "" {
 		o.Security = "tls"
 	}
 	if o.Auth == "" {
 		o.Auth = OutgoingAuthPassword
 	}
-	return []any{s.Name, s.Email, s.Host, s.Port, s.Security, s.Username, s.TrustedCert,
-		boolInt(s.DeleteAfterDownload), days, string(when), interval, boolInt(s.Enabled),
-		o.Host, o.Port, o.Security, o.Auth, o.Username, o.TrustedCert}
+	return o
 }
 
 // outgoingPassword is what smtp_password_sealed becomes: NULL for the
@@ -223,17 +247,22 @@ func (d *DB) CreateAccount(ctx context.Context, userID int64, s AccountSettings)
 // UpdateAccount changes an account's settings. A nil PasswordSealed keeps
 // the stored password, and so does a nil Outgoing.PasswordSealed without
 // SamePassword for the outgoing one. Changing the settings clears a stop caused by
-// rejected passwords and schedules a poll now.
+// rejected passwords and schedules a poll now; changing the outgoing
+// server's name, port or security forgets what the old one offered.
 func (d *DB) UpdateAccount(ctx context.Context, userID, id int64, s AccountSettings) error {
 	args := s.args()
 	smtpPassword, same := s.outgoingPassword()
-	args = append(args, s.PasswordSealed, same, smtpPassword, d.now(), id, userID)
+	o := s.Outgoing.withDefaults()
+	args = append(args, s.PasswordSealed, same, smtpPassword, o.Host, o.Port, o.Security, d.now(), id, userID)
+	// SQLite evaluates every expression of SET on the row as it was, so
+	// the CASE compares the outgoing server before and after.
 	res, err := d.sql.ExecContext(ctx, `UPDATE accounts SET name = ?, email = ?, host = ?, port = ?, security = ?, username = ?,
 		trusted_cert_sha256 = ?, delete_after_download = ?, delete_after_days = ?, delete_when_deleted = ?,
 		poll_interval_seconds = ?, enabled = ?,
 		smtp_host = ?, smtp_port = ?, smtp_security = ?, smtp_auth = ?, smtp_username = ?, smtp_trusted_cert = ?,
 		password_sealed = coalesce(?, password_sealed),
 		smtp_password_sealed = CASE WHEN ? THEN NULL ELSE coalesce(?, smtp_password_sealed) END,
+		smtp_seen_at = CASE WHEN smtp_host = ? AND smtp_port = ? AND smtp_security = ? THEN smtp_seen_at END,
 		auth_failures = 0, next_poll_at = 0, updated_at = ?
 		WHERE id = ? AND user_id = ?`, args...)
 	if err != nil {
@@ -241,6 +270,21 @@ func (d *DB) UpdateAccount(ctx context.Context, userID, id int64, s AccountSetti
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
+	}
+	return nil
+}
+
+// RecordSMTPOffers keeps what account id's outgoing server advertised,
+// seen at at, if server (its host, port and security) is still the
+// account's outgoing server: what another server offered says nothing of
+// this one, so an account whose server was changed meanwhile is left as it
+// is.
+func (d *DB) RecordSMTPOffers(ctx context.Context, id int64, server Outgoing, o SMTPOffers, at time.Time) error {
+	_, err := d.sql.ExecContext(ctx, `UPDATE accounts SET smtp_seen_at = ?, smtp_size = ?, smtp_smtputf8 = ?
+		WHERE id = ? AND smtp_host = ? AND smtp_port = ? AND smtp_security = ? AND smtp_host != ''`,
+		at.Unix(), max(o.MaxSize, 0), boolInt(o.SMTPUTF8), id, server.Host, server.Port, server.Security)
+	if err != nil {
+		return fmt.Errorf("record smtp offers: %w", err)
 	}
 	return nil
 }

@@ -610,3 +610,69 @@ func TestNewDatabasePageSize(t *testing.T) {
 		d.Close()
 	}
 }
+
+// What the outgoing server offers is kept for that server only: recorded
+// while the account's server is the one seen, kept across an edit that
+// leaves it, forgotten when it changes.
+func TestSMTPOffers(t *testing.T) {
+	d := openTest(t)
+	now := time.Unix(1_800_000_000, 0)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "isp")
+	if a.OutgoingOffers.Known() {
+		t.Fatalf("known without an outgoing server: %+v", a.OutgoingOffers)
+	}
+	s := a.AccountSettings
+	s.PasswordSealed = nil
+	s.Outgoing = Outgoing{Host: "smtp.example.org", Port: 587, Security: "starttls", Auth: OutgoingAuthPassword, SamePassword: true}
+	if err := d.UpdateAccount(ctx, u.ID, a.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	offers := func() SMTPOffers {
+		t.Helper()
+		got, err := d.Account(ctx, u.ID, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.OutgoingOffers
+	}
+	if offers().Known() {
+		t.Fatal("known before the server was seen")
+	}
+	// Another server's offers (the form's server before it was saved) are not this one's.
+	other := s.Outgoing
+	other.Port = 465
+	if err := d.RecordSMTPOffers(ctx, a.ID, other, SMTPOffers{MaxSize: 1}, now); err != nil {
+		t.Fatal(err)
+	}
+	if offers().Known() {
+		t.Fatal("another server's offers were kept")
+	}
+	if err := d.RecordSMTPOffers(ctx, a.ID, s.Outgoing, SMTPOffers{MaxSize: 25_000_000, SMTPUTF8: true}, now); err != nil {
+		t.Fatal(err)
+	}
+	if o := offers(); !o.Known() || !o.SeenAt.Equal(now) || o.MaxSize != 25_000_000 || !o.SMTPUTF8 {
+		t.Fatalf("recorded %+v", o)
+	}
+	// Seen again: the server changed its mind.
+	if err := d.RecordSMTPOffers(ctx, a.ID, s.Outgoing, SMTPOffers{}, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if o := offers(); !o.Known() || o.MaxSize != 0 || o.SMTPUTF8 {
+		t.Fatalf("seen again %+v", o)
+	}
+	s.Name = "renamed"
+	if err := d.UpdateAccount(ctx, u.ID, a.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	if !offers().Known() {
+		t.Fatal("an edit that kept the server forgot its offers")
+	}
+	s.Outgoing.Host = "smtp.other.example"
+	if err := d.UpdateAccount(ctx, u.ID, a.ID, s); err != nil {
+		t.Fatal(err)
+	}
+	if offers().Known() {
+		t.Fatal("a new server inherited the old one's offers")
+	}
+}

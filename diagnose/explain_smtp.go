@@ -44,17 +44,48 @@ func SMTPKinds() []string {
 	return out
 }
 
+// KindNoOutgoingServer is the outbox's failure of a message whose account
+// lost its outgoing server after the message was queued. The outbox also
+// records KindInternal, for a failure of its own (the database, the
+// stored password); both are explained by ExplainRecordedSMTP.
+const KindNoOutgoingServer = "no-outgoing-server"
+
+// OutboxKinds lists the failure kinds the outbox records besides
+// smtpclient's.
+func OutboxKinds() []string { return []string{KindNoOutgoingServer, KindInternal} }
+
 // SMTPAnchor is the help page section for a failure kind of the outgoing
 // server that has a section of its own.
 func SMTPAnchor(kind string) string { return "sending-error-" + kind }
 
 // ExplainRecordedSMTP explains a failure of the outgoing server recorded
-// by the outbox (its kind, step and the server's words).
+// by the outbox (its kind, step and the server's words), or one of the
+// outbox's own (OutboxKinds).
 func ExplainRecordedSMTP(kind, step, text string, in Input) Diagnosis {
-	if kind == KindInternal {
-		return explainInternal()
+	switch kind {
+	case KindInternal:
+		return explainOutboxInternal()
+	case KindNoOutgoingServer:
+		return Diagnosis{
+			Kind:        KindNoOutgoingServer,
+			Title:       msg(i18n.Key("This account has no outgoing server any more")),
+			Explanation: msg(i18n.Key("The message was not sent: the outgoing server of the account it was written from was removed before it left. Add one in Settings, under the account, then send the message again.")),
+			HelpAnchor:  SMTPAnchor(KindNoOutgoingServer),
+		}
 	}
 	return Explain(&smtpclient.Error{Kind: smtpclient.Kind(kind), Step: Step(step), ServerText: text, Host: in.Host}, in)
+}
+
+// explainOutboxInternal: the outbox failed on its own side (the
+// database, the stored password), not at the server.
+func explainOutboxInternal() Diagnosis {
+	return Diagnosis{
+		Kind:        KindInternal,
+		Title:       msg(i18n.Key("Apartado could not send this message")),
+		Explanation: msg(i18n.Key("The problem is on the computer Apartado runs on, not at your provider, and the message is kept in the outbox: nothing was lost. While it waits, Apartado tries again by itself. If it keeps failing, enter the outgoing server's password again in the account's settings (a changed secret key makes the saved one unreadable); if that does not help, your administrator can find the details in Apartado's log.")),
+		Fixes:       []Fix{{Label: msg(i18n.Key("Enter the password again")), RetypePassword: true}},
+		HelpAnchor:  SMTPAnchor(KindInternal),
+	}
 }
 
 // SentenceSMTP is the one-line diagnosis of an outgoing server's failure

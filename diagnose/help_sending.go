@@ -94,6 +94,12 @@ func sendingTopics() []Topic {
 		{k(smtpclient.KindInvalidInput), msg(i18n.Key("These outgoing settings cannot be used")), p(
 			i18n.Key("Something in the outgoing settings or in the message's addresses cannot be sent to a server, such as a server name with a port in it, or an address with a space."),
 			i18n.Key("Fix: enter only the server's name (like smtp.example.com), the port in its own field, and check the addresses."))},
+		{SMTPAnchor(KindNoOutgoingServer), msg(i18n.Key("This account has no outgoing server any more")), p(
+			i18n.Key("A message leaves through the outgoing server of the account it was written from. When that server is removed from the account after the message was sent from the composer, the message cannot leave, and stays in the outbox as not sent."),
+			i18n.Key("Fix: add the outgoing server again in Settings, under the account, then send the message again."))},
+		{SMTPAnchor(KindInternal), msg(i18n.Key("Apartado could not send this message")), p(
+			i18n.Key("The problem is on the computer Apartado runs on, not at your provider: its database failed, or the saved password can no longer be read because Apartado's secret key was changed or lost. The message is kept in the outbox, and nothing was sent."),
+			i18n.Key("Fix: enter the outgoing server's password again in the account's settings. If that does not help, your administrator can find the details in Apartado's log."))},
 		{SMTPAnchor("other"), msg(i18n.Key("Sending failed")), p(
 			i18n.Key("The outgoing server refused or broke off for a reason Apartado cannot name more precisely."),
 			i18n.Key("Fix: test the connection from the account's settings: the test shows, step by step, where it fails."))},

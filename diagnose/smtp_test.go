@@ -91,6 +91,35 @@ func TestExplainEverySMTPKind(t *testing.T) {
 	}
 }
 
+// TestExplainOutboxKinds: the outbox's own kinds have their own
+// sentences about sending (not the incoming server's check), a cause and a
+// fix, and a help section, in English and Spanish.
+func TestExplainOutboxKinds(t *testing.T) {
+	in := Input{Host: "smtp.example.org", Port: 465, Security: pop3client.SecurityTLS}
+	for _, k := range OutboxKinds() {
+		d := ExplainRecordedSMTP(k, "", "", in)
+		if d.Kind != k || d.HelpAnchor != SMTPAnchor(k) {
+			t.Errorf("%s: kind %q, anchor %q", k, d.Kind, d.HelpAnchor)
+		}
+		checkDiagnosis(t, d)
+		for _, generic := range []string{"Sending failed", "Apartado could not check this account"} {
+			if d.Title.Key == generic {
+				t.Errorf("%s: title %q", k, generic)
+			}
+		}
+		if s := SentenceSMTP(k, spanish); s == "" || s == SentenceSMTP(k, english) {
+			t.Errorf("%s: SentenceSMTP %q", k, s)
+		}
+	}
+	if d := ExplainRecordedSMTP(KindNoOutgoingServer, "", "", in); !strings.Contains(d.Explanation.Text(english, nil), "Add one in Settings") {
+		t.Errorf("no fix: %q", d.Explanation.Text(english, nil))
+	}
+	if d := ExplainRecordedSMTP(KindInternal, "", "", in); !strings.Contains(d.Explanation.Text(english, nil), "kept in the outbox") ||
+		!strings.Contains(d.Explanation.Text(spanish, nil), "bandeja de salida") {
+		t.Errorf("does not say the message is kept: %q", d.Explanation.Text(english, nil))
+	}
+}
+
 func TestExplainSMTPFixes(t *testing.T) {
 	on := func(port int, sec pop3client.Security) Input {
 		return Input{Host: "smtp.example.org", Port: port, Security: sec, Email: "ana@example.org"}

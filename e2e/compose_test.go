@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -598,5 +600,59 @@ func TestDraftWithAttachment(t *testing.T) {
 	run(t, ctx, "no drafts left", chromedp.Navigate(a.URL+"/drafts"), chromedp.WaitVisible(tid("drafts")))
 	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="draft-row"]').length`); n != 0 {
 		t.Errorf("%d drafts left after sending", n)
+	}
+}
+
+// TestComposerLimitFollowsFrom: the composer's attachments hint states the
+// From account's own limit, Postfix's message_size_limit for the account
+// tested against it and Apartado's own for one whose outgoing server was
+// never reached, and follows the From field as it changes.
+func TestComposerLimitFollowsFrom(t *testing.T) {
+	mta := smtptest.Start(t, nil)
+	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+mailCAFile(t, mta))
+	ctx := browser(t, 1280, 900, false)
+	setUpSending(t, ctx, a, mta)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := ln.Addr().String()
+	ln.Close() // nothing listens there any more
+	run(t, ctx, "add an account whose outgoing server does not answer, saved anyway",
+		chromedp.Navigate(a.URL+"/settings/accounts/new?manual=1"),
+		chromedp.WaitVisible(tid("account-form")),
+		chromedp.SendKeys(`#name`, "Work"),
+		chromedp.SendKeys(`#email`, smtptest.Address("work")),
+		chromedp.SendKeys(`#host`, "127.0.0.1"),
+		chromedp.SetValue(`#port`, testnet.Port(mta.Dovecot.TLSAddr)),
+		chromedp.SendKeys(`#username`, dovecottest.DefaultUser),
+		chromedp.SendKeys(`#password`, dovecottest.DefaultPassword),
+		chromedp.SendKeys(`#smtp_host`, "127.0.0.1"),
+		chromedp.Click(tid("field-smtp_security-starttls")),
+		chromedp.SetValue(`#smtp_port`, testnet.Port(closedAddr)),
+		chromedp.Click(tid("account-submit")),
+		chromedp.WaitVisible(tid("account-save-anyway")),
+		chromedp.Click(tid("account-save-anyway")),
+		chromedp.WaitVisible(tid("accounts")),
+	)
+	run(t, ctx, "open the composer", chromedp.Navigate(a.URL+"/compose"), chromedp.WaitVisible(tid("compose-form")))
+	hint := func() string {
+		return eval[string](t, ctx, `document.querySelector('[data-testid="attachments-limit"]').innerText`)
+	}
+	choose := func(i int) {
+		eval[bool](t, ctx, `(function(){var s=document.getElementById('account');s.selectedIndex=`+strconv.Itoa(i)+
+			`;s.dispatchEvent(new Event('change'));return true})()`)
+	}
+	// Accounts are listed by name: Home (through Postfix), then Work.
+	if got := hint(); !strings.Contains(got, "7.7") {
+		t.Errorf("Home's hint %q, want three quarters of Postfix's 10.24 MB", got)
+	}
+	choose(1)
+	if got := hint(); !strings.Contains(got, "28") {
+		t.Errorf("Work's hint %q, want three quarters of Apartado's 35 MiB", got)
+	}
+	choose(0)
+	if got := hint(); !strings.Contains(got, "7.7") {
+		t.Errorf("back to Home: %q", got)
 	}
 }

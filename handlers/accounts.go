@@ -11,6 +11,7 @@ import (
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/pop3client"
+	"github.com/apartado/apartado/smtpclient"
 	"github.com/apartado/apartado/web"
 )
 
@@ -278,8 +279,10 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 		h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, nil, nil, func(v *web.AccountFormView) { v.Errors = errs })
 		return
 	}
+	var offered *smtpclient.Capabilities
 	if !in.force {
-		if res := h.testBeforeSave(r, in, settings, nil); res != nil {
+		var res *web.TestResultView
+		if res, offered = h.testBeforeSave(r, in, settings, nil); res != nil {
 			h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, nil, nil, func(v *web.AccountFormView) { v.Result = res })
 			return
 		}
@@ -289,6 +292,7 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.keepOffers(r, a.ID, a.Outgoing, offered)
 	h.log.Info("account added", "user", u.ID, "account", a.ID, "host", a.Host, "tested", !in.force, "trusted_cert", a.TrustedCert != "")
 	h.poller.Wake()
 	redirect(w, r, "/settings?done="+doneAccountAdded)
@@ -402,8 +406,10 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 		h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, &a, accounts, func(v *web.AccountFormView) { v.Errors = errs })
 		return
 	}
+	var offered *smtpclient.Capabilities
 	if !in.force {
-		if res := h.testBeforeSave(r, in, settings, &a); res != nil {
+		var res *web.TestResultView
+		if res, offered = h.testBeforeSave(r, in, settings, &a); res != nil {
 			h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, &a, accounts, func(v *web.AccountFormView) { v.Result = res })
 			return
 		}
@@ -412,6 +418,7 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.keepOffers(r, a.ID, settings.Outgoing, offered)
 	h.log.Info("account saved", "user", u.ID, "account", a.ID, "host", settings.Host, "tested", !in.force, "trusted_cert", settings.TrustedCert != "")
 	h.poller.Wake()
 	redirect(w, r, "/settings?done="+doneAccountSaved)

@@ -29,8 +29,10 @@ import (
 
 const (
 	composePath = "/compose"
-	// maxUpload bounds a composer's whole request: the message's size
-	// bound, and room for the form's fields.
+	// maxUpload bounds a composer's whole request: the outbox's size
+	// bound, and room for the form's fields. It is not raised by an
+	// outgoing server that advertises more: what the outbox would refuse
+	// is not worth reading.
 	maxUpload = app.DefaultMaxSendSize + 2<<20
 	// maxComposeField bounds one text field of the composer.
 	maxComposeField = 1 << 20
@@ -156,30 +158,38 @@ func withSignature(rest, sig string) string {
 }
 
 // composeView is the composer's frame: the accounts that can send, the
-// chosen one selected; signature is that account's (or the first one's).
+// chosen one selected, each with how much its attachments may add up to;
+// signature is that account's (or the first one's).
 func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v web.ComposeView, signature string, err error) {
 	u := currentUser(r)
 	accounts, err := h.db.Accounts(r.Context(), u.ID)
 	if err != nil {
 		return web.ComposeView{}, "", err
 	}
+	l := i18n.FromContext(r.Context())
 	v = web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
-		MaxAttachmentsHuman: i18n.FromContext(r.Context()).Size(app.MaxAttachmentsTotal), MaxHTML: maxComposeField}
+		MaxAttachmentsHuman: l.Size(attachmentsLimit(h.outbox.MaxSize)), MaxHTML: maxComposeField}
 	for _, a := range accounts {
 		if !a.Outgoing.Configured() {
 			continue
 		}
+		limit := l.Size(attachmentsLimit(h.outbox.SizeLimit(a)))
 		if a.ID == accountID || len(v.Accounts) == 0 {
-			signature = a.Signature
+			signature, v.MaxAttachmentsHuman = a.Signature, limit
 		}
 		label := a.Email
 		if a.DisplayName != "" {
 			label = a.DisplayName + " <" + a.Email + ">"
 		}
-		v.Accounts = append(v.Accounts, web.Option{Value: strconv.FormatInt(a.ID, 10), Label: label, Selected: a.ID == accountID})
+		v.Accounts = append(v.Accounts, web.SendingAccount{Option: web.Option{Value: strconv.FormatInt(a.ID, 10), Label: label,
+			Selected: a.ID == accountID}, MaxAttachments: limit})
 	}
 	return v, signature, nil
 }
+
+// attachmentsLimit is how much attachments may add up to in a message of
+// at most size octets: base64 makes them a third larger.
+func attachmentsLimit(size int64) int64 { return size * 3 / 4 }
 
 // upload is an attachment received with the composer, in a temporary file.
 type upload struct {
@@ -323,7 +333,7 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var m db.OutboxMessage
-	if len(problems) == 0 && !in.tooBig {
+	if len(problems) == 0 && !in.tooBig { // never without the attachments left out
 		m, err = h.outbox.Send(ctx, u.ID, accountID, d)
 		if inv, ok := app.AsInvalid(err); ok {
 			problems, err = inv.Problems, nil

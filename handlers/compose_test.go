@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-message/mail"
 	"golang.org/x/net/html"
 
+	apppkg "github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/compose"
 	"github.com/apartado/apartado/db"
 )
@@ -441,5 +442,109 @@ func TestComposerUploadTexts(t *testing.T) {
 				t.Error("the progress text is not announced")
 			}
 		})
+	}
+}
+
+// The composer states the From account's own limit (its outgoing server's
+// SIZE, as last seen), each account's on its option, and refuses a
+// message over it on the attachments field, in the reader's language,
+// without queueing it.
+func TestComposerSizeLimit(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	small := app.withOutgoing(app.addAccount(u.ID, "Small"))
+	roomy := app.withOutgoing(app.addAccount(u.ID, "Roomy"))
+	if err := app.db.RecordSMTPOffers(context.Background(), small.ID, small.Outgoing, db.SMTPOffers{MaxSize: 1_000_000}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	doc := c.get("/compose?account=" + strconv.FormatInt(small.ID, 10)).doc(t)
+	if hint := text(one(t, doc, "attachments-limit")); hint != "Up to 750 KB in all." {
+		t.Errorf("hint %q", hint)
+	}
+	hints := map[string]string{}
+	walk(one(t, doc, "field-account"), func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "option" {
+			hints[attr(n, "value")] = attr(n, "data-attachments-hint")
+		}
+	})
+	if hints[strconv.FormatInt(small.ID, 10)] != "Up to 750\u00a0KB in all." || hints[strconv.FormatInt(roomy.ID, 10)] != "Up to 28\u00a0MB in all." {
+		t.Errorf("options' hints %q", hints)
+	}
+
+	form := url.Values{"account": {strconv.FormatInt(small.ID, 10)}, "to": {"bea@example.org"}, "subject": {"Photos"}}
+	photo := strings.Repeat("\xff\xd8 photo bytes ", 60_000) // 840 kB, 1.1 MB once in base64
+	for lang, want := range map[string]string{"en": "accepts at most 1.0 MB", "es": "acepta como mucho 1,0 MB"} {
+		c.header.Set("Accept-Language", lang)
+		r := c.postMultipart("/compose", form, map[string]string{"photo.jpg": photo})
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		msg := text(one(t, r.doc(t), "error-attachments"))
+		if !strings.Contains(msg, want) || !strings.Contains(msg, "smtp.example.com") {
+			t.Errorf("%s: %q", lang, msg)
+		}
+	}
+	if list, _ := app.db.OutboxList(context.Background(), u.ID, time.Time{}); len(list) != 0 {
+		t.Fatalf("queued %d messages over the limit", len(list))
+	}
+	// The other account's server gave no limit: the same message goes.
+	form.Set("account", strconv.FormatInt(roomy.ID, 10))
+	wantRedirect(t, c.postMultipart("/compose", form, map[string]string{"photo.jpg": photo}), "/outbox?done="+doneQueued)
+}
+
+// Attachments beyond what a request may carry are refused, and the
+// message is not queued without them.
+func TestComposerUploadBound(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	acc := app.withOutgoing(app.addAccount(u.ID, "Home"))
+	form := url.Values{"account": {strconv.FormatInt(acc.ID, 10)}, "to": {"bea@example.org"}, "subject": {"Video"}}
+	r := c.postMultipart("/compose", form, map[string]string{"a.txt": "small", "video.mp4": strings.Repeat("v", apppkg.DefaultMaxSendSize+1)})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	one(t, r.doc(t), "error-attachments")
+	if list, _ := app.db.OutboxList(context.Background(), u.ID, time.Time{}); len(list) != 0 {
+		t.Fatalf("queued without the attachment that was too large: %+v", list)
+	}
+}
+
+// The outbox says, for the outbox's own failures too, what happened and
+// what to do, in the reader's language.
+func TestOutboxExplainsFailures(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	c := app.login("ana", "correct horse")
+	acc := app.withOutgoing(app.addAccount(u.ID, "Home"))
+	ctx := context.Background()
+	fail := func(subject, kind string) {
+		t.Helper()
+		form := url.Values{"account": {strconv.FormatInt(acc.ID, 10)}, "to": {"bea@example.org"}, "subject": {subject}}
+		wantRedirect(t, c.postMultipart("/compose", form, nil), "/outbox?done="+doneQueued)
+		app.clock.Advance(time.Minute)
+		list, _ := app.db.OutboxList(ctx, u.ID, time.Time{})
+		id := list[0].ID
+		if _, ok, err := app.db.ClaimOutbox(ctx, id, "test", app.clock.Now(), app.clock.Now().Add(time.Minute)); !ok || err != nil {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		if err := app.db.StopOutbox(ctx, id, "test", db.OutboxFailed, db.OutboxError{Kind: kind}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fail("Lost server", "no-outgoing-server")
+	fail("Broken key", "internal")
+	for lang, want := range map[string][]string{
+		"en": {"This account has no outgoing server any more", "Add one in Settings", "Apartado could not send this message", "kept in the outbox"},
+		"es": {"Esta cuenta ya no tiene servidor de salida", "Añade uno en Ajustes", "Apartado no pudo enviar este mensaje", "se conserva en la bandeja de salida"},
+	} {
+		c.header.Set("Accept-Language", lang)
+		doc := c.get("/outbox").doc(t)
+		var got string
+		for _, row := range byTestID(doc, "outbox-row") {
+			got += text(row) + "\n"
+		}
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: the outbox lacks %q:\n%s", lang, w, got)
+			}
+		}
 	}
 }

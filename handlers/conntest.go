@@ -66,6 +66,10 @@ func (h *Handler) testForm(w http.ResponseWriter, r *http.Request, a *db.Account
 			flush(w)
 		})
 		ran = true
+		if a != nil {
+			// Kept only if the server tested is the stored one.
+			h.keepOffers(r, a.ID, settings.Outgoing, res.SMTP)
+		}
 		return nil
 	})
 	outcome := templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {

@@ -77,7 +77,7 @@ func (h *Handler) planOutgoingTest(in accountInput, s db.AccountSettings, a *db.
 	}
 	p := &testPlan{
 		settings: diagnose.TestSettings{Host: o.Host, Port: o.Port, Security: sec, Username: user, TrustedFingerprint: o.TrustedCert},
-		opts: diagnose.TestOptions{Resolver: h.resolver, Dialer: h.dialer, ExtraRootCAs: h.extraRootCAs, Timeout: h.testTimeout,
+		opts: diagnose.TestOptions{Resolver: h.resolver, Dialer: h.dialer, ExtraRootCAs: h.extraRootCAs, Timeout: h.outgoingTestTimeout(),
 			Explain: h.explainInput(s.Email, o.Host, o.Port, o.Security, s.PollInterval)},
 	}
 	p.opts.Explain.Now = h.now()
@@ -98,6 +98,19 @@ func (h *Handler) planOutgoingTest(in accountInput, s db.AccountSettings, a *db.
 		p.settings.Password = pw
 	}
 	return p
+}
+
+// outgoingTestTimeout bounds each step of an outgoing server's test: the
+// test's own bound, or the sender's SMTP timeout when that is shorter.
+func (h *Handler) outgoingTestTimeout() time.Duration {
+	t := h.testTimeout
+	if t <= 0 {
+		t = diagnose.DefaultTestTimeout
+	}
+	if h.smtpTimeout > 0 && h.smtpTimeout < t {
+		t = h.smtpTimeout
+	}
+	return t
 }
 
 // explainInput is what a diagnosis knows about an account: its settings
@@ -171,11 +184,13 @@ func (h *Handler) runIncoming(ctx context.Context, p testPlan, report func(diagn
 }
 
 // testBeforeSave tests validated settings before saving them; it returns
-// nil when the test passed, else the test's result to show.
-func (h *Handler) testBeforeSave(r *http.Request, in accountInput, s db.AccountSettings, a *db.Account) *web.TestResultView {
+// nil when the test passed, else the test's result to show, and what the
+// outgoing server offered when its test passed (for keepOffers, once the
+// account is saved).
+func (h *Handler) testBeforeSave(r *http.Request, in accountInput, s db.AccountSettings, a *db.Account) (*web.TestResultView, *smtpclient.Capabilities) {
 	res := h.run(r.Context(), h.planTest(r, in, s, a), nil)
 	if res.OK {
-		return nil
+		return nil, res.SMTP
 	}
 	h.log.Info("connection test before saving failed", "user", currentUser(r).ID, "host", s.Host, "err", res.Err)
 	v := &web.TestResultView{}
@@ -184,7 +199,19 @@ func (h *Handler) testBeforeSave(r *http.Request, in accountInput, s db.AccountS
 	}
 	v.Outcome = h.outcomeView(r, res, in, a)
 	v.Outcome.SaveAnyway = true
-	return v
+	return v, nil
+}
+
+// keepOffers keeps what the outgoing server server offered in a test
+// (nil: its test did not get that far) for the user's account id, if that
+// is the account's outgoing server: the outbox checks messages against it.
+func (h *Handler) keepOffers(r *http.Request, id int64, server db.Outgoing, offered *smtpclient.Capabilities) {
+	if offered == nil || !server.Configured() {
+		return
+	}
+	if err := h.accounts.RecordOffers(r.Context(), currentUser(r).ID, id, server, *offered, h.now()); err != nil {
+		h.log.Error("keeping what the outgoing server offers", "account", id, "err", err)
+	}
 }
 
 // ---- views of a test and a diagnosis ----

@@ -86,6 +86,11 @@ type Config struct {
 	// TestTimeout bounds each step of a connection test; zero means
 	// diagnose.DefaultTestTimeout.
 	TestTimeout time.Duration
+	// SMTPTimeout is how long the sender waits for an outgoing server at
+	// one step (the serve setting); an outgoing server's connection test
+	// waits no longer than that either, so that it fails where sending
+	// would. Zero: TestTimeout alone.
+	SMTPTimeout time.Duration
 	// MemberPrivateServers lets users who are not administrators have
 	// Apartado connect to servers on its local network (10/8, 192.168/16,
 	// fc00::/7…) for discovery and connection tests. Never to the computer
@@ -157,6 +162,7 @@ type Handler struct {
 	extraRootCAs []*x509.Certificate
 	discoverOpts *discover.Options
 	testTimeout  time.Duration
+	smtpTimeout  time.Duration
 	// dialer checks every address against the request's policy;
 	// memberPrivate is the policy's AllowPrivate (dialguard.go).
 	dialer        *net.Dialer
@@ -209,6 +215,7 @@ func newHandler(cfg Config) (*Handler, error) {
 		extraRootCAs: cfg.ExtraRootCAs,
 		discoverOpts: cfg.DiscoverOptions,
 		testTimeout:  cfg.TestTimeout,
+		smtpTimeout:  cfg.SMTPTimeout,
 		testConn:     diagnose.Test,
 		testSMTP:     diagnose.TestSMTP,
 	}

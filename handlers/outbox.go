@@ -10,6 +10,7 @@ import (
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/pop3client"
 	"github.com/apartado/apartado/web"
 )
 
@@ -28,15 +29,20 @@ func (h *Handler) outboxPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := web.OutboxView{Chrome: h.chrome(u, i18n.T(ctx, "Outbox"), web.SectionOutbox, 0, accounts), Notice: doneNotice(r)}
+	byID := make(map[int64]db.Account, len(accounts))
+	for _, a := range accounts {
+		byID[a.ID] = a
+	}
 	now := h.now()
 	for _, m := range msgs {
-		v.Rows = append(v.Rows, h.outboxRow(r, m, now))
+		v.Rows = append(v.Rows, h.outboxRow(r, m, byID[m.AccountID], now))
 	}
 	h.render(w, r, http.StatusOK, web.OutboxPage(v))
 }
 
-// outboxRow is one message's line: where it is, and what can be done.
-func (h *Handler) outboxRow(r *http.Request, m db.OutboxMessage, now time.Time) web.OutboxRow {
+// outboxRow is one message's line: where it is, what went wrong (with the
+// server of acc, its account) and what can be done.
+func (h *Handler) outboxRow(r *http.Request, m db.OutboxMessage, acc db.Account, now time.Time) web.OutboxRow {
 	ctx := r.Context()
 	l, tz := i18n.FromContext(ctx), state(r).tz
 	id := "/outbox/" + strconv.FormatInt(m.ID, 10)
@@ -77,7 +83,10 @@ func (h *Handler) outboxRow(r *http.Request, m db.OutboxMessage, now time.Time) 
 		row.ResolveURL = id + "/resolve"
 	}
 	if m.Err.Kind != "" && m.State != db.OutboxSent {
-		row.Detail = diagnose.SentenceSMTP(m.Err.Kind, l)
+		sec, _ := pop3client.ParseSecurity(acc.Outgoing.Security)
+		d := diagnose.ExplainRecordedSMTP(m.Err.Kind, m.Err.Step, m.Err.Text,
+			diagnose.Input{Host: acc.Outgoing.Host, Port: acc.Outgoing.Port, Security: sec, Email: acc.Email})
+		row.Detail, row.Explanation = h.text(r, d.Title), h.text(r, d.Explanation)
 	}
 	return row
 }

@@ -3,11 +3,13 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/smtptest"
 	"github.com/apartado/apartado/internal/testnet"
@@ -73,5 +75,48 @@ func TestConnectionTestCoversOutgoing(t *testing.T) {
 	accs, err := app.db.Accounts(context.Background(), u.ID)
 	if err != nil || len(accs) != 1 || accs[0].Outgoing.Host != "localhost" || !accs[0].Outgoing.SamePassword {
 		t.Fatalf("stored %+v, %v", accs, err)
+	}
+	// What Postfix advertised in the test before saving is kept: its
+	// message_size_limit as SIZE, and SMTPUTF8.
+	if o := accs[0].OutgoingOffers; !o.Known() || o.MaxSize != smtptest.MessageSizeLimit || !o.SMTPUTF8 {
+		t.Fatalf("offers %+v, want SIZE %d and SMTPUTF8", o, smtptest.MessageSizeLimit)
+	}
+	// A connection test of the stored account keeps what it sees (the
+	// server changed its mind since).
+	ctx := context.Background()
+	if err := app.db.RecordSMTPOffers(ctx, accs[0].ID, accs[0].Outgoing, db.SMTPOffers{MaxSize: 1}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r = c.post("/settings/accounts/"+strconv.FormatInt(accs[0].ID, 10)+"/test", form)
+	wantStatus(t, r, http.StatusOK)
+	one(t, r.doc(t), "test-ok")
+	if a, err := app.db.Account(ctx, u.ID, accs[0].ID); err != nil || a.OutgoingOffers.MaxSize != smtptest.MessageSizeLimit {
+		t.Fatalf("after the test: %+v %v", a.OutgoingOffers, err)
+	}
+	// The composer says so.
+	doc = c.get("/compose").doc(t)
+	if hint := text(one(t, doc, "attachments-limit")); !strings.Contains(hint, "7.7") {
+		t.Errorf("composer hint %q, want three quarters of Postfix's 10.24 MB", hint)
+	}
+}
+
+// An outgoing server's connection test waits at each step no longer than
+// sending would (the SMTP timeout), nor than a connection test does.
+func TestOutgoingTestTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		test, smtp, want time.Duration
+	}{
+		{0, 0, diagnose.DefaultTestTimeout},
+		{0, 5 * time.Second, 5 * time.Second},
+		{0, time.Minute, diagnose.DefaultTestTimeout},
+		{30 * time.Second, 45 * time.Second, 30 * time.Second},
+		{30 * time.Second, 10 * time.Second, 10 * time.Second},
+	} {
+		h := &Handler{testTimeout: tc.test, smtpTimeout: tc.smtp, now: time.Now}
+		p := h.planOutgoingTest(accountInput{}, db.AccountSettings{Outgoing: db.Outgoing{Host: "smtp.example.com", Port: 465,
+			Security: "tls", Auth: db.OutgoingAuthNone}}, nil, "")
+		if p.opts.Timeout != tc.want {
+			t.Errorf("test %v, SMTP %v: %v, want %v", tc.test, tc.smtp, p.opts.Timeout, tc.want)
+		}
 	}
 }

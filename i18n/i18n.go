@@ -18,6 +18,7 @@ package i18n
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,10 +81,25 @@ func (l *Locale) Code() string {
 // T translates key, formatting args into it like fmt.Sprintf. Numbers
 // given to %d are grouped for the locale ("12,345"; "12.345" in Spanish), and
 // a key whose translation chooses by plural form needs its count as an
-// integer, not as a formatted string.
+// integer, not as a formatted string. A Bytes argument, written %s in the
+// key, is formatted as Size does.
 func (l *Locale) T(key string, args ...any) string {
+	copied := false
+	for i, a := range args {
+		if b, ok := a.(Bytes); ok {
+			if !copied { // never change the caller's slice
+				args, copied = slices.Clone(args), true
+			}
+			args[i] = l.Size(int64(b))
+		}
+	}
 	return l.printer.Sprintf(key, args...)
 }
+
+// Bytes is a size argument of T, formatted for the reader's locale ("31 MB",
+// "4,2 MB"), so that a message key made far from any locale (an
+// application rule's Problem) can carry a size.
+type Bytes int64
 
 // Date formats a time for a list or a header, in the reader's zone.
 func (l *Locale) Date(t time.Time, loc *time.Location) string {

@@ -36,6 +36,10 @@ func TestFormat(t *testing.T) {
 	if en.Size(812) != "812\u00a0B" || en.Size(4200) != "4.2\u00a0KB" || es.Size(1_300_000) != "1,3\u00a0MB" || en.Size(45_000) != "45\u00a0KB" {
 		t.Errorf("sizes: %q %q %q %q", en.Size(812), en.Size(4200), es.Size(1_300_000), en.Size(45_000))
 	}
+	args := []any{Bytes(31_000_000)}
+	if got := es.T("%s", args...); got != "31\u00a0MB" || args[0] != Bytes(31_000_000) {
+		t.Errorf("a Bytes argument: %q (arguments now %v)", got, args)
+	}
 	madrid, _ := time.LoadLocation("Europe/Madrid")
 	ts := time.Date(2026, 3, 5, 23, 30, 0, 0, time.UTC)
 	if got := es.Date(ts, madrid); got != "6 mar 2026, 00:30" {

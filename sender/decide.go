@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/smtpclient"
 )
 
@@ -18,10 +19,11 @@ const (
 	RetryFor         = 24 * time.Hour
 )
 
-// Kinds of failure that are the outbox's own, not smtpclient's.
+// Kinds of failure that are the outbox's own, not smtpclient's, as
+// diagnose explains them.
 const (
-	KindNoServer = "no-outgoing-server" // the account lost its outgoing server
-	KindInternal = "internal"           // the database or the password store failed
+	KindNoServer = diagnose.KindNoOutgoingServer // the account lost its outgoing server
+	KindInternal = diagnose.KindInternal         // the database or the password store failed
 )
 
 // outcome is what becomes of a message after an attempt: its state ("" when

@@ -270,12 +270,25 @@ func (s *Sender) keepLease(ctx context.Context, id int64) (stop func()) {
 
 // submit opens the account's outgoing server and sends m. hookErr is the
 // error that kept the final "." from being written (the claim was lost or
-// could not be marked), if any.
+// could not be marked), if any. What the server offers in its reply to
+// EHLO is kept for the account, whatever becomes of the message: the
+// outbox checks the next messages against it.
 func (s *Sender) submit(ctx context.Context, m db.OutboxMessage) (res smtpclient.Result, hookErr, err error) {
 	opts, addr, err := s.options(ctx, m)
 	if err != nil {
 		return res, nil, err
 	}
+	var offered *smtpclient.Capabilities
+	opts.Offered = func(c smtpclient.Capabilities) { offered = &c }
+	defer func() {
+		if offered == nil {
+			return
+		}
+		rerr := s.DB.RecordSMTPOffers(context.WithoutCancel(ctx), m.AccountID, opts.server, app.OffersOf(*offered), s.Now())
+		if rerr != nil {
+			s.Log.Warn("sender: keeping what the outgoing server offers", "account", m.AccountID, "err", rerr)
+		}
+	}()
 	if !opts.admin {
 		ctx = netguard.Restrict(ctx, netguard.Policy{AllowPrivate: s.MemberPrivateServers})
 	}
@@ -293,7 +306,8 @@ func (s *Sender) submit(ctx context.Context, m db.OutboxMessage) (res smtpclient
 // owner may reach any address (an administrator).
 type sendOptions struct {
 	smtpclient.Options
-	admin bool // the account's owner is an administrator: any address may be reached
+	admin  bool        // the account's owner is an administrator: any address may be reached
+	server db.Outgoing // the account's outgoing server
 }
 
 // errSetup marks a failure to prepare a submission (the account, its
@@ -316,7 +330,7 @@ func (s *Sender) options(ctx context.Context, m db.OutboxMessage) (sendOptions, 
 		return sendOptions{}, "", &errSetup{err}
 	}
 	o := sendOptions{Options: smtpclient.Options{Security: sec, ExtraRootCAs: s.ExtraRootCAs, Timeout: s.Timeout,
-		Resolver: s.Resolver, SMTPUTF8: m.SMTPUTF8}}
+		Resolver: s.Resolver, SMTPUTF8: m.SMTPUTF8}, server: acc.Outgoing}
 	if acc.Outgoing.TrustedCert != "" {
 		o.TrustedFingerprints = []string{acc.Outgoing.TrustedCert}
 	}

@@ -433,3 +433,100 @@ func TestMemberCannotReachLoopback(t *testing.T) {
 		t.Fatal("the server was reached")
 	}
 }
+
+// offers is what the account keeps of its outgoing server's offers.
+func (e *env) offers() db.SMTPOffers {
+	e.t.Helper()
+	a, err := e.store.Account(ctx, e.user.ID, e.acc.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a.OutgoingOffers
+}
+
+// A server whose SIZE is smaller than a queued message: a permanent
+// failure that says its limit, nothing sent; what it offers is kept, so
+// that the same message is refused before it is queued next time.
+func TestDeliverySeesSize(t *testing.T) {
+	f := smtpfake.Start(t, &smtpfake.Server{Ext: []string{"SIZE 5000", "AUTH PLAIN LOGIN"}})
+	e := newEnv(t, f.Addr, db.RoleAdmin)
+	big := app.Draft{Draft: compose.Draft{To: []compose.Address{{Addr: "bob@example.test"}}, Text: strings.Repeat("a line of text\n", 500)}}
+	m := e.queue(big) // the server was never seen: the outbox does not know its limit
+	st, err := e.s.Deliver(ctx, m.ID)
+	var se *smtpclient.Error
+	if st != db.OutboxFailed || !errors.As(err, &se) || se.Kind != smtpclient.KindMessageTooLarge || se.Limit != 5000 {
+		t.Fatalf("state %s, err %v", st, err)
+	}
+	if got := e.state(m.ID).Err; got.Kind != string(smtpclient.KindMessageTooLarge) || !strings.Contains(got.Text, "5000") {
+		t.Fatalf("kept %+v", got)
+	}
+	if f.SawCommand("MAIL") || len(f.Messages()) != 0 {
+		t.Fatalf("commands %q", f.Commands())
+	}
+	if o := e.offers(); !o.Known() || o.MaxSize != 5000 || o.SMTPUTF8 {
+		t.Fatalf("offers %+v", o)
+	}
+	_, err = e.outbox.Send(ctx, e.user.ID, e.acc.ID, big)
+	if inv, ok := app.AsInvalid(err); !ok || len(inv.Problems) != 1 || inv.Problems[0].Field != compose.FieldAttachment {
+		t.Fatalf("queued again: %v", err)
+	}
+}
+
+// MAIL FROM declares SMTPUTF8 for a message to an address with a UTF-8
+// user name, and for no other.
+func TestDeliverySMTPUTF8OnlyWhenNeeded(t *testing.T) {
+	f := smtpfake.Start(t, &smtpfake.Server{}) // offers SMTPUTF8
+	e := newEnv(t, f.Addr, db.RoleAdmin)
+	utf8 := e.queue(app.Draft{Draft: compose.Draft{To: []compose.Address{{Name: "Zoë", Addr: "zoë@example.test"}}, Subject: "Ça va?"}})
+	plain := e.queue(app.Draft{Draft: compose.Draft{To: []compose.Address{{Name: "Zoë", Addr: "zoe@example.test"}}, Subject: "Ça va?"}})
+	for _, m := range []db.OutboxMessage{utf8, plain} {
+		if st, err := e.s.Deliver(ctx, m.ID); st != db.OutboxSent {
+			t.Fatalf("message %d: %s %v", m.ID, st, err)
+		}
+	}
+	var mails []string
+	for _, c := range f.Commands() {
+		if strings.HasPrefix(c, "MAIL FROM:") {
+			mails = append(mails, c)
+		}
+	}
+	if len(mails) != 2 || !strings.Contains(mails[0], "SMTPUTF8") || strings.Contains(mails[1], "SMTPUTF8") {
+		t.Fatalf("MAIL commands %q", mails)
+	}
+	if got := f.Messages(); len(got) != 2 || got[0].Rcpts[0] != "zoë@example.test" {
+		t.Fatalf("received %+v", got)
+	}
+	if o := e.offers(); !o.Known() || !o.SMTPUTF8 || o.MaxSize != 100000 {
+		t.Fatalf("offers %+v", o)
+	}
+}
+
+// A message queued for SMTPUTF8 while the server offered it, delivered
+// once it no longer does: a permanent failure of its own kind, nothing
+// sent, not sent again in another form.
+func TestDeliverySMTPUTF8Withdrawn(t *testing.T) {
+	f := smtpfake.Start(t, &smtpfake.Server{Ext: []string{"SIZE 100000", "AUTH PLAIN LOGIN"}})
+	e := newEnv(t, f.Addr, db.RoleAdmin)
+	if err := e.store.RecordSMTPOffers(ctx, e.acc.ID, e.acc.Outgoing, db.SMTPOffers{SMTPUTF8: true}, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	m := e.queue(app.Draft{Draft: compose.Draft{To: []compose.Address{{Addr: "zoë@example.test"}}}})
+	if !m.SMTPUTF8 {
+		t.Fatalf("queued without SMTPUTF8: %+v", m)
+	}
+	st, err := e.s.Deliver(ctx, m.ID)
+	if st != db.OutboxFailed || smtpclient.KindOf(err) != smtpclient.KindSMTPUTF8 {
+		t.Fatalf("state %s, err %v", st, err)
+	}
+	if f.SawCommand("MAIL") || len(f.Messages()) != 0 {
+		t.Fatalf("commands %q", f.Commands())
+	}
+	if o := e.offers(); !o.Known() || o.SMTPUTF8 {
+		t.Fatalf("offers %+v", o)
+	}
+	e.clock.Add(2 * time.Hour)
+	runOnce(t, e)
+	if got := e.state(m.ID); got.State != db.OutboxFailed || got.Attempts != 1 || got.Err.Kind != string(smtpclient.KindSMTPUTF8) {
+		t.Fatalf("after another pass: %+v", got)
+	}
+}

@@ -95,6 +95,9 @@ func open(ctx context.Context, addr string, o Options) (_ *session, err error) {
 		return nil, s.fail(StepHello, err)
 	}
 	s.readCaps()
+	if o.Offered != nil {
+		o.Offered(s.caps)
+	}
 	if err := s.auth(); err != nil {
 		return nil, err
 	}

@@ -22,7 +22,9 @@
 //     7628), else XOAUTH2 for a token.
 //   - SIZE (RFC 1870) declared on MAIL and checked before it; SMTPUTF8 (RFC
 //     6531) declared for UTF-8 addresses or when asked; BODY=8BITMIME (RFC
-//     6152) when offered. What the server offers is in Capabilities.
+//     6152) when offered. What the server offers is in Capabilities, and
+//     is given to Options.Offered as soon as EHLO was answered, so that a
+//     session that fails later still tells it.
 //   - The body is streamed through the dot-stuffing writer, never held whole.
 //
 // Every read and write has an idle deadline (Options.Timeout); the reply to

@@ -98,6 +98,12 @@ type Options struct {
 	// reply, with AUTH's secrets and the message's bytes left out.
 	Trace io.Writer
 
+	// Offered, if set, is called once per session when the server has
+	// answered EHLO (after STARTTLS, when used), with what it offers,
+	// before signing in: a caller learns the server's SIZE and SMTPUTF8
+	// even from a session that fails afterwards, to keep them current.
+	Offered func(Capabilities)
+
 	// BeforeDot, if set, is called once, after the whole message was
 	// handed to the connection and right before the final "." is written:
 	// until it returns, the server cannot have accepted the message. An

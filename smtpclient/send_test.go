@@ -649,3 +649,33 @@ func TestBeforeDot(t *testing.T) {
 		t.Fatalf("%d messages received after the hook refused, want still 1", n)
 	}
 }
+
+// Offered tells what EHLO advertised even when the session fails after
+// it: SIZE n, SMTPUTF8, or neither.
+func TestOffered(t *testing.T) {
+	p := newPKI(t)
+	for _, tc := range []struct {
+		name string
+		ext  []string
+		want Capabilities
+	}{
+		{"SIZE and SMTPUTF8", []string{"SIZE 25000000", "SMTPUTF8", "AUTH PLAIN"}, Capabilities{MaxSize: 25000000, SMTPUTF8: true}},
+		{"SIZE without a number", []string{"SIZE", "AUTH PLAIN"}, Capabilities{}},
+		{"neither", []string{"8BITMIME", "AUTH PLAIN"}, Capabilities{EightBitMIME: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := smtpfake.Start(t, &smtpfake.Server{Cert: &p.server.TLS, Implicit: true, Ext: tc.ext}).On("AUTH", "535 5.7.8 bad credentials")
+			o := p.opts(SecurityTLS)
+			var got []Capabilities
+			o.Offered = func(c Capabilities) { got = append(got, c) }
+			_, err := send(t, f.Addr, o, testBody)
+			wantErr(t, err, KindAuthFailed, StepAuth)
+			if len(got) != 1 {
+				t.Fatalf("Offered called %d times", len(got))
+			}
+			if c := got[0]; c.MaxSize != tc.want.MaxSize || c.SMTPUTF8 != tc.want.SMTPUTF8 || c.EightBitMIME != tc.want.EightBitMIME || c.TLS == nil {
+				t.Errorf("offered %+v, want %+v", c, tc.want)
+			}
+		})
+	}
+}

@@ -109,6 +109,22 @@
     window.setTimeout(poll, 1000);
   });
 
+  // Composer: the attachments' limit is the From account's outgoing
+  // server's; each account's sentence is on its option. The server checks
+  // the limit whatever this shows.
+  document.querySelectorAll("[data-follows]").forEach(function (hint) {
+    var select = document.getElementById(hint.getAttribute("data-follows"));
+    if (!select) {
+      return;
+    }
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      if (option && option.getAttribute("data-attachments-hint")) {
+        hint.textContent = option.getAttribute("data-attachments-hint");
+      }
+    });
+  });
+
   // Composer: save the draft's text a few seconds after typing stops, so
   // that closing the page loses nothing. The files already saved stay with
   // the draft; those chosen but not yet sent go by name only, to be asked

@@ -379,7 +379,7 @@ type ComposeView struct {
 	// Accounts are the accounts that can send (Value: the id; Label: the
 	// name and address), Selected marking the From; empty when none has
 	// an outgoing server yet.
-	Accounts    []Option
+	Accounts    []SendingAccount
 	To, Cc, Bcc string
 	Subject     string
 	Text        string
@@ -394,7 +394,7 @@ type ComposeView struct {
 	LostAttachments     []string
 	Errors              ComposeErrors
 	SettingsURL         string // where to set up an outgoing server
-	MaxAttachmentsHuman string // the size bound, for people
+	MaxAttachmentsHuman string // how much the From account's attachments may add up to, for people
 	DraftID             int64  // the saved draft this is, or 0
 }
 
@@ -412,6 +412,14 @@ type MailboxTab struct {
 	Label   string
 	URL     string
 	Current bool
+}
+
+// SendingAccount is an account the composer can send from.
+type SendingAccount struct {
+	Option
+	// MaxAttachments is how much its attachments may add up to, for
+	// people: its outgoing server's limit, when smaller than Apartado's.
+	MaxAttachments string
 }
 
 // DraftsView lists the drafts.
@@ -446,17 +454,18 @@ type OutboxView struct {
 
 // OutboxRow is one message in the outbox.
 type OutboxRow struct {
-	ID         int64
-	Subject    string
-	To         string
-	State      string // the db.OutboxState, for data-state
-	StateText  string
-	When       string
-	Detail     string // the diagnosis of a failure, or ""
-	UndoURL    string // while it can still be taken back
-	EditURL    string // a message that failed: take it back to edit
-	UndoUntil  string // RFC 3339, for the page's countdown
-	ResolveURL string // for a message that may have been sent
+	ID          int64
+	Subject     string
+	To          string
+	State       string // the db.OutboxState, for data-state
+	StateText   string
+	When        string
+	Detail      string // the diagnosis of a failure, or ""
+	Explanation string // its cause and what to do
+	UndoURL     string // while it can still be taken back
+	EditURL     string // a message that failed: take it back to edit
+	UndoUntil   string // RFC 3339, for the page's countdown
+	ResolveURL  string // for a message that may have been sent
 }
 
 // ContactsView is the list of people the user writes to.

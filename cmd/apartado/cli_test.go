@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/internal/dovecottest"
@@ -47,10 +48,20 @@ func TestConfig(t *testing.T) {
 	}
 	for _, bad := range [][]string{{"--cookie-secure", "maybe"}, {"--log-format", "xml"}, {"--poll-concurrency", "0"},
 		{"--poll-timeout", "1ms"}, {"--dns-server", "127.0.0.1"}, {"--log-level", "loud"}, {"--trust-proxy", "perhaps"}, {"--data", ""},
-		{"--member-private-servers", "lan"}, {"--undo-window", "31s"}, {"--undo-window", "-1s"}, {"--undo-window", "soon"}} {
+		{"--member-private-servers", "lan"}, {"--undo-window", "31s"}, {"--undo-window", "-1s"}, {"--undo-window", "soon"},
+		{"--smtp-timeout", "500ms"}, {"--smtp-timeout", "1h"}, {"--smtp-timeout", "slow"}} {
 		if _, _, err := parseConfig("serve", bad, get, &bytes.Buffer{}, nil); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+	// The SMTP timeout is its own setting, 60 seconds (what sending used,
+	// through --poll-timeout) unless set.
+	if cfg.SMTPTimeout != 60*time.Second {
+		t.Errorf("default SMTP timeout %v", cfg.SMTPTimeout)
+	}
+	if cfg, _, err := parseConfig("serve", []string{"--smtp-timeout", "2m", "--poll-timeout", "5s"}, get, &bytes.Buffer{}, nil); err != nil ||
+		cfg.SMTPTimeout != 2*time.Minute || cfg.PollTimeout != 5*time.Second {
+		t.Errorf("--smtp-timeout 2m: %+v, %v", cfg, err)
 	}
 	// Members reach private servers only when asked for.
 	if cfg.MemberPrivateServers {

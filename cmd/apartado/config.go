@@ -38,9 +38,12 @@ type config struct {
 	LogFormat       string
 	PollConcurrency int
 	PollTimeout     time.Duration
-	ExtraCAFile     string
-	DNSServer       string
-	PublicURL       *url.URL // nil when not configured
+	// SMTPTimeout is how long an outgoing server may stay silent at one
+	// step of sending (the sender's, and at most the connection test's).
+	SMTPTimeout time.Duration
+	ExtraCAFile string
+	DNSServer   string
+	PublicURL   *url.URL // nil when not configured
 	// MemberPrivateServers lets users who are not administrators test and
 	// discover servers on the local network (never on this computer).
 	MemberPrivateServers bool
@@ -66,6 +69,7 @@ var settings = []setting{
 	{"log-format", "APARTADO_LOG_FORMAT", "text", "text or json"},
 	{"poll-concurrency", "APARTADO_POLL_CONCURRENCY", "3", "how many accounts are synced at once"},
 	{"poll-timeout", "APARTADO_POLL_TIMEOUT", "60s", "how long a POP3 server may stay silent before a sync gives up"},
+	{"smtp-timeout", "APARTADO_SMTP_TIMEOUT", "60s", "how long an outgoing (SMTP) server may stay silent at one step of sending before the attempt gives up (the message is tried again later; the final answer to a message may take 10 minutes)"},
 	{"extra-ca-file", "APARTADO_EXTRA_CA_FILE", "", "PEM certificates to trust for POP3 servers, besides the system's"},
 	{"dns-server", "APARTADO_DNS_SERVER", "", "a DNS server (host:port) to ask instead of the system's, for POP3 servers and settings discovery"},
 	{"undo-window", "APARTADO_UNDO_WINDOW", "5s", "how long a message written in the browser waits in the outbox, to be taken back, before it leaves (0s to 30s)"},
@@ -124,6 +128,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.PollTimeout, err = time.ParseDuration(*vals["poll-timeout"]); err != nil || c.PollTimeout < time.Second {
 		return nil, nil, fmt.Errorf("--poll-timeout must be a duration of at least 1s, like 60s")
+	}
+	if c.SMTPTimeout, err = time.ParseDuration(*vals["smtp-timeout"]); err != nil || c.SMTPTimeout < time.Second || c.SMTPTimeout > 10*time.Minute {
+		return nil, nil, fmt.Errorf("--smtp-timeout must be a duration from 1s to 10m, like 60s")
 	}
 	switch c.CookieSecure {
 	case "auto", "always", "never":

@@ -91,7 +91,7 @@ func sendCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if !f.wait {
 		return nil
 	}
-	s := &sender.Sender{DB: d.store, Key: d.key, Log: cfg.logger(stderr), Timeout: cfg.PollTimeout, ExtraRootCAs: d.cas,
+	s := &sender.Sender{DB: d.store, Key: d.key, Log: cfg.logger(stderr), Timeout: cfg.SMTPTimeout, ExtraRootCAs: d.cas,
 		Resolver: cfg.resolver(), MemberPrivateServers: cfg.MemberPrivateServers}
 	return waitSent(ctx, stdout, getenv, d.store, s, acc, m)
 }

@@ -48,12 +48,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	p := &poller.Poller{DB: store, Key: key, Log: log, Concurrency: cfg.PollConcurrency, Timeout: cfg.PollTimeout,
 		ExtraRootCAs: cas, Resolver: res, MemberPrivateServers: cfg.MemberPrivateServers}
-	snd := &sender.Sender{DB: store, Key: key, Log: log, Timeout: cfg.PollTimeout, ExtraRootCAs: cas, Resolver: res,
+	snd := &sender.Sender{DB: store, Key: key, Log: log, Timeout: cfg.SMTPTimeout, ExtraRootCAs: cas, Resolver: res,
 		MemberPrivateServers: cfg.MemberPrivateServers}
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
 		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res),
-		MemberPrivateServers: cfg.MemberPrivateServers, Sender: snd, UndoWindow: &cfg.UndoWindow})
+		MemberPrivateServers: cfg.MemberPrivateServers, Sender: snd, UndoWindow: &cfg.UndoWindow, SMTPTimeout: cfg.SMTPTimeout})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -52,6 +52,10 @@ const SkipEnv = "APARTADO_SKIP_SMTP"
 // Domain is the mail domain the server delivers for.
 const Domain = "example.test"
 
+// MessageSizeLimit is Postfix's message_size_limit, which it advertises as
+// SIZE; it also advertises SMTPUTF8 (smtputf8_enable = yes).
+const MessageSizeLimit = 10240000
+
 // MasterPath is where Debian's postfix package puts the master daemon.
 const MasterPath = "/usr/lib/postfix/sbin/master"
 
