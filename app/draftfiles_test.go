@@ -320,3 +320,14 @@ func TestForwardKeepsFiles(t *testing.T) {
 		t.Fatalf("a missing original: %v", err)
 	}
 }
+
+// The files of a message fit in its size once written in base64, and the
+// drafts' bound is that of the largest message.
+func TestAttachmentsLimit(t *testing.T) {
+	if got := AttachmentsLimit(4000); got != 3000 {
+		t.Errorf("AttachmentsLimit(4000) = %d, want 3000", got)
+	}
+	if got := AttachmentsLimit(DefaultMaxSendSize); got != MaxAttachmentsTotal {
+		t.Errorf("AttachmentsLimit(DefaultMaxSendSize) = %d, MaxAttachmentsTotal %d", got, MaxAttachmentsTotal)
+	}
+}

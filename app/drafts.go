@@ -22,11 +22,18 @@ const maxDraftBytes = 1 << 20
 // Bounds of the files kept with one draft.
 const (
 	// MaxAttachmentsTotal is what a message's files may weigh in all:
-	// what fits in DefaultMaxSendSize once written in base64.
-	MaxAttachmentsTotal = DefaultMaxSendSize * 3 / 4
+	// AttachmentsLimit of DefaultMaxSendSize.
+	MaxAttachmentsTotal = DefaultMaxSendSize / base64Growth * 3
 	// MaxDraftFiles is how many files one draft keeps.
 	MaxDraftFiles = 100
 )
+
+// base64Growth: base64 writes 3 octets as 4.
+const base64Growth = 4
+
+// AttachmentsLimit is how much files may add up to in a message of at most
+// size octets: written in base64, they grow by a third.
+func AttachmentsLimit(size int64) int64 { return size / base64Growth * 3 }
 
 var draftLimits = db.AttachmentLimits{MaxTotal: MaxAttachmentsTotal, MaxFiles: MaxDraftFiles}
 

@@ -168,12 +168,12 @@ func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v
 	}
 	l := i18n.FromContext(r.Context())
 	v = web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
-		MaxAttachmentsHuman: l.Size(attachmentsLimit(h.outbox.MaxSize)), MaxHTML: maxComposeField}
+		MaxAttachmentsHuman: l.Size(app.AttachmentsLimit(h.outbox.MaxSize)), MaxHTML: maxComposeField}
 	for _, a := range accounts {
 		if !a.Outgoing.Configured() {
 			continue
 		}
-		limit := l.Size(attachmentsLimit(h.outbox.SizeLimit(a)))
+		limit := l.Size(app.AttachmentsLimit(h.outbox.SizeLimit(a)))
 		if a.ID == accountID || len(v.Accounts) == 0 {
 			signature, v.MaxAttachmentsHuman = a.Signature, limit
 		}
@@ -186,10 +186,6 @@ func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v
 	}
 	return v, signature, nil
 }
-
-// attachmentsLimit is how much attachments may add up to in a message of
-// at most size octets: base64 makes them a third larger.
-func attachmentsLimit(size int64) int64 { return size * 3 / 4 }
 
 // upload is an attachment received with the composer, in a temporary file.
 type upload struct {
