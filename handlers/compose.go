@@ -351,7 +351,9 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 // saveComposed saves the composer's form as the user's draft, with its
 // uploads and without the files marked Remove, and returns the draft's id
 // (0 when it could not be saved) and the problems to show. A draft that is
-// gone meanwhile (sent or deleted in another window) is saved as a new one.
+// gone meanwhile (deleted in another window) is saved as a new one; one
+// whose message is in the outbox (its compose key spent) is not saved:
+// the problem is on app.FieldComposeKey.
 func (h *Handler) saveComposed(r *http.Request, in composeInput, d app.Draft) (int64, []app.Problem, error) {
 	u := currentUser(r)
 	f := in.fields
