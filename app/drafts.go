@@ -248,8 +248,8 @@ func (s *Drafts) Delete(ctx context.Context, userID, id int64) error {
 
 // keepAsDraft makes a new draft of a message taken back from the outbox,
 // under u.ComposeKey: its fields, and its files read back from raw, the
-// bytes that were to be sent. It returns the draft's id and the names of the files that could
-// not be read back or kept.
+// bytes that were to be sent. It returns the draft's id and the names of
+// the files that could not be read back or kept.
 func keepAsDraft(ctx context.Context, store *db.DB, userID, accountID int64, u Undone, raw []byte) (int64, []string, error) {
 	f := fieldsOf(u.Draft)
 	f.Attachments = nil
