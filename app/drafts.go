@@ -58,8 +58,13 @@ type DraftInput struct {
 	Lost   []string
 }
 
-// Save stores in as the user's draft id (0: a new one) to be sent from
-// accountID (0: none chosen yet), and returns its id. Its HTML is kept
+// Save stores in as the user's draft id (0: none known) to be sent from
+// accountID (0: none chosen yet), and returns its id. A draft is found by
+// its id, else by in.ComposeKey (so that saves without the id, sent
+// before the first one's answer, change the draft it made), else it is a
+// new one; an id that names no draft, found by neither, is
+// db.ErrNotFound. A message whose key is in the outbox already is not
+// saved: an *Invalid on FieldComposeKey. Its HTML is kept
 // sanitized, with the text it says (see Draft.SetHTML). Its text and the
 // files that fit are saved even when some file does not: the error is then
 // an *Invalid naming those files (on compose.FieldAttachment), with the
@@ -75,7 +80,11 @@ func (s *Drafts) Save(ctx context.Context, userID, id, accountID int64, in Draft
 	if len(fields) > maxDraftBytes {
 		return 0, &Invalid{Problems: []Problem{{FieldDraft, i18n.Key("This draft is too long to save."), nil}}}
 	}
-	id, err = s.db.SaveDraft(ctx, userID, id, accountID, in.Subject, string(fields))
+	id, err = s.db.SaveDraft(ctx, userID, db.DraftSave{ID: id, Key: ParseComposeKey(in.ComposeKey), AccountID: accountID,
+		Subject: in.Subject, Fields: string(fields)})
+	if errors.Is(err, db.ErrKeySpent) {
+		return 0, keySpentProblem(i18n.Key("This message is in the outbox already, so it was not saved as a draft again."))
+	}
 	if errors.Is(err, db.ErrTooManyDrafts) {
 		return 0, &Invalid{Problems: []Problem{{FieldDraft, i18n.Key("You have %d drafts already: send or delete some to save more."), []any{db.MaxDrafts}}}}
 	}
@@ -117,7 +126,9 @@ func (s *Drafts) keep(ctx context.Context, userID, draftID int64, a compose.Atta
 }
 
 // Open returns one of the user's drafts to edit, with the account it is
-// to be sent from (0: none).
+// to be sent from (0: none) and its compose key: a draft saved before keys
+// is given one now, so that every composer it is opened in saves it under
+// the same key.
 func (s *Drafts) Open(ctx context.Context, userID, id int64) (Undone, error) {
 	dr, err := s.db.Draft(ctx, userID, id)
 	if err != nil {
@@ -127,7 +138,12 @@ func (s *Drafts) Open(ctx context.Context, userID, id int64) (Undone, error) {
 	if err != nil {
 		return Undone{}, err
 	}
-	u.DraftID = id
+	u.DraftID, u.ComposeKey = id, dr.Key
+	if u.ComposeKey == "" {
+		if u.ComposeKey, err = s.db.KeyDraft(ctx, userID, id, NewComposeKey()); err != nil {
+			return Undone{}, err
+		}
+	}
 	return u, nil
 }
 
@@ -230,10 +246,10 @@ func (s *Drafts) Delete(ctx context.Context, userID, id int64) error {
 	return s.db.DeleteDraft(ctx, userID, id)
 }
 
-// keepAsDraft makes a new draft of a message taken back from the outbox:
-// its fields, and its files read back from raw, the bytes that were to be
-// sent. It returns the draft's id and the names of the files that could
-// not be read back or kept.
+// keepAsDraft makes a new draft of a message taken back from the outbox,
+// under u.ComposeKey: its fields, and its files read back from raw, the
+// bytes that were to be sent. It returns the draft's id and the names of
+// the files that could not be read back or kept.
 func keepAsDraft(ctx context.Context, store *db.DB, userID, accountID int64, u Undone, raw []byte) (int64, []string, error) {
 	f := fieldsOf(u.Draft)
 	f.Attachments = nil
@@ -241,7 +257,7 @@ func keepAsDraft(ctx context.Context, store *db.DB, userID, accountID int64, u U
 	if err != nil {
 		return 0, nil, fmt.Errorf("keep as draft: %w", err)
 	}
-	id, err := store.SaveDraft(ctx, userID, 0, accountID, u.Subject, string(fields))
+	id, err := store.SaveDraft(ctx, userID, db.DraftSave{Key: u.ComposeKey, AccountID: accountID, Subject: u.Subject, Fields: string(fields)})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -65,6 +65,11 @@ type Draft struct {
 	OriginalParts []string
 	// AttachOriginal attaches Original itself, as an .eml file.
 	AttachOriginal bool
+	// ComposeKey is the key the message is written under (NewComposeKey),
+	// or "": its draft is found by it, and once the message is queued no
+	// draft is saved under it, nor is it queued again. A key that
+	// ParseComposeKey refuses is ignored.
+	ComposeKey string
 }
 
 // SetHTML sets the formatted body of d: html sanitized by the rules mail
@@ -167,10 +172,18 @@ func mayUTF8(acc db.Account) bool {
 // larger than its SIZE (SizeLimit), an address with a UTF-8 user name when
 // it does not offer SMTPUTF8. The error is an *Invalid for a draft that
 // breaks a rule, db.ErrNotFound never (an account or original that is not
-// the user's is an *Invalid too).
+// the user's is an *Invalid too). A message whose ComposeKey is in the
+// outbox already is not queued again: an *Invalid on FieldComposeKey.
 func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db.OutboxMessage, error) {
 	if o.UndoWindow < 0 || o.UndoWindow > MaxUndo {
 		return db.OutboxMessage{}, fmt.Errorf("send: undo window %v out of range", o.UndoWindow)
+	}
+	d.ComposeKey = ParseComposeKey(d.ComposeKey)
+	spent := keySpentProblem(i18n.Key("This message is in the outbox already, so it was not sent again."))
+	if ok, err := o.db.KeySpent(ctx, userID, d.ComposeKey); err != nil {
+		return db.OutboxMessage{}, fmt.Errorf("send: %w", err)
+	} else if ok {
+		return db.OutboxMessage{}, spent
 	}
 	d.SetHTML(d.HTML)
 	acc, err := o.db.Account(ctx, userID, accountID)
@@ -225,7 +238,10 @@ func (o *Outbox) Send(ctx context.Context, userID, accountID int64, d Draft) (db
 	id, err := o.db.QueueOutbox(ctx, db.NewOutbox{UserID: userID, AccountID: acc.ID, Raw: buf.Bytes(),
 		From: res.Envelope.From, Rcpts: res.Envelope.To, SMTPUTF8: res.Envelope.SMTPUTF8, MessageID: res.MessageID,
 		Subject: d.Subject, Draft: string(fields), NotBefore: now.Add(o.UndoWindow),
-		FlagMessageID: d.Original, FlagBits: d.OriginalFlag, DraftID: d.DraftID})
+		FlagMessageID: d.Original, FlagBits: d.OriginalFlag, DraftID: d.DraftID, ComposeKey: d.ComposeKey})
+	if errors.Is(err, db.ErrKeySpent) {
+		return db.OutboxMessage{}, spent
+	}
 	if errors.Is(err, db.ErrNotFound) {
 		return db.OutboxMessage{}, &Invalid{Problems: []Problem{{FieldOriginal, i18n.Key("The message you are answering or forwarding is not known."), nil}}}
 	}
@@ -392,8 +408,9 @@ func outboxStateProblem(key string) error {
 
 // Undo takes back one of the user's messages that has not left: in its
 // undo window, waiting to be tried again, or failed. It keeps it as a new
-// draft, with its files read back from the bytes that were to be sent, and
-// returns that draft to edit again. A message being sent or sent is an
+// draft, under a new compose key (the message's own stays spent), with its
+// files read back from the bytes that were to be sent, and returns that
+// draft to edit again. A message being sent or sent is an
 // *Invalid (too late); one that is not the user's is db.ErrNotFound.
 func (o *Outbox) Undo(ctx context.Context, userID, id int64) (Undone, error) {
 	m, err := o.db.OutboxMessage(ctx, userID, id)
@@ -418,6 +435,7 @@ func (o *Outbox) Undo(ctx context.Context, userID, id int64) (Undone, error) {
 	if err != nil {
 		return Undone{}, fmt.Errorf("undo: %w", err)
 	}
+	u.ComposeKey = NewComposeKey()
 	draftID, lost, err := keepAsDraft(ctx, o.db, userID, m.AccountID, u, raw)
 	if errors.Is(err, db.ErrTooManyDrafts) {
 		return u, nil // the text comes back; the files are named

@@ -32,7 +32,7 @@ func TestDraftAttachments(t *testing.T) {
 	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
 	other, _ := d.CreateUser(ctx, "bea", "h", RoleMember)
 	a := newAccount(t, d, u.ID, "ana")
-	draft, err := d.SaveDraft(ctx, u.ID, 0, a.ID, "Photos", "{}")
+	draft, err := d.SaveDraft(ctx, u.ID, DraftSave{AccountID: a.ID, Subject: "Photos", Fields: "{}"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestDraftAttachments(t *testing.T) {
 	}
 
 	// Queued from a draft: the draft and its files go in the same step.
-	draft, _ = d.SaveDraft(ctx, u.ID, 0, a.ID, "Sent", "{}")
+	draft, _ = d.SaveDraft(ctx, u.ID, DraftSave{AccountID: a.ID, Subject: "Sent", Fields: "{}"})
 	if _, err := d.AddDraftAttachment(ctx, u.ID, draft, "a.txt", "text/plain", bytes.NewReader([]byte("hello")), lim); err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,11 @@ type NewOutbox struct {
 	FlagMessageID     int64     // the message replied to or forwarded, 0 for none
 	FlagBits          Flag      // FlagAnswered or FlagForwarded
 	DraftID           int64     // the user's draft this was written as, deleted with its files once queued; 0 for none
+	// ComposeKey is the key the message was written under ("" for none):
+	// recorded with it, so that no draft is saved under it again, and any
+	// draft with it is deleted. The draft's own key, when it has one, is
+	// the one recorded.
+	ComposeKey string
 }
 
 // OutboxError is what went wrong at a message's last attempt.
@@ -127,8 +132,11 @@ func ceilUnix(t time.Time) int64 {
 	return s
 }
 
-// QueueOutbox stores a message in the outbox, queued, and returns its id.
-// The message flagged on success must be one of the user's.
+// QueueOutbox stores a message in the outbox, queued, and returns its id,
+// deleting in the same transaction the draft it was written as (by id and
+// by key). The message flagged on success must be one of the user's. A
+// message whose key is in the outbox already is ErrKeySpent: it is not
+// queued twice.
 func (d *DB) QueueOutbox(ctx context.Context, m NewOutbox) (int64, error) {
 	rcpts, err := json.Marshal(m.Rcpts)
 	if err != nil {
@@ -159,12 +167,36 @@ func (d *DB) QueueOutbox(ctx context.Context, m NewOutbox) (int64, error) {
 	if n == 0 {
 		return 0, ErrNotFound
 	}
+	key := m.ComposeKey
+	if m.DraftID != 0 {
+		var own sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT compose_key FROM drafts WHERE id = ? AND user_id = ?`, m.DraftID, m.UserID).Scan(&own)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("queue outbox: %w", err)
+		}
+		if own.Valid {
+			key = own.String
+		}
+	}
+	for _, k := range []string{key, m.ComposeKey} {
+		if k == "" {
+			continue
+		}
+		if spent, err := keySpent(ctx, tx, m.UserID, k); err != nil {
+			return 0, fmt.Errorf("queue outbox: %w", err)
+		} else if spent {
+			return 0, ErrKeySpent
+		}
+	}
 	now, notBefore := d.now(), ceilUnix(m.NotBefore)
 	res, err := tx.ExecContext(ctx, `INSERT INTO outbox (user_id, account_id, raw, size, env_from, env_rcpts, smtputf8,
-		message_id_hdr, subject, draft, created_at, not_before, next_attempt_at, flag_message_id, flag_bits)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		message_id_hdr, subject, draft, created_at, not_before, next_attempt_at, flag_message_id, flag_bits, compose_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.UserID, m.AccountID, m.Raw, len(m.Raw), m.From, string(rcpts), boolInt(m.SMTPUTF8), m.MessageID, m.Subject,
-		m.Draft, now, notBefore, notBefore, flagID, int64(m.FlagBits))
+		m.Draft, now, notBefore, notBefore, flagID, int64(m.FlagBits), nullString(key))
+	if isUniqueViolation(err) {
+		return 0, ErrKeySpent
+	}
 	if err != nil {
 		return 0, fmt.Errorf("queue outbox: %w", err)
 	}
@@ -172,10 +204,9 @@ func (d *DB) QueueOutbox(ctx context.Context, m NewOutbox) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("queue outbox: %w", err)
 	}
-	if m.DraftID != 0 {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE id = ? AND user_id = ?`, m.DraftID, m.UserID); err != nil {
-			return 0, fmt.Errorf("queue outbox: %w", err)
-		}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE user_id = ? AND (id = ? OR compose_key IN (?, ?))`,
+		m.UserID, m.DraftID, key, m.ComposeKey); err != nil {
+		return 0, fmt.Errorf("queue outbox: %w", err)
 	}
 	return id, tx.Commit()
 }

@@ -47,6 +47,9 @@ var writingConfigs = []writingConfig{
 // writingText is what the pages of writing say in a language.
 type writingText struct {
 	send, outbox, undo, reply, attached, draftSaved string
+	// draftSent is what the composer says when its message is in the
+	// outbox already (sent from another tab) and it stops saving.
+	draftSent string
 	// uploading is the first progress text for an upload of 3.1 MB;
 	// failed, what a connection lost during the upload leads to.
 	uploading, uploaded, failed string
@@ -54,9 +57,11 @@ type writingText struct {
 
 var writingTexts = map[string]writingText{
 	"en": {send: "Send", outbox: "Outbox", undo: "Undo (", reply: "Reply", attached: "Attached", draftSaved: "Draft saved",
+		draftSent: "This message is in the outbox: changes here are not saved",
 		uploading: "Uploading 0\u00a0B of 3.1\u00a0MB…", uploaded: "Uploaded. Waiting for the server…",
 		failed: "The connection was lost during the upload. Nothing was sent: check the connection and try again."},
 	"es": {send: "Enviar", outbox: "Bandeja de salida", undo: "Deshacer (", reply: "Responder", attached: "Adjuntos", draftSaved: "Borrador guardado",
+		draftSent: "Este mensaje está en la bandeja de salida: los cambios que hagas aquí no se guardan",
 		uploading: "Subiendo 0\u00a0B de 3,1\u00a0MB…", uploaded: "Subido. Esperando al servidor…",
 		failed: "Se perdió la conexión durante la subida. No se ha enviado nada: comprueba la conexión y vuelve a intentarlo."},
 }
@@ -69,7 +74,9 @@ var writingTexts = map[string]writingText{
 // back with it; it is answered, and forwarded (in English inline, keeping
 // the original's files; in Spanish as an attachment, the original as an
 // .eml), and the forward comes back with those files. Address completion and the drafts that
-// save themselves are tried at each combination too. The combinations
+// save themselves are tried at each combination too: a message sent leaves
+// no draft, and a draft open in two tabs, sent from one, is not saved
+// again by the other, which says so calmly. The combinations
 // share one Postfix, one Dovecot and one Apartado (an undo window of 1 s,
 // so that sending waits little; TestUndoWindow takes messages back).
 func TestComposeRoundTrip(t *testing.T) {
@@ -111,6 +118,10 @@ func TestComposeRoundTrip(t *testing.T) {
 				t.Errorf("the outbox is headed %q, want %q", got, tx.outbox)
 			}
 			narrow("the outbox")
+			run(t, ctx, "open the drafts", chromedp.Navigate(a.URL+"/drafts"), chromedp.WaitVisible(tid("drafts")))
+			if draftOf(t, ctx, subject) {
+				t.Errorf("a draft of the message sent is left in the drafts")
+			}
 
 			// Answer it, or, where the test does not wait for it, a message
 			// that was in the mailbox.
@@ -215,8 +226,36 @@ func TestComposeRoundTrip(t *testing.T) {
 				t.Errorf("the draft reopened with %q", got)
 			}
 			narrow("a draft")
+
+			// The same draft in a second tab; sent from the first, the
+			// second's autosave is refused, and it says so without alarm.
+			draftURL := eval[string](t, ctx, `location.href`)
+			tab, closeTab := chromedp.NewContext(ctx)
+			defer closeTab()
+			run(t, tab, "open the draft in a second tab", chromedp.Navigate(draftURL), chromedp.WaitVisible(tid("compose-form")))
+			run(t, ctx, "send it from the first",
+				chromedp.SendKeys(`#to`, smtptest.Address(dovecottest.DefaultUser)),
+				chromedp.Click(tid("compose-send")),
+				chromedp.WaitVisible(tid("outbox")),
+			)
+			run(t, tab, "write on in the second", chromedp.SendKeys(`#text`, " and more"),
+				chromedp.WaitVisible(`[data-testid="draft-status"]:not(:empty)`))
+			if got := eval[string](t, tab, `document.querySelector('[data-testid="draft-status"]').innerText`); got != tx.draftSent {
+				t.Errorf("the second tab's draft status %q, want %q", got, tx.draftSent)
+			}
+			run(t, ctx, "open the drafts", chromedp.Navigate(a.URL+"/drafts"), chromedp.WaitVisible(tid("drafts")))
+			if draftOf(t, ctx, half) {
+				t.Errorf("the draft sent from one tab was saved again by the other")
+			}
 		})
 	}
+}
+
+// draftOf reports whether the drafts page lists a draft whose subject has
+// subject.
+func draftOf(t *testing.T, ctx context.Context, subject string) bool {
+	t.Helper()
+	return eval[bool](t, ctx, `Array.from(document.querySelectorAll('[data-testid="draft-link"]')).some(e => e.innerText.includes(`+jsString(subject)+`))`)
 }
 
 // TestUndoWindow, at each width and language: a message with attachments

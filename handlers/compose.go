@@ -158,8 +158,9 @@ func withSignature(rest, sig string) string {
 }
 
 // composeView is the composer's frame: the accounts that can send, the
-// chosen one selected, each with how much its attachments may add up to;
-// signature is that account's (or the first one's).
+// chosen one selected, each with how much its attachments may add up to,
+// and a new compose key (fillComposer keeps a message's own); signature is
+// that account's (or the first one's).
 func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v web.ComposeView, signature string, err error) {
 	u := currentUser(r)
 	accounts, err := h.db.Accounts(r.Context(), u.ID)
@@ -168,7 +169,7 @@ func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v
 	}
 	l := i18n.FromContext(r.Context())
 	v = web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
-		MaxAttachmentsHuman: l.Size(app.AttachmentsLimit(h.outbox.MaxSize)), MaxHTML: maxComposeField}
+		MaxAttachmentsHuman: l.Size(app.AttachmentsLimit(h.outbox.MaxSize)), MaxHTML: maxComposeField, ComposeKey: app.NewComposeKey()}
 	for _, a := range accounts {
 		if !a.Outgoing.Configured() {
 			continue
@@ -350,7 +351,9 @@ func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request) {
 // saveComposed saves the composer's form as the user's draft, with its
 // uploads and without the files marked Remove, and returns the draft's id
 // (0 when it could not be saved) and the problems to show. A draft that is
-// gone meanwhile (sent or deleted in another window) is saved as a new one.
+// gone meanwhile (deleted in another window) is saved as a new one; one
+// whose message is in the outbox (its compose key spent) is not saved:
+// the problem is on app.FieldComposeKey.
 func (h *Handler) saveComposed(r *http.Request, in composeInput, d app.Draft) (int64, []app.Problem, error) {
 	u := currentUser(r)
 	f := in.fields
@@ -389,6 +392,7 @@ func (h *Handler) draftFromForm(in composeInput) (app.Draft, []app.Problem) {
 		}
 		*field.dst = list
 	}
+	d.ComposeKey = app.ParseComposeKey(f.Get("compose_key"))
 	d.Subject = strings.TrimSpace(f.Get("subject"))
 	d.Text = strings.ReplaceAll(f.Get("text"), "\r\n", "\n")
 	d.SetHTML(f.Get("html")) // with formatting, the text is the HTML's
@@ -437,7 +441,9 @@ func joinProblems(a, b string) string {
 }
 
 // renderComposeErrors shows the composer again with what was sent, the
-// files kept with its draft, and the problems.
+// files kept with its draft, and the problems. A message found in the
+// outbox already comes back as a new one (a new key, no draft): saving or
+// sending it again is the user's choice.
 func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in composeInput, d app.Draft, accountID int64, problems []app.Problem) {
 	ctx := r.Context()
 	f := in.fields
@@ -445,6 +451,11 @@ func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	inv := &app.Invalid{Problems: problems}
+	spent, isSpent := inv.On(app.FieldComposeKey)
+	if isSpent {
+		d.DraftID, d.ComposeKey = 0, ""
 	}
 	lost := in.lost
 	if d.DraftID == 0 { // not saved: the uploads are not kept
@@ -463,7 +474,6 @@ func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in
 		v.Text = d.Text
 	}
 	v.ShowCc = v.Cc != "" || v.Bcc != ""
-	inv := &app.Invalid{Problems: problems}
 	v.Errors = web.ComposeErrors{Account: problemOn(ctx, inv, app.FieldAccount), To: problemOn(ctx, inv, compose.FieldTo),
 		Cc: problemOn(ctx, inv, compose.FieldCc), Bcc: problemOn(ctx, inv, compose.FieldBcc),
 		Subject: problemOn(ctx, inv, compose.FieldSubject), Text: joinProblems(problemOn(ctx, inv, compose.FieldText), problemOn(ctx, inv, compose.FieldHTML)),
@@ -486,6 +496,14 @@ func (h *Handler) renderComposeErrors(w http.ResponseWriter, r *http.Request, in
 		} else {
 			v.Errors.Form = i18n.T(ctx, "The draft was saved, but not all of it: %s", why)
 		}
+	}
+	if isSpent {
+		next := i18n.T(ctx, "To send what is here as another message, press Send again.")
+		if f.Get("action") == "draft" {
+			next = i18n.T(ctx, "To keep what is here as a new draft, press Save draft again.")
+		}
+		v.Errors.Form = i18n.T(ctx, spent.Key, spent.Args...) + " " + next
+		v.OutboxURL = "/outbox"
 	}
 	h.render(w, r, http.StatusUnprocessableEntity, web.ComposePage(v))
 }

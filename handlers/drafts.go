@@ -20,7 +20,9 @@ const draftsPath = "/drafts"
 
 // saveDraft stores the composer's text fields as a draft and answers its
 // id as JSON ({"id": N}), for the page's autosave. The files kept with the
-// draft stay as they are; those chosen but not uploaded are named.
+// draft stay as they are; those chosen but not uploaded are named. A
+// message already in the outbox (its compose key spent) is not saved:
+// 409 Conflict, and the page stops saving.
 func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r)
 	in, err := readCompose(r, "")
@@ -36,10 +38,18 @@ func (h *Handler) saveDraft(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(in.fields.Get("draft"), 10, 64)
 	accountID, _ := strconv.ParseInt(in.fields.Get("account"), 10, 64)
 	id, err = h.drafts.Save(r.Context(), u.ID, id, accountID, app.DraftInput{Draft: d, Lost: in.lost})
-	switch _, invalid := app.AsInvalid(err); {
+	inv, invalid := app.AsInvalid(err)
+	var spent bool
+	if invalid {
+		_, spent = inv.On(app.FieldComposeKey)
+	}
+	switch {
 	case err == nil:
 	case errors.Is(err, db.ErrNotFound):
 		w.WriteHeader(http.StatusNotFound)
+		return
+	case spent:
+		w.WriteHeader(http.StatusConflict)
 		return
 	case invalid:
 		w.WriteHeader(http.StatusUnprocessableEntity)
@@ -121,13 +131,16 @@ func (h *Handler) openDraft(w http.ResponseWriter, r *http.Request, id int64) {
 
 // fillComposer puts a message being written (a prefill, a draft, a message
 // taken back from the outbox, a form shown again) into the composer: its
-// fields, the hidden fields that carry what it answers or forwards, and
+// fields, its compose key if it has one, the hidden fields that carry what it answers or forwards, and
 // the files it will send, each with a Remove box.
 func (h *Handler) fillComposer(r *http.Request, v *web.ComposeView, d app.Undone) error {
 	v.To, v.Cc, v.Bcc, v.Subject, v.Text, v.HTML = formatList(d.To), formatList(d.Cc), formatList(d.Bcc), d.Subject, d.Text, d.HTML
 	v.ShowCc = v.Cc != "" || v.Bcc != ""
 	v.LostAttachments = d.AttachmentNames
 	v.DraftID = d.DraftID
+	if d.ComposeKey != "" {
+		v.ComposeKey = d.ComposeKey
+	}
 	v.Hidden = append(v.Hidden, threadFields(d.Draft)...)
 	files, err := h.drafts.Files(r.Context(), currentUser(r).ID, d.DraftID, d.Draft)
 	if err != nil {

@@ -129,16 +129,19 @@
   // that closing the page loses nothing. The files already saved stay with
   // the draft; those chosen but not yet sent go by name only, to be asked
   // for again. The "Save draft" button saves everything, files included,
-  // without JavaScript.
+  // without JavaScript. Every save carries the message's compose key: a
+  // message already in the outbox (sent from here or from another tab)
+  // answers 409, and from then on nothing is saved: it is not an error.
   var draft = document.querySelector("input[data-autosave]");
   if (draft && draft.form) {
     var form = draft.form;
     var status = form.querySelector("[data-testid=draft-status]");
     var timer = null;
+    var sent = false;
     var save = function () {
       timer = null;
-      if (form.hasAttribute("data-uploading")) {
-        return; // the form itself is on its way
+      if (sent || form.hasAttribute("data-uploading")) {
+        return; // in the outbox already, or the form itself is on its way
       }
       var data = new FormData(form);
       data.delete("attachments");
@@ -150,12 +153,26 @@
       }
       fetch(draft.getAttribute("data-autosave"), { method: "POST", body: data, credentials: "same-origin" })
         .then(function (r) {
+          if (r.status === 409) {
+            return null;
+          }
           if (!r.ok) {
             throw new Error(r.status);
           }
           return r.json();
         })
         .then(function (j) {
+          if (j === null) {
+            sent = true;
+            if (timer) {
+              window.clearTimeout(timer);
+              timer = null;
+            }
+            if (status) {
+              status.textContent = status.getAttribute("data-sent-text");
+            }
+            return;
+          }
           draft.value = String(j.id);
           if (status) {
             status.textContent = status.getAttribute("data-saved-text");
@@ -168,6 +185,9 @@
         });
     };
     form.addEventListener("input", function () {
+      if (sent) {
+        return;
+      }
       if (timer) {
         window.clearTimeout(timer);
       }

@@ -396,6 +396,12 @@ type ComposeView struct {
 	SettingsURL         string // where to set up an outgoing server
 	MaxAttachmentsHuman string // how much the From account's attachments may add up to, for people
 	DraftID             int64  // the saved draft this is, or 0
+	// ComposeKey is the key of the message being written (app.NewComposeKey),
+	// posted with every save of it.
+	ComposeKey string
+	// OutboxURL, when set, links to the outbox under the form's error: the
+	// message was found there already.
+	OutboxURL string
 }
 
 // ComposeFile is a file the composer will send, with a checkbox to
