@@ -137,21 +137,21 @@ func TestSearchQueries(t *testing.T) {
 	}{
 		{"cancion", "es", []string{"cancion"}},
 		{"CANCIÓN", "es", []string{"cancion"}},
-		{"canci", "es", []string{"cancion"}},   // the word being typed
-		{"canci ", "es", nil},                  // a finished word is whole
+		{"canci", "es", []string{"cancion"}}, // the word being typed
+		{"canci ", "es", nil},                // a finished word is whole
 		{"verano cancion", "es", []string{"cancion"}},
 		{`"acta final"`, "es", []string{"acta"}},
 		{`"final acta"`, "es", nil},
 		{"reunion", "es", []string{"html", "acta"}}, // subject and HTML body
-		{"camion espana", "es", []string{"html"}},    // ISO-8859-1 HTML, accents
-		{"alert", "es", nil},                          // script is not text
+		{"camion espana", "es", []string{"html"}},   // ISO-8859-1 HTML, accents
+		{"alert", "es", nil},                        // script is not text
 		{"東京", "es", []string{"tokyo"}},
 		{"京都", "es", []string{"tokyo"}}, // inside 東京都庁
 		{"タワー", "es", []string{"tokyo"}},
 		{"大阪", "es", nil},
-		{"шостий", "es", []string{"ukr"}},                 // KOI8-R HTML in TNEF
-		{"misfeature", "es", []string{"torture"}},         // an attached message's name
-		{"presupuesto", "es", []string{"acta"}},           // an attachment's name
+		{"шостий", "es", []string{"ukr"}},         // KOI8-R HTML in TNEF
+		{"misfeature", "es", []string{"torture"}}, // an attached message's name
+		{"presupuesto", "es", []string{"acta"}},   // an attachment's name
 		{"from:zoe", "es", []string{"cancion"}},
 		{"from:martin", "es", []string{"cancion"}},
 		{"from:zoe@example.net", "es", []string{"cancion"}},
