@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/corpus"
 	"github.com/apartado/apartado/internal/secret"
 	"github.com/apartado/apartado/message"
 	"github.com/apartado/apartado/search"
-	"golang.org/x/text/language"
 )
 
 // analyzed is a stored message built the way the poller builds it.
