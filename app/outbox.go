@@ -506,15 +506,16 @@ func (o *Outbox) Message(ctx context.Context, userID, id int64) (db.OutboxMessag
 }
 
 // SentCopy is the copy of an outbox message stored in Sent: its bytes as
-// they went out, summarized like received mail.
+// they went out, summarized and indexed like received mail.
 func SentCopy(m db.OutboxMessage, raw []byte, now time.Time) db.NewMessage {
 	sum := sha256.Sum256(raw)
-	s := message.Summarize(raw)
+	s, st := message.Analyze(raw)
 	sortAt := now
 	if !s.Date.IsZero() && s.Date.Before(now.Add(48*time.Hour)) {
 		sortAt = s.Date
 	}
 	return db.NewMessage{AccountID: m.AccountID, UserID: m.UserID, Raw: raw, SHA256: sum[:], ReceivedAt: now, SortAt: sortAt,
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject, MessageID: s.MessageID,
-		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError}
+		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
+		SearchBody: st.Body, SearchAttachments: st.Attachments}
 }

@@ -309,6 +309,10 @@ type NewMessage struct {
 	Snippet        string
 	HasAttachments bool
 	ParseError     string
+	// What the message is found by besides its summary (see
+	// message.SearchText): indexed as it is stored.
+	SearchBody        string
+	SearchAttachments string
 }
 
 // StoreMessages stores a batch of downloaded messages, raw bytes and

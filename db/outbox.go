@@ -531,7 +531,10 @@ func storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role MailboxRole, fl
 	if err != nil {
 		return 0, err
 	}
-	return id, insertRaw(ctx, tx, id, m.Raw)
+	if err := insertRaw(ctx, tx, id, m.Raw); err != nil {
+		return 0, err
+	}
+	return id, insertSearchText(ctx, tx, id, m)
 }
 
 // OutboxRaw returns the bytes of one of a user's outbox messages.

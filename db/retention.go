@@ -62,6 +62,9 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if err := insertRaw(ctx, tx, id, m.Raw); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
+			if err := insertSearchText(ctx, tx, id, m.NewMessage); err != nil {
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
 		}
 		if m.UIDL != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO server_messages (account_id, uidl, message_id, size, first_seen_at, size_ok)

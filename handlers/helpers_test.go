@@ -174,12 +174,13 @@ func (a *testApp) addMessage(acc db.Account, raw string, sortAt time.Time) int64
 
 func (a *testApp) addRaw(acc db.Account, b []byte, sortAt time.Time) int64 {
 	a.t.Helper()
-	s := message.Summarize(b)
+	s, st := message.Analyze(b)
 	sum := sha256.Sum256(b)
 	ids, err := a.db.StoreMessages(context.Background(), []db.NewMessage{{
 		AccountID: acc.ID, UserID: acc.UserID, Raw: b, SHA256: sum[:], ReceivedAt: a.clock.Now(), SortAt: sortAt,
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject, MessageID: s.MessageID,
 		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
+		SearchBody: st.Body, SearchAttachments: st.Attachments,
 	}})
 	if err != nil {
 		a.t.Fatal(err)

@@ -59,6 +59,8 @@ func (h *Handler) routes() http.Handler {
 			r.Get(sentPath, h.sent)
 			r.Get(trashPath, h.trash)
 			r.Post("/mail/actions", h.messageActions)
+			r.Get(searchPath, h.searchPage)
+			r.Post(searchPath+"/actions", h.searchActions)
 			r.Get("/mail/{id}", h.message)
 			r.Get("/mail/{id}/body", h.messageBody)
 			r.Get("/mail/{id}/raw", h.messageRaw)

@@ -36,7 +36,11 @@ func Summarize(raw []byte) (s Summary) {
 		s.ParseError = "the message is empty"
 		return s
 	}
-	ps := parse(raw)
+	return summarizeParsed(parse(raw))
+}
+
+// summarizeParsed is Summarize of a parsed message.
+func summarizeParsed(ps *parsed) (s Summary) {
 	fb := ps.fallback
 	h := &ps.hdr
 	if from := parseAddressList(h.get("from"), fb); len(from) > 0 {

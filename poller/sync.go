@@ -185,7 +185,7 @@ func (p *Poller) session(ctx context.Context, acc db.Account, opts *pop3client.O
 func (p *Poller) newMessage(acc db.Account, uidl string, serverSize int64, raw []byte) db.NewMessage {
 	now := p.Now()
 	sum := sha256.Sum256(raw)
-	s := message.Summarize(raw)
+	s, st := message.Analyze(raw)
 	sortAt := now
 	// A Date in the future or before e-mail existed would misplace the
 	// message in the list; use the download time then.
@@ -197,6 +197,7 @@ func (p *Poller) newMessage(acc db.Account, uidl string, serverSize int64, raw [
 		Raw: raw, SHA256: sum[:], ReceivedAt: now, SortAt: sortAt,
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject,
 		MessageID: s.MessageID, Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
+		SearchBody: st.Body, SearchAttachments: st.Attachments,
 	}
 }
 

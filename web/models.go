@@ -39,6 +39,7 @@ type Nav struct {
 	CurrentAccount int64  // the account whose inbox is shown, or 0
 	InboxUnread    int64
 	Accounts       []NavAccount
+	Query          string // the search shown, for the header's search field
 }
 
 // NavAccount is one account in the navigation, with its unread count.
@@ -99,6 +100,16 @@ type MessageRow struct {
 	Account       string // the account's name, when the list spans accounts
 	Unread        bool
 	HasAttachment bool
+	// SubjectParts and SnippetParts, when set (search results), are the
+	// subject and the snippet with the words the search matched marked.
+	SubjectParts []Segment
+	SnippetParts []Segment
+}
+
+// Segment is a piece of text, marked or not (a search's matched words).
+type Segment struct {
+	Text string
+	Mark bool
 }
 
 // Address is a mailbox in a header.

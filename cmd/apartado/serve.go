@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/handlers"
 	"github.com/apartado/apartado/internal/password"
@@ -70,10 +71,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	var wg sync.WaitGroup
 	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		p.Run(pollCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		// The mail stored before search existed, indexed a batch at a
+		// time (its cursor survives a stop).
+		app.NewSearch(store).RunIndexer(pollCtx, log)
 	}()
 	go func() {
 		defer wg.Done()

@@ -38,6 +38,8 @@ var forbidden = map[string][]string{
 	"i18n":     {"net/http", "db", "app", "handlers", "web", "poller", "cmd"},
 	// Building outgoing mail: bytes in, bytes out.
 	"compose": {"net/http", "db", "app", "handlers", "web", "poller", "pop3client", "smtpclient", "cmd"},
+	// The query language: pure, no storage, no mail parsing, no HTTP.
+	"search": {"net/http", "database/sql", "db", "app", "handlers", "web", "poller", "pop3client", "message", "cmd"},
 	// Pages take view models: no database rows, no rules.
 	"web": {"db", "app", "handlers", "poller", "pop3client", "cmd"},
 	// The HTTP layer is imported by the program alone.

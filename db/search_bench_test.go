@@ -1,0 +1,83 @@
+package db
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apartado/apartado/search"
+)
+
+// benchWords is a vocabulary with a Zipf-like use: the first words are in
+// most messages, the last in few.
+var benchWords = strings.Fields(`el la de que y a en un ser se no haber por con su para como estar tener le lo todo
+	pero más hacer o poder decir este ir otro ese si me ya ver porque dar cuando él muy sin vez mucho saber qué sobre
+	mi alguno mismo yo también hasta año dos querer entre así primero desde grande eso ni nos llegar pasar tiempo ella
+	sí día uno bien poco deber entonces poner cosa tanto hombre parecer nuestro tan donde ahora parte después vida
+	quedar siempre creer hablar llevar dejar nada cada seguir menos nuevo encontrar factura reunión canción presupuesto
+	viaje médico colegio banco hipoteca seguro vacaciones cumpleaños receta jardín zanahoria ornitorrinco`)
+
+// BenchmarkSearch measures searches over 10,000 messages of about 2 KB of
+// text each, beside the first page of the inbox of the same database (the
+// baseline: the cheapest list page). Compare the ns/op of each search
+// with inbox's.
+func BenchmarkSearch(b *testing.B) {
+	d := openTest(b)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	accs := []Account{newAccount(b, d, u.ID, "casa"), newAccount(b, d, u.ID, "trabajo"), newAccount(b, d, u.ID, "viejo")}
+	rng := rand.New(rand.NewPCG(1, 2))
+	zipf := rand.NewZipf(rng, 1.1, 2, uint64(len(benchWords)-1))
+	text := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = benchWords[zipf.Uint64()]
+		}
+		return strings.Join(w, " ")
+	}
+	base := time.Unix(1_700_000_000, 0)
+	const total = 10_000
+	for i := 0; i < total; i += 500 {
+		batch := make([]NewMessage, 500)
+		for j := range batch {
+			n := i + j
+			batch[j] = NewMessage{AccountID: accs[n%3].ID, UserID: u.ID, Raw: []byte("x"), SHA256: []byte{1}, ReceivedAt: base,
+				SortAt: base.Add(time.Duration(n) * time.Minute), Subject: text(6), Snippet: text(30),
+				FromName: fmt.Sprintf("Persona %d", n%300), FromAddr: fmt.Sprintf("p%d@example.net", n%300), To: "ana@example.net",
+				SearchBody: text(350), SearchAttachments: ""}
+		}
+		if _, err := d.StoreMessages(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("inbox", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := d.ListMessages(ctx, u.ID, ListQuery{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, q := range []struct{ name, query string }{
+		{"common", "que"},        // in nearly every message
+		{"rare", "ornitorrinco"}, // in a few
+		{"phrase", `"de la"`},
+		{"prefix", "presu"},
+		{"from", "from:p7@example.net"},
+		{"unread", "is:unread"}, // no full-text term
+	} {
+		pq, err := search.Parse(q.query, search.DayFirst)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(q.name, func(b *testing.B) {
+			var page SearchPage
+			for b.Loop() {
+				if page, err = d.SearchMessages(ctx, u.ID, pq, SearchOptions{Limit: 50}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(page.Total), "matches")
+		})
+	}
+}

@@ -1,0 +1,207 @@
+package db
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/apartado/apartado/search"
+)
+
+// openSchema7Path is openSchema7 at a path the test can open again.
+func openSchema7Path(t *testing.T) (*DB, string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "db", "schema7.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "apartado.db")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, path
+}
+
+func (d *DB) ftsIntegrity(t *testing.T) {
+	t.Helper()
+	if _, err := d.sql.Exec(`INSERT INTO message_fts (message_fts) VALUES ('integrity-check')`); err != nil {
+		t.Fatalf("the index disagrees with message_text: %v", err)
+	}
+}
+
+func (d *DB) count(t *testing.T, q string) int {
+	t.Helper()
+	var n int
+	if err := d.sql.QueryRow(q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestIndexBackfill: the mail of a database from before search is
+// indexed newest first in bounded batches; the cursor survives a restart,
+// so the job resumes where it stopped; a message stored meanwhile is
+// indexed once (as it is stored), one deleted meanwhile is skipped; at the
+// end every message has its text and the index agrees with it.
+func TestIndexBackfill(t *testing.T) {
+	d, path := openSchema7Path(t)
+	total := d.count(t, `SELECT count(*) FROM messages`)
+	if n := d.count(t, `SELECT count(*) FROM message_text`); n != 0 || total < 10 {
+		t.Fatalf("after the migration: %d of %d messages indexed", n, total)
+	}
+	var users []int64
+	rows, _ := d.sql.Query(`SELECT DISTINCT user_id FROM messages ORDER BY 1`)
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		users = append(users, id)
+	}
+	rows.Close()
+	progress := func() (done, all int64) {
+		for _, u := range users {
+			p, err := d.IndexProgress(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done, all = done+p.Done, all+p.Total
+		}
+		return done, all
+	}
+	if done, all := progress(); done != 0 || all != int64(total) {
+		t.Fatalf("progress before: %d of %d, want 0 of %d", done, all, total)
+	}
+
+	batch, finished, err := d.UnindexedBatch(ctx, 5, 1<<20)
+	if err != nil || finished || len(batch) != 5 {
+		t.Fatalf("first batch: %d %v %v", len(batch), finished, err)
+	}
+	var ids []int64
+	for _, m := range batch {
+		if len(m.Raw) == 0 {
+			t.Fatalf("message %d read without its bytes", m.ID)
+		}
+		ids = append(ids, m.ID)
+	}
+	if !slices.IsSortedFunc(ids, func(a, b int64) int { return int(b - a) }) {
+		t.Fatalf("not newest first: %v", ids)
+	}
+	if err := d.StoreIndexed(ctx, indexedAll(batch, "zanahoria")); err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := progress(); done != 5 {
+		t.Fatalf("progress after a batch: %d", done)
+	}
+
+	// A stop, and a restart.
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+
+	// Stored while the job runs: indexed as stored.
+	var acc, user int64
+	d.sql.QueryRow(`SELECT id, user_id FROM accounts ORDER BY id LIMIT 1`).Scan(&acc, &user)
+	newIDs, err := d.StoreMessages(ctx, []NewMessage{{AccountID: acc, UserID: user, Raw: []byte("Subject: nuevo\r\n\r\nx\r\n"),
+		SHA256: []byte{9}, Subject: "nuevo", SearchBody: "pepino"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Deleted before the job reaches it.
+	var gone int64
+	d.sql.QueryRow(`SELECT min(id) FROM messages`).Scan(&gone)
+	if _, err := d.sql.Exec(`DELETE FROM messages WHERE id = ?`, gone); err != nil {
+		t.Fatal(err)
+	}
+
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	for rounds := 0; ; rounds++ {
+		batch, finished, err := d.UnindexedBatch(ctx, 5, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if finished {
+			break
+		}
+		for _, m := range batch {
+			if seen[m.ID] || m.ID == newIDs[0] || m.ID >= ids[len(ids)-1] {
+				t.Fatalf("message %d read again after the restart", m.ID)
+			}
+			seen[m.ID] = true
+		}
+		if err := d.StoreIndexed(ctx, indexedAll(batch, "zanahoria")); err != nil {
+			t.Fatal(err)
+		}
+		if rounds > total {
+			t.Fatal("the job does not end")
+		}
+	}
+	if n := d.count(t, `SELECT count(*) FROM message_text`); n != total {
+		t.Errorf("%d messages indexed, want %d (%d stored)", n, total, d.count(t, `SELECT count(*) FROM messages`))
+	}
+	if n := d.count(t, `SELECT count(*) FROM search_backfill`); n != 0 {
+		t.Error("the job's cursor stays after the job")
+	}
+	d.ftsIntegrity(t)
+	if p, _ := d.IndexProgress(ctx, user); p.Active {
+		t.Errorf("progress after the job: %+v", p)
+	}
+	for word, want := range map[string]int{"zanahoria": 1, "pepino": 1} {
+		q, err := search.Parse(word+" ", search.DayFirst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, _, err := d.SearchIDs(ctx, user, q, nil, 1000)
+		if err != nil || len(ids) < want || (word == "pepino" && len(ids) != 1) {
+			t.Errorf("%s: %d found (%v)", word, len(ids), err)
+		}
+	}
+}
+
+func indexedAll(batch []Unindexed, body string) []Indexed {
+	out := make([]Indexed, len(batch))
+	for i, m := range batch {
+		out[i] = Indexed{ID: m.ID, Body: body}
+	}
+	return out
+}
+
+// TestSearchTextGoesWithMessage: a message deleted for good leaves the
+// index, and a new database has nothing to index.
+func TestSearchTextGoesWithMessage(t *testing.T) {
+	d := openTest(t)
+	if n := d.count(t, `SELECT count(*) FROM search_backfill`); n != 0 {
+		t.Fatal("a new database has an indexing job")
+	}
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "one")
+	ids, err := d.StoreMessages(ctx, []NewMessage{{AccountID: a.ID, UserID: u.ID, Raw: []byte("x"), SHA256: []byte{1},
+		Subject: "canción", SearchBody: "東京"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := search.Parse("cancion 東京 ", search.DayFirst)
+	if got, _, err := d.SearchIDs(ctx, u.ID, q, nil, 10); err != nil || len(got) != 1 {
+		t.Fatalf("stored message not found: %v %v", got, err)
+	}
+	if _, err := d.TrashMessages(ctx, u.ID, ids); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.DeleteMessages(ctx, u.ID, ids); err != nil {
+		t.Fatal(err)
+	}
+	if n := d.count(t, `SELECT count(*) FROM message_text`); n != 0 {
+		t.Errorf("%d search rows left", n)
+	}
+	d.ftsIntegrity(t)
+}
