@@ -364,3 +364,14 @@ func (s *Folders) Delete(ctx context.Context, userID, id int64, to db.MailboxRol
 	}
 	return n, nil
 }
+
+// Neighbours returns the messages beside the user's message id in the list
+// q (its paging ignored): the next newer and the next older, 0 at the
+// list's ends. ErrNotFound when id is not the user's.
+func (s *Messages) Neighbours(ctx context.Context, userID int64, q db.ListQuery, id int64) (newer, older int64, err error) {
+	m, err := s.db.Message(ctx, userID, id)
+	if err != nil {
+		return 0, 0, err
+	}
+	return s.db.Neighbours(ctx, userID, q, db.Cursor{SortAt: m.SortAt.Unix(), ID: m.ID})
+}
