@@ -375,3 +375,27 @@ func (s *Messages) Neighbours(ctx context.Context, userID int64, q db.ListQuery,
 	}
 	return s.db.Neighbours(ctx, userID, q, db.Cursor{SortAt: m.SortAt.Unix(), ID: m.ID})
 }
+
+// Leaves reports whether action takes a message out of the list it is in,
+// so that its page should lead elsewhere afterwards.
+func Leaves(action MessageAction) bool {
+	switch action {
+	case ActionArchive, ActionMove, ActionJunk, ActionNotJunk, ActionTrash, ActionRestore, ActionDelete:
+		return true
+	}
+	return false
+}
+
+// NextAfter is the message to open after the user's message id leaves the
+// list q: the next older one, or at the list's end the next newer one; 0
+// when it was the list's only message.
+func (s *Messages) NextAfter(ctx context.Context, userID int64, q db.ListQuery, id int64) (int64, error) {
+	newer, older, err := s.Neighbours(ctx, userID, q, id)
+	if err != nil {
+		return 0, err
+	}
+	if older != 0 {
+		return older, nil
+	}
+	return newer, nil
+}

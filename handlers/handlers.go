@@ -149,6 +149,7 @@ type Handler struct {
 	users     *app.Users  // every password hash goes through its gate
 	accounts  *app.Accounts
 	messages  *app.Messages
+	folders   *app.Folders
 	outbox    *app.Outbox
 	drafts    *app.Drafts
 	contacts  *app.Contacts
@@ -247,6 +248,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	h.users = app.NewUsers(cfg.DB, password.NewGate(n, 4*n, 3*time.Second), h.pwParams)
 	h.accounts = app.NewAccounts(cfg.DB, cfg.Key)
 	h.messages = app.NewMessages(cfg.DB)
+	h.folders = app.NewFolders(cfg.DB)
 	h.drafts = app.NewDrafts(cfg.DB)
 	h.contacts = app.NewContacts(cfg.DB)
 	h.outbox = app.NewOutbox(cfg.DB)
