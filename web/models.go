@@ -101,7 +101,7 @@ type MailboxView struct {
 	Chrome
 	Heading    string
 	Trash      bool
-	Sent       bool         // the Sent mailbox: rows name the recipients
+	Sent       bool // the Sent mailbox: rows name the recipients
 	Total      int64
 	Rows       []MessageRow
 	NewerURL   string // "" on the first page
