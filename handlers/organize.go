@@ -437,8 +437,15 @@ func (h *Handler) folderFailed(w http.ResponseWriter, r *http.Request, id int64,
 		h.fail(w, r, err)
 		return
 	}
+	listed := false
+	for _, f := range v.Folders {
+		listed = listed || f.ID == id
+	}
+	if id != 0 && !listed { // a system mailbox: the error shows on the page's first form
+		id, typed = 0, false
+	}
 	v.ErrorFolder = id
-	if id == 0 {
+	if id == 0 && typed {
 		v.NewName, v.NewParent = in.Name, strconv.FormatInt(in.Parent, 10)
 	} else if typed {
 		for i := range v.Folders {
