@@ -439,4 +439,22 @@ func TestNeighboursAtTheEnds(t *testing.T) {
 	if err != nil || newer != 0 || older != ids[2] {
 		t.Fatalf("inbox from an archived message: %d %d %v", newer, older, err)
 	}
+	// What opens after a message leaves its list: the older one, at the
+	// oldest end the newer one, and nothing when it was the only one.
+	for _, c := range []struct {
+		q    db.ListQuery
+		id   int64
+		want int64
+	}{
+		{q, ids[2], ids[1]},
+		{q, ids[0], ids[1]},
+		{db.ListQuery{Mailbox: db.MailboxArchive}, ids[3], 0},
+	} {
+		if got, err := s.NextAfter(ctx, ana.ID, c.q, c.id); err != nil || got != c.want {
+			t.Errorf("next after %d in %+v: %d (%v), want %d", c.id, c.q, got, err, c.want)
+		}
+	}
+	if _, err := s.NextAfter(ctx, ana.ID, q, 999999); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("next after a message that is not there: %v", err)
+	}
 }
