@@ -52,29 +52,9 @@ func (s *Messages) Apply(ctx context.Context, userID int64, action MessageAction
 	if action == ActionEmptyTrash {
 		return s.db.EmptyTrash(ctx, userID)
 	}
-	uniq := make([]int64, 0, len(ids))
-	seen := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		if id <= 0 {
-			return 0, db.ErrNotFound
-		}
-		if !seen[id] {
-			seen[id] = true
-			uniq = append(uniq, id)
-		}
-		if len(uniq) > MaxSelected {
-			return 0, ErrTooManySelected
-		}
-	}
-	if len(uniq) == 0 {
-		return 0, ErrNoneSelected
-	}
-	n, err := s.db.CountOwnedMessages(ctx, userID, uniq)
+	uniq, err := s.owned(ctx, userID, ids)
 	if err != nil {
 		return 0, err
-	}
-	if n != len(uniq) {
-		return 0, db.ErrNotFound
 	}
 	switch action {
 	case ActionTrash:

@@ -43,6 +43,11 @@ func assertCounts(t testing.TB, d *DB) {
 		a.unread_count <> (SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL AND m.flags & 1 = 0)`).Scan(&wrong); err != nil || wrong != 0 {
 		t.Fatalf("%d accounts whose maintained counts disagree with their messages (%v)", wrong, err)
 	}
+	// Each user's starred count (outside the trash) likewise.
+	if err := d.sql.QueryRow(`SELECT count(*) FROM users u WHERE u.starred_count <>
+		(SELECT count(*) FROM messages m WHERE m.user_id = u.id AND m.flags & 2 <> 0 AND m.trashed_at IS NULL)`).Scan(&wrong); err != nil || wrong != 0 {
+		t.Fatalf("%d users whose starred count disagrees with their messages (%v)", wrong, err)
+	}
 	var bad int
 	if err := d.sql.QueryRow(`SELECT count(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
 		WHERE (m.trashed_at IS NOT NULL) <> (b.role IS 'trash') OR b.user_id <> m.user_id`).Scan(&bad); err != nil || bad != 0 {
@@ -332,7 +337,7 @@ func TestMailboxCountsProperty(t *testing.T) {
 				u := users[r.IntN(len(users))]
 				var op string
 				var err error
-				switch k := r.IntN(10); k {
+				switch k := r.IntN(13); k {
 				case 0, 1:
 					op = "store"
 					if as := accounts[u.ID]; len(as) > 0 {
@@ -367,6 +372,33 @@ func TestMailboxCountsProperty(t *testing.T) {
 						err = cerr
 					} else if r.IntN(2) == 0 {
 						err = d.DeleteMailbox(ctx, u.ID, b.ID)
+					}
+				case 10:
+					op = "move and put back"
+					var states []MessageState
+					if states, err = d.MessageStates(ctx, u.ID, some()); err == nil {
+						boxes, _ := d.Mailboxes(ctx, u.ID)
+						ids := make([]int64, len(states))
+						for i, s := range states {
+							ids[i] = s.ID
+						}
+						if _, err = d.MoveMessages(ctx, u.ID, ids, boxes[r.IntN(len(boxes))].ID); err == nil {
+							if _, err = d.SetFlags(ctx, u.ID, ids, Flag(r.IntN(32)), 0); err == nil {
+								_, err = d.RestoreMessageStates(ctx, u.ID, states, r.IntN(2) == 0, Flag(r.IntN(32)))
+							}
+						}
+					}
+				case 11:
+					op = "mark mailbox read"
+					boxes, _ := d.Mailboxes(ctx, u.ID)
+					_, err = d.MarkMailboxRead(ctx, u.ID, boxes[r.IntN(len(boxes))].ID, 0)
+				case 12:
+					op = "delete mailbox into"
+					boxes, _ := d.Mailboxes(ctx, u.ID)
+					b := boxes[r.IntN(len(boxes))]
+					to := []MailboxRole{MailboxInbox, MailboxTrash}[r.IntN(2)]
+					if _, err = d.DeleteMailboxInto(ctx, u.ID, b.ID, to); errors.Is(err, ErrSystemMailbox) == (b.Role != "") {
+						err = nil
 					}
 				case 9:
 					op = "delete account"

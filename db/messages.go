@@ -75,6 +75,7 @@ func ParseCursor(s string) (Cursor, bool) {
 type ListQuery struct {
 	Mailbox   MailboxRole // a system mailbox; "" is the inbox
 	MailboxID int64       // a mailbox by id instead (such as one the user made)
+	Starred   bool        // the starred messages of every mailbox but the trash, instead
 	AccountID int64       // 0: every account of the user
 	Before    *Cursor     // the page after this row (older)
 	After     *Cursor     // the page before this row (newer)
@@ -95,30 +96,12 @@ func (d *DB) ListMessages(ctx context.Context, userID int64, q ListQuery) (Messa
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	var box Mailbox
-	var err error
-	switch {
-	case q.MailboxID != 0:
-		box, err = d.Mailbox(ctx, userID, q.MailboxID)
-	case q.Mailbox == "":
-		box, err = d.MailboxByRole(ctx, userID, MailboxInbox)
-	default:
-		box, err = d.MailboxByRole(ctx, userID, q.Mailbox)
-	}
-	if errors.Is(err, ErrNotFound) {
-		return MessagePage{}, ErrNotFound
-	}
+	where, args, total, err := d.listWhere(ctx, userID, q)
 	if err != nil {
-		return MessagePage{}, fmt.Errorf("list messages: %w", err)
+		return MessagePage{}, err
 	}
-	where := []string{"m.mailbox_id = ?"}
-	args := []any{box.ID}
-	// The mailbox's maintained count, unless only one account's part of it
-	// is asked for.
-	page := MessagePage{Total: int(box.Total)}
+	page := MessagePage{Total: int(total)}
 	if q.AccountID != 0 {
-		where = append(where, "m.account_id = ?")
-		args = append(args, q.AccountID)
 		countSQL := `SELECT count(*) FROM messages m WHERE ` + strings.Join(where, " AND ")
 		if err := d.sql.QueryRowContext(ctx, countSQL, args...).Scan(&page.Total); err != nil {
 			return page, fmt.Errorf("count messages: %w", err)
@@ -170,6 +153,73 @@ func (d *DB) ListMessages(ctx context.Context, userID int64, q ListQuery) (Messa
 		}
 	}
 	return page, nil
+}
+
+// listWhere is the condition that selects q's list (without its paging),
+// with its arguments, and the list's maintained total (the whole list's,
+// whatever q.AccountID). ErrNotFound when q names no mailbox of the user's.
+func (d *DB) listWhere(ctx context.Context, userID int64, q ListQuery) ([]string, []any, int64, error) {
+	var where []string
+	var args []any
+	var total int64
+	if q.Starred {
+		// flags & 2 <> 0 as the partial index messages_starred says it.
+		where, args = []string{"m.user_id = ?", "m.flags & 2 <> 0", "m.trashed_at IS NULL"}, []any{userID}
+		if err := d.sql.QueryRowContext(ctx, `SELECT starred_count FROM users WHERE id = ?`, userID).Scan(&total); err != nil {
+			return nil, nil, 0, fmt.Errorf("list messages: %w", err)
+		}
+	} else {
+		var box Mailbox
+		var err error
+		switch {
+		case q.MailboxID != 0:
+			box, err = d.Mailbox(ctx, userID, q.MailboxID)
+		case q.Mailbox == "":
+			box, err = d.MailboxByRole(ctx, userID, MailboxInbox)
+		default:
+			box, err = d.MailboxByRole(ctx, userID, q.Mailbox)
+		}
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil, 0, ErrNotFound
+		}
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("list messages: %w", err)
+		}
+		where, args, total = []string{"m.mailbox_id = ?"}, []any{box.ID}, box.Total
+	}
+	if q.AccountID != 0 {
+		where = append(where, "m.account_id = ?")
+		args = append(args, q.AccountID)
+	}
+	return where, args, total, nil
+}
+
+// Neighbours returns the messages beside the position at in q's list (q's
+// paging is ignored): the next newer and the next older, 0 where at is the
+// list's end. Each is one step along an index from at (keyset), whatever
+// the list's length, and at need not be in the list any more.
+func (d *DB) Neighbours(ctx context.Context, userID int64, q ListQuery, at Cursor) (newer, older int64, err error) {
+	where, args, _, err := d.listWhere(ctx, userID, q)
+	if err != nil {
+		return 0, 0, err
+	}
+	cond := strings.Join(where, " AND ")
+	step := func(cmp, order string) (int64, error) {
+		var id int64
+		err := d.sql.QueryRowContext(ctx, `SELECT m.id FROM messages m WHERE `+cond+` AND (m.sort_at, m.id) `+cmp+` (?, ?)
+			ORDER BY m.sort_at `+order+`, m.id `+order+` LIMIT 1`, append(append([]any{}, args...), at.SortAt, at.ID)...).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return id, err
+	}
+	if newer, err = step(">", "ASC"); err != nil {
+		return 0, 0, fmt.Errorf("neighbours: %w", err)
+	}
+	if older, err = step("<", "DESC"); err != nil {
+		return 0, 0, fmt.Errorf("neighbours: %w", err)
+	}
+	return newer, older, nil
 }
 
 // Message returns one of a user's messages, or ErrNotFound.

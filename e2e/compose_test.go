@@ -590,7 +590,7 @@ const (
 )
 
 // TestDraftWithAttachment: a draft with an attachment is saved with the
-// button, reopened from Drafts (a tab of the mail pages), sent, and arrives
+// button, reopened from Drafts (in the mail pages' sidebar), sent, and arrives
 // with its attachment; the Sent mailbox lists it.
 func TestDraftWithAttachment(t *testing.T) {
 	mta := smtptest.Start(t, nil)
@@ -613,10 +613,10 @@ func TestDraftWithAttachment(t *testing.T) {
 		chromedp.Click(tid("compose-save")),
 		chromedp.WaitVisible(tid("drafts")),
 	)
-	run(t, ctx, "reopen it from the Drafts tab",
+	run(t, ctx, "reopen it from Drafts in the sidebar",
 		chromedp.Navigate(a.URL+"/mail"),
-		chromedp.WaitVisible(tid("mailbox-tabs")),
-		chromedp.Click(tid("tab-drafts")),
+		chromedp.WaitVisible(tid("sidebar")),
+		chromedp.Click(tid("box-drafts")),
 		chromedp.WaitVisible(tid("draft-link")),
 		chromedp.Click(tid("draft-link")),
 		chromedp.WaitVisible(tid("attached-files")),
@@ -631,8 +631,8 @@ func TestDraftWithAttachment(t *testing.T) {
 	if got := eval[string](t, ctx, attachmentLinksJS); got != "plano.pdf" {
 		t.Errorf("arrived with attachments %q, want plano.pdf", got)
 	}
-	run(t, ctx, "the Sent tab", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("mailbox-tabs")),
-		chromedp.Click(tid("tab-sent")), chromedp.WaitVisible(tid("message-link")))
+	run(t, ctx, "Sent in the sidebar", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("sidebar")),
+		chromedp.Click(tid("box-sent")), chromedp.WaitVisible(tid("message-link")))
 	if got := eval[string](t, ctx, `document.querySelector('[data-testid="message-subject"]').innerText`); got != subject {
 		t.Errorf("Sent lists %q", got)
 	}

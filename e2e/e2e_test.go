@@ -415,10 +415,11 @@ func TestFirstDay(t *testing.T) {
 			}
 			noHorizontalScroll(t, ctx, "message with attachment")
 
-			// Delete it: it leaves the inbox.
+			// Delete it: it leaves the inbox, and the next message opens
+			// with the notice that can undo it.
 			run(t, ctx, "delete the message",
 				chromedp.Click(tid("action-trash")),
-				chromedp.WaitVisible(tid("mailbox-heading")),
+				chromedp.WaitVisible(tid("undo")),
 			)
 			if n, _ := countRows(ctx); n != len(testMessages)-1 {
 				run(t, ctx, "reload the inbox", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("mailbox-heading")))

@@ -91,8 +91,8 @@ func TestDraftFilesInComposer(t *testing.T) {
 	id := strconv.FormatInt(list[0].ID, 10)
 	doc := c.get("/drafts").doc(t)
 	one(t, doc, "draft-row")
-	if attr(one(t, doc, "tab-drafts"), "aria-current") != "page" {
-		t.Error("the drafts list is not marked in the mailbox tabs")
+	if attr(one(t, doc, "box-drafts"), "aria-current") != "page" {
+		t.Error("the drafts list is not marked in the sidebar")
 	}
 
 	doc = c.get("/compose?draft=" + id).doc(t)
@@ -204,15 +204,15 @@ func TestSentMailboxAndFailedEdit(t *testing.T) {
 
 	doc := c.get("/mail").doc(t)
 	none(t, doc, "message-row")
-	if attr(one(t, doc, "tab-inbox"), "aria-current") != "page" {
-		t.Error("the inbox is not marked in the tabs")
+	if attr(one(t, doc, "box-inbox"), "aria-current") != "page" {
+		t.Error("the inbox is not marked in the sidebar")
 	}
-	if attr(one(t, doc, "tab-sent"), "href") != sentPath || attr(one(t, doc, "tab-drafts"), "href") != draftsPath {
-		t.Error("the tabs do not lead to Sent and Drafts")
+	if attr(one(t, doc, "box-sent"), "href") != sentPath || attr(one(t, doc, "box-drafts"), "href") != draftsPath {
+		t.Error("the sidebar does not lead to Sent and Drafts")
 	}
 	doc = c.get(sentPath).doc(t)
-	if attr(one(t, doc, "tab-sent"), "aria-current") != "page" {
-		t.Error("Sent is not marked in the tabs")
+	if attr(one(t, doc, "box-sent"), "aria-current") != "page" {
+		t.Error("Sent is not marked in the sidebar")
 	}
 	row := one(t, doc, "message-row")
 	if from := text(one(t, row, "message-from")); !strings.Contains(from, "bea@example.org") {

@@ -80,8 +80,13 @@ func (h *Handler) draftsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, tz := i18n.FromContext(ctx), state(r).tz
-	v := web.DraftsView{Chrome: h.chrome(u, i18n.T(ctx, "Drafts"), web.SectionCompose, 0, accounts), Notice: doneNotice(r),
-		Tabs: mailboxTabs(ctx, string(db.MailboxDrafts))}
+	boxes, err := h.db.Mailboxes(ctx, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := web.DraftsView{Chrome: h.chrome(u, i18n.T(ctx, "Drafts"), web.SectionCompose, 0, accounts), Notice: doneNotice(r)}
+	v.Chrome.Sidebar = sidebar(ctx, boxes, string(db.MailboxDrafts), 0)
 	for _, dr := range list {
 		id := strconv.FormatInt(dr.ID, 10)
 		row := web.DraftRow{ID: dr.ID, Subject: dr.Subject, When: l.Date(dr.UpdatedAt, tz),

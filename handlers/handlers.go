@@ -150,6 +150,7 @@ type Handler struct {
 	accounts  *app.Accounts
 	messages  *app.Messages
 	search    *app.Search
+	folders   *app.Folders
 	outbox    *app.Outbox
 	drafts    *app.Drafts
 	contacts  *app.Contacts
@@ -249,6 +250,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	h.accounts = app.NewAccounts(cfg.DB, cfg.Key)
 	h.messages = app.NewMessages(cfg.DB)
 	h.search = app.NewSearch(cfg.DB)
+	h.folders = app.NewFolders(cfg.DB)
 	h.drafts = app.NewDrafts(cfg.DB)
 	h.contacts = app.NewContacts(cfg.DB)
 	h.outbox = app.NewOutbox(cfg.DB)

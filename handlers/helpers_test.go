@@ -352,6 +352,26 @@ func wantRedirect(t *testing.T, r *response, to string) {
 	}
 }
 
+// wantUndoable checks that r answers an action with a redirect to the
+// page to (a local path, perhaps with a query) with the notice that can
+// undo it, and returns the undo record's id.
+func wantUndoable(t *testing.T, r *response, to string) string {
+	t.Helper()
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status %d, want 303 to %s", r.StatusCode, to)
+	}
+	got := r.Header.Get("Location")
+	sep := "?"
+	if strings.Contains(to, "?") {
+		sep = "&"
+	}
+	id, ok := strings.CutPrefix(got, to+sep+"undo=")
+	if !ok || id == "" || strings.ContainsAny(id, "&?") {
+		t.Fatalf("redirect to %q, want %q with an undo", got, to)
+	}
+	return id
+}
+
 // ---- HTML helpers ----
 
 func parseHTML(t *testing.T, s string) *html.Node {

@@ -550,21 +550,21 @@ func TestMessageActions(t *testing.T) {
 		return c.post("/mail/actions", form)
 	}
 
-	wantRedirect(t, act("read", "/mail?before=5.5", f.anaText, f.anaHTML), "/mail?before=5.5&done=read")
+	wantUndoable(t, act("read", "/mail?before=5.5", f.anaText, f.anaHTML), "/mail?before=5.5")
 	if !get(f.anaText).Flags.Has(db.FlagSeen) || !get(f.anaHTML).Flags.Has(db.FlagSeen) {
 		t.Fatal("not marked read")
 	}
-	wantRedirect(t, act("unread", "/mail", f.anaText), "/mail?done=unread")
+	wantUndoable(t, act("unread", "/mail", f.anaText), "/mail")
 	if get(f.anaText).Flags.Has(db.FlagSeen) {
 		t.Fatal("not marked unread")
 	}
 	// The PHP-style field name works too.
 	r := c.post("/mail/actions", url.Values{"action": {"read"}, "ids[]": {strconv.FormatInt(f.anaText, 10)}})
-	wantRedirect(t, r, "/mail?done=read")
+	wantUndoable(t, r, "/mail")
 	// Deleting for good only works from the trash.
 	wantRedirect(t, act("delete", "/mail", f.anaText), "/mail?done=deleted")
 	get(f.anaText)
-	wantRedirect(t, act("trash", "/mail", f.anaText), "/mail?done=trashed")
+	wantUndoable(t, act("trash", "/mail", f.anaText), "/mail")
 	if get(f.anaText).TrashedAt == nil {
 		t.Fatal("not trashed")
 	}
@@ -587,11 +587,11 @@ func TestMessageActions(t *testing.T) {
 	if l := attr(one(t, r.doc(t), "back"), "href"); l != "/mail/trash" {
 		t.Errorf("back from a trashed message %q", l)
 	}
-	wantRedirect(t, act("restore", "/mail/trash", f.anaText), "/mail/trash?done=restored")
+	wantUndoable(t, act("restore", "/mail/trash", f.anaText), "/mail/trash")
 	if get(f.anaText).TrashedAt != nil {
 		t.Fatal("not restored")
 	}
-	wantRedirect(t, act("trash", "/mail", f.anaText, f.anaHTML), "/mail?done=trashed")
+	wantUndoable(t, act("trash", "/mail", f.anaText, f.anaHTML), "/mail")
 	wantRedirect(t, act("delete", "/mail/trash", f.anaText), "/mail/trash?done=deleted")
 	if _, err := f.app.db.Message(ctx, f.ana.ID, f.anaText); err != db.ErrNotFound {
 		t.Fatalf("deleted message: %v", err)

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,9 +15,15 @@ import (
 // pageSize is how many messages a list page shows.
 const pageSize = 50
 
-func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) { h.mailbox(w, r, db.MailboxInbox) }
-func (h *Handler) sent(w http.ResponseWriter, r *http.Request)  { h.mailbox(w, r, db.MailboxSent) }
-func (h *Handler) trash(w http.ResponseWriter, r *http.Request) { h.mailbox(w, r, db.MailboxTrash) }
+func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
+	h.mailbox(w, r, listSpec{role: db.MailboxInbox})
+}
+func (h *Handler) sent(w http.ResponseWriter, r *http.Request) {
+	h.mailbox(w, r, listSpec{role: db.MailboxSent})
+}
+func (h *Handler) trash(w http.ResponseWriter, r *http.Request) {
+	h.mailbox(w, r, listSpec{role: db.MailboxTrash})
+}
 
 // Where the mailboxes of the mail pages are.
 const (
@@ -28,26 +32,12 @@ const (
 	trashPath = "/mail/trash"
 )
 
-// mailboxTabs is the row of mailboxes above a list: Inbox, Sent, Drafts,
-// Trash, current marking the one shown ("drafts" for the drafts list).
-func mailboxTabs(ctx context.Context, current string) []web.MailboxTab {
-	tabs := []web.MailboxTab{
-		{Key: string(db.MailboxInbox), Label: i18n.T(ctx, "Inbox"), URL: inboxPath},
-		{Key: string(db.MailboxSent), Label: i18n.T(ctx, "Sent mail"), URL: sentPath},
-		{Key: string(db.MailboxDrafts), Label: i18n.T(ctx, "Drafts"), URL: draftsPath},
-		{Key: string(db.MailboxTrash), Label: i18n.T(ctx, "Trash"), URL: trashPath},
-	}
-	for i := range tabs {
-		tabs[i].Current = tabs[i].Key == current
-	}
-	return tabs
-}
-
-// mailbox shows a page of the inbox (every account's, or one's with
-// ?account=ID), of Sent or of the trash, newest first, paged by keyset
-// cursors (?before= for older, ?after= for newer) so that every page is as
-// fast as the first.
-func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, role db.MailboxRole) {
+// mailbox shows a page of a list (a system mailbox, a folder, or the
+// starred view; of every account, or one's with ?account=ID), newest
+// first, paged by keyset cursors (?before= for older, ?after= for newer)
+// so that every page is as fast as the first.
+func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
+	role := l.role
 	trash, sent := role == db.MailboxTrash, role == db.MailboxSent
 	ctx := r.Context()
 	u := currentUser(r)
@@ -60,9 +50,25 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, role db.Mailbo
 		h.fail(w, r, err)
 		return
 	}
-	q := db.ListQuery{Mailbox: role, Limit: pageSize}
-	heading := map[db.MailboxRole]string{db.MailboxInbox: i18n.T(ctx, "Inbox"), db.MailboxSent: i18n.T(ctx, "Sent mail"),
-		db.MailboxTrash: i18n.T(ctx, "Trash")}[role]
+	boxes, err := h.db.Mailboxes(ctx, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var box db.Mailbox
+	for _, b := range boxes {
+		if (l.mailboxID != 0 && b.ID == l.mailboxID) || (l.mailboxID == 0 && role != "" && b.Role == role) {
+			box = b
+		}
+	}
+	if box.ID == 0 && !l.starred {
+		h.notFound(w, r)
+		return
+	}
+	heading := mailboxLabel(ctx, box)
+	if l.starred {
+		heading = i18n.T(ctx, "Starred")
+	}
 	var account *db.Account
 	if s := query.Get("account"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
@@ -72,11 +78,13 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, role db.Mailbo
 			return
 		}
 		account = &accounts[i]
-		q.AccountID = id
+		l.accountID = id
 		if role == db.MailboxInbox {
 			heading = account.Name
 		}
 	}
+	q := l.query()
+	q.Limit = pageSize
 	if s := query.Get("before"); s != "" {
 		c, ok := db.ParseCursor(s)
 		if !ok {
@@ -109,8 +117,17 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, role db.Mailbo
 		ReturnPath: listPath(r.URL.Path, query),
 		NoAccounts: len(accounts) == 0 && role == db.MailboxInbox,
 		Notice:     doneNotice(r),
-		Tabs:       mailboxTabs(ctx, string(role)),
 		Sent:       sent,
+		Actions: web.ListActions{Trash: trash, Junk: role == db.MailboxJunk, MailboxID: box.ID, AccountID: l.accountID,
+			MarkAllRead: box.Unread > 0},
+	}
+	if !trash {
+		v.Actions.MoveTo = moveTargets(ctx, boxes, box.ID)
+	}
+	v.Chrome.Sidebar = sidebar(ctx, boxes, l.key(), box.ID)
+	if v.Undo, err = h.undoNotice(r, u.ID, v.ReturnPath); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	if role != db.MailboxInbox {
 		v.Chrome.Nav.CurrentAccount = 0
@@ -137,6 +154,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, role db.Mailbo
 			Date:          loc.ShortDate(m.SortAt, now, st.tz),
 			DateFull:      loc.Date(m.SortAt, st.tz),
 			Unread:        !m.Flags.Has(db.FlagSeen),
+			Starred:       m.Flags.Has(db.FlagFlagged),
 			HasAttachment: m.HasAttachments,
 		}
 		if sent {
@@ -184,47 +202,4 @@ func subjectOrPlaceholder(r *http.Request, s string) string {
 var actionDone = map[app.MessageAction]string{
 	app.ActionTrash: doneTrashed, app.ActionRestore: doneRestored, app.ActionDelete: doneDeleted,
 	app.ActionRead: doneRead, app.ActionUnread: doneUnread, app.ActionEmptyTrash: doneEmptied,
-}
-
-// messageActions applies a list action to the selected messages, all of
-// which must be the user's (else 404, and nothing changes), then goes back
-// to the list it came from. Deleting for good only works in the trash.
-func (h *Handler) messageActions(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	u := currentUser(r)
-	if err := r.ParseForm(); err != nil {
-		h.badRequest(w, r)
-		return
-	}
-	back := localPath(r.PostForm.Get("return"), "/mail")
-	action := app.MessageAction(r.PostForm.Get("action"))
-	selected := append(r.PostForm["ids"], r.PostForm["ids[]"]...)
-	if len(selected) > 2*app.MaxSelected { // before parsing a flood of them
-		h.badRequest(w, r)
-		return
-	}
-	ids := make([]int64, 0, len(selected))
-	for _, s := range selected {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			h.badRequest(w, r)
-			return
-		}
-		ids = append(ids, id)
-	}
-	_, err := h.messages.Apply(ctx, u.ID, action, ids)
-	switch {
-	case errors.Is(err, app.ErrNoneSelected):
-		redirect(w, r, withQuery(back, "done", doneNoneSelected))
-		return
-	case errors.Is(err, app.ErrUnknownAction), errors.Is(err, app.ErrTooManySelected):
-		h.badRequest(w, r)
-		return
-	case err != nil:
-		h.fail(w, r, err)
-		return
-	}
-	done := actionDone[action]
-	h.log.Debug("message action", "user", u.ID, "action", action, "count", len(ids))
-	redirect(w, r, withQuery(back, "done", done))
 }

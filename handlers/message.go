@@ -84,19 +84,35 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	idStr := strconv.FormatInt(sum.ID, 10)
 	self := "/mail/" + idStr
 
-	defaultBack, section := inboxPath, web.SectionInbox
-	if sent, err := h.db.MailboxByRole(ctx, u.ID, db.MailboxSent); err != nil {
+	boxes, err := h.db.Mailboxes(ctx, u.ID)
+	if err != nil {
 		h.fail(w, r, err)
 		return
-	} else if sum.MailboxID == sent.ID {
-		defaultBack, section = sentPath, web.SectionSent
 	}
-	if sum.TrashedAt != nil {
+	var in db.Mailbox
+	for _, b := range boxes {
+		if b.ID == sum.MailboxID {
+			in = b
+		}
+	}
+	defaultBack, section := inboxPath, web.SectionInbox
+	switch in.Role {
+	case db.MailboxSent:
+		defaultBack, section = sentPath, web.SectionSent
+	case db.MailboxTrash:
 		defaultBack, section = trashPath, web.SectionTrash
+	case db.MailboxArchive:
+		defaultBack, section = archivePath, ""
+	case db.MailboxJunk:
+		defaultBack, section = junkPath, ""
+	case "":
+		defaultBack, section = foldersPath+"/"+strconv.FormatInt(in.ID, 10), ""
 	}
 	back := localPath(r.URL.Query().Get("back"), defaultBack)
-	if !strings.HasPrefix(back, "/mail") {
+	list, ok := parseList(back)
+	if !ok || !strings.HasPrefix(back, "/mail") {
 		back = defaultBack
+		list, _ = parseList(back)
 	}
 	subject := view.Subject
 	if subject == "" {
@@ -113,12 +129,34 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		ReplyTo:     webAddresses(view.ReplyTo),
 		Account:     sum.AccountName,
 		Trashed:     sum.TrashedAt != nil,
+		Junk:        in.Role == db.MailboxJunk,
+		Starred:     sum.Flags.Has(db.FlagFlagged),
+		Notice:      doneNotice(r),
 		BackURL:     back,
 		ReturnPath:  back,
 		RawURL:      self + "/raw",
 		DownloadURL: self + "/raw?download=1",
 		Events:      view.Events,
 		Zone:        st.tz,
+	}
+	v.Chrome.Sidebar = sidebar(ctx, boxes, list.key(), list.mailboxID)
+	if !v.Trashed {
+		v.MoveTo = moveTargets(ctx, boxes, in.ID)
+	}
+	if v.Undo, err = h.undoNotice(r, u.ID, self+"?back="+url.QueryEscape(back)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	newer, older, err := h.messages.Neighbours(ctx, u.ID, list.query(), sum.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if newer != 0 {
+		v.NewerURL = "/mail/" + strconv.FormatInt(newer, 10) + "?back=" + url.QueryEscape(back)
+	}
+	if older != 0 {
+		v.OlderURL = "/mail/" + strconv.FormatInt(older, 10) + "?back=" + url.QueryEscape(back)
 	}
 	for _, a := range accounts {
 		if a.Outgoing.Configured() {

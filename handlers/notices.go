@@ -29,6 +29,14 @@ const (
 	doneRead         = "read"
 	doneUnread       = "unread"
 	doneNoneSelected = "none-selected"
+	// Organizing.
+	doneUndone         = "undone"
+	doneUndoGone       = "undo-gone"
+	doneBadTarget      = "bad-target"
+	doneNothingChanged = "nothing-changed"
+	doneFolderCreated  = "folder-created"
+	doneFolderSaved    = "folder-saved"
+	doneFolderDeleted  = "folder-deleted"
 	// Sending.
 	doneQueued   = "queued"
 	doneTooLate  = "too-late"
@@ -62,6 +70,14 @@ var notices = map[string]string{
 	doneRead:         i18n.Key("Marked as read."),
 	doneUnread:       i18n.Key("Marked as unread."),
 	doneNoneSelected: i18n.Key("Select one or more messages first."),
+
+	doneUndone:         i18n.Key("Undone: the messages are back as they were."),
+	doneUndoGone:       i18n.Key("That can no longer be undone."),
+	doneBadTarget:      i18n.Key("That folder is not there any more. Choose another."),
+	doneNothingChanged: i18n.Key("Nothing to change: the messages were already so."),
+	doneFolderCreated:  i18n.Key("The folder was created."),
+	doneFolderSaved:    i18n.Key("The folder was saved."),
+	doneFolderDeleted:  i18n.Key("The folder was deleted."),
 
 	doneQueued:   i18n.Key("Your message is on its way. You can take it back for a few seconds."),
 	doneTooLate:  i18n.Key("Too late: that message has already left, or has been taken back."),

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/web"
 )
@@ -13,9 +14,13 @@ import (
 // Interface languages offered, by code; "" follows the browser.
 var languages = []string{"", "en", "es"}
 
-func (h *Handler) preferencesForm(r *http.Request, locale, timeZone string) web.PreferencesForm {
+func (h *Handler) preferencesForm(r *http.Request, locale, timeZone string, after db.AfterAction) web.PreferencesForm {
 	ctx := r.Context()
 	f := web.PreferencesForm{TimeZone: timeZone, TimeZones: timeZoneSuggestions, ServerZone: serverZone(h.now())}
+	f.AfterAction = []web.Option{
+		{Value: string(db.AfterNext), Label: i18n.T(ctx, "Open the next message"), Selected: after != db.AfterList},
+		{Value: string(db.AfterList), Label: i18n.T(ctx, "Go back to the list"), Selected: after == db.AfterList},
+	}
 	for _, code := range languages {
 		var label string
 		switch code {
@@ -39,6 +44,15 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	locale := r.PostForm.Get("locale")
+	// A form without the field (an older page) keeps the saved choice.
+	after := u.AfterAction
+	if s, ok := r.PostForm["after"]; ok {
+		after = db.AfterAction(s[0])
+		if after != db.AfterNext && after != db.AfterList {
+			h.badRequest(w, r)
+			return
+		}
+	}
 	tz := strings.TrimSpace(r.PostForm.Get("timezone"))
 	known := false
 	for _, l := range languages {
@@ -55,7 +69,7 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 				h.fail(w, r, err)
 				return
 			}
-			v.Preferences = h.preferencesForm(r, locale, tz)
+			v.Preferences = h.preferencesForm(r, locale, tz, after)
 			v.Preferences.TimeZoneError = i18n.T(ctx, "This time zone is not known. Use a name such as Europe/Madrid.")
 			h.render(w, r, http.StatusUnprocessableEntity, web.SettingsPage(v))
 			return
@@ -64,6 +78,12 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 	if err := h.db.SetUserPreferences(ctx, u.ID, locale, tz); err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if after != u.AfterAction {
+		if err := h.db.SetAfterAction(ctx, u.ID, after); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	redirect(w, r, "/settings?done="+donePrefsSaved)
 }

@@ -157,8 +157,10 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		{"Origin": "http://apartado.test"},
 		{},
 	} {
-		r := f.anaC.postWith("/mail/actions", url.Values{"action": {"read"}, "ids": {msg}}, hdr)
-		wantRedirect(t, r, "/mail?done=read")
+		r := f.anaC.postWith("/mail/actions", url.Values{"action": {"star"}, "ids": {msg}}, hdr)
+		wantUndoable(t, r, "/mail")
+		r = f.anaC.postWith("/mail/actions", url.Values{"action": {"unstar"}, "ids": {msg}}, hdr)
+		wantUndoable(t, r, "/mail")
 	}
 	// A cross-site top-level GET is fine: it changes nothing.
 	r := f.anaC.do(withHeader(f.anaC, "/mail", "Sec-Fetch-Site", "cross-site"))

@@ -34,6 +34,22 @@
     });
   });
 
+  // The mailboxes' drawer (on a phone): Escape closes it, and the
+  // checkbox that opens it says whether it is open.
+  var drawer = document.getElementById("drawer");
+  if (drawer) {
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && drawer.checked) {
+        drawer.checked = false;
+        drawer.focus();
+      }
+    });
+    drawer.addEventListener("change", function () {
+      drawer.setAttribute("aria-expanded", drawer.checked ? "true" : "false");
+    });
+    drawer.setAttribute("aria-expanded", "false");
+  }
+
   // Ask before destructive actions; the button's data-confirm is the question.
   document.addEventListener("click", function (ev) {
     var button = ev.target.closest && ev.target.closest("[data-confirm]");

@@ -26,9 +26,35 @@ const (
 // Chrome is what frames every page: the title and, once signed in, the
 // navigation.
 type Chrome struct {
-	Title  string // translated
-	Assets Assets
-	Nav    *Nav // nil before sign-in (setup, login, some errors)
+	Title   string // translated
+	Assets  Assets
+	Nav     *Nav     // nil before sign-in (setup, login, some errors)
+	Sidebar *Sidebar // the mailboxes, on the mail pages; nil elsewhere
+}
+
+// Sidebar lists the user's mailboxes beside the mail pages (a drawer on a
+// phone): the system ones, the starred view, then the user's folders.
+type Sidebar struct {
+	Items      []SidebarItem
+	FoldersURL string // the page that manages folders
+}
+
+// SidebarItem is one mailbox (or view) in the sidebar.
+type SidebarItem struct {
+	Key     string // the role, "starred", or "folder" (for data-testid)
+	ID      int64  // the mailbox's id; 0 for the starred view
+	Label   string
+	URL     string
+	Unread  int64 // shown when not 0
+	Nested  bool  // a folder inside another
+	Current bool
+}
+
+// UndoNotice says what an action did, with a button that undoes it.
+type UndoNotice struct {
+	Text   string
+	ID     string // the undo record, posted back to /mail/undo
+	Return string // the page to come back to after undoing
 }
 
 // Nav is the signed-in user's navigation.
@@ -76,8 +102,7 @@ type MailboxView struct {
 	Chrome
 	Heading    string
 	Trash      bool
-	Sent       bool         // the Sent mailbox: rows name the recipients
-	Tabs       []MailboxTab // the mailboxes, the one shown marked
+	Sent       bool // the Sent mailbox: rows name the recipients
 	Total      int64
 	Rows       []MessageRow
 	NewerURL   string // "" on the first page
@@ -85,6 +110,18 @@ type MailboxView struct {
 	ReturnPath string // this page, for the actions form to come back to
 	NoAccounts bool   // the user has not added an account yet
 	Notice     string
+	Undo       *UndoNotice // the last action's notice, to undo it
+	Actions    ListActions
+}
+
+// ListActions are the list's bulk actions, shaped by the list shown.
+type ListActions struct {
+	Trash       bool     // in the trash: restore and delete for good
+	Junk        bool     // in junk: "not junk" rather than "junk"
+	MoveTo      []Option // the mailboxes the selection can move to
+	MailboxID   int64    // the mailbox shown, for "mark all read"; 0 for a view (starred)
+	AccountID   int64    // the account the list is limited to, or 0
+	MarkAllRead bool     // the mailbox has unread messages
 }
 
 // MessageRow is one message in a list.
@@ -99,6 +136,7 @@ type MessageRow struct {
 	DateFull      string
 	Account       string // the account's name, when the list spans accounts
 	Unread        bool
+	Starred       bool
 	HasAttachment bool
 	// SubjectParts and SnippetParts, when set (search results), are the
 	// subject and the snippet with the words the search matched marked.
@@ -166,6 +204,13 @@ type MessageView struct {
 	ParseError    bool
 	Raw           string // the raw source, shown when ParseError
 	Trashed       bool
+	Junk          bool // in junk: "not junk" rather than "junk"
+	Starred       bool
+	MoveTo        []Option // the mailboxes it can move to
+	NewerURL      string   // the newer message of the list it was opened from, or ""
+	OlderURL      string   // the older one, or ""
+	Undo          *UndoNotice
+	Notice        string
 	BackURL       string
 	ReturnPath    string // where the actions form returns: the list it came from
 	RawURL        string
@@ -253,6 +298,7 @@ type PasswordForm struct {
 // PreferencesForm is the language and time zone form.
 type PreferencesForm struct {
 	Languages     []Option
+	AfterAction   []Option // where a message page leads after archiving, moving or deleting
 	TimeZone      string
 	TimeZones     []string // suggestions
 	ServerZone    string
@@ -423,14 +469,6 @@ type ComposeFile struct {
 	Size   string // for people
 }
 
-// MailboxTab is one mailbox in the row of tabs above a list.
-type MailboxTab struct {
-	Key     string // the mailbox's role, for data-testid
-	Label   string
-	URL     string
-	Current bool
-}
-
 // SendingAccount is an account the composer can send from.
 type SendingAccount struct {
 	Option
@@ -442,7 +480,6 @@ type SendingAccount struct {
 // DraftsView lists the drafts.
 type DraftsView struct {
 	Chrome
-	Tabs   []MailboxTab
 	Rows   []DraftRow
 	Notice string
 }
@@ -501,4 +538,50 @@ type ContactsView struct {
 type ContactRow struct {
 	Name, Addr string
 	Saved      bool
+}
+
+// FoldersView is the page that manages the user's folders.
+type FoldersView struct {
+	Chrome
+	Folders []FolderRow
+	Parents []Option // the top-level folders a folder can go inside ("" for the top level)
+	Notice  string
+	// The "new folder" form, as typed, with its errors.
+	NewName, NewParent string
+	NameError          string
+	ParentError        string
+	FormError          string
+	// ErrorFolder is the folder whose rename or delete form the errors are
+	// about (0: the new folder form).
+	ErrorFolder int64
+}
+
+// FolderRow is one folder on the folders page with its forms.
+type FolderRow struct {
+	ID        int64
+	Name      string
+	Parent    int64
+	Nested    bool
+	Total     int64
+	URL       string // its list
+	UpdateURL string // POST: rename and place
+	DeleteURL string // POST: delete, its messages to the inbox or the trash
+	Parents   []Option
+}
+
+// NameErrorFor is the name's error of the form of folder id (0: the new
+// folder form), or "".
+func (v FoldersView) NameErrorFor(id int64) string {
+	if v.ErrorFolder != id {
+		return ""
+	}
+	return v.NameError
+}
+
+// ParentErrorFor is the placement's error of the form of folder id.
+func (v FoldersView) ParentErrorFor(id int64) string {
+	if v.ErrorFolder != id {
+		return ""
+	}
+	return v.ParentError
 }
