@@ -52,7 +52,7 @@ func (s *Messages) Apply(ctx context.Context, userID int64, action MessageAction
 	if action == ActionEmptyTrash {
 		return s.db.EmptyTrash(ctx, userID)
 	}
-	uniq, err := s.owned(ctx, userID, ids)
+	uniq, err := s.owned(ctx, userID, ids, MaxSelected)
 	if err != nil {
 		return 0, err
 	}

@@ -76,6 +76,11 @@ func (c change) changes(s db.MessageState) bool {
 // Undo. Every selected id must be one of the user's messages, checked
 // before anything changes; else db.ErrNotFound and nothing changes.
 func (s *Messages) Act(ctx context.Context, userID int64, r Request) (Outcome, error) {
+	return s.act(ctx, userID, r, MaxSelected)
+}
+
+// act is Act for a selection of at most limit messages.
+func (s *Messages) act(ctx context.Context, userID int64, r Request, limit int) (Outcome, error) {
 	out := Outcome{Action: r.Action}
 	switch r.Action {
 	case ActionDelete, ActionEmptyTrash:
@@ -101,7 +106,7 @@ func (s *Messages) Act(ctx context.Context, userID int64, r Request) (Outcome, e
 	if err != nil {
 		return out, err
 	}
-	ids, err := s.owned(ctx, userID, r.IDs)
+	ids, err := s.owned(ctx, userID, r.IDs, limit)
 	if err != nil {
 		return out, err
 	}
@@ -164,7 +169,7 @@ func (s *Messages) change(ctx context.Context, userID int64, r Request) (change,
 }
 
 // owned checks a selection as Apply does and returns it without repeats.
-func (s *Messages) owned(ctx context.Context, userID int64, ids []int64) ([]int64, error) {
+func (s *Messages) owned(ctx context.Context, userID int64, ids []int64, limit int) ([]int64, error) {
 	uniq := make([]int64, 0, len(ids))
 	seen := make(map[int64]bool, len(ids))
 	for _, id := range ids {
@@ -175,7 +180,7 @@ func (s *Messages) owned(ctx context.Context, userID int64, ids []int64) ([]int6
 			seen[id] = true
 			uniq = append(uniq, id)
 		}
-		if len(uniq) > MaxSelected {
+		if len(uniq) > limit {
 			return nil, ErrTooManySelected
 		}
 	}

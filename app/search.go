@@ -101,42 +101,41 @@ func (s *Search) Each(ctx context.Context, userID int64, req SearchRequest, fn f
 	}
 }
 
-// ApplyToAll does a list action to every message a query matches (not
-// only the page shown), through Messages.Apply, and returns how many
-// changed. More than MaxActOnResults matches is ErrTooManyResults, and
-// nothing changes.
-func (s *Search) ApplyToAll(ctx context.Context, userID int64, action MessageAction, req SearchRequest) (int64, error) {
-	if action == ActionEmptyTrash {
-		return 0, ErrUnknownAction
+// ApplyToAll does an action to every message a query matches (not only
+// the page shown), as Messages.Act does to a selection: one action, with
+// one record to undo it all. r names the action (and the mailbox of a
+// move); its IDs are the matches. More than MaxActOnResults matches is
+// ErrTooManyResults, and nothing changes. Deleting for good and the
+// actions on a whole mailbox are not for search results (ErrUnknownAction).
+func (s *Search) ApplyToAll(ctx context.Context, userID int64, r Request, req SearchRequest) (Outcome, error) {
+	switch r.Action {
+	case ActionDelete, ActionEmptyTrash, ActionMarkAllRead:
+		return Outcome{}, ErrUnknownAction
 	}
 	q, err := ParseQuery(req.Query, req.Locale)
 	if err != nil {
-		return 0, err
+		return Outcome{}, err
 	}
-	ids, more, err := s.db.SearchIDs(ctx, userID, q, req.Loc, MaxActOnResults)
-	if err != nil {
-		return 0, err
-	}
-	if more {
-		return 0, ErrTooManyResults
-	}
-	if len(ids) == 0 {
-		return 0, ErrNoneSelected
-	}
-	var n int64
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), MaxSelected)]
-		ids = ids[len(chunk):]
-		c, err := s.messages.Apply(ctx, userID, action, chunk)
-		if errors.Is(err, db.ErrNotFound) {
-			continue // deleted meanwhile
-		}
+	for attempt := 0; ; attempt++ {
+		ids, more, err := s.db.SearchIDs(ctx, userID, q, req.Loc, MaxActOnResults)
 		if err != nil {
-			return n, err
+			return Outcome{}, err
 		}
-		n += c
+		if more {
+			return Outcome{}, ErrTooManyResults
+		}
+		if len(ids) == 0 {
+			return Outcome{}, ErrNoneSelected
+		}
+		r.IDs = ids
+		out, err := s.messages.act(ctx, userID, r, MaxActOnResults)
+		// A match deleted between the search and the action: search again,
+		// once.
+		if errors.Is(err, db.ErrNotFound) && attempt == 0 {
+			continue
+		}
+		return out, err
 	}
-	return n, nil
 }
 
 // QueryError is the sentence to show for a query that could not be

@@ -241,7 +241,8 @@ func TestSearchHighlight(t *testing.T) {
 }
 
 // TestSearchApplyToAll: an action on every result reaches the matches
-// beyond the first page, and only them; past the bound nothing changes.
+// beyond the first page, and only them, with one record that undoes it
+// all; deleting for good is not offered.
 func TestSearchApplyToAll(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t)
@@ -251,15 +252,33 @@ func TestSearchApplyToAll(t *testing.T) {
 	if err != nil || res.Total != 120 || len(res.Hits) != 50 {
 		t.Fatalf("find: %d of %d, %v", len(res.Hits), res.Total, err)
 	}
-	n, err := s.ApplyToAll(ctx, ana.ID, ActionRead, SearchRequest{Query: "subject:ana", Locale: "en"})
-	if err != nil || n != 120 {
-		t.Fatalf("apply: %d %v", n, err)
+	out, err := s.ApplyToAll(ctx, ana.ID, Request{Action: ActionRead}, SearchRequest{Query: "subject:ana", Locale: "en"})
+	if err != nil || out.Count != 120 || out.Undo == "" {
+		t.Fatalf("apply: %+v %v", out, err)
 	}
 	if res, _ := s.Find(ctx, ana.ID, SearchRequest{Query: "is:unread subject:ana", Locale: "en"}); res.Total != 0 {
 		t.Errorf("%d still unread", res.Total)
 	}
-	if _, err := s.ApplyToAll(ctx, ana.ID, ActionRead, SearchRequest{Query: "nothing-like-it", Locale: "en"}); !errors.Is(err, ErrNoneSelected) {
+	if _, err := NewMessages(d).Undo(ctx, ana.ID, out.Undo); err != nil {
+		t.Fatalf("undo: %v", err)
+	}
+	if res, _ := s.Find(ctx, ana.ID, SearchRequest{Query: "is:unread subject:ana", Locale: "en"}); res.Total != 120 {
+		t.Errorf("after Undo, %d of 120 unread", res.Total)
+	}
+	out, err = s.ApplyToAll(ctx, ana.ID, Request{Action: ActionArchive}, SearchRequest{Query: "subject:ana", Locale: "en"})
+	if err != nil || out.Count != 120 {
+		t.Fatalf("archive: %+v %v", out, err)
+	}
+	if res, _ := s.Find(ctx, ana.ID, SearchRequest{Query: "in:archive subject:ana", Locale: "en"}); res.Total != 120 {
+		t.Errorf("%d of 120 archived", res.Total)
+	}
+	if _, err := s.ApplyToAll(ctx, ana.ID, Request{Action: ActionRead}, SearchRequest{Query: "nothing-like-it", Locale: "en"}); !errors.Is(err, ErrNoneSelected) {
 		t.Errorf("no match: %v", err)
+	}
+	for _, a := range []MessageAction{ActionDelete, ActionEmptyTrash, ActionMarkAllRead} {
+		if _, err := s.ApplyToAll(ctx, ana.ID, Request{Action: a}, SearchRequest{Query: "subject:ana", Locale: "en"}); !errors.Is(err, ErrUnknownAction) {
+			t.Errorf("%s on every result: %v", a, err)
+		}
 	}
 }
 
@@ -272,7 +291,7 @@ func TestSearchApplyBound(t *testing.T) {
 	ctx := context.Background()
 	d := openDB(t)
 	ana, _ := storeMessages(t, d, "ana", MaxActOnResults+1)
-	_, err := NewSearch(d).ApplyToAll(ctx, ana.ID, ActionTrash, SearchRequest{Query: "ana", Locale: "en"})
+	_, err := NewSearch(d).ApplyToAll(ctx, ana.ID, Request{Action: ActionTrash}, SearchRequest{Query: "ana", Locale: "en"})
 	if !errors.Is(err, ErrTooManyResults) {
 		t.Fatalf("apply: %v", err)
 	}

@@ -353,15 +353,21 @@ func (h *Handler) messageActions(w http.ResponseWriter, r *http.Request) {
 			dest = self
 		}
 	}
+	redirect(w, r, withOutcome(dest, out))
+}
+
+// withOutcome is dest with the notice of what an action did: the record
+// that undoes it, or, for what cannot be undone or changed nothing, what
+// happened.
+func withOutcome(dest string, out app.Outcome) string {
 	switch {
 	case out.Undo != "":
-		dest = withQuery(dest, "undo", out.Undo)
-	case req.Action == app.ActionDelete || req.Action == app.ActionEmptyTrash:
-		dest = withQuery(dest, "done", actionDone[req.Action])
+		return withQuery(dest, "undo", out.Undo)
+	case out.Action == app.ActionDelete || out.Action == app.ActionEmptyTrash:
+		return withQuery(dest, "done", actionDone[out.Action])
 	default:
-		dest = withQuery(dest, "done", doneNothingChanged)
+		return withQuery(dest, "done", doneNothingChanged)
 	}
-	redirect(w, r, dest)
 }
 
 // ---- the folders page ----

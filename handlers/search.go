@@ -46,6 +46,17 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request) {
 		Notice:     doneNotice(r),
 	}
 	v.Chrome.Nav.Query = query
+	boxes, err := h.db.Mailboxes(ctx, u.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Chrome.Sidebar = sidebar(ctx, boxes, "", 0)
+	v.Actions.MoveTo = moveTargets(ctx, boxes, 0)
+	if v.Undo, err = h.undoNotice(r, u.ID, v.ReturnPath); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if params.Get("done") == doneTooManyResults {
 		v.Notice = i18n.T(ctx, "This search finds more than %s messages: narrow it down to act on all of them.",
 			l.Number(app.MaxActOnResults))
@@ -96,6 +107,7 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request) {
 			Date:          l.ShortDate(m.SortAt, now, st.tz),
 			DateFull:      l.Date(m.SortAt, st.tz),
 			Unread:        !m.Flags.Has(db.FlagSeen),
+			Starred:       m.Flags.Has(db.FlagFlagged),
 			HasAttachment: m.HasAttachments,
 			Account:       accountTag(m.AccountName, len(accounts)),
 		})
@@ -160,8 +172,12 @@ func (h *Handler) searchActions(w http.ResponseWriter, r *http.Request) {
 	l := i18n.FromContext(ctx)
 	query := r.PostForm.Get("q")
 	back := searchPath + "?" + url.Values{"q": {query}}.Encode()
-	action := app.MessageAction(r.PostForm.Get("action"))
-	n, err := h.search.ApplyToAll(ctx, u.ID, action, app.SearchRequest{Query: query, Locale: l.Code(), Loc: state(r).tz})
+	req, ok := actionForm(r)
+	if !ok {
+		h.badRequest(w, r)
+		return
+	}
+	out, err := h.search.ApplyToAll(ctx, u.ID, req, app.SearchRequest{Query: query, Locale: l.Code(), Loc: state(r).tz})
 	if _, ok := app.QueryError(l, err); ok {
 		redirect(w, r, back)
 		return
@@ -173,6 +189,9 @@ func (h *Handler) searchActions(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, app.ErrNoneSelected):
 		redirect(w, r, withQuery(back, "done", doneNoneSelected))
 		return
+	case errors.Is(err, app.ErrBadTarget):
+		redirect(w, r, withQuery(back, "done", doneBadTarget))
+		return
 	case errors.Is(err, app.ErrUnknownAction):
 		h.badRequest(w, r)
 		return
@@ -180,6 +199,6 @@ func (h *Handler) searchActions(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.log.Debug("search action", "user", u.ID, "action", action, "count", n)
-	redirect(w, r, withQuery(back, "done", actionDone[action]))
+	h.log.Debug("search action", "user", u.ID, "action", req.Action, "count", out.Count)
+	redirect(w, r, withOutcome(back, out))
 }

@@ -122,7 +122,9 @@ func TestSearchPage(t *testing.T) {
 }
 
 // TestSearchActOnAllResults: "all results" acts on every match, past the
-// first page, and on nothing else; without it, only the selected rows.
+// first page, and on nothing else, with a notice that undoes it all;
+// without it, only the selected rows. The page offers the mailboxes' own
+// actions (move, star, archive) and the sidebar.
 func TestSearchActOnAllResults(t *testing.T) {
 	app := newApp(t)
 	ana := app.addUser("ana", "correct horse", db.RoleMember)
@@ -146,6 +148,9 @@ func TestSearchActOnAllResults(t *testing.T) {
 	if attr(form, "action") != "/search/actions" {
 		t.Fatalf("form posts to %s", attr(form, "action"))
 	}
+	one(t, doc, "action-archive")
+	one(t, doc, "move-to")
+	one(t, doc, "sidebar")
 	older := attr(one(t, doc, "page-older"), "href")
 	if rows := byTestID(c.get(older).doc(t), "message-row"); len(rows) != 10 {
 		t.Errorf("%d rows on the second page", len(rows))
@@ -154,14 +159,26 @@ func TestSearchActOnAllResults(t *testing.T) {
 	// The selected rows only.
 	r = c.post("/search/actions", url.Values{"action": {"read"}, "q": {"factura"}, "ids": {strconv.FormatInt(facturas[0], 10)},
 		"return": {"/search?q=factura"}})
-	wantRedirect(t, r, "/search?done=read&q=factura")
+	wantUndoable(t, r, "/search?q=factura")
 	if n := unread(t, app, ana.ID); n != pageSize+9 {
 		t.Errorf("%d unread after marking one read", n)
 	}
 
-	// Every result.
-	r = c.post("/search/actions", url.Values{"action": {"trash"}, "q": {"factura"}, "all": {"1"}})
-	wantRedirect(t, r, "/search?done=trashed&q=factura")
+	// Every result, undone from the notice, then again.
+	trashAll := func() string {
+		t.Helper()
+		return wantUndoable(t, c.post("/search/actions", url.Values{"action": {"trash"}, "q": {"factura"}, "all": {"1"}}), "/search?q=factura")
+	}
+	undo := trashAll()
+	notice := one(t, c.get("/search?q=factura&undo="+undo).doc(t), "notice")
+	if got := text(one(t, notice, "notice-text")); !strings.Contains(got, strconv.Itoa(pageSize+10)) {
+		t.Errorf("the notice says %q, not how many were moved", got)
+	}
+	wantRedirect(t, c.post(undoPath, url.Values{"undo": {undo}, "return": {"/search?q=factura"}}), "/search?done="+doneUndone+"&q=factura")
+	if rows := byTestID(c.get("/search?q=factura").doc(t), "message-row"); len(rows) != pageSize {
+		t.Fatalf("after Undo, %d rows on the first page", len(rows))
+	}
+	trashAll()
 	for _, id := range append(facturas, other) {
 		m, err := app.db.Message(context.Background(), ana.ID, id)
 		if err != nil {
