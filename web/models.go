@@ -84,6 +84,7 @@ type MailboxView struct {
 	ReturnPath string // this page, for the actions form to come back to
 	NoAccounts bool   // the user has not added an account yet
 	Notice     string
+	AutoEmpty  string // how the mailbox empties itself ("" when it does not)
 }
 
 // MessageRow is one message in a list.
@@ -246,6 +247,10 @@ type PreferencesForm struct {
 	TimeZones     []string // suggestions
 	ServerZone    string
 	TimeZoneError string
+	// EmptyAfterDays: after how many days the Trash and Junk are emptied
+	// (0 never), as typed.
+	EmptyAfterDays      string
+	EmptyAfterDaysError string
 }
 
 // SettingsView is the settings page.
