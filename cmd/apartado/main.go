@@ -67,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return sendCmd(ctx, args, getenv, stdin, stdout, stderr)
 	case "export":
 		return exportCmd(ctx, args, getenv, stdout, stderr)
+	case "rules":
+		return rulesCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, getenv, stderr)
 	case "help", "-h", "--help":
@@ -86,6 +88,7 @@ const usage = `usage:
   apartado send --user NAME --account ID_OR_ADDRESS --to ADDR[,ADDR] [--cc ADDR,…] [--bcc ADDR,…]
                 --subject TEXT (--body-file FILE | --body-stdin) [--attach FILE]… [--wait] [--undo DURATION]
   apartado export --user NAME [--account ID] --format mbox|maildir --out PATH [--force]
+  apartado rules --user NAME apply                 run the user's rules on the mail in their inbox
   apartado healthcheck
 Run "apartado serve --help" for every setting.
 `
