@@ -50,8 +50,9 @@ func assertCounts(t testing.TB, d *DB) {
 	}
 	var bad int
 	if err := d.sql.QueryRow(`SELECT count(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
-		WHERE (m.trashed_at IS NOT NULL) <> (b.role IS 'trash') OR b.user_id <> m.user_id`).Scan(&bad); err != nil || bad != 0 {
-		t.Fatalf("%d messages whose trashed_at or owner disagrees with their mailbox (%v)", bad, err)
+		WHERE (m.trashed_at IS NOT NULL) <> (b.role IS 'trash') OR (m.junked_at IS NOT NULL) <> (b.role IS 'junk')
+		OR b.user_id <> m.user_id`).Scan(&bad); err != nil || bad != 0 {
+		t.Fatalf("%d messages whose trashed_at, junked_at or owner disagrees with their mailbox (%v)", bad, err)
 	}
 }
 

@@ -314,15 +314,16 @@ func (d *DB) RestoreMessages(ctx context.Context, userID int64, ids []int64) (in
 	return n, nil
 }
 
-// DeleteMessages deletes a user's messages that are in the trash, for good.
-// What the server keeps is recorded in server_messages, which outlives them,
-// so they are not downloaded again.
+// DeleteMessages deletes a user's messages that are in the trash or the
+// junk, for good. What the server keeps is recorded in server_messages,
+// which outlives them, so they are not downloaded again.
 func (d *DB) DeleteMessages(ctx context.Context, userID int64, ids []int64) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
 	args := append(int64Args(ids), userID)
-	res, err := d.sql.ExecContext(ctx, `DELETE FROM messages WHERE id IN (`+placeholders(len(ids))+`) AND user_id = ? AND trashed_at IS NOT NULL`, args...)
+	res, err := d.sql.ExecContext(ctx, `DELETE FROM messages WHERE id IN (`+placeholders(len(ids))+`) AND user_id = ?
+		AND (trashed_at IS NOT NULL OR junked_at IS NOT NULL)`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("delete messages: %w", err)
 	}
@@ -363,6 +364,7 @@ type NewMessage struct {
 	// message.SearchText): indexed as it is stored.
 	SearchBody        string
 	SearchAttachments string
+	ListID            string // the List-Id header, "" for none
 }
 
 // StoreMessages stores a batch of downloaded messages, raw bytes and

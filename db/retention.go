@@ -21,10 +21,16 @@ type Downloaded struct {
 	// is stored already, record the key against it rather than storing a
 	// second copy.
 	DedupeByContent bool
+	// MailboxID is the mailbox the user's rules chose (0: the inbox); one
+	// that is not the user's (deleted since) means the inbox too. Flags
+	// are the flags they set.
+	MailboxID int64
+	Flags     Flag
 }
 
 // StoreDownloaded stores a batch of downloaded messages, unread in their
-// user's inbox, and their server rows in one transaction, like
+// user's inbox or where and as their rules said (Downloaded.MailboxID,
+// Flags), and their server rows in one transaction, like
 // StoreMessages, recording SizeOK. It
 // returns, for each message, the id of the stored message and whether it
 // was stored now (false: deduplicated against one stored before).
@@ -34,6 +40,7 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 		return nil, nil, fmt.Errorf("store downloaded: %w", err)
 	}
 	defer tx.Rollback()
+	boxes := make(placements)
 	for _, m := range msgs {
 		var id int64
 		isNew := true
@@ -48,11 +55,17 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			}
 		}
 		if isNew {
+			box, err := boxes.mailbox(ctx, tx, m.UserID, m.MailboxID)
+			if err != nil {
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO messages (user_id, account_id, mailbox_id, received_at, sort_at, from_name,
-				from_addr, to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error)
-				VALUES (?, ?, (SELECT id FROM mailboxes WHERE user_id = ? AND role = 'inbox'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				m.UserID, m.AccountID, m.UserID, m.ReceivedAt.Unix(), m.SortAt.Unix(), m.FromName, m.FromAddr, m.To, m.Cc, m.Subject,
-				m.MessageID, m.Snippet, boolInt(m.HasAttachments), len(m.Raw), m.SHA256, m.ParseError)
+				from_addr, to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error,
+				list_id, flags, trashed_at, junked_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.UserID, m.AccountID, box.id, m.ReceivedAt.Unix(), m.SortAt.Unix(), m.FromName, m.FromAddr, m.To, m.Cc, m.Subject,
+				m.MessageID, m.Snippet, boolInt(m.HasAttachments), len(m.Raw), m.SHA256, m.ParseError,
+				m.ListID, int64(m.Flags&AllFlags), box.since(MailboxTrash, m.ReceivedAt), box.since(MailboxJunk, m.ReceivedAt))
 			if err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}

@@ -179,7 +179,7 @@ func (a *testApp) addRaw(acc db.Account, b []byte, sortAt time.Time) int64 {
 	ids, err := a.db.StoreMessages(context.Background(), []db.NewMessage{{
 		AccountID: acc.ID, UserID: acc.UserID, Raw: b, SHA256: sum[:], ReceivedAt: a.clock.Now(), SortAt: sortAt,
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject, MessageID: s.MessageID,
-		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
+		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError, ListID: message.ListID(b),
 		SearchBody: st.Body, SearchAttachments: st.Attachments,
 	}})
 	if err != nil {

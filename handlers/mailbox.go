@@ -132,6 +132,12 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 	if role != db.MailboxInbox {
 		v.Chrome.Nav.CurrentAccount = 0
 	}
+	if trash {
+		if v.AutoEmpty, err = h.autoEmptyNotice(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
 	base := url.Values{}
 	if account != nil {
 		base.Set("account", strconv.FormatInt(account.ID, 10))

@@ -3,9 +3,11 @@ package handlers
 import (
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/web"
@@ -62,16 +64,38 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, r)
 		return
 	}
+	days := strings.TrimSpace(r.PostForm.Get(app.FieldEmptyAfterDays))
+	refuse := func(edit func(*web.PreferencesForm)) {
+		v, err := h.settingsView(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		v.Preferences = h.preferencesForm(r, locale, tz, after)
+		v.Preferences.EmptyAfterDays = days
+		edit(&v.Preferences)
+		h.render(w, r, http.StatusUnprocessableEntity, web.SettingsPage(v))
+	}
 	if tz != "" {
 		if _, err := time.LoadLocation(tz); err != nil || tz == "Local" || len(tz) > 64 {
-			v, err := h.settingsView(r)
-			if err != nil {
-				h.fail(w, r, err)
+			refuse(func(f *web.PreferencesForm) {
+				f.TimeZoneError = i18n.T(ctx, "This time zone is not known. Use a name such as Europe/Madrid.")
+			})
+			return
+		}
+	}
+	// A form without the field (an older page) leaves the setting alone.
+	if r.PostForm.Has(app.FieldEmptyAfterDays) {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			n = -1
+		}
+		if err := h.messages.SetEmptyAfterDays(ctx, u.ID, n); err != nil {
+			if inv, ok := app.AsInvalid(err); ok {
+				refuse(func(f *web.PreferencesForm) { f.EmptyAfterDaysError = problemOn(ctx, inv, app.FieldEmptyAfterDays) })
 				return
 			}
-			v.Preferences = h.preferencesForm(r, locale, tz, after)
-			v.Preferences.TimeZoneError = i18n.T(ctx, "This time zone is not known. Use a name such as Europe/Madrid.")
-			h.render(w, r, http.StatusUnprocessableEntity, web.SettingsPage(v))
+			h.fail(w, r, err)
 			return
 		}
 	}

@@ -39,6 +39,11 @@ func (h *Handler) settingsView(r *http.Request) (web.SettingsView, error) {
 	for _, a := range accounts {
 		v.Accounts = append(v.Accounts, h.accountStatus(r, a))
 	}
+	days, err := h.messages.EmptyAfterDays(r.Context(), u.ID)
+	if err != nil {
+		return web.SettingsView{}, err
+	}
+	v.Preferences.EmptyAfterDays = strconv.Itoa(days)
 	return v, nil
 }
 

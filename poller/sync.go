@@ -198,6 +198,7 @@ func (p *Poller) newMessage(acc db.Account, uidl string, serverSize int64, raw [
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject,
 		MessageID: s.MessageID, Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
 		SearchBody: st.Body, SearchAttachments: st.Attachments,
+		ListID: message.ListID(raw),
 	}
 }
 
@@ -403,6 +404,10 @@ func (p *Poller) download(ctx context.Context, c *pop3client.Client, acc db.Acco
 	if len(pl.Fetch) > 0 {
 		t.downloading()
 	}
+	rules, err := p.rules(ctx, acc, len(pl.Fetch))
+	if err != nil {
+		return 0, err
+	}
 	st := p.startStore(ctx, in.Known, res)
 	retrErr := c.RetrMany(ctx, pl.Fetch, func(id int, r io.Reader, rerr error) error {
 		m := byID[id]
@@ -426,6 +431,7 @@ func (p *Poller) download(ctx context.Context, c *pop3client.Client, acc db.Acco
 		raw := buf.Bytes()
 		d := db.Downloaded{NewMessage: p.newMessage(acc, pl.Keys[id], m.Size, raw),
 			SizeOK: sizeOK(raw, m.Size), DedupeByContent: true}
+		placeByRules(rules, &d)
 		if !d.SizeOK {
 			arg := messageArg(m, nil)
 			arg.Message.Subject, arg.Message.Date = shorten(d.Subject), d.SortAt.Unix()

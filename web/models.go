@@ -112,6 +112,7 @@ type MailboxView struct {
 	Notice     string
 	Undo       *UndoNotice // the last action's notice, to undo it
 	Actions    ListActions
+	AutoEmpty  string // how the mailbox empties itself ("" when it does not)
 }
 
 // ListActions are the list's bulk actions, shaped by the list shown.
@@ -303,6 +304,10 @@ type PreferencesForm struct {
 	TimeZones     []string // suggestions
 	ServerZone    string
 	TimeZoneError string
+	// EmptyAfterDays: after how many days the Trash and Junk are emptied
+	// (0 never), as typed.
+	EmptyAfterDays      string
+	EmptyAfterDaysError string
 }
 
 // SettingsView is the settings page.

@@ -69,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exportCmd(ctx, args, getenv, stdout, stderr)
 	case "search":
 		return searchCmd(ctx, args, getenv, stdout, stderr)
+	case "rules":
+		return rulesCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, getenv, stderr)
 	case "help", "-h", "--help":
@@ -89,6 +91,7 @@ const usage = `usage:
                 --subject TEXT (--body-file FILE | --body-stdin) [--attach FILE]… [--wait] [--undo DURATION]
   apartado export --user NAME [--account ID] --format mbox|maildir --out PATH [--force]
   apartado search --user NAME [--json] [--] QUERY     print every message the query finds, newest first
+  apartado rules --user NAME apply                 run the user's rules on the mail in their inbox
   apartado healthcheck
 Run "apartado serve --help" for every setting.
 `

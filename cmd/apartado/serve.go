@@ -94,6 +94,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 			if err := store.DeleteExpiredSessions(pollCtx); err != nil && pollCtx.Err() == nil {
 				log.Error("deleting expired sessions", "err", err)
 			}
+			// Trash and Junk empty themselves (each user's setting).
+			if n, err := app.NewMessages(store).EmptyExpired(pollCtx, time.Now()); err != nil && pollCtx.Err() == nil {
+				log.Error("emptying the trash and junk", "err", err)
+			} else if n > 0 {
+				log.Info("emptied the trash and junk", "deleted", n)
+			}
 			select {
 			case <-pollCtx.Done():
 				return
