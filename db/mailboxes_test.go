@@ -43,6 +43,13 @@ func assertCounts(t testing.TB, d *DB) {
 		a.unread_count <> (SELECT count(*) FROM messages m WHERE m.account_id = a.id AND m.trashed_at IS NULL AND m.flags & 1 = 0)`).Scan(&wrong); err != nil || wrong != 0 {
 		t.Fatalf("%d accounts whose maintained counts disagree with their messages (%v)", wrong, err)
 	}
+	// Each account's share of each mailbox (migrations/0021_scale.sql).
+	if err := d.sql.QueryRow(`SELECT count(*) FROM (
+		SELECT account_id, mailbox_id, count(*) AS total, sum(flags & 1 = 0) AS unread FROM messages GROUP BY account_id, mailbox_id
+		) m FULL JOIN (SELECT * FROM account_mailbox_counts WHERE total > 0) c USING (account_id, mailbox_id)
+		WHERE c.total IS NOT m.total OR c.unread IS NOT m.unread`).Scan(&wrong); err != nil || wrong != 0 {
+		t.Fatalf("%d accounts' shares of a mailbox disagree with their messages (%v)", wrong, err)
+	}
 	var bad int
 	if err := d.sql.QueryRow(`SELECT count(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
 		WHERE (m.trashed_at IS NOT NULL) <> (b.role IS 'trash') OR b.user_id <> m.user_id`).Scan(&bad); err != nil || bad != 0 {
