@@ -35,9 +35,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apartado/apartado/migrations"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/apartado/apartado/migrations"
 )
 
 // Sentinel errors the HTTP layer maps to statuses in one place.
@@ -60,6 +61,21 @@ type DB struct {
 // 0.95 s). The cost, a 64 KiB WAL frame for a one-row update such as
 // marking a message read, does not matter at a household's scale.
 const pageSize = 65536
+
+// cacheKiB is the page cache of each pooled connection, in KiB (SQLite's
+// default is 2,000 KiB: 31 of the 64 KiB pages, fewer than a page of a
+// 100,000-message list touches between the index, the rows and the
+// accounts, so every request read most of its pages again). 16 MiB holds
+// the indexes and the recent rows of such a mailbox. Memory: a
+// connection's cache grows only as far as it reads, outside the Go heap
+// (the soft memory limit does not see it), so the bound is cacheKiB times
+// maxConns, 128 MiB, reached only if every connection reads 16 MiB of
+// different pages; under bench/scale's load at 100,000 messages the
+// server stays far below it (see bench/README.md).
+const cacheKiB = 16 << 10
+
+// maxConns bounds the pool of connections.
+const maxConns = 8
 
 // createLargePages gives a new database file pageSize pages. The page
 // size is fixed once the file is in WAL mode, so it is set on a connection
@@ -110,7 +126,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "temp_store(MEMORY)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "temp_store(MEMORY)",
+		"cache_size(" + strconv.Itoa(-cacheKiB) + ")"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -118,7 +135,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxOpenConns(maxConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	d := &DB{sql: sqlDB, Now: time.Now, modeChanges: changed}
 	if err := d.migrate(ctx); err != nil {

@@ -219,3 +219,26 @@ func TestRetentionCountsIndexed(t *testing.T) {
 		}
 	}
 }
+
+// Every pooled connection has the page cache sized for a large mailbox.
+func TestCacheSize(t *testing.T) {
+	d := openTest(t)
+	conns := make([]interface{ Close() error }, 0, 3)
+	for range 3 {
+		c, err := d.sql.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var size int
+		if err := c.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&size); err != nil {
+			t.Fatal(err)
+		}
+		if size != -cacheKiB {
+			t.Errorf("cache_size %d, want %d", size, -cacheKiB)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
