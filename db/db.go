@@ -49,8 +49,9 @@ var (
 
 // DB is the database. Now is the clock, replaceable in tests.
 type DB struct {
-	sql *sql.DB
-	Now func() time.Time
+	sql   *sql.DB
+	codec *codec // stored mail's compression (raw.go)
+	Now   func() time.Time
 
 	modeChanges []ModeChange // see ModeChanges
 }
@@ -137,7 +138,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	sqlDB.SetMaxOpenConns(maxConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{sql: sqlDB, Now: time.Now, modeChanges: changed}
+	c, err := newCodec()
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	d := &DB{sql: sqlDB, codec: c, Now: time.Now, modeChanges: changed}
 	if err := d.migrate(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -146,7 +152,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.sql.Close() }
+func (d *DB) Close() error {
+	err := d.sql.Close()
+	d.codec.close()
+	return err
+}
 
 // SQL returns the underlying handle, for tests and maintenance commands.
 func (d *DB) SQL() *sql.DB { return d.sql }

@@ -198,7 +198,7 @@ func (d *DB) Message(ctx context.Context, userID, id int64) (MessageSummary, err
 // MessageRaw returns the bytes of one of a user's messages exactly as the
 // server sent them.
 func (d *DB) MessageRaw(ctx context.Context, userID, id int64) ([]byte, error) {
-	raw, err := d.loadRaw(ctx, `SELECT m.id, r.raw, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
+	raw, err := d.loadRaw(ctx, `SELECT m.id, r.raw, r.codec, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
 		WHERE m.id = ? AND m.user_id = ?`, id, userID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrNotFound
