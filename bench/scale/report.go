@@ -43,7 +43,9 @@ func (b *bench) run(ctx context.Context) (string, error) {
 	}
 	p("\n## Storage\n\n")
 	p("| | MB | × the mail's bytes |\n|---|---:|---:|\n")
-	row := func(name string, v int64) { p("| %s | %.1f | %.3f |\n", name, float64(v)/1e6, float64(v)/float64(b.rawBytes)) }
+	row := func(name string, v int64) {
+		p("| %s | %.1f | %.3f |\n", name, float64(v)/1e6, float64(v)/float64(b.rawBytes))
+	}
 	row("the mail (raw, as on the servers)", b.rawBytes)
 	row("database file and WAL", st.fileBytes)
 	row("pages in use", (st.pages-st.freePages)*st.pageSize)
