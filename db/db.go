@@ -18,7 +18,8 @@
 // (Identity: name, address, signature), its incoming POP3 server
 // (AccountSettings) and, once mail is sent, its outgoing server: all in
 // the account's row, the outgoing server as nullable columns beside the
-// rest.
+// rest. A message's raw bytes are kept apart from its summary, in pieces,
+// compressed (raw.go), and given back exactly as the server sent them.
 package db
 
 import (
