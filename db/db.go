@@ -18,7 +18,8 @@
 // (Identity: name, address, signature), its incoming POP3 server
 // (AccountSettings) and, once mail is sent, its outgoing server: all in
 // the account's row, the outgoing server as nullable columns beside the
-// rest.
+// rest. A message's raw bytes are kept apart from its summary, in pieces,
+// compressed (raw.go), and given back exactly as the server sent them.
 package db
 
 import (
@@ -35,9 +36,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apartado/apartado/migrations"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/apartado/apartado/migrations"
 )
 
 // Sentinel errors the HTTP layer maps to statuses in one place.
@@ -48,8 +50,9 @@ var (
 
 // DB is the database. Now is the clock, replaceable in tests.
 type DB struct {
-	sql *sql.DB
-	Now func() time.Time
+	sql   *sql.DB
+	codec *codec // stored mail's compression (raw.go)
+	Now   func() time.Time
 
 	modeChanges []ModeChange // see ModeChanges
 }
@@ -60,6 +63,22 @@ type DB struct {
 // 0.95 s). The cost, a 64 KiB WAL frame for a one-row update such as
 // marking a message read, does not matter at a household's scale.
 const pageSize = 65536
+
+// cacheKiB is the page cache of each pooled connection, in KiB. SQLite's
+// default, 2,000 KiB, holds 31 of the 64 KiB pages: at 100,000 messages,
+// when pages still counted and scanned rows, every request read most of
+// its pages again. 16 MiB holds the indexes and recent rows a list, a
+// message and the settings page touch (bench/scale found no difference
+// left once the scans were gone; it is there for the pages that remain).
+// Memory: a connection's cache grows only as far as it reads, outside the
+// Go heap (the soft memory limit does not see it), so the bound is
+// cacheKiB times maxConns, 128 MiB, reached only if every connection read
+// 16 MiB of different pages; under bench/scale's page load at 100,000
+// messages the server's RSS stayed near 76 MB.
+const cacheKiB = 16 << 10
+
+// maxConns bounds the pool of connections.
+const maxConns = 8
 
 // createLargePages gives a new database file pageSize pages. The page
 // size is fixed once the file is in WAL mode, so it is set on a connection
@@ -110,7 +129,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "temp_store(MEMORY)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "temp_store(MEMORY)",
+		"cache_size(" + strconv.Itoa(-cacheKiB) + ")"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -118,9 +138,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxOpenConns(maxConns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{sql: sqlDB, Now: time.Now, modeChanges: changed}
+	c, err := newCodec()
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	d := &DB{sql: sqlDB, codec: c, Now: time.Now, modeChanges: changed}
 	if err := d.migrate(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -129,7 +154,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.sql.Close() }
+func (d *DB) Close() error {
+	err := d.sql.Close()
+	d.codec.close()
+	return err
+}
 
 // SQL returns the underlying handle, for tests and maintenance commands.
 func (d *DB) SQL() *sql.DB { return d.sql }

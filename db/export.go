@@ -42,7 +42,7 @@ func (d *DB) EachMessage(ctx context.Context, userID, accountID int64, fn func(M
 		for _, m := range page {
 			after = m.ID
 			var err error
-			m.Raw, err = d.loadRaw(ctx, `SELECT m.id, r.raw, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
+			m.Raw, err = d.loadRaw(ctx, `SELECT m.id, r.raw, r.codec, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
 				WHERE m.id = ? AND m.user_id = ? AND m.trashed_at IS NULL`, m.ID, userID)
 			if errors.Is(err, ErrNotFound) {
 				continue // deleted or trashed since the page was read

@@ -183,7 +183,8 @@ func (d *DB) MarkListed(ctx context.Context, accountID int64, keys []string, at 
 			return fmt.Errorf("mark listed: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET listed_at = ? WHERE id = ?`, at.Unix(), accountID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET listed_at = ?1, listed_count = (SELECT count(*) FROM server_messages
+		WHERE account_id = ?2 AND listed_at = ?1) WHERE id = ?2`, at.Unix(), accountID); err != nil {
 		return fmt.Errorf("mark listed: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -208,7 +209,76 @@ type RetentionCounts struct {
 // RetentionCounts counts, for account a (as read for its user), the
 // messages its last listing showed that its choices delete now or later,
 // by the rule the poller deletes by (AccountSettings.ShouldDelete).
+//
+// The settings page shows these for every account on every view, so the
+// common cases read only the rows that count: an account that deletes
+// nothing on the server reads its size mismatches alone, and one that
+// deletes only what is deleted here reads those and its trash. The others
+// (delete after download or after N days) go through every row, which
+// their own rule keeps few.
 func (d *DB) RetentionCounts(ctx context.Context, a Account) (RetentionCounts, error) {
+	if !a.DeleteAfterDownload && a.DeleteAfterDays == 0 {
+		c, err := d.retentionCountsIndexed(ctx, a)
+		if err != nil {
+			return RetentionCounts{}, fmt.Errorf("retention counts: %w", err)
+		}
+		return c, nil
+	}
+	return d.retentionCountsScan(ctx, a)
+}
+
+// listedSQL selects an account's server rows its last stamped listing
+// showed (arguments: the account's id twice).
+const listedSQL = `s.account_id = ? AND s.listed_at = (SELECT listed_at FROM accounts WHERE id = ?)`
+
+// keptSQL counts the listed rows of an account whose transfer did not
+// match (arguments: the account's id twice), from their partial index:
+// SQLite would rather go through the primary key, every row of the
+// account, which at 100,000 is what the settings page must not do.
+const keptSQL = `SELECT count(*) FROM server_messages s INDEXED BY server_messages_size_mismatch WHERE ` + listedSQL + ` AND s.size_ok = 0`
+
+// goneSQL counts the listed rows of an account whose message was deleted
+// here for good, from their partial index (arguments as keptSQL's).
+const goneSQL = `SELECT count(*) FROM server_messages s INDEXED BY server_messages_deleted_here WHERE ` + listedSQL + `
+	AND s.size_ok = 1 AND s.message_id IS NULL`
+
+// trashedSQL counts the listed rows of an account whose message is in the
+// trash, going from the user's trash (arguments: the account's id twice,
+// the user's id, the account's id).
+const trashedSQL = `SELECT count(*) FROM messages m INDEXED BY messages_user_trash
+	JOIN server_messages s ON s.message_id = m.id AND ` + listedSQL + ` AND s.size_ok = 1
+	WHERE m.user_id = ? AND m.trashed_at IS NOT NULL AND m.account_id = ?`
+
+// retentionCountsIndexed counts for an account that deletes on the server
+// only what is deleted here (DeleteWhenDeleted), if anything: Kept from
+// the partial index of size mismatches, DueNow from the rows whose
+// message is gone and, for DeleteImmediately, those in the trash. Later
+// is always 0 without DeleteAfterDays.
+func (d *DB) retentionCountsIndexed(ctx context.Context, a Account) (RetentionCounts, error) {
+	var c RetentionCounts
+	if err := d.sql.QueryRowContext(ctx, `SELECT listed_count, (`+keptSQL+`) FROM accounts WHERE id = ?`,
+		a.ID, a.ID, a.ID).Scan(&c.Listed, &c.Kept); err != nil {
+		return c, err
+	}
+	if a.DeleteWhenDeleted != DeleteImmediately && a.DeleteWhenDeleted != DeleteTrashEmptied {
+		return c, nil
+	}
+	var gone, trashed int64
+	if err := d.sql.QueryRowContext(ctx, goneSQL, a.ID, a.ID).Scan(&gone); err != nil {
+		return c, err
+	}
+	if a.DeleteWhenDeleted == DeleteImmediately {
+		if err := d.sql.QueryRowContext(ctx, trashedSQL, a.ID, a.ID, a.UserID, a.ID).Scan(&trashed); err != nil {
+			return c, err
+		}
+	}
+	c.DueNow = gone + trashed
+	return c, nil
+}
+
+// retentionCountsScan counts by going through every server row of the
+// account with the poller's own rule.
+func (d *DB) retentionCountsScan(ctx context.Context, a Account) (RetentionCounts, error) {
 	var c RetentionCounts
 	now := d.Now()
 	err := d.eachServerState(ctx, a.ID, func(st ServerState) {

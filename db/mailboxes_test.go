@@ -48,6 +48,13 @@ func assertCounts(t testing.TB, d *DB) {
 		(SELECT count(*) FROM messages m WHERE m.user_id = u.id AND m.flags & 2 <> 0 AND m.trashed_at IS NULL)`).Scan(&wrong); err != nil || wrong != 0 {
 		t.Fatalf("%d users whose starred count disagrees with their messages (%v)", wrong, err)
 	}
+	// Each account's share of each mailbox (migrations/0021_scale.sql).
+	if err := d.sql.QueryRow(`SELECT count(*) FROM (
+		SELECT account_id, mailbox_id, count(*) AS total, sum(flags & 1 = 0) AS unread FROM messages GROUP BY account_id, mailbox_id
+		) m FULL JOIN (SELECT * FROM account_mailbox_counts WHERE total > 0) c USING (account_id, mailbox_id)
+		WHERE c.total IS NOT m.total OR c.unread IS NOT m.unread`).Scan(&wrong); err != nil || wrong != 0 {
+		t.Fatalf("%d accounts' shares of a mailbox disagree with their messages (%v)", wrong, err)
+	}
 	var bad int
 	if err := d.sql.QueryRow(`SELECT count(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
 		WHERE (m.trashed_at IS NOT NULL) <> (b.role IS 'trash') OR (m.junked_at IS NOT NULL) <> (b.role IS 'junk')

@@ -96,30 +96,26 @@ func (d *DB) ListMessages(ctx context.Context, userID int64, q ListQuery) (Messa
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	where, args, total, err := d.listWhere(ctx, userID, q)
+	where, args, total, boxID, err := d.listWhere(ctx, userID, q)
 	if err != nil {
 		return MessagePage{}, err
 	}
+	// The list's maintained count, or the account's share of the mailbox
+	// (migrations/0021_scale.sql): never a count of a mailbox's rows.
 	page := MessagePage{Total: int(total)}
-	if q.AccountID != 0 {
+	switch {
+	case q.AccountID != 0 && boxID != 0:
+		if err := d.sql.QueryRowContext(ctx, accountShareSQL, q.AccountID, boxID).Scan(&page.Total); err != nil {
+			return page, fmt.Errorf("count messages: %w", err)
+		}
+	case q.AccountID != 0: // one account's starred messages: few
 		countSQL := `SELECT count(*) FROM messages m WHERE ` + strings.Join(where, " AND ")
 		if err := d.sql.QueryRowContext(ctx, countSQL, args...).Scan(&page.Total); err != nil {
 			return page, fmt.Errorf("count messages: %w", err)
 		}
 	}
-	order := "DESC"
-	switch {
-	case q.Before != nil:
-		where = append(where, "(m.sort_at, m.id) < (?, ?)")
-		args = append(args, q.Before.SortAt, q.Before.ID)
-	case q.After != nil:
-		where = append(where, "(m.sort_at, m.id) > (?, ?)")
-		args = append(args, q.After.SortAt, q.After.ID)
-		order = "ASC"
-	}
-	args = append(args, limit+1)
-	rows, err := d.sql.QueryContext(ctx, `SELECT `+summaryColumns+` FROM messages m JOIN accounts a ON a.id = m.account_id
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY m.sort_at `+order+`, m.id `+order+` LIMIT ?`, args...)
+	query, args := listSQL(where, args, q, limit)
+	rows, err := d.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return page, fmt.Errorf("list messages: %w", err)
 	}
@@ -155,18 +151,22 @@ func (d *DB) ListMessages(ctx context.Context, userID int64, q ListQuery) (Messa
 	return page, nil
 }
 
+// accountShareSQL is an account's count of messages in a mailbox.
+const accountShareSQL = `SELECT coalesce((SELECT total FROM account_mailbox_counts WHERE account_id = ? AND mailbox_id = ?), 0)`
+
 // listWhere is the condition that selects q's list (without its paging),
-// with its arguments, and the list's maintained total (the whole list's,
-// whatever q.AccountID). ErrNotFound when q names no mailbox of the user's.
-func (d *DB) listWhere(ctx context.Context, userID int64, q ListQuery) ([]string, []any, int64, error) {
+// with its arguments, the list's maintained total (the whole list's,
+// whatever q.AccountID), and its mailbox (0 for the starred view).
+// ErrNotFound when q names no mailbox of the user's.
+func (d *DB) listWhere(ctx context.Context, userID int64, q ListQuery) ([]string, []any, int64, int64, error) {
 	var where []string
 	var args []any
-	var total int64
+	var total, boxID int64
 	if q.Starred {
 		// flags & 2 <> 0 as the partial index messages_starred says it.
 		where, args = []string{"m.user_id = ?", "m.flags & 2 <> 0", "m.trashed_at IS NULL"}, []any{userID}
 		if err := d.sql.QueryRowContext(ctx, `SELECT starred_count FROM users WHERE id = ?`, userID).Scan(&total); err != nil {
-			return nil, nil, 0, fmt.Errorf("list messages: %w", err)
+			return nil, nil, 0, 0, fmt.Errorf("list messages: %w", err)
 		}
 	} else {
 		var box Mailbox
@@ -180,18 +180,18 @@ func (d *DB) listWhere(ctx context.Context, userID int64, q ListQuery) ([]string
 			box, err = d.MailboxByRole(ctx, userID, q.Mailbox)
 		}
 		if errors.Is(err, ErrNotFound) {
-			return nil, nil, 0, ErrNotFound
+			return nil, nil, 0, 0, ErrNotFound
 		}
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("list messages: %w", err)
+			return nil, nil, 0, 0, fmt.Errorf("list messages: %w", err)
 		}
-		where, args, total = []string{"m.mailbox_id = ?"}, []any{box.ID}, box.Total
+		where, args, total, boxID = []string{"m.mailbox_id = ?"}, []any{box.ID}, box.Total, box.ID
 	}
 	if q.AccountID != 0 {
 		where = append(where, "m.account_id = ?")
 		args = append(args, q.AccountID)
 	}
-	return where, args, total, nil
+	return where, args, total, boxID, nil
 }
 
 // Neighbours returns the messages beside the position at in q's list (q's
@@ -199,7 +199,7 @@ func (d *DB) listWhere(ctx context.Context, userID int64, q ListQuery) ([]string
 // list's end. Each is one step along an index from at (keyset), whatever
 // the list's length, and at need not be in the list any more.
 func (d *DB) Neighbours(ctx context.Context, userID int64, q ListQuery, at Cursor) (newer, older int64, err error) {
-	where, args, _, err := d.listWhere(ctx, userID, q)
+	where, args, _, _, err := d.listWhere(ctx, userID, q)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -222,6 +222,29 @@ func (d *DB) Neighbours(ctx context.Context, userID int64, q ListQuery, at Curso
 	return newer, older, nil
 }
 
+// listSQL is the query for a page of a list (listWhere's condition and
+// arguments): limit+1 rows from q's cursor on, in the order of the index
+// messages_mailbox_list (messages_account_list for one account,
+// messages_starred for the starred view), so that SQLite reads just those
+// rows whatever the page's depth: keyset paging, never OFFSET.
+func listSQL(where []string, args []any, q ListQuery, limit int) (string, []any) {
+	where = append([]string{}, where...)
+	args = append([]any{}, args...)
+	order := "DESC"
+	switch {
+	case q.Before != nil:
+		where = append(where, "(m.sort_at, m.id) < (?, ?)")
+		args = append(args, q.Before.SortAt, q.Before.ID)
+	case q.After != nil:
+		where = append(where, "(m.sort_at, m.id) > (?, ?)")
+		args = append(args, q.After.SortAt, q.After.ID)
+		order = "ASC"
+	}
+	args = append(args, limit+1)
+	return `SELECT ` + summaryColumns + ` FROM messages m JOIN accounts a ON a.id = m.account_id
+		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY m.sort_at ` + order + `, m.id ` + order + ` LIMIT ?`, args
+}
+
 // Message returns one of a user's messages, or ErrNotFound.
 func (d *DB) Message(ctx context.Context, userID, id int64) (MessageSummary, error) {
 	m, err := scanSummary(d.sql.QueryRowContext(ctx, `SELECT `+summaryColumns+` FROM messages m JOIN accounts a ON a.id = m.account_id
@@ -235,7 +258,7 @@ func (d *DB) Message(ctx context.Context, userID, id int64) (MessageSummary, err
 // MessageRaw returns the bytes of one of a user's messages exactly as the
 // server sent them.
 func (d *DB) MessageRaw(ctx context.Context, userID, id int64) ([]byte, error) {
-	raw, err := d.loadRaw(ctx, `SELECT m.id, r.raw, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
+	raw, err := d.loadRaw(ctx, `SELECT m.id, r.raw, r.codec, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
 		WHERE m.id = ? AND m.user_id = ?`, id, userID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrNotFound

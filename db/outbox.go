@@ -472,7 +472,7 @@ func (d *DB) completeOutbox(ctx context.Context, copy NewMessage, reply, where s
 	if copy.UserID != userID {
 		return fmt.Errorf("complete outbox %d: the copy is not the user's", id)
 	}
-	msgID, err := storeIn(ctx, tx, copy, MailboxSent, FlagSeen)
+	msgID, err := d.storeIn(ctx, tx, copy, MailboxSent, FlagSeen)
 	if err != nil {
 		return fmt.Errorf("complete outbox: %w", err)
 	}
@@ -499,7 +499,7 @@ func (d *DB) StoreInMailbox(ctx context.Context, m NewMessage, role MailboxRole,
 		return 0, fmt.Errorf("store in %s: %w", role, err)
 	}
 	defer tx.Rollback()
-	id, err := storeIn(ctx, tx, m, role, flags)
+	id, err := d.storeIn(ctx, tx, m, role, flags)
 	if err != nil {
 		return 0, fmt.Errorf("store in %s: %w", role, err)
 	}
@@ -508,7 +508,7 @@ func (d *DB) StoreInMailbox(ctx context.Context, m NewMessage, role MailboxRole,
 
 // storeIn inserts a message and its raw bytes into the user's mailbox of
 // role; the count triggers keep the mailbox's totals.
-func storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role MailboxRole, flags Flag) (int64, error) {
+func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role MailboxRole, flags Flag) (int64, error) {
 	if flags&^AllFlags != 0 {
 		return 0, fmt.Errorf("unknown flags %v", flags)
 	}
@@ -531,7 +531,7 @@ func storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role MailboxRole, fl
 	if err != nil {
 		return 0, err
 	}
-	if err := insertRaw(ctx, tx, id, m.Raw); err != nil {
+	if err := d.insertRaw(ctx, tx, id, m.Raw); err != nil {
 		return 0, err
 	}
 	return id, insertSearchText(ctx, tx, id, m)

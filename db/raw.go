@@ -1,21 +1,75 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // rawPiece is the size of the pieces a large message is stored in (see
 // migrations/0006_message_raw_parts.sql).
 const rawPiece = 1 << 20
 
+// The codecs of message_raw.codec (migrations/0021_scale.sql).
+const (
+	codecNone = 0 // the bytes as received
+	codecZstd = 1 // each piece a zstd frame of its bytes
+)
+
+// codec compresses and decompresses stored mail, with zstd's "better"
+// level: mail is mostly text, which any level shrinks to a third, and
+// base64 attachments, whose random-looking letters only entropy coding
+// shrinks (to three quarters), which the faster levels leave out (on
+// mailgen's mailbox: 0.59 of the bytes against 0.76, at about 100 MB/s a
+// core, on the committer's goroutine while the next batch downloads). One
+// frame per piece keeps a large message out of memory twice, as pieces do
+// (insertRaw). Both sides are safe for concurrent use.
+type codec struct {
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+}
+
+func newCodec() (*codec, error) {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(2),
+		zstd.WithWindowSize(rawPiece), zstd.WithEncoderCRC(true))
+	if err != nil {
+		return nil, err
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(4), zstd.WithDecoderLowmem(true))
+	if err != nil {
+		return nil, err
+	}
+	return &codec{enc: enc, dec: dec}, nil
+}
+
+func (c *codec) close() { c.dec.Close() }
+
+// worthIt says whether a compressed piece is enough smaller than the
+// piece to be stored so: at least 1/16 less (mail that is already
+// compressed, a JPEG or a zip sent as 8-bit, does not shrink).
+func worthIt(compressed, piece int) bool { return compressed < piece-piece/16 }
+
+// decode appends piece, stored with codec c, decompressed to dst.
+func (c *codec) decode(dst, piece []byte, codec int) ([]byte, error) {
+	switch codec {
+	case codecNone:
+		return append(dst, piece...), nil
+	case codecZstd:
+		return c.dec.DecodeAll(piece, dst)
+	}
+	return nil, fmt.Errorf("unknown codec %d", codec)
+}
+
 // insertRaw stores a message's raw bytes: whole in message_raw when they
 // fit in one piece, else in pieces of at most rawPiece bytes, the first in
-// message_raw and the rest in message_raw_parts. The last piece always
-// holds the last two bytes (MatchStored looks for a final CRLF there).
-func insertRaw(ctx context.Context, tx *sql.Tx, id int64, raw []byte) error {
+// message_raw and the rest in message_raw_parts, each piece compressed
+// when the first one shrinks. The last piece always holds the last two
+// bytes (MatchStored looks for a final CRLF there).
+func (d *DB) insertRaw(ctx context.Context, tx *sql.Tx, id int64, raw []byte) error {
 	cut := func(off int) int {
 		end := min(len(raw), off+rawPiece)
 		if left := len(raw) - end; left > 0 && left < 2 {
@@ -24,7 +78,11 @@ func insertRaw(ctx context.Context, tx *sql.Tx, id int64, raw []byte) error {
 		return end
 	}
 	end := cut(0)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw) VALUES (?, ?)`, id, raw[:end]); err != nil {
+	first, c := raw[:end], codecNone
+	if z := d.codec.enc.EncodeAll(first, make([]byte, 0, len(first)/2)); worthIt(len(z), len(first)) {
+		first, c = z, codecZstd
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw, codec) VALUES (?, ?, ?)`, id, first, c); err != nil {
 		return err
 	}
 	if end == len(raw) {
@@ -35,9 +93,15 @@ func insertRaw(ctx context.Context, tx *sql.Tx, id int64, raw []byte) error {
 		return err
 	}
 	defer stmt.Close()
+	var buf []byte
 	for seq, off := 1, end; off < len(raw); seq, off = seq+1, end {
 		end = cut(off)
-		if _, err := stmt.ExecContext(ctx, id, seq, raw[off:end]); err != nil {
+		piece := raw[off:end]
+		if c == codecZstd {
+			buf = d.codec.enc.EncodeAll(piece, buf[:0])
+			piece = buf
+		}
+		if _, err := stmt.ExecContext(ctx, id, seq, piece); err != nil {
 			return err
 		}
 	}
@@ -45,9 +109,10 @@ func insertRaw(ctx context.Context, tx *sql.Tx, id int64, raw []byte) error {
 }
 
 // loadRaw returns the raw bytes of the message the query selects: it must
-// select the message's id, its first piece (message_raw.raw) and its size
-// (messages.size), or no row (ErrNotFound). The pieces are read in one
-// read transaction, so a message deleted meanwhile is not half read.
+// select the message's id, its first piece (message_raw.raw), its codec
+// (message_raw.codec) and its size (messages.size), or no row
+// (ErrNotFound). The pieces are read in one read transaction, so a message
+// deleted meanwhile is not half read.
 func (d *DB) loadRaw(ctx context.Context, query string, args ...any) ([]byte, error) {
 	tx, err := d.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -55,36 +120,75 @@ func (d *DB) loadRaw(ctx context.Context, query string, args ...any) ([]byte, er
 	}
 	defer tx.Rollback()
 	var id, size int64
-	var raw []byte
-	err = tx.QueryRowContext(ctx, query, args...).Scan(&id, &raw, &size)
+	var c int
+	var first sql.RawBytes
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, ErrNotFound
+	}
+	if err := rows.Scan(&id, &first, &c, &size); err != nil {
+		return nil, err
+	}
+	whole := make([]byte, 0, size)
+	if whole, err = d.codec.decode(whole, first, c); err != nil {
+		return nil, fmt.Errorf("stored message %d: %w", id, err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if int64(len(whole)) < size {
+		parts, err := tx.QueryContext(ctx, `SELECT data FROM message_raw_parts WHERE message_id = ? ORDER BY seq`, id)
+		if err != nil {
+			return nil, err
+		}
+		defer parts.Close()
+		for parts.Next() {
+			var piece sql.RawBytes
+			if err := parts.Scan(&piece); err != nil {
+				return nil, err
+			}
+			if whole, err = d.codec.decode(whole, piece, c); err != nil {
+				return nil, fmt.Errorf("stored message %d: %w", id, err)
+			}
+		}
+		if err := parts.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if int64(len(whole)) != size {
+		return nil, fmt.Errorf("stored message %d has %d of its %d bytes", id, len(whole), size)
+	}
+	return whole, tx.Commit()
+}
+
+// rawTail returns the last bytes of a stored message: its last piece,
+// decompressed.
+func (d *DB) rawTail(ctx context.Context, id int64) ([]byte, error) {
+	var piece []byte
+	var c int
+	err := d.sql.QueryRowContext(ctx, `SELECT coalesce((SELECT p.data FROM message_raw_parts p WHERE p.message_id = r.message_id
+		ORDER BY p.seq DESC LIMIT 1), r.raw), r.codec FROM message_raw r WHERE r.message_id = ?`, id).Scan(&piece, &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(raw)) < size {
-		whole := make([]byte, 0, size)
-		whole = append(whole, raw...)
-		rows, err := tx.QueryContext(ctx, `SELECT data FROM message_raw_parts WHERE message_id = ? ORDER BY seq`, id)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var piece sql.RawBytes
-			if err := rows.Scan(&piece); err != nil {
-				return nil, err
-			}
-			whole = append(whole, piece...)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		raw = whole
+	return d.codec.decode(nil, piece, c)
+}
+
+// endsInCRLF says whether a stored message's last bytes are CRLF.
+func (d *DB) endsInCRLF(ctx context.Context, id int64) (bool, error) {
+	tail, err := d.rawTail(ctx, id)
+	if err != nil {
+		return false, err
 	}
-	if int64(len(raw)) != size {
-		return nil, fmt.Errorf("stored message %d has %d of its %d bytes", id, len(raw), size)
-	}
-	return raw, tx.Commit()
+	return bytes.HasSuffix(tail, []byte("\r\n")), nil
 }

@@ -72,7 +72,7 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if id, err = res.LastInsertId(); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
-			if err := insertRaw(ctx, tx, id, m.Raw); err != nil {
+			if err := d.insertRaw(ctx, tx, id, m.Raw); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
 			if err := insertSearchText(ctx, tx, id, m.NewMessage); err != nil {
@@ -213,24 +213,43 @@ func (d *DB) MatchStored(ctx context.Context, accountID int64, msgID string, lis
 	if msgID == "" {
 		return 0, false, nil
 	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT m.id FROM messages m JOIN message_raw r ON r.message_id = m.id
-		WHERE m.account_id = ? AND m.message_id_hdr = ?
-		AND (m.size = ? OR (m.size = ? + 2 AND coalesce((SELECT substr(p.data, -2) FROM message_raw_parts p
-			WHERE p.message_id = m.id ORDER BY p.seq DESC LIMIT 1), substr(r.raw, -2)) = x'0d0a')) LIMIT 2`,
-		accountID, msgID, listSize, listSize)
+	// The candidates by Message-ID and size; the final CRLF of those two
+	// bytes longer is looked for in their last piece, decompressed.
+	rows, err := d.sql.QueryContext(ctx, `SELECT m.id, m.size FROM messages m
+		WHERE m.account_id = ? AND m.message_id_hdr = ? AND m.size IN (?, ? + 2)`, accountID, msgID, listSize, listSize)
 	if err != nil {
 		return 0, false, fmt.Errorf("match stored: %w", err)
 	}
-	defer rows.Close()
-	n := 0
+	type candidate struct{ id, size int64 }
+	var cands []candidate
 	for rows.Next() {
-		if err := rows.Scan(&id); err != nil {
+		var c candidate
+		if err := rows.Scan(&c.id, &c.size); err != nil {
+			rows.Close()
 			return 0, false, fmt.Errorf("match stored: %w", err)
 		}
-		n++
+		cands = append(cands, c)
 	}
-	if err := rows.Err(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return 0, false, fmt.Errorf("match stored: %w", err)
+	}
+	n := 0
+	for _, c := range cands {
+		if c.size != listSize {
+			crlf, err := d.endsInCRLF(ctx, c.id)
+			if errors.Is(err, ErrNotFound) {
+				continue // deleted meanwhile
+			}
+			if err != nil {
+				return 0, false, fmt.Errorf("match stored: %w", err)
+			}
+			if !crlf {
+				continue
+			}
+		}
+		if id, n = c.id, n+1; n > 1 {
+			break
+		}
 	}
 	return id, n == 1, nil
 }

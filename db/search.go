@@ -92,7 +92,7 @@ func (d *DB) UnindexedBatch(ctx context.Context, limit int, maxBytes int64) (bat
 		return nil, true, nil
 	}
 	for _, r := range ids {
-		raw, err := d.loadRaw(ctx, `SELECT m.id, r.raw, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
+		raw, err := d.loadRaw(ctx, `SELECT m.id, r.raw, r.codec, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
 			WHERE m.id = ?`, r.id)
 		if errors.Is(err, ErrNotFound) {
 			raw = nil // deleted meanwhile: indexed as nothing, which StoreIndexed skips

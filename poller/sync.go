@@ -244,9 +244,12 @@ func topHeader(ctx context.Context, c *pop3client.Client, id int) ([]byte, error
 // was new and was fetched.
 func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result, t *tracker) (more bool, err error) {
 	t.setPhase(PhaseListing)
-	in, err := p.readListing(ctx, c, acc, res)
+	in, quiet, err := p.readListing(ctx, c, acc, res)
 	if err != nil {
 		return false, err
+	}
+	if quiet {
+		return false, p.quietQuit(ctx, c, acc)
 	}
 	pl, err := p.verifiedPlan(ctx, c, &in)
 	if err != nil {
@@ -282,19 +285,21 @@ func (p *Poller) transfer(ctx context.Context, c *pop3client.Client, acc db.Acco
 }
 
 // readListing reads UIDL and LIST, what is stored, and the header keys of
-// messages without a UIDL of their own that are not remembered.
-func (p *Poller) readListing(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result) (planInput, error) {
-	in := planInput{Settings: acc.AccountSettings, Now: p.Now(), MaxSize: p.MaxMessageSize}
+// messages without a UIDL of their own that are not remembered. quiet
+// says the listing is one after which there was nothing to do (quiet.go);
+// then nothing stored is read.
+func (p *Poller) readListing(ctx context.Context, c *pop3client.Client, acc db.Account, res *Result) (in planInput, quiet bool, err error) {
+	in = planInput{Settings: acc.AccountSettings, Now: p.Now(), MaxSize: p.MaxMessageSize}
 	uids, err := c.Uidl(ctx)
 	if pop3client.KindOf(err) == pop3client.KindServerError {
 		// No UIDL: messages are told apart by a hash of their header and size.
 		in.Listing.NoUIDL, uids = true, nil
 	} else if err != nil {
-		return in, err
+		return in, false, err
 	}
 	list, err := c.List(ctx)
 	if err != nil {
-		return in, err
+		return in, false, err
 	}
 	uidOf := make(map[int]pop3client.UID, len(uids))
 	for _, u := range uids {
@@ -307,8 +312,11 @@ func (p *Poller) readListing(ctx context.Context, c *pop3client.Client, acc db.A
 			Shared: !ok || u.UID == "" || u.Duplicate})
 		res.ServerBytes += m.Size
 	}
+	if quiet, err := p.quiet(ctx, acc, listingDigest(acc, in.Listing, in.MaxSize)); err != nil || quiet {
+		return in, quiet, err
+	}
 	if in.Known, err = p.DB.ServerStates(ctx, acc.ID); err != nil {
-		return in, err
+		return in, false, err
 	}
 	remembered, top := headerKeys(in.Listing, in.Known, in.MaxSize)
 	in.HeaderKeys = make(map[int]string, len(remembered)+len(top))
@@ -316,7 +324,7 @@ func (p *Poller) readListing(ctx context.Context, c *pop3client.Client, acc db.A
 	for id, key := range remembered {
 		in.HeaderKeys[id], in.Remembered[id] = key, true
 	}
-	return in, readHeaderKeys(ctx, c, in, top)
+	return in, false, readHeaderKeys(ctx, c, in, top)
 }
 
 // readHeaderKeys reads the header keys of messages ids into
@@ -574,7 +582,7 @@ func (p *Poller) deleteAndQuit(ctx context.Context, c *pop3client.Client, acc db
 			return false, err // deletions unconfirmed: retried next time, nothing is downloaded twice
 		}
 		p.Log.Debug("QUIT failed with no deletions pending", "account", acc.ID, "err", err)
-		return false, p.markListed(ctx, acc.ID, pl.Keys, in.Known, res.Started)
+		return false, p.recordListing(ctx, acc, in, pl, res.Started)
 	}
 	goneKeys := make([]string, 0, len(gone))
 	for _, id := range gone {
@@ -586,7 +594,16 @@ func (p *Poller) deleteAndQuit(ctx context.Context, c *pop3client.Client, acc db
 		return false, err
 	}
 	res.Deleted += len(gone)
-	return true, p.markListed(ctx, acc.ID, pl.Keys, in.Known, res.Started)
+	return true, p.recordListing(ctx, acc, in, pl, res.Started)
+}
+
+// recordListing records what the session's listing showed: which server
+// rows it listed, and its digest when it left nothing to do.
+func (p *Poller) recordListing(ctx context.Context, acc db.Account, in planInput, pl syncPlan, at time.Time) error {
+	if err := p.markListed(ctx, acc.ID, pl.Keys, in.Known, at); err != nil {
+		return err
+	}
+	return p.recordDigest(ctx, acc, in, pl)
 }
 
 // markListed records which server rows the session's listing showed, for

@@ -22,6 +22,24 @@ type Mailbox struct {
 	// LargeEvery makes every n-th message a large one (100 KB–2 MB).
 	// Default 20, which gives about 43 KB per message on average.
 	LargeEvery int
+	// HTMLEvery makes every n-th message (at i%n == 1, unless it is a
+	// large one) multipart/alternative, its text also as HTML, as most
+	// mail is today. 0: none (all text, as before the field existed).
+	HTMLEvery int
+}
+
+// IsHTML says whether message i has an HTML part.
+func (m Mailbox) IsHTML(i int) bool {
+	return m.HTMLEvery > 0 && i%m.HTMLEvery == 1%m.HTMLEvery && !m.IsLarge(i)
+}
+
+// IsLarge says whether message i is a large one, with an attachment.
+func (m Mailbox) IsLarge(i int) bool {
+	every := m.LargeEvery
+	if every <= 0 {
+		every = 20
+	}
+	return i%every == every-1
 }
 
 var (
@@ -34,10 +52,6 @@ var (
 
 // Message returns message number i (0-based) of the mailbox.
 func (m Mailbox) Message(i int) []byte {
-	every := m.LargeEvery
-	if every <= 0 {
-		every = 20
-	}
 	r := rand.New(rand.NewPCG(m.Seed, uint64(i)))
 	from := names[r.IntN(len(names))]
 	subject := subjects[r.IntN(len(subjects))]
@@ -75,7 +89,25 @@ func (m Mailbox) Message(i int) []byte {
 			n += line + 2
 		}
 	}
-	if i%every != every-1 {
+	if m.IsHTML(i) {
+		size := 2<<10 + r.IntN(18<<10)
+		boundary := fmt.Sprintf("=_alt_%d_%x", i, r.Uint64())
+		fmt.Fprintf(&b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary)
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", boundary)
+		start := b.Len()
+		text(size)
+		plain := string(b.Bytes()[start:])
+		fmt.Fprintf(&b, "--%s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", boundary)
+		b.WriteString("<html><head><style>p { margin: 0 0 1em; }</style></head><body>\r\n")
+		for _, line := range bytes.Split([]byte(plain), []byte("\r\n")) {
+			if len(line) > 0 {
+				fmt.Fprintf(&b, "<p>%s</p>\r\n", line)
+			}
+		}
+		fmt.Fprintf(&b, "</body></html>\r\n--%s--\r\n", boundary)
+		return b.Bytes()
+	}
+	if !m.IsLarge(i) {
 		b.WriteString("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
 		text(2<<10 + r.IntN(18<<10))
 		return b.Bytes()
