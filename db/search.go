@@ -265,7 +265,10 @@ type SearchPage struct {
 	More  bool    // there are more than Total (which is SearchCountBound)
 }
 
-// SearchMessages runs a parsed query over a user's mail.
+// SearchMessages runs a parsed query over a user's mail. One statement
+// reads the page, newest first, with its rows' subjects marked and
+// snippets made; the matches are counted (up to SearchCountBound) only
+// when the page does not show them all.
 func (d *DB) SearchMessages(ctx context.Context, userID int64, q search.Query, opts SearchOptions) (SearchPage, error) {
 	limit := opts.Limit
 	if limit <= 0 || limit > 500 {
@@ -273,53 +276,80 @@ func (d *DB) SearchMessages(ctx context.Context, userID int64, q search.Query, o
 	}
 	c := compileQuery(userID, q, opts.Loc)
 	var page SearchPage
-	from, args := c.matches(nil)
-	if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 `+from+` LIMIT ?)`,
-		append(args, SearchCountBound+1)...).Scan(&page.Total); err != nil {
+	hits, err := d.searchHits(ctx, c, opts.Before, limit+1)
+	if err != nil {
 		return page, fmt.Errorf("search: %w", err)
+	}
+	if len(hits) > limit {
+		hits = hits[:limit]
+		last := hits[limit-1]
+		page.Older = &Cursor{SortAt: last.SortAt.Unix(), ID: last.ID}
+	}
+	page.Hits = hits
+	if opts.Before == nil && page.Older == nil {
+		page.Total = len(hits)
+	} else {
+		from, where, args := c.matches(nil)
+		if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+from+` WHERE `+where+` LIMIT ?)`,
+			append(args, SearchCountBound+1)...).Scan(&page.Total); err != nil {
+			return page, fmt.Errorf("search: %w", err)
+		}
 	}
 	if page.Total > SearchCountBound {
 		page.Total, page.More = SearchCountBound, true
 	}
-	ids, err := d.searchIDs(ctx, c, opts.Before, limit+1)
-	if err != nil {
-		return page, fmt.Errorf("search: %w", err)
-	}
-	older := len(ids) > limit
-	if older {
-		ids = ids[:limit]
-	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT `+summaryColumns+` FROM messages m JOIN accounts a ON a.id = m.account_id
-		WHERE m.id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
-	if err != nil {
-		return page, fmt.Errorf("search: %w", err)
-	}
-	defer rows.Close()
-	byID := make(map[int64]MessageSummary, len(ids))
-	for rows.Next() {
-		m, err := scanSummary(rows)
-		if err != nil {
+	if c.match == "" {
+		// Words only in clauses with other operators ("factura OR
+		// is:starred") are not in an FTS5 query of the page's: marked on
+		// their own.
+		if err := d.highlight(ctx, q, page.Hits); err != nil {
 			return page, fmt.Errorf("search: %w", err)
 		}
-		byID[m.ID] = m
-	}
-	if err := rows.Err(); err != nil {
-		return page, fmt.Errorf("search: %w", err)
-	}
-	for _, id := range ids {
-		if m, ok := byID[id]; ok { // gone since the ids were read: left out
-			page.Hits = append(page.Hits, SearchHit{MessageSummary: m, MarkedSubject: m.Subject, MarkedSnippet: m.Snippet})
-		}
-	}
-	if older && len(page.Hits) > 0 {
-		last := page.Hits[len(page.Hits)-1]
-		page.Older = &Cursor{SortAt: last.SortAt.Unix(), ID: last.ID}
-	}
-	if err := d.highlight(ctx, q, page.Hits); err != nil {
-		return page, fmt.Errorf("search: %w", err)
 	}
 	return page, nil
 }
+
+// searchHits returns the first n matches older than before, newest first,
+// with the subject marked and a snippet of the body made from the FTS5
+// query, if any, when it has words that can be in them: highlight() and
+// snippet() are computed for the rows returned only.
+func (d *DB) searchHits(ctx context.Context, c compiled, before *Cursor, n int) ([]SearchHit, error) {
+	query, args := c.hitsQuery(before, n)
+	rows, err := d.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hits []SearchHit
+	for rows.Next() {
+		var subject, snippet string
+		var row interface{ Scan(...any) error } = rows
+		if c.match != "" && c.marks {
+			row = scanWith{rows, []any{&subject, &snippet}}
+		}
+		m, err := scanSummary(row)
+		if err != nil {
+			return nil, err
+		}
+		h := SearchHit{MessageSummary: m, MarkedSubject: m.Subject, MarkedSnippet: m.Snippet}
+		if strings.Contains(subject, MarkStart) {
+			h.MarkedSubject = search.Untokenize(subject, MarkStart+MarkEnd)
+		}
+		if strings.Contains(snippet, MarkStart) {
+			h.MarkedSnippet = strings.Join(strings.Fields(search.Untokenize(snippet, MarkStart+MarkEnd)), " ")
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
+}
+
+// scanWith scans a row's columns and then extra ones.
+type scanWith struct {
+	rows  *sql.Rows
+	extra []any
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.extra...)...) }
 
 // SearchIDs returns the ids of every message a query matches, newest
 // first, at most max of them; more says there were more.
@@ -334,18 +364,14 @@ func (d *DB) SearchIDs(ctx context.Context, userID int64, q search.Query, loc *t
 	return ids, false, nil
 }
 
-// searchIDs returns the ids of the first n matches older than before (all
-// of them when nil), newest first. With words to match, FTS5 hands out
-// the matches in search key order, which is the lists' order; without,
-// the user's mail is walked newest first on messages_user_sort. Either
-// way no match past the n-th is read, and nothing is sorted.
+// searchIDs returns the ids of the first n matches older than before
+// (all of them when nil), newest first. With words to match, FTS5 hands
+// out the matches in search key order, which is the lists' order;
+// without, the user's mail is walked newest first on messages_user_sort.
+// Either way no match past the n-th is read, and nothing is sorted.
 func (d *DB) searchIDs(ctx context.Context, c compiled, before *Cursor, n int) ([]int64, error) {
-	from, args := c.matches(before)
-	order := ` ORDER BY f.rowid DESC LIMIT ?`
-	if c.match == "" {
-		order = ` ORDER BY m.sort_at DESC, m.id DESC LIMIT ?`
-	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT m.id `+from+order, append(args, n)...)
+	query, args := c.idsQuery(before, n)
+	rows, err := d.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -367,9 +393,7 @@ func (d *DB) highlight(ctx context.Context, q search.Query, hits []SearchHit) er
 	var terms []string
 	for _, c := range q.Clauses {
 		for _, t := range c {
-			// Only the subject and the body are shown marked: a from: or
-			// to: has nothing to mark, and would only make FTS5 read.
-			if col := ftsColumn(t.Op); !t.Neg && (col == "" || col == "subject") {
+			if marked(t) {
 				terms = append(terms, ftsTerm(t))
 			}
 		}
@@ -416,6 +440,14 @@ func (d *DB) highlight(ctx context.Context, q search.Query, hits []SearchHit) er
 	return rows.Err()
 }
 
+// marked reports whether a term's words are marked in the results: only
+// the subject and the body are shown marked, so a from: or to: has
+// nothing to mark, and would only make FTS5 read.
+func marked(t search.Term) bool {
+	col := ftsColumn(t.Op)
+	return !t.Neg && (col == "" || col == "subject")
+}
+
 // ftsColumn is the message_fts column an operator searches ("" for all of
 // them), or "-" for an operator that is not full-text.
 func ftsColumn(op search.Op) string {
@@ -453,9 +485,11 @@ func ftsTerm(t search.Term) string {
 }
 
 // compiled is a query as SQL: the FTS5 query of its clauses that are
-// only words ("" when none is), and the conditions over messages m.
+// only words ("" when none is), whether it has words that can be marked
+// in a subject or a body, and the conditions over messages m.
 type compiled struct {
 	match string
+	marks bool
 	where string
 	args  []any
 }
@@ -463,26 +497,52 @@ type compiled struct {
 // matches returns the FROM and WHERE of the query's matches older than
 // before (nil: all), with their arguments. Words to match put message_fts
 // (f) first, messages found by the id in each search key.
-func (c compiled) matches(before *Cursor) (string, []any) {
-	where, args := c.where, c.args
+func (c compiled) matches(before *Cursor) (from, where string, args []any) {
+	where, args = c.where, c.args
 	if c.match == "" {
 		if before != nil {
 			where += " AND (m.sort_at, m.id) < (?, ?)"
 			args = append(args[:len(args):len(args)], before.SortAt, before.ID)
 		}
-		return "FROM messages m WHERE " + where, args
+		return "messages m", where, args
 	}
-	head := []any{keyIDMask, c.match}
-	from := "FROM message_fts f CROSS JOIN messages m ON m.id = f.rowid & ? WHERE message_fts MATCH ?"
+	head, match := []any{keyIDMask, c.match}, "message_fts MATCH ?"
 	if before != nil {
-		from += " AND f.rowid < ?"
 		key, err := searchKey(before.SortAt, before.ID)
 		if err != nil { // not a message's: the rows older than its time
 			key = min(max(before.SortAt, keyMinAt), keyMaxAt) << keyIDBits
 		}
-		head = append(head, key)
+		head, match = append(head, key), match+" AND f.rowid < ?"
 	}
-	return from + " AND " + where, append(head, args...)
+	return "message_fts f CROSS JOIN messages m ON m.id = f.rowid & ?", match + " AND " + where, append(head, args...)
+}
+
+// order is the ORDER BY that reads the matches newest first without
+// sorting them.
+func (c compiled) order() string {
+	if c.match != "" {
+		return " ORDER BY f.rowid DESC"
+	}
+	return " ORDER BY m.sort_at DESC, m.id DESC"
+}
+
+// idsQuery is the statement of searchIDs.
+func (c compiled) idsQuery(before *Cursor, n int) (string, []any) {
+	from, where, args := c.matches(before)
+	return `SELECT m.id FROM ` + from + ` WHERE ` + where + c.order() + ` LIMIT ?`, append(args, n)
+}
+
+// hitsQuery is the statement of searchHits.
+func (c compiled) hitsQuery(before *Cursor, n int) (string, []any) {
+	from, where, args := c.matches(before)
+	cols := summaryColumns
+	var marks []any
+	if c.match != "" && c.marks {
+		cols += `, highlight(message_fts, 0, ?, ?), snippet(message_fts, 3, ?, ?, '…', 24)`
+		marks = []any{MarkStart, MarkEnd, MarkStart, MarkEnd}
+	}
+	return `SELECT ` + cols + ` FROM ` + from + ` CROSS JOIN accounts a ON a.id = m.account_id
+		WHERE ` + where + c.order() + ` LIMIT ?`, append(append(marks, args...), n)
 }
 
 // compileQuery turns a parsed query into SQL over a user's mailboxes. The
@@ -496,7 +556,7 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 	var match []string
 	var conds []string
 	var args []any
-	scoped := false
+	scoped, marks := false, false
 	for _, c := range q.Clauses {
 		allText := true
 		for _, t := range c {
@@ -511,6 +571,7 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 			parts := make([]string, len(c))
 			for i, t := range c {
 				parts[i] = ftsTerm(t)
+				marks = marks || marked(t)
 			}
 			match = append(match, "("+strings.Join(parts, " OR ")+")")
 			continue
@@ -530,7 +591,7 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 		box = `m.mailbox_id IN (SELECT id FROM mailboxes WHERE user_id = ? AND role IS NOT 'trash' AND role IS NOT 'junk')`
 	}
 	where := []string{"m.user_id = ?", box}
-	return compiled{match: strings.Join(match, " AND "), where: strings.Join(append(where, conds...), " AND "),
+	return compiled{match: strings.Join(match, " AND "), marks: marks, where: strings.Join(append(where, conds...), " AND "),
 		args: append([]any{userID, userID}, args...)}
 }
 
