@@ -298,10 +298,9 @@ func (d *DB) SearchMessages(ctx context.Context, userID int64, q search.Query, o
 	if page.Total > SearchCountBound {
 		page.Total, page.More = SearchCountBound, true
 	}
-	if c.match == "" {
-		// Words only in clauses with other operators ("factura OR
-		// is:starred") are not in an FTS5 query of the page's: marked on
-		// their own.
+	if c.markOthers {
+		// Words in clauses with other operators ("factura OR is:starred")
+		// are not in the FTS5 query of the page: marked on their own.
 		if err := d.highlight(ctx, q, page.Hits); err != nil {
 			return page, fmt.Errorf("search: %w", err)
 		}
@@ -485,13 +484,14 @@ func ftsTerm(t search.Term) string {
 }
 
 // compiled is a query as SQL: the FTS5 query of its clauses that are
-// only words ("" when none is), whether it has words that can be marked
-// in a subject or a body, and the conditions over messages m.
+// only words ("" when none is), whether that query has words that can be
+// marked in a subject or a body (marks) and whether the other clauses do
+// (markOthers), and the conditions over messages m.
 type compiled struct {
-	match string
-	marks bool
-	where string
-	args  []any
+	match             string
+	marks, markOthers bool
+	where             string
+	args              []any
 }
 
 // matches returns the FROM and WHERE of the query's matches older than
@@ -556,7 +556,7 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 	var match []string
 	var conds []string
 	var args []any
-	scoped, marks := false, false
+	scoped, marks, markOthers := false, false, false
 	for _, c := range q.Clauses {
 		allText := true
 		for _, t := range c {
@@ -578,6 +578,7 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 		}
 		ors := make([]string, len(c))
 		for i, t := range c {
+			markOthers = markOthers || marked(t)
 			cond, a := termCond(userID, t, loc)
 			if t.Neg {
 				cond = "NOT (" + cond + ")"
@@ -591,7 +592,7 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 		box = `m.mailbox_id IN (SELECT id FROM mailboxes WHERE user_id = ? AND role IS NOT 'trash' AND role IS NOT 'junk')`
 	}
 	where := []string{"m.user_id = ?", box}
-	return compiled{match: strings.Join(match, " AND "), marks: marks, where: strings.Join(append(where, conds...), " AND "),
+	return compiled{match: strings.Join(match, " AND "), marks: marks, markOthers: markOthers, where: strings.Join(append(where, conds...), " AND "),
 		args: append([]any{userID, userID}, args...)}
 }
 

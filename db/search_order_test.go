@@ -243,3 +243,33 @@ func TestSearchWholeAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchMarks: the page's words are marked in the subject and the
+// snippet, those of a clause with other operators too; a from: marks
+// nothing and leaves the stored snippet.
+func TestSearchMarks(t *testing.T) {
+	d := openTest(t)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "casa")
+	if _, err := d.StoreMessages(ctx, []NewMessage{{AccountID: a.ID, UserID: u.ID, Raw: []byte("x"), SHA256: []byte{1},
+		FromAddr: "ana@example.net", Subject: "Factura y recibo", Snippet: "Hola",
+		SearchBody: "Hola. Te mando la factura de marzo y el recibo del banco."}}); err != nil {
+		t.Fatal(err)
+	}
+	m := func(s string) string { return MarkStart + s + MarkEnd }
+	for _, c := range []struct{ q, subject, snippet string }{
+		{"factura", m("Factura") + " y recibo", "Hola. Te mando la " + m("factura") + " de marzo y el recibo del banco."},
+		{"factura recibo OR is:starred", m("Factura") + " y " + m("recibo"),
+			"Hola. Te mando la " + m("factura") + " de marzo y el " + m("recibo") + " del banco."},
+		{"from:ana@example.net", "Factura y recibo", "Hola"},
+		{"from:ana@example.net recib", "Factura y " + m("recibo"), "Hola. Te mando la factura de marzo y el " + m("recibo") + " del banco."},
+	} {
+		page, err := d.SearchMessages(ctx, u.ID, parseQuery(t, c.q), SearchOptions{})
+		if err != nil || len(page.Hits) != 1 {
+			t.Fatalf("%q: %v %v", c.q, page.Hits, err)
+		}
+		if h := page.Hits[0]; h.MarkedSubject != c.subject || h.MarkedSnippet != c.snippet {
+			t.Errorf("%q: %q / %q, want %q / %q", c.q, h.MarkedSubject, h.MarkedSnippet, c.subject, c.snippet)
+		}
+	}
+}
