@@ -273,3 +273,67 @@ func TestSearchMarks(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchReindexMigration: a database indexed before migration 0023
+// gets its index rebuilt by the background job, newest first, and then
+// finds every message again, an address as one token.
+func TestSearchReindexMigration(t *testing.T) {
+	path := t.TempDir() + "/apartado.db"
+	d, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "casa")
+	var batch []NewMessage
+	for i := range 7 {
+		batch = append(batch, NewMessage{AccountID: a.ID, UserID: u.ID, Raw: []byte("x"), SHA256: []byte{byte(i)},
+			SortAt: time.Unix(int64(1_700_000_000-i*3600), 0), FromAddr: fmt.Sprintf("p%d@example.net", i), SearchBody: "pepino"})
+	}
+	ids, err := d.StoreMessages(ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Back to before 0023, and open again: the migration runs.
+	if _, err := d.sql.Exec(`DELETE FROM schema_migrations WHERE version = 23; DROP INDEX messages_user_sort`); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if n := d.count(t, `SELECT count(*) FROM message_text`); n != 0 {
+		t.Fatalf("%d rows kept in the index", n)
+	}
+	var order []int64
+	for {
+		b, done, err := d.UnindexedBatch(ctx, 3, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			break
+		}
+		for _, m := range b {
+			order = append(order, m.ID)
+		}
+		if err := d.StoreIndexed(ctx, indexedAll(b, "pepino")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := slices.Clone(ids)
+	slices.Reverse(want)
+	if !slices.Equal(order, want) {
+		t.Errorf("indexed %v, want %v", order, want)
+	}
+	d.ftsIntegrity(t)
+	if got := searchAll(t, d, u.ID, "pepino", 2); !slices.Equal(got, ids) {
+		t.Errorf("pepino: %v, want %v", got, ids)
+	}
+	if got := searchAll(t, d, u.ID, "from:p3@example.net -x", 2); !slices.Equal(got, ids[3:4]) {
+		t.Errorf("from: %v, want %v", got, ids[3:4])
+	}
+}
