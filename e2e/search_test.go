@@ -76,6 +76,8 @@ func TestSearch(t *testing.T) {
 	run(t, ctx, "search the unread ones",
 		chromedp.SendKeys(tid("search-input"), "is:unread"),
 		chromedp.Click(tid("search-submit")),
+		// The results page of is:unread, not the previous one still shown.
+		chromedp.WaitVisible(tid("search-input")+`[value="is:unread"]`),
 		chromedp.WaitVisible(tid("search-total")),
 	)
 	if got := get(t, ctx, "unread", chromedp.Text(tid("search-total"))); got != "1 result" {
