@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,19 +21,69 @@ const (
 )
 
 // searchable prepares a field for message_text: CJK tokenizable, and
-// without the highlight markers.
+// without the highlight markers nor the characters of address tokens.
 func searchable(s string) string {
-	if strings.ContainsAny(s, MarkStart+MarkEnd) {
-		s = strings.NewReplacer(MarkStart, " ", MarkEnd, " ").Replace(s)
+	return search.Tokenizable(clean(s))
+}
+
+// clean replaces the highlight markers and the characters of address
+// tokens (search.AddressToken) with spaces.
+func clean(s string) string {
+	if strings.IndexFunc(s, reserved) < 0 {
+		return s
 	}
-	return search.Tokenizable(s)
+	return strings.Map(func(r rune) rune {
+		if reserved(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func reserved(r rune) bool {
+	return r == rune(MarkStart[0]) || r == rune(MarkEnd[0]) || search.IsAddressRune(r)
+}
+
+// A message's search key is the rowid of its row in message_fts: its sort
+// time and its id in one integer, sort_at * 2^30 + id, so that FTS5, which
+// returns matches in rowid order, returns them in the lists' order
+// (sort_at DESC, id DESC) and a page reads no further than its rows. Sort
+// times outside 1834–2106 count as those years' ends (the poller stores
+// 1980 to two days ahead); ids reach 2^30 after a billion messages.
+const (
+	keyIDBits = 30
+	keyIDMask = 1<<keyIDBits - 1
+	keyMinAt  = -1 << 32
+	keyMaxAt  = 1<<32 - 1
+)
+
+// searchKey returns a message's search key.
+func searchKey(sortAt, id int64) (int64, error) {
+	if id <= 0 || id > keyIDMask {
+		return 0, fmt.Errorf("message id %d is outside the search index's range", id)
+	}
+	return min(max(sortAt, keyMinAt), keyMaxAt)<<keyIDBits | id, nil
+}
+
+// searchFields returns the indexed text of a message's sender and
+// recipients: names and addresses as words, and each address also as one
+// token.
+func searchFields(m NewMessage) (sender, recipients string) {
+	from, to := clean(m.FromName+" "+m.FromAddr), clean(m.To+"\n"+m.Cc)
+	return search.Tokenizable(from) + "\n" + search.AddressTokens(from),
+		search.Tokenizable(to) + "\n" + search.AddressTokens(to)
 }
 
 // insertSearchText indexes a message as it is stored.
 func insertSearchText(ctx context.Context, tx *sql.Tx, id int64, m NewMessage) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO message_text (message_id, subject, sender, recipients, body, attachments)
-		VALUES (?, ?, ?, ?, ?, ?)`, id, searchable(m.Subject), searchable(m.FromName+" "+m.FromAddr),
-		searchable(m.To+"\n"+m.Cc), searchable(m.SearchBody), searchable(m.SearchAttachments))
+	key, err := searchKey(m.SortAt.Unix(), id)
+	if err != nil {
+		return err
+	}
+	sender, recipients := searchFields(m)
+	_, err = tx.ExecContext(ctx, `INSERT INTO message_text (search_key, message_id, subject, sender, recipients, body, attachments)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, key, id, searchable(m.Subject), sender, recipients,
+		searchable(m.SearchBody), searchable(m.SearchAttachments))
 	return err
 }
 
@@ -116,8 +167,8 @@ func (d *DB) StoreIndexed(ctx context.Context, batch []Indexed) error {
 		return fmt.Errorf("store indexed: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO message_text (message_id, subject, sender, recipients, body, attachments)
-		SELECT id, ?, ?, ?, ?, ? FROM messages WHERE id = ?`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO message_text (search_key, message_id, subject, sender, recipients, body, attachments)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("store indexed: %w", err)
 	}
@@ -125,8 +176,9 @@ func (d *DB) StoreIndexed(ctx context.Context, batch []Indexed) error {
 	low := batch[0].ID
 	for _, b := range batch {
 		var m NewMessage
-		err := tx.QueryRowContext(ctx, `SELECT subject, from_name, from_addr, to_addrs, cc_addrs FROM messages WHERE id = ?`, b.ID).
-			Scan(&m.Subject, &m.FromName, &m.FromAddr, &m.To, &m.Cc)
+		var sortAt int64
+		err := tx.QueryRowContext(ctx, `SELECT sort_at, subject, from_name, from_addr, to_addrs, cc_addrs FROM messages WHERE id = ?`, b.ID).
+			Scan(&sortAt, &m.Subject, &m.FromName, &m.FromAddr, &m.To, &m.Cc)
 		low = min(low, b.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
@@ -134,8 +186,13 @@ func (d *DB) StoreIndexed(ctx context.Context, batch []Indexed) error {
 		if err != nil {
 			return fmt.Errorf("store indexed: %w", err)
 		}
-		if _, err := stmt.ExecContext(ctx, searchable(m.Subject), searchable(m.FromName+" "+m.FromAddr),
-			searchable(m.To+"\n"+m.Cc), searchable(b.Body), searchable(b.Attachments), b.ID); err != nil {
+		key, err := searchKey(sortAt, b.ID)
+		if err != nil {
+			return fmt.Errorf("store indexed: %w", err)
+		}
+		sender, recipients := searchFields(m)
+		if _, err := stmt.ExecContext(ctx, key, b.ID, searchable(m.Subject), sender, recipients,
+			searchable(b.Body), searchable(b.Attachments)); err != nil {
 			return fmt.Errorf("store indexed: %w", err)
 		}
 	}
@@ -194,77 +251,110 @@ type SearchHit struct {
 	MarkedSnippet string
 }
 
+// SearchCountBound is as far as a search page counts its matches: past
+// it, the page says "more than" that many. Counting every match of a
+// common word would cost more than the page itself, and grow with the
+// mailbox.
+const SearchCountBound = 1000
+
 // SearchPage is one page of results, newest first.
 type SearchPage struct {
 	Hits  []SearchHit
 	Older *Cursor // nil on the last page
-	Total int     // every match, not only this page's
+	Total int     // every match, not only this page's, up to SearchCountBound
+	More  bool    // there are more than Total (which is SearchCountBound)
 }
 
-// SearchMessages runs a parsed query over a user's mail.
+// SearchMessages runs a parsed query over a user's mail. One statement
+// reads the page, newest first, with its rows' subjects marked and
+// snippets made; the matches are counted (up to SearchCountBound) only
+// when the page does not show them all.
 func (d *DB) SearchMessages(ctx context.Context, userID int64, q search.Query, opts SearchOptions) (SearchPage, error) {
 	limit := opts.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	where, args := compileQuery(userID, q, opts.Loc)
+	c := compileQuery(userID, q, opts.Loc)
 	var page SearchPage
-	if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM messages m WHERE `+where, args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("search: %w", err)
-	}
-	if opts.Before != nil {
-		where += " AND (m.sort_at, m.id) < (?, ?)"
-		args = append(args, opts.Before.SortAt, opts.Before.ID)
-	}
-	// The page's ids are picked from the matches by their sort key alone,
-	// then only those rows are read whole: sorting every match's full row
-	// would cost several times more for a common word.
-	rows, err := d.sql.QueryContext(ctx, `SELECT `+summaryColumns+` FROM messages m JOIN accounts a ON a.id = m.account_id
-		WHERE m.id IN (SELECT m.id FROM messages m WHERE `+where+` ORDER BY m.sort_at DESC, m.id DESC LIMIT ?)
-		ORDER BY m.sort_at DESC, m.id DESC`, append(args, limit+1)...)
+	hits, err := d.searchHits(ctx, c, opts.Before, limit+1)
 	if err != nil {
 		return page, fmt.Errorf("search: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanSummary(rows)
-		if err != nil {
-			return page, fmt.Errorf("search: %w", err)
-		}
-		page.Hits = append(page.Hits, SearchHit{MessageSummary: m, MarkedSubject: m.Subject, MarkedSnippet: m.Snippet})
-	}
-	if err := rows.Err(); err != nil {
-		return page, fmt.Errorf("search: %w", err)
-	}
-	if len(page.Hits) > limit {
-		page.Hits = page.Hits[:limit]
-		last := page.Hits[limit-1]
+	if len(hits) > limit {
+		hits = hits[:limit]
+		last := hits[limit-1]
 		page.Older = &Cursor{SortAt: last.SortAt.Unix(), ID: last.ID}
 	}
-	if err := d.highlight(ctx, q, page.Hits); err != nil {
-		return page, fmt.Errorf("search: %w", err)
+	page.Hits = hits
+	if opts.Before == nil && page.Older == nil {
+		page.Total = len(hits)
+	} else {
+		from, where, args := c.matches(nil)
+		if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+from+` WHERE `+where+` LIMIT ?)`,
+			append(args, SearchCountBound+1)...).Scan(&page.Total); err != nil {
+			return page, fmt.Errorf("search: %w", err)
+		}
+	}
+	if page.Total > SearchCountBound {
+		page.Total, page.More = SearchCountBound, true
+	}
+	if c.markOthers {
+		// Words in clauses with other operators ("factura OR is:starred")
+		// are not in the FTS5 query of the page: marked on their own.
+		if err := d.highlight(ctx, q, page.Hits); err != nil {
+			return page, fmt.Errorf("search: %w", err)
+		}
 	}
 	return page, nil
 }
 
+// searchHits returns the first n matches older than before, newest first,
+// with the subject marked and a snippet of the body made from the FTS5
+// query, if any, when it has words that can be in them: highlight() and
+// snippet() are computed for the rows returned only.
+func (d *DB) searchHits(ctx context.Context, c compiled, before *Cursor, n int) ([]SearchHit, error) {
+	query, args := c.hitsQuery(before, n)
+	rows, err := d.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hits []SearchHit
+	for rows.Next() {
+		var subject, snippet string
+		var row interface{ Scan(...any) error } = rows
+		if c.match != "" && c.marks {
+			row = scanWith{rows, []any{&subject, &snippet}}
+		}
+		m, err := scanSummary(row)
+		if err != nil {
+			return nil, err
+		}
+		h := SearchHit{MessageSummary: m, MarkedSubject: m.Subject, MarkedSnippet: m.Snippet}
+		if strings.Contains(subject, MarkStart) {
+			h.MarkedSubject = search.Untokenize(subject, MarkStart+MarkEnd)
+		}
+		if strings.Contains(snippet, MarkStart) {
+			h.MarkedSnippet = strings.Join(strings.Fields(search.Untokenize(snippet, MarkStart+MarkEnd)), " ")
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
+}
+
+// scanWith scans a row's columns and then extra ones.
+type scanWith struct {
+	rows  *sql.Rows
+	extra []any
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.extra...)...) }
+
 // SearchIDs returns the ids of every message a query matches, newest
 // first, at most max of them; more says there were more.
 func (d *DB) SearchIDs(ctx context.Context, userID int64, q search.Query, loc *time.Location, max int) (ids []int64, more bool, err error) {
-	where, args := compileQuery(userID, q, loc)
-	rows, err := d.sql.QueryContext(ctx, `SELECT m.id FROM messages m WHERE `+where+` ORDER BY m.sort_at DESC, m.id DESC LIMIT ?`,
-		append(args, max+1)...)
+	ids, err = d.searchIDs(ctx, compileQuery(userID, q, loc), nil, max+1)
 	if err != nil {
-		return nil, false, fmt.Errorf("search ids: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, false, fmt.Errorf("search ids: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("search ids: %w", err)
 	}
 	if len(ids) > max {
@@ -273,13 +363,36 @@ func (d *DB) SearchIDs(ctx context.Context, userID int64, q search.Query, loc *t
 	return ids, false, nil
 }
 
+// searchIDs returns the ids of the first n matches older than before
+// (all of them when nil), newest first. With words to match, FTS5 hands
+// out the matches in search key order, which is the lists' order;
+// without, the user's mail is walked newest first on messages_user_sort.
+// Either way no match past the n-th is read, and nothing is sorted.
+func (d *DB) searchIDs(ctx context.Context, c compiled, before *Cursor, n int) ([]int64, error) {
+	query, args := c.idsQuery(before, n)
+	rows, err := d.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // highlight marks the words each hit matched in its subject and gives it
 // a snippet of its text around them, from one FTS5 query over the page.
 func (d *DB) highlight(ctx context.Context, q search.Query, hits []SearchHit) error {
 	var terms []string
 	for _, c := range q.Clauses {
 		for _, t := range c {
-			if !t.Neg && ftsColumn(t.Op) != "-" {
+			if marked(t) {
 				terms = append(terms, ftsTerm(t))
 			}
 		}
@@ -287,25 +400,35 @@ func (d *DB) highlight(ctx context.Context, q search.Query, hits []SearchHit) er
 	if len(terms) == 0 || len(hits) == 0 {
 		return nil
 	}
-	byID := make(map[int64]*SearchHit, len(hits))
-	ids := make([]int64, len(hits))
+	byKey := make(map[int64]*SearchHit, len(hits))
+	keys := make([]int64, 0, len(hits))
 	for i := range hits {
-		byID[hits[i].ID], ids[i] = &hits[i], hits[i].ID
+		key, err := searchKey(hits[i].SortAt.Unix(), hits[i].ID)
+		if err != nil {
+			return err
+		}
+		byKey[key], keys = &hits[i], append(keys, key)
 	}
-	args := append([]any{MarkStart, MarkEnd, MarkStart, MarkEnd, strings.Join(terms, " OR ")}, int64Args(ids)...)
+	// FTS5 reads the matches between the page's first and last key once;
+	// the page's rows are picked from them before highlight and snippet
+	// are computed (the + keeps the IN list from reaching FTS5, which would
+	// look each key up with a query of its own, reading a prefix's terms
+	// again for every row).
+	args := append([]any{MarkStart, MarkEnd, MarkStart, MarkEnd, strings.Join(terms, " OR "), slices.Min(keys), slices.Max(keys)},
+		int64Args(keys)...)
 	rows, err := d.sql.QueryContext(ctx, `SELECT rowid, highlight(message_fts, 0, ?, ?), snippet(message_fts, 3, ?, ?, '…', 24)
-		FROM message_fts WHERE message_fts MATCH ? AND rowid IN (`+placeholders(len(ids))+`)`, args...)
+		FROM message_fts WHERE message_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN (`+placeholders(len(keys))+`)`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
+		var key int64
 		var subject, snippet string
-		if err := rows.Scan(&id, &subject, &snippet); err != nil {
+		if err := rows.Scan(&key, &subject, &snippet); err != nil {
 			return err
 		}
-		h := byID[id]
+		h := byKey[key]
 		if strings.Contains(subject, MarkStart) {
 			h.MarkedSubject = search.Untokenize(subject, MarkStart+MarkEnd)
 		}
@@ -314,6 +437,14 @@ func (d *DB) highlight(ctx context.Context, q search.Query, hits []SearchHit) er
 		}
 	}
 	return rows.Err()
+}
+
+// marked reports whether a term's words are marked in the results: only
+// the subject and the body are shown marked, so a from: or to: has
+// nothing to mark, and would only make FTS5 read.
+func marked(t search.Term) bool {
+	col := ftsColumn(t.Op)
+	return !t.Neg && (col == "" || col == "subject")
 }
 
 // ftsColumn is the message_fts column an operator searches ("" for all of
@@ -333,11 +464,16 @@ func ftsColumn(op search.Op) string {
 }
 
 // ftsTerm writes a full-text term in FTS5's query syntax: its text as one
-// string (tokenized like the index, so a word with punctuation, an
-// address or a CJK run is a phrase), a prefix query for the word being
-// typed, limited to the operator's column.
+// string (tokenized like the index, so a word with punctuation or a CJK
+// run is a phrase; the address of a from: or to: is its one token), a
+// prefix query for the word being typed, limited to the operator's
+// column.
 func ftsTerm(t search.Term) string {
-	s := `"` + strings.ReplaceAll(searchable(t.Text), `"`, `""`) + `"`
+	text := searchable(t.Text)
+	if (t.Op == search.OpFrom || t.Op == search.OpTo) && !t.Phrase && search.IsAddress(t.Text) {
+		text = search.AddressToken(clean(t.Text))
+	}
+	s := `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
 	if t.Prefix {
 		s += "*"
 	}
@@ -347,18 +483,80 @@ func ftsTerm(t search.Term) string {
 	return s
 }
 
-// compileQuery turns a parsed query into a WHERE clause over messages m,
-// scoped to the user's mailboxes. The clauses that are only full-text
-// words become one FTS5 MATCH; the rest are SQL conditions. Without an
-// in: term, the trash and junk are left out, as in Gmail.
-func compileQuery(userID int64, q search.Query, loc *time.Location) (string, []any) {
+// compiled is a query as SQL: the FTS5 query of its clauses that are
+// only words ("" when none is), whether that query has words that can be
+// marked in a subject or a body (marks) and whether the other clauses do
+// (markOthers), and the conditions over messages m.
+type compiled struct {
+	match             string
+	marks, markOthers bool
+	where             string
+	args              []any
+}
+
+// matches returns the FROM and WHERE of the query's matches older than
+// before (nil: all), with their arguments. Words to match put message_fts
+// (f) first, messages found by the id in each search key.
+func (c compiled) matches(before *Cursor) (from, where string, args []any) {
+	where, args = c.where, c.args
+	if c.match == "" {
+		if before != nil {
+			where += " AND (m.sort_at, m.id) < (?, ?)"
+			args = append(args[:len(args):len(args)], before.SortAt, before.ID)
+		}
+		return "messages m", where, args
+	}
+	head, match := []any{keyIDMask, c.match}, "message_fts MATCH ?"
+	if before != nil {
+		key, err := searchKey(before.SortAt, before.ID)
+		if err != nil { // not a message's: the rows older than its time
+			key = min(max(before.SortAt, keyMinAt), keyMaxAt) << keyIDBits
+		}
+		head, match = append(head, key), match+" AND f.rowid < ?"
+	}
+	return "message_fts f CROSS JOIN messages m ON m.id = f.rowid & ?", match + " AND " + where, append(head, args...)
+}
+
+// order is the ORDER BY that reads the matches newest first without
+// sorting them.
+func (c compiled) order() string {
+	if c.match != "" {
+		return " ORDER BY f.rowid DESC"
+	}
+	return " ORDER BY m.sort_at DESC, m.id DESC"
+}
+
+// idsQuery is the statement of searchIDs.
+func (c compiled) idsQuery(before *Cursor, n int) (string, []any) {
+	from, where, args := c.matches(before)
+	return `SELECT m.id FROM ` + from + ` WHERE ` + where + c.order() + ` LIMIT ?`, append(args, n)
+}
+
+// hitsQuery is the statement of searchHits.
+func (c compiled) hitsQuery(before *Cursor, n int) (string, []any) {
+	from, where, args := c.matches(before)
+	cols := summaryColumns
+	var marks []any
+	if c.match != "" && c.marks {
+		cols += `, highlight(message_fts, 0, ?, ?), snippet(message_fts, 3, ?, ?, '…', 24)`
+		marks = []any{MarkStart, MarkEnd, MarkStart, MarkEnd}
+	}
+	return `SELECT ` + cols + ` FROM ` + from + ` CROSS JOIN accounts a ON a.id = m.account_id
+		WHERE ` + where + c.order() + ` LIMIT ?`, append(append(marks, args...), n)
+}
+
+// compileQuery turns a parsed query into SQL over a user's mailboxes. The
+// clauses that are only full-text words become one FTS5 query; the rest
+// are SQL conditions. Without an in: term, the trash and junk are left
+// out, as in Gmail.
+func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 	if loc == nil {
 		loc = time.Local
 	}
 	var match []string
 	var conds []string
 	var args []any
-	scoped := false
+	scoped, marks, markOthers := false, false, false
 	for _, c := range q.Clauses {
 		allText := true
 		for _, t := range c {
@@ -373,12 +571,14 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) (string, []a
 			parts := make([]string, len(c))
 			for i, t := range c {
 				parts[i] = ftsTerm(t)
+				marks = marks || marked(t)
 			}
 			match = append(match, "("+strings.Join(parts, " OR ")+")")
 			continue
 		}
 		ors := make([]string, len(c))
 		for i, t := range c {
+			markOthers = markOthers || marked(t)
 			cond, a := termCond(userID, t, loc)
 			if t.Neg {
 				cond = "NOT (" + cond + ")"
@@ -392,12 +592,8 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) (string, []a
 		box = `m.mailbox_id IN (SELECT id FROM mailboxes WHERE user_id = ? AND role IS NOT 'trash' AND role IS NOT 'junk')`
 	}
 	where := []string{"m.user_id = ?", box}
-	head := []any{userID, userID}
-	if len(match) > 0 {
-		where = append(where, `m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)`)
-		head = append(head, strings.Join(match, " AND "))
-	}
-	return strings.Join(append(where, conds...), " AND "), append(head, args...)
+	return compiled{match: strings.Join(match, " AND "), marks: marks, markOthers: markOthers, where: strings.Join(append(where, conds...), " AND "),
+		args: append([]any{userID, userID}, args...)}
 }
 
 // termCond is one term as an SQL condition over messages m.
@@ -431,5 +627,5 @@ func termCond(userID int64, t search.Term, loc *time.Location) (string, []any) {
 	case search.OpSmaller:
 		return "m.size < ?", []any{t.Size}
 	}
-	return "m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)", []any{ftsTerm(t)}
+	return "m.id IN (SELECT rowid & ? FROM message_fts WHERE message_fts MATCH ?)", []any{keyIDMask, ftsTerm(t)}
 }

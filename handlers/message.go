@@ -95,19 +95,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 			in = b
 		}
 	}
-	defaultBack, section := inboxPath, web.SectionInbox
-	switch in.Role {
-	case db.MailboxSent:
-		defaultBack, section = sentPath, web.SectionSent
-	case db.MailboxTrash:
-		defaultBack, section = trashPath, web.SectionTrash
-	case db.MailboxArchive:
-		defaultBack, section = archivePath, ""
-	case db.MailboxJunk:
-		defaultBack, section = junkPath, ""
-	case "":
-		defaultBack, section = foldersPath+"/"+strconv.FormatInt(in.ID, 10), ""
-	}
+	defaultBack, section := mailboxHome(in)
 	back := localPath(r.URL.Query().Get("back"), defaultBack)
 	list, ok := parseList(back)
 	if !ok || !strings.HasPrefix(back, "/mail") {
@@ -194,14 +182,38 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	if !v.ParseError {
 		v.Nested = h.nestedMessages(r, raw, self)
 	}
-	loc := i18n.FromContext(ctx)
-	for _, a := range view.Attachments {
-		// Images shown in the HTML body are not listed again, unless the
-		// body is not shown as HTML.
-		if a.Inline && v.BodyURL != "" {
+	v.Attachments = attachmentList(i18n.FromContext(ctx), view.Attachments, self, v.BodyURL != "")
+	h.render(w, r, http.StatusOK, web.MessagePage(v))
+}
+
+// mailboxHome is the list a message of mailbox in goes back to, and the
+// top bar's section for it.
+func mailboxHome(in db.Mailbox) (string, string) {
+	switch in.Role {
+	case db.MailboxSent:
+		return sentPath, web.SectionSent
+	case db.MailboxTrash:
+		return trashPath, web.SectionTrash
+	case db.MailboxArchive:
+		return archivePath, ""
+	case db.MailboxJunk:
+		return junkPath, ""
+	case "":
+		return foldersPath + "/" + strconv.FormatInt(in.ID, 10), ""
+	}
+	return inboxPath, web.SectionInbox
+}
+
+// attachmentList lists a message's attachments for its page. Images
+// shown in the HTML body are not listed again, unless the body is not
+// shown as HTML.
+func attachmentList(loc *i18n.Locale, parts []message.Attachment, self string, htmlShown bool) []web.Attachment {
+	var out []web.Attachment
+	for _, a := range parts {
+		if a.Inline && htmlShown {
 			continue
 		}
-		v.Attachments = append(v.Attachments, web.Attachment{
+		out = append(out, web.Attachment{
 			Name:    a.Filename,
 			Type:    a.ContentType,
 			Size:    loc.Size(a.Size),
@@ -209,7 +221,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 			Preview: inlineTypes[a.ContentType] && a.Size <= maxPreviewBytes,
 		})
 	}
-	h.render(w, r, http.StatusOK, web.MessagePage(v))
+	return out
 }
 
 // maxNestedShown bounds the attached messages shown on a message's page;

@@ -85,7 +85,7 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v.Total = int64(res.Total)
+	v.Total, v.More = int64(res.Total), res.More
 	if res.Indexing.Active {
 		v.Indexing = i18n.T(ctx, "Indexing older mail: %s of %s messages are searchable so far.",
 			l.Number(res.Indexing.Done), l.Number(res.Indexing.Total))

@@ -204,3 +204,39 @@ func unread(t *testing.T, app *testApp, userID int64) int {
 	}
 	return int(box.Unread) - 1 // the other message
 }
+
+// TestSearchManyResults: past db.SearchCountBound matches the page says
+// "more than" that many, in English and Spanish, and "every result" still
+// acts on all of them.
+func TestSearchManyResults(t *testing.T) {
+	app := newApp(t)
+	ana := app.addUser("ana", "correct horse", db.RoleMember)
+	home := app.addAccount(ana.ID, "Home")
+	batch := make([]db.NewMessage, db.SearchCountBound+1)
+	for i := range batch {
+		batch[i] = db.NewMessage{AccountID: home.ID, UserID: ana.ID, Raw: []byte("x"), SHA256: []byte{1},
+			SortAt: time.Date(2026, 1, 1, 0, i, 0, 0, time.UTC), Subject: "Factura"}
+	}
+	if _, err := app.db.StoreMessages(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	c := app.login("ana", "correct horse")
+	for lang, want := range map[string][2]string{
+		"en": {"More than 1,000 results", "(more than 1,000)"},
+		"es": {"Más de 1.000 resultados", "(más de 1.000)"},
+	} {
+		c.header.Set("Accept-Language", lang)
+		doc := c.get("/search?q=factura").doc(t)
+		if s := strings.TrimSpace(text(one(t, doc, "search-total"))); s != want[0] {
+			t.Errorf("%s: total %q, want %q", lang, s, want[0])
+		}
+		if s := text(one(t, doc, "all-results-label")); !strings.Contains(s, want[1]) {
+			t.Errorf("%s: %q, want %q in it", lang, s, want[1])
+		}
+	}
+	wantUndoable(t, c.post("/search/actions", url.Values{"action": {"read"}, "q": {"factura"}, "all": {"1"}}),
+		"/search?q=factura")
+	if n := unread(t, app, ana.ID); n != -1 {
+		t.Errorf("%d unread after marking every result read", n+1)
+	}
+}

@@ -76,3 +76,57 @@ func isCJK(r rune) bool {
 	return r >= 0x2E80 && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
 		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r) || r == 'ー')
 }
+
+// The characters an address token spells its punctuation with: the ASCII
+// character c becomes the private-use character addrBase+c, which SQLite's
+// unicode61 tokenizer keeps inside a token where it would split at c.
+const (
+	addrBase = 0xE000
+	addrLast = addrBase + 0x7F
+)
+
+// IsAddressRune reports whether r is one of the characters AddressToken
+// writes; text for the index must not contain them, so that only an
+// address token can match one.
+func IsAddressRune(r rune) bool { return r >= addrBase && r <= addrLast }
+
+// AddressToken writes an e-mail address as one token for the index:
+// unicode61 splits "ana@example.net" into "ana", "example" and "net",
+// and a search for the address as a phrase reads the lists of every
+// message from example.net. As one token it is one short list, and it
+// matches only that address, not "mariana@example.net" nor
+// "ana@example.network"; as a prefix query (the word being typed), the
+// addresses that begin with it.
+func AddressToken(addr string) string {
+	var b strings.Builder
+	b.Grow(len(addr) * 2)
+	for _, r := range addr {
+		if r < 0x80 && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			r += addrBase
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// AddressTokens returns the AddressToken of each address in text (a From
+// or a To header as the message list keeps it: "Ana <ana@example.net>,
+// luis@example.org"), separated by spaces.
+func AddressTokens(text string) string {
+	var out []string
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(`,;<>"()[]`, r)
+	}) {
+		if IsAddress(w) {
+			out = append(out, AddressToken(w))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// IsAddress reports whether a word is written like an e-mail address:
+// something, an @, and something.
+func IsAddress(w string) bool {
+	i := strings.IndexByte(w, '@')
+	return i > 0 && i < len(w)-1
+}
