@@ -132,6 +132,26 @@ func TestKeyboardShortcuts(t *testing.T) {
 		t.Errorf("typing in the search field moved the highlight to %q", got)
 	}
 
+	// o opens the highlighted message; there j goes to the older one, s
+	// stars it (the same form as the button, with its notice) and u goes
+	// back to the list.
+	subjectIs := func(want string) {
+		t.Helper()
+		if got := get(t, ctx, "subject", chromedp.Text(`h1[data-testid="message-subject"]`)); got != want {
+			t.Fatalf("on %q, want %q", got, want)
+		}
+	}
+	run(t, ctx, "back to the inbox", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("message-list")))
+	press("j")
+	run(t, ctx, "open with o", typeKeys("o"), chromedp.WaitVisible(tid("message")))
+	subjectIs("Holiday photos")
+	run(t, ctx, "older with j", typeKeys("j"), chromedp.WaitVisible(tid("message-newer")))
+	subjectIs("Café mañana")
+	run(t, ctx, "star with s", typeKeys("s"), chromedp.WaitVisible(tid("undo")))
+	wantNotice(t, ctx, "Starred 1 message")
+	subjectIs("Café mañana")
+	run(t, ctx, "back with u", typeKeys("u"), chromedp.WaitVisible(tid("message-list")))
+
 	// With the setting off, j does nothing.
 	run(t, ctx, "turn the shortcuts off",
 		chromedp.Navigate(a.URL+"/settings"),
