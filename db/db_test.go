@@ -96,6 +96,18 @@ func TestUsers(t *testing.T) {
 	if u, _ := d.UserByID(ctx, m.ID); u.Locale != "es" || u.TimeZone != "Europe/Madrid" {
 		t.Fatalf("prefs %+v", u)
 	}
+	if !m.Shortcuts {
+		t.Fatalf("a new user's keyboard shortcuts are off: %+v", m)
+	}
+	if err := d.SetShortcuts(ctx, m.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := d.UserByID(ctx, m.ID); u.Shortcuts {
+		t.Fatalf("shortcuts still on after turning them off: %+v", u)
+	}
+	if err := d.SetShortcuts(ctx, 9999, true); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("shortcuts of a missing user: %v", err)
+	}
 }
 
 func TestSessions(t *testing.T) {

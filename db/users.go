@@ -26,18 +26,19 @@ type User struct {
 	Locale       string // "" follows the browser
 	TimeZone     string // IANA name; "" uses the server's
 	AfterAction  AfterAction
+	Shortcuts    bool // the pages answer keyboard shortcuts
 	CreatedAt    time.Time
 }
 
 // IsAdmin reports whether the user may manage other users.
 func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
 
-const userColumns = `id, name, password_hash, role, disabled, locale, time_zone, after_action, created_at`
+const userColumns = `id, name, password_hash, role, disabled, locale, time_zone, after_action, shortcuts, created_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created int64
-	err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Disabled, &u.Locale, &u.TimeZone, &u.AfterAction, &created)
+	err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Disabled, &u.Locale, &u.TimeZone, &u.AfterAction, &u.Shortcuts, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
@@ -244,6 +245,18 @@ func (d *DB) SetAfterAction(ctx context.Context, userID int64, a AfterAction) er
 	return nil
 }
 
+// SetShortcuts stores whether a user's pages answer keyboard shortcuts.
+func (d *DB) SetShortcuts(ctx context.Context, userID int64, on bool) error {
+	res, err := d.sql.ExecContext(ctx, `UPDATE users SET shortcuts = ?, updated_at = ? WHERE id = ?`, on, d.now(), userID)
+	if err != nil {
+		return fmt.Errorf("set shortcuts: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // ---- sessions ----
 
 // CreateSession records a session token's hash for a user.
@@ -263,12 +276,12 @@ func (d *DB) CreateSession(ctx context.Context, userID int64, tokenHash []byte, 
 func (d *DB) SessionUser(ctx context.Context, tokenHash []byte, ttl time.Duration) (User, error) {
 	now := d.Now()
 	var lastSeen int64
-	row := d.sql.QueryRowContext(ctx, `SELECT s.last_seen_at, u.id, u.name, u.password_hash, u.role, u.disabled, u.locale, u.time_zone, u.after_action, u.created_at
+	row := d.sql.QueryRowContext(ctx, `SELECT s.last_seen_at, u.id, u.name, u.password_hash, u.role, u.disabled, u.locale, u.time_zone, u.after_action, u.shortcuts, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0`, tokenHash, now.Unix())
 	var u User
 	var created int64
-	err := row.Scan(&lastSeen, &u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Disabled, &u.Locale, &u.TimeZone, &u.AfterAction, &created)
+	err := row.Scan(&lastSeen, &u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Disabled, &u.Locale, &u.TimeZone, &u.AfterAction, &u.Shortcuts, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}

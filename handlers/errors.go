@@ -58,7 +58,7 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, heading, message string) {
 	v := web.ErrorView{Chrome: h.bareChrome(heading), Status: status, Heading: heading, Message: message}
 	if u := state(r).user; u != nil {
-		v.Chrome.Nav = &web.Nav{UserName: u.Name, IsAdmin: u.IsAdmin()}
+		v.Chrome.Nav = &web.Nav{UserName: u.Name, IsAdmin: u.IsAdmin(), Shortcuts: u.Shortcuts, GoTo: goTo}
 		v.Home = "/mail"
 	} else {
 		v.Home = "/"

@@ -16,9 +16,9 @@ import (
 // Interface languages offered, by code; "" follows the browser.
 var languages = []string{"", "en", "es"}
 
-func (h *Handler) preferencesForm(r *http.Request, locale, timeZone string, after db.AfterAction) web.PreferencesForm {
+func (h *Handler) preferencesForm(r *http.Request, locale, timeZone string, after db.AfterAction, shortcuts bool) web.PreferencesForm {
 	ctx := r.Context()
-	f := web.PreferencesForm{TimeZone: timeZone, TimeZones: timeZoneSuggestions, ServerZone: serverZone(h.now())}
+	f := web.PreferencesForm{TimeZone: timeZone, TimeZones: timeZoneSuggestions, ServerZone: serverZone(h.now()), Shortcuts: shortcuts}
 	f.AfterAction = []web.Option{
 		{Value: string(db.AfterNext), Label: i18n.T(ctx, "Open the next message"), Selected: after != db.AfterList},
 		{Value: string(db.AfterList), Label: i18n.T(ctx, "Go back to the list"), Selected: after == db.AfterList},
@@ -55,6 +55,21 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// The form sends "off" from a hidden field and then "on" from the
+	// checkbox when it is ticked: the last one counts. A form without the
+	// field keeps the saved choice.
+	shortcuts := u.Shortcuts
+	if s, ok := r.PostForm["shortcuts"]; ok {
+		switch s[len(s)-1] {
+		case "on":
+			shortcuts = true
+		case "off":
+			shortcuts = false
+		default:
+			h.badRequest(w, r)
+			return
+		}
+	}
 	tz := strings.TrimSpace(r.PostForm.Get("timezone"))
 	known := false
 	for _, l := range languages {
@@ -71,7 +86,7 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		v.Preferences = h.preferencesForm(r, locale, tz, after)
+		v.Preferences = h.preferencesForm(r, locale, tz, after, shortcuts)
 		v.Preferences.EmptyAfterDays = days
 		edit(&v.Preferences)
 		h.render(w, r, http.StatusUnprocessableEntity, web.SettingsPage(v))
@@ -105,6 +120,12 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 	}
 	if after != u.AfterAction {
 		if err := h.db.SetAfterAction(ctx, u.ID, after); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if shortcuts != u.Shortcuts {
+		if err := h.db.SetShortcuts(ctx, u.ID, shortcuts); err != nil {
 			h.fail(w, r, err)
 			return
 		}

@@ -43,6 +43,7 @@ func (h *Handler) webAssets() web.Assets {
 		CSS:      h.assets.URL("app.css"),
 		JS:       h.assets.URL("app.js"),
 		Editor:   h.assets.URL("editor.js"),
+		Keys:     h.assets.URL("keys.js"),
 		Icon:     h.assets.URL("favicon.svg"),
 		Manifest: h.assets.URL("manifest.webmanifest"),
 	}
@@ -56,7 +57,8 @@ func (h *Handler) bareChrome(title string) web.Chrome {
 // chrome frames a signed-in page: the navigation lists the user's
 // accounts with their unread counts.
 func (h *Handler) chrome(u *db.User, title, section string, currentAccount int64, accounts []db.Account) web.Chrome {
-	nav := &web.Nav{UserName: u.Name, IsAdmin: u.IsAdmin(), Section: section, CurrentAccount: currentAccount}
+	nav := &web.Nav{UserName: u.Name, IsAdmin: u.IsAdmin(), Section: section, CurrentAccount: currentAccount,
+		Shortcuts: u.Shortcuts, GoTo: goTo}
 	for _, a := range accounts {
 		nav.InboxUnread += a.UnreadCount
 		nav.Accounts = append(nav.Accounts, web.NavAccount{
@@ -65,6 +67,9 @@ func (h *Handler) chrome(u *db.User, title, section string, currentAccount int64
 	}
 	return web.Chrome{Title: title, Assets: h.webAssets(), Nav: nav}
 }
+
+// goTo are the lists the "g then …" keyboard shortcuts open.
+var goTo = web.GoTo{Inbox: inboxPath, Starred: starredPath, Sent: sentPath, Drafts: draftsPath}
 
 // userChrome loads the user's accounts and frames a page with them.
 func (h *Handler) userChrome(r *http.Request, title, section string) (web.Chrome, error) {

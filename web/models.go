@@ -10,6 +10,7 @@ import (
 type Assets struct {
 	CSS, JS, Icon, Manifest string
 	Editor                  string // the composer's formatting editor, loaded on that page only
+	Keys                    string // the keyboard shortcuts, loaded on signed-in pages
 }
 
 // Sections of the navigation, for marking the current one.
@@ -66,6 +67,13 @@ type Nav struct {
 	InboxUnread    int64
 	Accounts       []NavAccount
 	Query          string // the search shown, for the header's search field
+	Shortcuts      bool   // the user's pages answer keyboard shortcuts
+	GoTo           GoTo   // where the "g then …" shortcuts lead
+}
+
+// GoTo are the lists the "g then …" shortcuts open.
+type GoTo struct {
+	Inbox, Starred, Sent, Drafts string
 }
 
 // NavAccount is one account in the navigation, with its unread count.
@@ -308,6 +316,7 @@ type PreferencesForm struct {
 	// (0 never), as typed.
 	EmptyAfterDays      string
 	EmptyAfterDaysError string
+	Shortcuts           bool // the pages answer keyboard shortcuts
 }
 
 // SettingsView is the settings page.
