@@ -7,12 +7,13 @@ import (
 	"fmt"
 )
 
-// LiveCount is one mailbox's (or one account's) counts as a page that
-// updates itself reads them.
+// LiveCount is one mailbox's (or one account's, or an account's share of
+// a mailbox's) counts as a page that updates itself reads them.
 type LiveCount struct {
 	ID      int64
+	Role    MailboxRole // a mailbox's; "" for the user's own, and for accounts
 	Unread  int64
-	Arrived int64 // messages ever stored into it (only for mailboxes and shares)
+	Arrived int64 // messages ever stored into it (mailboxes and shares; 0 for accounts)
 }
 
 // LiveState is what changes on a user's mail pages while they are open:
@@ -29,7 +30,7 @@ type LiveState struct {
 // 0013, 0021 and 0023): their cost is the number of the user's mailboxes
 // and accounts, never of messages. db's tests check their plans.
 const (
-	liveMailboxesSQL = `SELECT id, unread, arrived FROM mailboxes WHERE user_id = ? ORDER BY id`
+	liveMailboxesSQL = `SELECT id, coalesce(role, ''), unread, arrived FROM mailboxes WHERE user_id = ? ORDER BY id`
 	liveAccountsSQL  = `SELECT id, unread_count FROM accounts WHERE user_id = ? ORDER BY id`
 	liveShareSQL     = `SELECT c.unread, c.arrived FROM account_mailbox_counts c
 		JOIN accounts a ON a.id = c.account_id
@@ -58,7 +59,7 @@ func (d *DB) Live(ctx context.Context, userID, accountID, mailboxID int64) (Live
 			var c LiveCount
 			dest := []any{&c.ID, &c.Unread}
 			if arrived {
-				dest = append(dest, &c.Arrived)
+				dest = []any{&c.ID, &c.Role, &c.Unread, &c.Arrived}
 			}
 			if err := rows.Scan(dest...); err != nil {
 				return nil, err

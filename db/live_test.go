@@ -79,7 +79,7 @@ func TestLiveState(t *testing.T) {
 	if got := find(st.Mailboxes, inbox.ID); got.Arrived != 5 || got.Unread != 3 {
 		t.Errorf("inbox after a move and a read: %+v", got)
 	}
-	if got := find(st.Mailboxes, archive.ID); got.Arrived != 0 || got.Unread != 1 {
+	if got := find(st.Mailboxes, archive.ID); got.Arrived != 0 || got.Unread != 1 || got.Role != MailboxArchive {
 		t.Errorf("archive after a move: %+v", got)
 	}
 	if st.Share != (LiveCount{ID: inbox.ID, Unread: 1, Arrived: 3}) {
