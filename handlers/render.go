@@ -43,6 +43,7 @@ func (h *Handler) webAssets() web.Assets {
 		CSS:      h.assets.URL("app.css"),
 		JS:       h.assets.URL("app.js"),
 		Editor:   h.assets.URL("editor.js"),
+		Live:     h.assets.URL("live.js"),
 		Icon:     h.assets.URL("favicon.svg"),
 		Manifest: h.assets.URL("manifest.webmanifest"),
 	}
