@@ -142,6 +142,19 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 	if account != nil {
 		base.Set("account", strconv.FormatInt(account.ID, 10))
 	}
+	show := r.URL.Path
+	if len(base) > 0 {
+		show += "?" + base.Encode()
+	}
+	live, unread, err := h.liveView(r, box.ID, l.accountID, q.Before == nil && q.After == nil, show)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Live = live
+	if unread > 0 {
+		v.Chrome.Title = "(" + loc.Number(unread) + ") " + heading
+	}
 	if page.Newer != nil {
 		v.NewerURL = pageURL(r.URL.Path, base, "after", page.Newer.String())
 	}

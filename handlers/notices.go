@@ -10,10 +10,15 @@ import (
 // it leads to says what happened (Post/Redirect/Get).
 const (
 	// Settings.
-	doneAccountAdded    = "account-added"
-	doneAccountSaved    = "account-saved"
-	doneAccountDeleted  = "account-deleted"
-	doneCheckStarted    = "check-started"
+	doneAccountAdded   = "account-added"
+	doneAccountSaved   = "account-saved"
+	doneAccountDeleted = "account-deleted"
+	doneCheckStarted   = "check-started"
+	// Check mail, on the lists (live.go).
+	doneCheckMail       = "check-mail"
+	doneCheckPartly     = "check-partly"
+	doneCheckRecent     = "check-recent"
+	doneCheckNothing    = "check-nothing"
 	donePasswordChanged = "password-changed"
 	donePrefsSaved      = "preferences-saved"
 	// The administrator's users page.
@@ -51,10 +56,16 @@ const (
 
 // notices is what each outcome says, as a message key.
 var notices = map[string]string{
-	doneAccountAdded:    i18n.Key("The account was added. Apartado is checking it now."),
-	doneAccountSaved:    i18n.Key("The account was saved. Apartado is checking it now."),
-	doneAccountDeleted:  i18n.Key("The account and its messages were deleted."),
-	doneCheckStarted:    i18n.Key("Checking for new mail now."),
+	doneAccountAdded:   i18n.Key("The account was added. Apartado is checking it now."),
+	doneAccountSaved:   i18n.Key("The account was saved. Apartado is checking it now."),
+	doneAccountDeleted: i18n.Key("The account and its messages were deleted."),
+	doneCheckStarted:   i18n.Key("Checking for new mail now."),
+
+	// The interval is app.CheckMailInterval's.
+	doneCheckMail:       i18n.Key("Checking your accounts for new mail now."),
+	doneCheckPartly:     i18n.Key("Checking your other accounts for new mail now. Those checked in the last 30 seconds wait: an account is checked at most once every 30 seconds."),
+	doneCheckRecent:     i18n.Key("Your accounts were checked in the last 30 seconds. An account is checked at most once every 30 seconds: try again in a moment."),
+	doneCheckNothing:    i18n.Key("No account can be checked: add one, or see Settings for those turned off or waiting for a new password."),
 	donePasswordChanged: i18n.Key("Your password was changed. Other devices were signed out."),
 	donePrefsSaved:      i18n.Key("Your preferences were saved."),
 

@@ -162,20 +162,31 @@ func sidebar(ctx context.Context, boxes []db.Mailbox, current string, currentID 
 		it.Current = key == current && (key != "folder" || b.ID == currentID)
 		s.Items = append(s.Items, it)
 	}
-	add(string(db.MailboxInbox), byRole[db.MailboxInbox], inboxPath, true)
+	add(string(db.MailboxInbox), byRole[db.MailboxInbox], inboxPath, unreadShown(db.MailboxInbox))
 	s.Items = append(s.Items, web.SidebarItem{Key: "starred", Label: i18n.T(ctx, "Starred"), URL: starredPath,
 		Current: current == "starred"})
-	add(string(db.MailboxSent), byRole[db.MailboxSent], sentPath, false)
-	add(string(db.MailboxDrafts), byRole[db.MailboxDrafts], draftsPath, false)
-	add(string(db.MailboxArchive), byRole[db.MailboxArchive], archivePath, true)
-	add(string(db.MailboxJunk), byRole[db.MailboxJunk], junkPath, true)
-	add(string(db.MailboxTrash), byRole[db.MailboxTrash], trashPath, false)
+	add(string(db.MailboxSent), byRole[db.MailboxSent], sentPath, unreadShown(db.MailboxSent))
+	add(string(db.MailboxDrafts), byRole[db.MailboxDrafts], draftsPath, unreadShown(db.MailboxDrafts))
+	add(string(db.MailboxArchive), byRole[db.MailboxArchive], archivePath, unreadShown(db.MailboxArchive))
+	add(string(db.MailboxJunk), byRole[db.MailboxJunk], junkPath, unreadShown(db.MailboxJunk))
+	add(string(db.MailboxTrash), byRole[db.MailboxTrash], trashPath, unreadShown(db.MailboxTrash))
 	for _, b := range boxes {
 		if b.Role == "" {
-			add("folder", b, foldersPath+"/"+strconv.FormatInt(b.ID, 10), true)
+			add("folder", b, foldersPath+"/"+strconv.FormatInt(b.ID, 10), unreadShown(""))
 		}
 	}
 	return s
+}
+
+// unreadShown says whether a mailbox of the role shows its unread count
+// (the sidebar's, and the tab's title on its page): not what one wrote,
+// nor what one threw away.
+func unreadShown(role db.MailboxRole) bool {
+	switch role {
+	case db.MailboxSent, db.MailboxDrafts, db.MailboxTrash:
+		return false
+	}
+	return true
 }
 
 // moveTargets are the mailboxes messages can be moved to from the

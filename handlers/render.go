@@ -44,6 +44,7 @@ func (h *Handler) webAssets() web.Assets {
 		JS:       h.assets.URL("app.js"),
 		Editor:   h.assets.URL("editor.js"),
 		Keys:     h.assets.URL("keys.js"),
+		Live:     h.assets.URL("live.js"),
 		Icon:     h.assets.URL("favicon.svg"),
 		Manifest: h.assets.URL("manifest.webmanifest"),
 	}

@@ -70,6 +70,8 @@ func (h *Handler) routes() http.Handler {
 			r.Get(searchPath, h.searchPage)
 			r.Post(searchPath+"/actions", h.searchActions)
 			r.Post(undoPath, h.undo)
+			r.Get(livePath, h.live)
+			r.Post(checkPath, h.checkMail)
 			r.Get("/mail/{id}", h.message)
 			r.Get("/mail/{id}/body", h.messageBody)
 			r.Get("/mail/{id}/raw", h.messageRaw)

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-//go:embed app.css app.js editor.js keys.js favicon.svg manifest.webmanifest
+//go:embed app.css app.js editor.js keys.js live.js favicon.svg manifest.webmanifest
 var files embed.FS
 
 // Prefix is the URL path the assets are served under.

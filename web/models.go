@@ -11,6 +11,7 @@ type Assets struct {
 	CSS, JS, Icon, Manifest string
 	Editor                  string // the composer's formatting editor, loaded on that page only
 	Keys                    string // the keyboard shortcuts, loaded on signed-in pages
+	Live                    string // keeps a message list up to date, loaded on the lists only
 }
 
 // Sections of the navigation, for marking the current one.
@@ -121,6 +122,19 @@ type MailboxView struct {
 	Undo       *UndoNotice // the last action's notice, to undo it
 	Actions    ListActions
 	AutoEmpty  string // how the mailbox empties itself ("" when it does not)
+	// Live keeps the page up to date with JavaScript (static/live.js),
+	// and has the Check mail button.
+	Live *LiveView
+}
+
+// LiveView is what a list page needs to keep itself up to date: where to
+// ask what changed, and since when.
+type LiveView struct {
+	URL       string // the JSON that says what changed (handlers/live.go)
+	Since     int64  // the list's count of arrivals when the page was drawn
+	FirstPage bool   // new mail belongs on this page: offer to show it
+	ShowURL   string // the list's first page, which shows the new mail
+	Soon      bool   // a check was just asked for: ask often for a while
 }
 
 // ListActions are the list's bulk actions, shaped by the list shown.
