@@ -179,6 +179,7 @@ func TestInbox(t *testing.T) {
 	}
 	wantStatus(t, f.anaC.get("/mail?account=abc"), http.StatusNotFound)
 	wantStatus(t, f.anaC.get("/mail?before=garbage"), http.StatusBadRequest)
+	wantStatus(t, f.anaC.get("/mail?after=garbage"), http.StatusBadRequest)
 
 	// The empty trash, and a user without accounts.
 	r = f.anaC.get("/mail/trash")

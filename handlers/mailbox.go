@@ -85,20 +85,9 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 	}
 	q := l.query()
 	q.Limit = pageSize
-	if s := query.Get("before"); s != "" {
-		c, ok := db.ParseCursor(s)
-		if !ok {
-			h.badRequest(w, r)
-			return
-		}
-		q.Before = &c
-	} else if s := query.Get("after"); s != "" {
-		c, ok := db.ParseCursor(s)
-		if !ok {
-			h.badRequest(w, r)
-			return
-		}
-		q.After = &c
+	if !pageCursor(query, &q) {
+		h.badRequest(w, r)
+		return
 	}
 
 	page, err := h.db.ListMessages(ctx, u.ID, q)
@@ -221,4 +210,23 @@ func subjectOrPlaceholder(r *http.Request, s string) string {
 var actionDone = map[app.MessageAction]string{
 	app.ActionTrash: doneTrashed, app.ActionRestore: doneRestored, app.ActionDelete: doneDeleted,
 	app.ActionRead: doneRead, app.ActionUnread: doneUnread, app.ActionEmptyTrash: doneEmptied,
+}
+
+// pageCursor sets the page of q a list's URL asks for (before= or
+// after=), and reports false if the cursor it gives is malformed.
+func pageCursor(query url.Values, q *db.ListQuery) bool {
+	for _, p := range []struct {
+		name string
+		to   **db.Cursor
+	}{{"before", &q.Before}, {"after", &q.After}} {
+		if s := query.Get(p.name); s != "" {
+			c, ok := db.ParseCursor(s)
+			if !ok {
+				return false
+			}
+			*p.to = &c
+			return true
+		}
+	}
+	return true
 }
