@@ -22,7 +22,8 @@ func TestSmoke(t *testing.T) {
 		t.Fatalf("exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
 	for _, want := range []string{"## First sync", "## Storage", "## A poll that finds nothing new", "| inbox |",
-		"| settings |", "| HTML body frame |", "Memory of `apartado serve`"} {
+		"| settings |", "| HTML body frame |", "| a folder |", "| search: a common word |", "| search: a rare word |",
+		"| search: a phrase |", "| search: from: |", "| moving 30 messages", "Memory of `apartado serve`"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("the report lacks %q:\n%s", want, stdout.String())
 		}

@@ -102,8 +102,9 @@ func (s *server) client(ctx context.Context, conc int) (*http.Client, error) {
 }
 
 // pages finds the URLs to time from the database: an account, a cursor
-// deep in the inbox, a plain message in the middle.
-func (b *bench) pages(ctx context.Context) ([]page, int, error) {
+// deep in the inbox, a plain message in the middle, a rare word; folder
+// is the folder whose list is timed.
+func (b *bench) pages(ctx context.Context, folder int64) ([]page, int, error) {
 	conn, err := sql.Open("sqlite", "file:"+b.dbPath+"?mode=ro")
 	if err != nil {
 		return nil, 0, err
@@ -127,12 +128,15 @@ func (b *bench) pages(ctx context.Context) ([]page, int, error) {
 	// Messages from the middle of the mailbox, by their Message-ID
 	// (mailgen's "<i.…@example.net>"): a plain text one, and one in HTML.
 	mb := b.mailbox()
-	plain, html := b.cfg.n/2, b.cfg.n/2
+	plain, html, large := b.cfg.n/2, b.cfg.n/2, b.cfg.n/2
 	for mb.IsHTML(plain) || mb.IsLarge(plain) {
 		plain++
 	}
 	for !mb.IsHTML(html) {
 		html++
+	}
+	for !mb.IsLarge(large) && large < b.cfg.n-1 {
+		large++
 	}
 	var htmlMsg int64
 	for i, dst := range map[int]*int64{plain: &msg, html: &htmlMsg} {
@@ -149,6 +153,15 @@ func (b *bench) pages(ctx context.Context) ([]page, int, error) {
 		{name: "a message (plain)", path: "/mail/" + m},
 		{name: "settings", path: "/settings"},
 		{name: "HTML body frame", path: "/mail/" + h + "/body"},
+		{name: "a folder", path: "/mail/folders/" + strconv.FormatInt(folder, 10)},
+		// mailgen's text draws every word from 20, so each is in nearly
+		// every message; a message's number is only in its own subject
+		// or attachment's name ("informe-N.pdf"); one in 97 messages is
+		// from each sender.
+		{name: "search: a common word", path: "/search?q=invoice"},
+		{name: "search: a rare word", path: "/search?q=" + strconv.Itoa(large)},
+		{name: "search: a phrase", path: "/search?q=" + url.QueryEscape(`"garden please"`)},
+		{name: "search: from:", path: "/search?q=" + url.QueryEscape("from:sender42@example.net")},
 	}, depth, nil
 }
 

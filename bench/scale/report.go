@@ -68,11 +68,15 @@ func (b *bench) run(ctx context.Context) (string, error) {
 	if err != nil {
 		return w.String(), err
 	}
-	pages, depth, err := b.pages(ctx)
+	c, err := srv.client(ctx, slicesMax(b.cfg.conc))
 	if err != nil {
 		return w.String(), err
 	}
-	c, err := srv.client(ctx, slicesMax(b.cfg.conc))
+	folder, inbox, bulkIDs, err := b.folder(ctx, c, srv)
+	if err != nil {
+		return w.String(), err
+	}
+	pages, depth, err := b.pages(ctx, folder)
 	if err != nil {
 		return w.String(), err
 	}
@@ -92,6 +96,17 @@ func (b *bench) run(ctx context.Context) (string, error) {
 			b.logf("c=%-3d %-28s p50 %8.2f ms (static %6.2f)  p95 %8.2f ms (static %6.2f)", conc, pg.name,
 				ms(t.p50), ms(t.s50), ms(t.p95), ms(t.s95))
 		}
+	}
+	bulk := map[int]timing{}
+	for _, conc := range b.cfg.conc {
+		t, err := timeBulk(ctx, c, srv, pages[0].static, bulkIDs, folder, inbox, b.cfg.requests, conc)
+		if err != nil {
+			stopRSS()
+			return w.String(), err
+		}
+		bulk[conc] = t
+		b.logf("c=%-3d %-28s p50 %8.2f ms (static %6.2f)  p95 %8.2f ms (static %6.2f)", conc, "bulk move",
+			ms(t.p50), ms(t.s50), ms(t.p95), ms(t.s95))
 	}
 	maxRSS, hwm := stopRSS()
 
@@ -116,6 +131,12 @@ func (b *bench) run(ctx context.Context) (string, error) {
 		}
 		p("\n")
 	}
+	p("| moving %d messages (a POST of the list's form; static: the inbox's twin) | |", len(bulkIDs))
+	for _, conc := range b.cfg.conc {
+		t := bulk[conc]
+		p(" %.2f | %.2f | %.1f | %.2f | %.2f | %.1f |", ms(t.p50), ms(t.s50), ratio(t.p50, t.s50), ms(t.p95), ms(t.s95), ratio(t.p95, t.s95))
+	}
+	p("\n")
 	p("\nMemory of `apartado serve` under this load: highest VmRSS seen (polled every 20 ms) %.1f MB, VmHWM %.1f MB.\n",
 		float64(maxRSS)/1e6, float64(hwm)/1e6)
 	return w.String(), nil
