@@ -5,15 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/apartado/apartado/search"
 )
 
-// Highlight markers: highlight() and snippet() put them around the words
-// a search matched. Control characters never reach the index (see
+// Highlight markers: DB.mark puts them around the words a search
+// matched. Control characters never reach the index (see
 // searchable), so a marker in a result is always one of these.
 const (
 	MarkStart = "\x01"
@@ -298,20 +297,13 @@ func (d *DB) SearchMessages(ctx context.Context, userID int64, q search.Query, o
 	if page.Total > SearchCountBound {
 		page.Total, page.More = SearchCountBound, true
 	}
-	if c.markOthers {
-		// Words in clauses with other operators ("factura OR is:starred")
-		// are not in the FTS5 query of the page: marked on their own.
-		if err := d.highlight(ctx, q, page.Hits); err != nil {
-			return page, fmt.Errorf("search: %w", err)
-		}
+	if err := d.mark(ctx, q, page.Hits); err != nil {
+		return page, fmt.Errorf("search: %w", err)
 	}
 	return page, nil
 }
 
-// searchHits returns the first n matches older than before, newest first,
-// with the subject marked and a snippet of the body made from the FTS5
-// query, if any, when it has words that can be in them: highlight() and
-// snippet() are computed for the rows returned only.
+// searchHits returns the first n matches older than before, newest first.
 func (d *DB) searchHits(ctx context.Context, c compiled, before *Cursor, n int) ([]SearchHit, error) {
 	query, args := c.hitsQuery(before, n)
 	rows, err := d.sql.QueryContext(ctx, query, args...)
@@ -321,34 +313,14 @@ func (d *DB) searchHits(ctx context.Context, c compiled, before *Cursor, n int) 
 	defer rows.Close()
 	var hits []SearchHit
 	for rows.Next() {
-		var subject, snippet string
-		var row interface{ Scan(...any) error } = rows
-		if c.match != "" && c.marks {
-			row = scanWith{rows, []any{&subject, &snippet}}
-		}
-		m, err := scanSummary(row)
+		m, err := scanSummary(rows)
 		if err != nil {
 			return nil, err
 		}
-		h := SearchHit{MessageSummary: m, MarkedSubject: m.Subject, MarkedSnippet: m.Snippet}
-		if strings.Contains(subject, MarkStart) {
-			h.MarkedSubject = search.Untokenize(subject, MarkStart+MarkEnd)
-		}
-		if strings.Contains(snippet, MarkStart) {
-			h.MarkedSnippet = strings.Join(strings.Fields(search.Untokenize(snippet, MarkStart+MarkEnd)), " ")
-		}
-		hits = append(hits, h)
+		hits = append(hits, SearchHit{MessageSummary: m, MarkedSubject: m.Subject, MarkedSnippet: m.Snippet})
 	}
 	return hits, rows.Err()
 }
-
-// scanWith scans a row's columns and then extra ones.
-type scanWith struct {
-	rows  *sql.Rows
-	extra []any
-}
-
-func (s scanWith) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.extra...)...) }
 
 // SearchIDs returns the ids of every message a query matches, newest
 // first, at most max of them; more says there were more.
@@ -386,54 +358,56 @@ func (d *DB) searchIDs(ctx context.Context, c compiled, before *Cursor, n int) (
 	return ids, rows.Err()
 }
 
-// highlight marks the words each hit matched in its subject and gives it
-// a snippet of its text around them, from one FTS5 query over the page.
-func (d *DB) highlight(ctx context.Context, q search.Query, hits []SearchHit) error {
-	var terms []string
+// snippetWords is about how many words a result's snippet has.
+const snippetWords = 24
+
+// mark marks the words of a query in its hits' subjects, and gives each
+// hit whose text has them a snippet of that text around them (the others
+// keep the beginning of the message). search.Marker says why this is not
+// FTS5's highlight() and snippet().
+func (d *DB) mark(ctx context.Context, q search.Query, hits []SearchHit) error {
+	var inSubject, inText []search.Term
 	for _, c := range q.Clauses {
 		for _, t := range c {
-			if marked(t) {
-				terms = append(terms, ftsTerm(t))
+			if !marked(t) {
+				continue
+			}
+			inSubject = append(inSubject, t)
+			if ftsColumn(t.Op) == "" {
+				inText = append(inText, t)
 			}
 		}
 	}
-	if len(terms) == 0 || len(hits) == 0 {
+	if len(inSubject) == 0 || len(hits) == 0 {
 		return nil
 	}
-	byKey := make(map[int64]*SearchHit, len(hits))
-	keys := make([]int64, 0, len(hits))
+	subjects, texts := search.NewMarker(inSubject), search.NewMarker(inText)
 	for i := range hits {
-		key, err := searchKey(hits[i].SortAt.Unix(), hits[i].ID)
-		if err != nil {
-			return err
+		if s, ok := subjects.Mark(clean(hits[i].Subject), MarkStart, MarkEnd); ok {
+			hits[i].MarkedSubject = s
 		}
-		byKey[key], keys = &hits[i], append(keys, key)
 	}
-	// FTS5 reads the matches between the page's first and last key once;
-	// the page's rows are picked from them before highlight and snippet
-	// are computed (the + keeps the IN list from reaching FTS5, which would
-	// look each key up with a query of its own, reading a prefix's terms
-	// again for every row).
-	args := append([]any{MarkStart, MarkEnd, MarkStart, MarkEnd, strings.Join(terms, " OR "), slices.Min(keys), slices.Max(keys)},
-		int64Args(keys)...)
-	rows, err := d.sql.QueryContext(ctx, `SELECT rowid, highlight(message_fts, 0, ?, ?), snippet(message_fts, 3, ?, ?, '…', 24)
-		FROM message_fts WHERE message_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN (`+placeholders(len(keys))+`)`, args...)
+	if texts.Empty() {
+		return nil
+	}
+	ids := make([]any, len(hits))
+	byID := make(map[int64]*SearchHit, len(hits))
+	for i := range hits {
+		ids[i], byID[hits[i].ID] = hits[i].ID, &hits[i]
+	}
+	rows, err := d.sql.QueryContext(ctx, `SELECT message_id, body FROM message_text WHERE message_id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var key int64
-		var subject, snippet string
-		if err := rows.Scan(&key, &subject, &snippet); err != nil {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
 			return err
 		}
-		h := byKey[key]
-		if strings.Contains(subject, MarkStart) {
-			h.MarkedSubject = search.Untokenize(subject, MarkStart+MarkEnd)
-		}
-		if strings.Contains(snippet, MarkStart) {
-			h.MarkedSnippet = strings.Join(strings.Fields(search.Untokenize(snippet, MarkStart+MarkEnd)), " ")
+		if s, ok := texts.Snippet(body, snippetWords, MarkStart, MarkEnd); ok {
+			byID[id].MarkedSnippet = strings.Join(strings.Fields(search.Untokenize(s, MarkStart+MarkEnd)), " ")
 		}
 	}
 	return rows.Err()
@@ -484,14 +458,11 @@ func ftsTerm(t search.Term) string {
 }
 
 // compiled is a query as SQL: the FTS5 query of its clauses that are
-// only words ("" when none is), whether that query has words that can be
-// marked in a subject or a body (marks) and whether the other clauses do
-// (markOthers), and the conditions over messages m.
+// only words ("" when none is) and the conditions over messages m.
 type compiled struct {
-	match             string
-	marks, markOthers bool
-	where             string
-	args              []any
+	match string
+	where string
+	args  []any
 }
 
 // matches returns the FROM and WHERE of the query's matches older than
@@ -535,14 +506,8 @@ func (c compiled) idsQuery(before *Cursor, n int) (string, []any) {
 // hitsQuery is the statement of searchHits.
 func (c compiled) hitsQuery(before *Cursor, n int) (string, []any) {
 	from, where, args := c.matches(before)
-	cols := summaryColumns
-	var marks []any
-	if c.match != "" && c.marks {
-		cols += `, highlight(message_fts, 0, ?, ?), snippet(message_fts, 3, ?, ?, '…', 24)`
-		marks = []any{MarkStart, MarkEnd, MarkStart, MarkEnd}
-	}
-	return `SELECT ` + cols + ` FROM ` + from + ` CROSS JOIN accounts a ON a.id = m.account_id
-		WHERE ` + where + c.order() + ` LIMIT ?`, append(append(marks, args...), n)
+	return `SELECT ` + summaryColumns + ` FROM ` + from + ` CROSS JOIN accounts a ON a.id = m.account_id
+		WHERE ` + where + c.order() + ` LIMIT ?`, append(args, n)
 }
 
 // compileQuery turns a parsed query into SQL over a user's mailboxes. The
@@ -556,7 +521,7 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 	var match []string
 	var conds []string
 	var args []any
-	scoped, marks, markOthers := false, false, false
+	scoped := false
 	for _, c := range q.Clauses {
 		allText := true
 		for _, t := range c {
@@ -571,14 +536,12 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 			parts := make([]string, len(c))
 			for i, t := range c {
 				parts[i] = ftsTerm(t)
-				marks = marks || marked(t)
 			}
 			match = append(match, "("+strings.Join(parts, " OR ")+")")
 			continue
 		}
 		ors := make([]string, len(c))
 		for i, t := range c {
-			markOthers = markOthers || marked(t)
 			cond, a := termCond(userID, t, loc)
 			if t.Neg {
 				cond = "NOT (" + cond + ")"
@@ -592,7 +555,7 @@ func compileQuery(userID int64, q search.Query, loc *time.Location) compiled {
 		box = `m.mailbox_id IN (SELECT id FROM mailboxes WHERE user_id = ? AND role IS NOT 'trash' AND role IS NOT 'junk')`
 	}
 	where := []string{"m.user_id = ?", box}
-	return compiled{match: strings.Join(match, " AND "), marks: marks, markOthers: markOthers, where: strings.Join(append(where, conds...), " AND "),
+	return compiled{match: strings.Join(match, " AND "), where: strings.Join(append(where, conds...), " AND "),
 		args: append([]any{userID, userID}, args...)}
 }
 
