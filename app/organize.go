@@ -24,6 +24,9 @@ const (
 	ActionJunk        MessageAction = "junk"          // move to junk
 	ActionNotJunk     MessageAction = "not-junk"      // out of junk, into the inbox
 	ActionMarkAllRead MessageAction = "mark-all-read" // every message of the mailbox Request.To; takes no selection
+	// ActionApplyRules is the user's rules run over the inbox on demand
+	// (Rules.ApplyNow): not an action of Act, but undone like one.
+	ActionApplyRules MessageAction = "apply-rules"
 )
 
 // UndoTTL is how long an action can be undone from its notice.
@@ -199,6 +202,13 @@ func (s *Messages) owned(ctx context.Context, userID int64, ids []int64, limit i
 
 // keep records what an action changed (the states before it), for Undo.
 func (s *Messages) keep(ctx context.Context, userID int64, out Outcome, states []db.MessageState, c change) (Outcome, error) {
+	return keepUndo(ctx, s.db, userID, out, states)
+}
+
+// keepUndo records the states of the messages an action changed, before
+// it, under a new undo id, and returns the outcome with that id and the
+// count.
+func keepUndo(ctx context.Context, store *db.DB, userID int64, out Outcome, states []db.MessageState) (Outcome, error) {
 	out.Count = int64(len(states))
 	if len(states) == 0 {
 		return out, nil
@@ -207,8 +217,8 @@ func (s *Messages) keep(ctx context.Context, userID int64, out Outcome, states [
 	if err != nil {
 		return out, err
 	}
-	out.Undo, out.Expires = id, s.db.Now().Add(UndoTTL)
-	err = s.db.SaveUndo(ctx, db.UndoRecord{ID: id, UserID: userID, Action: string(out.Action), Count: out.Count,
+	out.Undo, out.Expires = id, store.Now().Add(UndoTTL)
+	err = store.SaveUndo(ctx, db.UndoRecord{ID: id, UserID: userID, Action: string(out.Action), Count: out.Count,
 		Target: out.Target.ID, Items: states, Expires: out.Expires})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("keep undo: %w", err)
@@ -231,6 +241,9 @@ func undoes(action MessageAction) (mailbox bool, flags db.Flag) {
 		return false, db.FlagFlagged
 	case ActionRead, ActionUnread, ActionMarkAllRead:
 		return false, db.FlagSeen
+	case ActionApplyRules:
+		// The flags a rule can add, with the mailbox it moved to.
+		return true, db.FlagSeen | db.FlagFlagged
 	}
 	return true, 0
 }

@@ -316,13 +316,16 @@ func (s *Rules) Move(ctx context.Context, userID, id int64, up bool) error {
 
 // ApplyNow runs the user's rules (all of them when ruleID is 0, else that
 // one alone) over the messages in the user's inbox, RuleApplyBatch at a
-// time, each batch in its own transaction, and returns how many messages
-// changed. Messages stored before List-Ids were get theirs read from the
-// stored message on the way, when a rule asks for one, and kept.
-func (s *Rules) ApplyNow(ctx context.Context, userID, ruleID int64) (int64, error) {
+// time, each batch in its own transaction. The outcome counts the
+// messages changed and names the record that undoes it, as for the
+// actions of Messages.Act (ActionApplyRules). Messages stored before
+// List-Ids were get theirs read from the stored message on the way, when
+// a rule asks for one, and kept.
+func (s *Rules) ApplyNow(ctx context.Context, userID, ruleID int64) (Outcome, error) {
+	out := Outcome{Action: ActionApplyRules}
 	rules, err := s.db.Rules(ctx, userID)
 	if err != nil {
-		return 0, err
+		return out, err
 	}
 	if ruleID != 0 {
 		var one []db.Rule
@@ -332,27 +335,32 @@ func (s *Rules) ApplyNow(ctx context.Context, userID, ruleID int64) (int64, erro
 			}
 		}
 		if len(one) == 0 {
-			return 0, db.ErrNotFound
+			return out, db.ErrNotFound
 		}
 		rules = one
 	}
 	rs := NewRuleSet(rules)
 	if rs.Empty() {
-		return 0, nil
+		return out, nil
 	}
-	var changed, after int64
+	inbox, err := s.db.MailboxByRole(ctx, userID, db.MailboxInbox)
+	if err != nil {
+		return out, err
+	}
+	var states []db.MessageState // before the rules, for Undo
+	var after int64
 	for {
 		batch, err := s.db.RuleCandidates(ctx, userID, db.MailboxInbox, after, RuleApplyBatch)
 		if err != nil {
-			return changed, err
+			return out, err
 		}
 		if len(batch) == 0 {
-			return changed, nil
+			break
 		}
 		after = batch[len(batch)-1].ID
 		if rs.UsesListID() {
 			if err := s.readListIDs(ctx, userID, batch); err != nil {
-				return changed, err
+				return out, err
 			}
 		}
 		var ps []db.Placement
@@ -361,17 +369,21 @@ func (s *Rules) ApplyNow(ctx context.Context, userID, ruleID int64) (int64, erro
 				Subject: c.Subject, ListID: c.ListID, HasAttachments: c.HasAttachments})
 			if o.MailboxID != 0 || c.Flags|o.Add != c.Flags {
 				ps = append(ps, db.Placement{ID: c.ID, MailboxID: o.MailboxID, Add: o.Add})
+				states = append(states, db.MessageState{ID: c.ID, MailboxID: inbox.ID, Flags: c.Flags})
 			}
 		}
-		n, err := s.db.PlaceMessages(ctx, userID, db.MailboxInbox, ps)
-		changed += n
-		if err != nil {
-			return changed, err
+		if _, err := s.db.PlaceMessages(ctx, userID, db.MailboxInbox, ps); err != nil {
+			// The batches before this one are done: they can be undone.
+			if kept, kerr := keepUndo(ctx, s.db, userID, out, states[:len(states)-len(ps)]); kerr == nil {
+				out = kept
+			}
+			return out, err
 		}
 		if len(batch) < RuleApplyBatch {
-			return changed, nil
+			break
 		}
 	}
+	return keepUndo(ctx, s.db, userID, out, states)
 }
 
 // readListIDs fills in the List-Id of the batch's messages stored before

@@ -186,29 +186,44 @@ func TestRulesApplyNow(t *testing.T) {
 	if _, err := s.Create(ctx, u.ID, RuleInput{Name: "Amiga", Sender: "amiga", Star: true}); err != nil {
 		t.Fatal(err)
 	}
-	// The one rule alone.
-	n, err := s.ApplyNow(ctx, u.ID, r.ID)
-	if err != nil || n != int64(RuleApplyBatch+20) {
-		t.Fatalf("apply: %d, %v", n, err)
-	}
-	box, _ := d.Mailbox(ctx, u.ID, lists.ID)
-	if box.Total != int64(RuleApplyBatch+20) || box.Unread != 0 {
-		t.Fatalf("Listas holds %d, %d unread", box.Total, box.Unread)
-	}
-	inbox, _ := d.MailboxByRole(ctx, u.ID, db.MailboxInbox)
-	if inbox.Total != 5 {
-		t.Fatalf("inbox holds %d", inbox.Total)
+	// The one rule alone, undone, and again.
+	for round := range 2 {
+		out, err := s.ApplyNow(ctx, u.ID, r.ID)
+		if err != nil || out.Count != int64(RuleApplyBatch+20) || out.Action != ActionApplyRules || out.Undo == "" {
+			t.Fatalf("apply: %+v, %v", out, err)
+		}
+		box, _ := d.Mailbox(ctx, u.ID, lists.ID)
+		if box.Total != int64(RuleApplyBatch+20) || box.Unread != 0 {
+			t.Fatalf("Listas holds %d, %d unread", box.Total, box.Unread)
+		}
+		inbox, _ := d.MailboxByRole(ctx, u.ID, db.MailboxInbox)
+		if inbox.Total != 5 {
+			t.Fatalf("inbox holds %d", inbox.Total)
+		}
+		if round == 1 {
+			break
+		}
+		// Undo puts every message back in the inbox, unread as it was.
+		undone, err := NewMessages(d).Undo(ctx, u.ID, out.Undo)
+		if err != nil || undone.Count != out.Count || undone.Action != ActionApplyRules {
+			t.Fatalf("undo: %+v, %v", undone, err)
+		}
+		box, _ = d.Mailbox(ctx, u.ID, lists.ID)
+		inbox, _ = d.MailboxByRole(ctx, u.ID, db.MailboxInbox)
+		if box.Total != 0 || inbox.Total != int64(len(ids)) || inbox.Unread != int64(len(ids)) {
+			t.Fatalf("after undo: Listas %d, inbox %d (%d unread) of %d", box.Total, inbox.Total, inbox.Unread, len(ids))
+		}
 	}
 	m, _ := d.Message(ctx, u.ID, ids[len(ids)-1])
 	if m.Flags.Has(db.FlagFlagged) {
 		t.Fatal("a rule not applied starred a message")
 	}
 	// Every rule: the other five get starred; again, nothing changes.
-	if n, err := s.ApplyNow(ctx, u.ID, 0); err != nil || n != 5 {
-		t.Fatalf("apply all: %d, %v", n, err)
+	if out, err := s.ApplyNow(ctx, u.ID, 0); err != nil || out.Count != 5 {
+		t.Fatalf("apply all: %+v, %v", out, err)
 	}
-	if n, err := s.ApplyNow(ctx, u.ID, 0); err != nil || n != 0 {
-		t.Fatalf("apply all again: %d, %v", n, err)
+	if out, err := s.ApplyNow(ctx, u.ID, 0); err != nil || out.Count != 0 || out.Undo != "" {
+		t.Fatalf("apply all again: %+v, %v", out, err)
 	}
 	// The List-Ids read on the way were kept.
 	c, err := d.RuleCandidates(ctx, u.ID, db.MailboxInbox, 0, 10)
@@ -219,6 +234,7 @@ func TestRulesApplyNow(t *testing.T) {
 		t.Fatalf("unknown rule: %v", err)
 	}
 	// A deleted mailbox: the rule stops moving, and says so.
+	inbox, _ := d.MailboxByRole(ctx, u.ID, db.MailboxInbox)
 	if _, err := d.SQL().ExecContext(ctx, `UPDATE messages SET mailbox_id = ? WHERE mailbox_id = ?`, inbox.ID, lists.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +245,7 @@ func TestRulesApplyNow(t *testing.T) {
 	if !r.MailboxGone() {
 		t.Fatalf("rule after its mailbox went: %+v", r)
 	}
-	if n, err := s.ApplyNow(ctx, u.ID, r.ID); err != nil || n != 0 {
-		t.Fatalf("apply with the mailbox gone: %d, %v", n, err)
+	if out, err := s.ApplyNow(ctx, u.ID, r.ID); err != nil || out.Count != 0 {
+		t.Fatalf("apply with the mailbox gone: %+v, %v", out, err)
 	}
 }

@@ -236,6 +236,8 @@ func outcomeText(ctx context.Context, out app.Outcome) string {
 		return i18n.T(ctx, "Marked %d messages as read", out.Count)
 	case app.ActionUnread:
 		return i18n.T(ctx, "Marked %d messages as unread", out.Count)
+	case app.ActionApplyRules:
+		return i18n.T(ctx, "Applied to the inbox: %d messages changed.", out.Count)
 	}
 	if out.Target.ID == 0 {
 		return i18n.T(ctx, "Moved %d messages", out.Count)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -49,7 +50,7 @@ func rulesNotice(r *http.Request) string {
 	if key, ok := ruleNotices[q.Get("done")]; ok {
 		return i18n.T(r.Context(), key)
 	}
-	return ""
+	return doneNotice(r) // after an Undo
 }
 
 // autoEmptyNotice says after how long the trash empties itself, or "".
@@ -69,6 +70,10 @@ func (h *Handler) rules(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Notice = rulesNotice(r)
+	if v.Undo, err = h.undoNotice(r, currentUser(r).ID, rulesPath); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, web.RulesPage(v))
 }
 
@@ -181,12 +186,16 @@ func (h *Handler) applyRule(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) applyAllRules(w http.ResponseWriter, r *http.Request) { h.applyRules(w, r, 0) }
 
 func (h *Handler) applyRules(w http.ResponseWriter, r *http.Request, ruleID int64) {
-	n, err := h.rulesService().ApplyNow(r.Context(), currentUser(r).ID, ruleID)
+	out, err := h.rulesService().ApplyNow(r.Context(), currentUser(r).ID, ruleID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	redirect(w, r, rulesPath+"?done="+doneRuleApplied+"&n="+strconv.FormatInt(n, 10))
+	if out.Undo != "" {
+		redirect(w, r, rulesPath+"?undo="+url.QueryEscape(out.Undo))
+		return
+	}
+	redirect(w, r, rulesPath+"?done="+doneRuleApplied+"&n="+strconv.FormatInt(out.Count, 10))
 }
 
 // ruleOf returns the user's rule the URL names, or answers 404.

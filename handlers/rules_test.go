@@ -113,16 +113,29 @@ func TestRulesPageWithoutJavaScript(t *testing.T) {
 		t.Fatalf("after Down: %s", got)
 	}
 
-	// Apply one now: it says how many messages changed.
-	wantRedirect(t, c.post(rulesPath+"/"+ids[0]+"/apply", nil), rulesPath+"?done="+doneRuleApplied+"&n=1")
-	r = c.get(rulesPath + "?done=" + doneRuleApplied + "&n=1")
-	if got := text(one(t, r.doc(t), "notice")); got != "Applied to the inbox: 1 message changed." {
-		t.Errorf("notice: %q", got)
+	// Apply one now: it says how many messages changed, and can be undone.
+	for round := range 2 {
+		undo := wantUndoable(t, c.post(rulesPath+"/"+ids[0]+"/apply", nil), rulesPath)
+		doc := c.get(rulesPath + "?undo=" + undo).doc(t)
+		if got := text(one(t, doc, "notice-text")); got != "Applied to the inbox: 1 message changed." {
+			t.Errorf("notice: %q", got)
+		}
+		if m, _ := app.db.Message(ctx, u.ID, news); m.MailboxID != box.ID || !m.Flags.Has(db.FlagSeen) {
+			t.Errorf("the list message after applying: %+v", m)
+		}
+		if round == 1 {
+			break
+		}
+		wantRedirect(t, c.post(undoPath, url.Values{"undo": {undo}, "return": {rulesPath + "?undo=" + undo}}),
+			rulesPath+"?done="+doneUndone)
+		if m, _ := app.db.Message(ctx, u.ID, news); m.MailboxID == box.ID || m.Flags.Has(db.FlagSeen) {
+			t.Errorf("the list message after Undo: %+v", m)
+		}
+		if got := text(one(t, c.get(rulesPath+"?done="+doneUndone).doc(t), "notice")); got != "Undone: the messages are back as they were." {
+			t.Errorf("notice after Undo: %q", got)
+		}
 	}
-	if m, _ := app.db.Message(ctx, u.ID, news); m.MailboxID != box.ID || !m.Flags.Has(db.FlagSeen) {
-		t.Errorf("the list message after applying: %+v", m)
-	}
-	wantRedirect(t, c.post(rulesPath+"/apply", nil), rulesPath+"?done="+doneRuleApplied+"&n=1")
+	wantUndoable(t, c.post(rulesPath+"/apply", nil), rulesPath)
 	if m, _ := app.db.Message(ctx, u.ID, other); !m.Flags.Has(db.FlagFlagged) {
 		t.Errorf("José's message after applying all: %+v", m)
 	}

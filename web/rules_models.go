@@ -12,6 +12,7 @@ import (
 type RulesView struct {
 	Chrome
 	Notice  string
+	Undo    *UndoNotice // rules applied now: what changed, and its Undo
 	Rules   []RuleRow
 	Form    RuleForm
 	Editing bool // the page of one rule: its form alone

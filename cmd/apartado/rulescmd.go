@@ -33,10 +33,10 @@ func rulesCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("user %q: %w", user, err)
 	}
-	n, err := app.NewRules(d.store).ApplyNow(ctx, u.ID, 0)
+	out, err := app.NewRules(d.store).ApplyNow(ctx, u.ID, 0)
 	if err != nil {
 		return fmt.Errorf("apply rules: %w", err)
 	}
-	fmt.Fprintf(stdout, "%d messages changed\n", n)
+	fmt.Fprintf(stdout, "%d messages changed\n", out.Count)
 	return nil
 }
