@@ -43,7 +43,7 @@ import (
 	"github.com/apartado/apartado/internal/mailgen"
 )
 
-func main() { os.Exit(run()) }
+func main() { os.Exit(run(os.Args[1:], os.Stdout)) }
 
 type config struct {
 	n          int
@@ -59,20 +59,25 @@ type config struct {
 	syncEnv    []string
 }
 
-func run() int {
+// run runs the benchmark with the command line's arguments, writes the
+// report to stdout and progress to stderr, and returns the exit status.
+func run(args []string, stdout io.Writer) int {
 	var cfg config
-	flag.IntVar(&cfg.n, "n", 10000, "messages in the mailbox, besides the big one")
-	flag.IntVar(&cfg.runs, "runs", 3, "timed runs of every method")
-	flag.IntVar(&cfg.big, "big", 50_000_000, "size in bytes of one big message put in the middle of the mailbox (0: none)")
-	flag.Uint64Var(&cfg.seed, "seed", 1, "mailgen seed")
-	flag.BoolVar(&cfg.keep, "keep", false, "keep the working directory (binary, databases, Dovecot's logs are removed with Dovecot)")
-	flag.StringVar(&cfg.dir, "dir", "", "parent of the working directory, on the disk to measure (default: $TMPDIR or /tmp)")
-	flag.DurationVar(&cfg.timeout, "timeout", 90*time.Minute, "bound on the whole benchmark")
-	flag.StringVar(&cfg.mpopBin, "mpop", "mpop", "mpop binary")
-	flag.BoolVar(&cfg.phases, "phases", true, "after the timed rounds, time the phases of a sync in this process (parse, store) once")
-	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "after the timed rounds, write a CPU profile of one in-process poller.SyncAccount to this file")
-	envFlag := flag.String("env", "", "comma-separated KEY=VALUE settings added to apartado sync's environment (e.g. GOMEMLIMIT=100MiB)")
-	flag.Parse()
+	fs := flag.NewFlagSet("app", flag.ContinueOnError)
+	fs.IntVar(&cfg.n, "n", 10000, "messages in the mailbox, besides the big one")
+	fs.IntVar(&cfg.runs, "runs", 3, "timed runs of every method")
+	fs.IntVar(&cfg.big, "big", 50_000_000, "size in bytes of one big message put in the middle of the mailbox (0: none)")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "mailgen seed")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the working directory (binary, databases, Dovecot's logs are removed with Dovecot)")
+	fs.StringVar(&cfg.dir, "dir", "", "parent of the working directory, on the disk to measure (default: $TMPDIR or /tmp)")
+	fs.DurationVar(&cfg.timeout, "timeout", 90*time.Minute, "bound on the whole benchmark")
+	fs.StringVar(&cfg.mpopBin, "mpop", "mpop", "mpop binary")
+	fs.BoolVar(&cfg.phases, "phases", true, "after the timed rounds, time the phases of a sync in this process (parse, store) once")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "after the timed rounds, write a CPU profile of one in-process poller.SyncAccount to this file")
+	envFlag := fs.String("env", "", "comma-separated KEY=VALUE settings added to apartado sync's environment (e.g. GOMEMLIMIT=100MiB)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
 	for _, kv := range strings.Split(*envFlag, ",") {
 		if kv = strings.TrimSpace(kv); kv != "" {
 			if !strings.Contains(kv, "=") {
@@ -99,10 +104,10 @@ func run() int {
 		return 1
 	}
 	out, err := b.bench(ctx, cfg)
-	fmt.Print(out)
+	fmt.Fprint(stdout, out)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
-		fmt.Printf("\n**FAILED: %v**\n", err)
+		fmt.Fprintf(stdout, "\n**FAILED: %v**\n", err)
 		return 1
 	}
 	return 0

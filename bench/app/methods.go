@@ -94,7 +94,7 @@ func (b *bench) apartadoRun(ctx context.Context) (result, error) {
 		return result{}, err
 	}
 	data := "--data=" + b.dataDir
-	if _, err := b.apartado(ctx, "user", "add", "bench", data, "--password-file="+b.userPWFile); err != nil {
+	if _, err := b.apartado(ctx, "user", "add", "bench", "--admin", data, "--password-file="+b.userPWFile); err != nil {
 		return result{}, err
 	}
 	_, port, err := net.SplitHostPort(b.srv.TLSAddr)
