@@ -531,10 +531,11 @@ func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role Mailbox
 	if err != nil {
 		return 0, err
 	}
-	if err := d.insertRaw(ctx, tx, id, m.Raw); err != nil {
+	st := newTxStmts(tx)
+	if err := d.insertRaw(ctx, st, id, m.Raw); err != nil {
 		return 0, err
 	}
-	return id, insertSearchText(ctx, tx, id, m)
+	return id, insertSearchText(ctx, st, id, m)
 }
 
 // OutboxRaw returns the bytes of one of a user's outbox messages.

@@ -69,7 +69,7 @@ func (c *codec) decode(dst, piece []byte, codec int) ([]byte, error) {
 // message_raw and the rest in message_raw_parts, each piece compressed
 // when the first one shrinks. The last piece always holds the last two
 // bytes (MatchStored looks for a final CRLF there).
-func (d *DB) insertRaw(ctx context.Context, tx *sql.Tx, id int64, raw []byte) error {
+func (d *DB) insertRaw(ctx context.Context, st *txStmts, id int64, raw []byte) error {
 	cut := func(off int) int {
 		end := min(len(raw), off+rawPiece)
 		if left := len(raw) - end; left > 0 && left < 2 {
@@ -82,17 +82,16 @@ func (d *DB) insertRaw(ctx context.Context, tx *sql.Tx, id int64, raw []byte) er
 	if z := d.codec.enc.EncodeAll(first, make([]byte, 0, len(first)/2)); worthIt(len(z), len(first)) {
 		first, c = z, codecZstd
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO message_raw (message_id, raw, codec) VALUES (?, ?, ?)`, id, first, c); err != nil {
+	if _, err := st.exec(ctx, `INSERT INTO message_raw (message_id, raw, codec) VALUES (?, ?, ?)`, id, first, c); err != nil {
 		return err
 	}
 	if end == len(raw) {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO message_raw_parts (message_id, seq, data) VALUES (?, ?, ?)`)
+	stmt, err := st.stmt(ctx, `INSERT INTO message_raw_parts (message_id, seq, data) VALUES (?, ?, ?)`)
 	if err != nil {
 		return err
 	}
-	defer stmt.Close()
 	var buf []byte
 	for seq, off := 1, end; off < len(raw); seq, off = seq+1, end {
 		end = cut(off)
@@ -105,7 +104,7 @@ func (d *DB) insertRaw(ctx context.Context, tx *sql.Tx, id int64, raw []byte) er
 			return err
 		}
 	}
-	return stmt.Close()
+	return nil
 }
 
 // loadRaw returns the raw bytes of the message the query selects: it must

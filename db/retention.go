@@ -40,13 +40,14 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 		return nil, nil, fmt.Errorf("store downloaded: %w", err)
 	}
 	defer tx.Rollback()
+	st := newTxStmts(tx)
 	boxes := make(placements)
 	for _, m := range msgs {
 		var id int64
 		isNew := true
 		if m.DedupeByContent {
-			err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE account_id = ? AND sha256 = ? ORDER BY id LIMIT 1`,
-				m.AccountID, m.SHA256).Scan(&id)
+			err := st.scan(ctx, `SELECT id FROM messages WHERE account_id = ? AND sha256 = ? ORDER BY id LIMIT 1`,
+				[]any{m.AccountID, m.SHA256}, &id)
 			switch {
 			case err == nil:
 				isNew = false
@@ -59,7 +60,7 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO messages (user_id, account_id, mailbox_id, received_at, sort_at, from_name,
+			res, err := st.exec(ctx, `INSERT INTO messages (user_id, account_id, mailbox_id, received_at, sort_at, from_name,
 				from_addr, to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error,
 				list_id, flags, trashed_at, junked_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -72,15 +73,15 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if id, err = res.LastInsertId(); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
-			if err := d.insertRaw(ctx, tx, id, m.Raw); err != nil {
+			if err := d.insertRaw(ctx, st, id, m.Raw); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
-			if err := insertSearchText(ctx, tx, id, m.NewMessage); err != nil {
+			if err := insertSearchText(ctx, st, id, m.NewMessage); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
 		}
 		if m.UIDL != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO server_messages (account_id, uidl, message_id, size, first_seen_at, size_ok)
+			if _, err := st.exec(ctx, `INSERT INTO server_messages (account_id, uidl, message_id, size, first_seen_at, size_ok)
 				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, uidl) DO UPDATE SET message_id = excluded.message_id,
 				size = excluded.size, size_ok = excluded.size_ok`,
 				m.AccountID, m.UIDL, id, m.ServerSize, m.ReceivedAt.Unix(), boolInt(m.SizeOK)); err != nil {

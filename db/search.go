@@ -74,13 +74,13 @@ func searchFields(m NewMessage) (sender, recipients string) {
 }
 
 // insertSearchText indexes a message as it is stored.
-func insertSearchText(ctx context.Context, tx *sql.Tx, id int64, m NewMessage) error {
+func insertSearchText(ctx context.Context, st *txStmts, id int64, m NewMessage) error {
 	key, err := searchKey(m.SortAt.Unix(), id)
 	if err != nil {
 		return err
 	}
 	sender, recipients := searchFields(m)
-	_, err = tx.ExecContext(ctx, `INSERT INTO message_text (search_key, message_id, subject, sender, recipients, body, attachments)
+	_, err = st.exec(ctx, `INSERT INTO message_text (search_key, message_id, subject, sender, recipients, body, attachments)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, key, id, searchable(m.Subject), sender, recipients,
 		searchable(m.SearchBody), searchable(m.SearchAttachments))
 	return err
