@@ -395,6 +395,9 @@ type NewMessage struct {
 	SearchBody        string
 	SearchAttachments string
 	ListID            string // the List-Id header, "" for none
+	// Packed is Raw as PackRaw prepared it, or nil: it is packed as it
+	// is stored.
+	Packed *PackedRaw
 }
 
 // StoreMessages stores a batch of downloaded messages, raw bytes and

@@ -532,7 +532,7 @@ func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role Mailbox
 		return 0, err
 	}
 	st := newTxStmts(tx)
-	if err := d.insertRaw(ctx, st, id, m.Raw); err != nil {
+	if err := d.insertRaw(ctx, st, id, m.Raw, m.Packed); err != nil {
 		return 0, err
 	}
 	return id, insertSearchText(ctx, st, id, m)

@@ -64,12 +64,40 @@ func (c *codec) decode(dst, piece []byte, codec int) ([]byte, error) {
 	return nil, fmt.Errorf("unknown codec %d", codec)
 }
 
-// insertRaw stores a message's raw bytes: whole in message_raw when they
-// fit in one piece, else in pieces of at most rawPiece bytes, the first in
-// message_raw and the rest in message_raw_parts, each piece compressed
-// when the first one shrinks. The last piece always holds the last two
-// bytes (MatchStored looks for a final CRLF there).
-func (d *DB) insertRaw(ctx context.Context, st *txStmts, id int64, raw []byte) error {
+// PackedRaw is a message's raw bytes as they are stored: in pieces of at
+// most rawPiece bytes, each a zstd frame when the first one shrinks
+// (codecZstd), else as received.
+type PackedRaw struct {
+	pieces [][]byte
+	codec  int
+}
+
+// PackAhead bounds the messages a caller packs ahead with PackRaw: a
+// larger one is compressed piece by piece as it is stored, so that it is
+// not held twice.
+const PackAhead = 4 << 20
+
+// PackRaw compresses raw as storing it would, so that a caller can do it
+// on a goroutine of its own: the poller packs each message as it arrives
+// while the batch before it is being stored, on the other core, instead
+// of in the committer's transaction. The last piece always holds the last
+// two bytes (MatchStored looks for a final CRLF there).
+func (d *DB) PackRaw(raw []byte) *PackedRaw {
+	p := &PackedRaw{}
+	d.packRaw(raw, func(piece []byte, codec int) error {
+		if codec == codecZstd && len(p.pieces) > 0 {
+			piece = bytes.Clone(piece) // the later pieces share a buffer
+		}
+		p.pieces, p.codec = append(p.pieces, piece), codec
+		return nil
+	})
+	return p
+}
+
+// packRaw cuts raw into its pieces, compressed as PackedRaw says, and
+// gives each to store in turn; a compressed piece is only valid until
+// store returns.
+func (d *DB) packRaw(raw []byte, store func(piece []byte, codec int) error) error {
 	cut := func(off int) int {
 		end := min(len(raw), off+rawPiece)
 		if left := len(raw) - end; left > 0 && left < 2 {
@@ -82,25 +110,44 @@ func (d *DB) insertRaw(ctx context.Context, st *txStmts, id int64, raw []byte) e
 	if z := d.codec.enc.EncodeAll(first, make([]byte, 0, len(first)/2)); worthIt(len(z), len(first)) {
 		first, c = z, codecZstd
 	}
-	if _, err := st.exec(ctx, `INSERT INTO message_raw (message_id, raw, codec) VALUES (?, ?, ?)`, id, first, c); err != nil {
-		return err
-	}
-	if end == len(raw) {
-		return nil
-	}
-	stmt, err := st.stmt(ctx, `INSERT INTO message_raw_parts (message_id, seq, data) VALUES (?, ?, ?)`)
-	if err != nil {
+	if err := store(first, c); err != nil {
 		return err
 	}
 	var buf []byte
-	for seq, off := 1, end; off < len(raw); seq, off = seq+1, end {
+	for off := end; off < len(raw); off = end {
 		end = cut(off)
 		piece := raw[off:end]
 		if c == codecZstd {
 			buf = d.codec.enc.EncodeAll(piece, buf[:0])
 			piece = buf
 		}
-		if _, err := stmt.ExecContext(ctx, id, seq, piece); err != nil {
+		if err := store(piece, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertRaw stores a message's raw bytes, packed ahead (PackRaw) or now:
+// whole in message_raw when they fit in one piece, else the first piece
+// there and the rest in message_raw_parts.
+func (d *DB) insertRaw(ctx context.Context, st *txStmts, id int64, raw []byte, packed *PackedRaw) error {
+	seq := 0
+	store := func(piece []byte, codec int) error {
+		var err error
+		if seq == 0 {
+			_, err = st.exec(ctx, `INSERT INTO message_raw (message_id, raw, codec) VALUES (?, ?, ?)`, id, piece, codec)
+		} else {
+			_, err = st.exec(ctx, `INSERT INTO message_raw_parts (message_id, seq, data) VALUES (?, ?, ?)`, id, seq, piece)
+		}
+		seq++
+		return err
+	}
+	if packed == nil {
+		return d.packRaw(raw, store)
+	}
+	for _, piece := range packed.pieces {
+		if err := store(piece, packed.codec); err != nil {
 			return err
 		}
 	}

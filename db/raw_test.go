@@ -156,3 +156,44 @@ func TestCompressedPieces(t *testing.T) {
 		t.Errorf("a message stored as it came: %q, %v", got, err)
 	}
 }
+
+// Packed ahead (as the poller does, on its own goroutine) or as it is
+// stored, a message is stored the same, piece for piece, and comes back
+// whole.
+func TestPackedAhead(t *testing.T) {
+	d := openTest(t)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "one")
+	noise := make([]byte, 2*rawPiece+1)
+	r := rand.New(rand.NewPCG(2, 2))
+	for i := range noise {
+		noise[i] = byte(r.Uint32())
+	}
+	for name, raw := range map[string][]byte{"small": []byte("Subject: hi\r\n\r\nhello\r\n"), "big": mailgen.Big(2*rawPiece + 1),
+		"noise": noise} {
+		sum := sha256.Sum256(raw)
+		var ids []int64
+		for _, packed := range []*PackedRaw{nil, d.PackRaw(raw)} {
+			got, err := d.StoreMessages(ctx, []NewMessage{{AccountID: a.ID, UserID: u.ID, ServerSize: int64(len(raw)),
+				Raw: raw, SHA256: sum[:], ReceivedAt: time.Now(), SortAt: time.Now(), Packed: packed}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, got[0])
+		}
+		var stored [2]string
+		for i, id := range ids {
+			if err := d.sql.QueryRow(`SELECT hex(raw) || ':' || codec || ':' || coalesce((SELECT group_concat(hex(data), ',')
+				FROM (SELECT data FROM message_raw_parts WHERE message_id = ? ORDER BY seq)), '')
+				FROM message_raw WHERE message_id = ?`, id, id).Scan(&stored[i]); err != nil {
+				t.Fatal(err)
+			}
+			if back, err := d.MessageRaw(ctx, u.ID, id); err != nil || !bytes.Equal(back, raw) {
+				t.Fatalf("%s: %d bytes back (%v), stored %d", name, len(back), err, len(raw))
+			}
+		}
+		if stored[0] != stored[1] {
+			t.Errorf("%s: stored differently when packed ahead", name)
+		}
+	}
+}

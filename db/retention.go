@@ -73,7 +73,7 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if id, err = res.LastInsertId(); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
-			if err := d.insertRaw(ctx, st, id, m.Raw); err != nil {
+			if err := d.insertRaw(ctx, st, id, m.Raw, m.Packed); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
 			if err := insertSearchText(ctx, st, id, m.NewMessage); err != nil {

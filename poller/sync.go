@@ -439,6 +439,11 @@ func (p *Poller) download(ctx context.Context, c *pop3client.Client, acc db.Acco
 		raw := buf.Bytes()
 		d := db.Downloaded{NewMessage: p.newMessage(acc, pl.Keys[id], m.Size, raw),
 			SizeOK: sizeOK(raw, m.Size), DedupeByContent: true}
+		if len(raw) <= db.PackAhead {
+			// Compressed here, while the committer stores the batch
+			// before: the committer is a first sync's bottleneck.
+			d.Packed = p.DB.PackRaw(raw)
+		}
 		placeByRules(rules, &d)
 		if !d.SizeOK {
 			arg := messageArg(m, nil)
