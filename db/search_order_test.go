@@ -337,3 +337,59 @@ func TestSearchReindexMigration(t *testing.T) {
 		t.Errorf("from: %v, want %v", got, ids[3:4])
 	}
 }
+
+// TestTypedWord: the word being typed matches as a prefix, unless a page
+// of messages holds it whole; then it is matched whole (a prefix merges
+// every list of the words it begins, the whole mailbox's for a common
+// word). The page and SearchIDs agree.
+func TestTypedWord(t *testing.T) {
+	d := openTest(t)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "casa")
+	store := func(n int, body string, at time.Time) {
+		t.Helper()
+		var msgs []NewMessage
+		for i := range n {
+			msgs = append(msgs, NewMessage{AccountID: a.ID, UserID: u.ID, Raw: []byte(fmt.Sprintf("%s %d", body, i)),
+				SHA256: []byte{byte(i)}, SortAt: at.Add(time.Duration(i) * time.Minute), SearchBody: body})
+		}
+		if _, err := d.StoreMessages(ctx, msgs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	store(3, "la canción del verano", day)
+	store(1, "las canciones de siempre", day.Add(24*time.Hour)) // the newest
+	count := func(q string) int {
+		t.Helper()
+		page, err := d.SearchMessages(ctx, u.ID, parseQuery(t, q), SearchOptions{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, _, err := d.SearchIDs(ctx, u.ID, parseQuery(t, q), nil, 500)
+		if err != nil || len(ids) != len(page.Hits) {
+			t.Fatalf("%q: %d ids (%v), %d on the page", q, len(ids), err, len(page.Hits))
+		}
+		return len(page.Hits)
+	}
+	// Rare whole: still a prefix.
+	if n := count("cancion"); n != 4 {
+		t.Errorf("cancion among 4: %d results, want 4", n)
+	}
+	store(wholeEnough, "otra canción", day.Add(-24*time.Hour))
+	// A page of it whole: matched whole, "canciones" is left out.
+	if n := count("cancion"); n != 3+wholeEnough {
+		t.Errorf("cancion, common: %d results, want %d", n, 3+wholeEnough)
+	}
+	// Cut short, or followed by a space: as typed.
+	if n := count("cancio"); n != 4+wholeEnough {
+		t.Errorf("cancio: %d results, want %d", n, 4+wholeEnough)
+	}
+	if n := count("cancion "); n != 3+wholeEnough {
+		t.Errorf("cancion then a space: %d results, want %d", n, 3+wholeEnough)
+	}
+	// Three letters or fewer: the prefix index, always a prefix.
+	if n := count("can"); n != 4+wholeEnough {
+		t.Errorf("can: %d results, want %d", n, 4+wholeEnough)
+	}
+}

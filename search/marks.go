@@ -49,6 +49,16 @@ func NewMarker(terms []Term) *Marker {
 	return m
 }
 
+// Words returns the words of s as the index has them: split as unicode61
+// splits them (each CJK character a word), without case or accents.
+func Words(s string) []string {
+	var out []string
+	for _, tok := range tokens(s, -1) {
+		out = append(out, tok.fold(s))
+	}
+	return out
+}
+
 // Empty reports whether the Marker has no words to mark.
 func (m *Marker) Empty() bool { return m == nil || len(m.phrases) == 0 }
 
