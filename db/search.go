@@ -337,7 +337,8 @@ func (d *DB) typedWord(ctx context.Context, userID int64, q search.Query, loc *t
 			if !t.Prefix || t.Neg || ftsColumn(t.Op) == "-" {
 				continue
 			}
-			if w := search.Words(t.Text); len(w) == 1 && utf8.RuneCountInString(w[0]) > prefixIndexed {
+			address := (t.Op == search.OpFrom || t.Op == search.OpTo) && !t.Phrase && search.IsAddress(t.Text) // one token
+			if w := search.Words(t.Text); address || len(w) == 1 && utf8.RuneCountInString(w[0]) > prefixIndexed {
 				ci, ti = i, j
 			}
 		}
