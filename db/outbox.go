@@ -534,7 +534,10 @@ func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role Mailbox
 	if err := d.insertRaw(ctx, tx, id, m.Raw); err != nil {
 		return 0, err
 	}
-	return id, insertSearchText(ctx, tx, id, m)
+	if err := insertSearchText(ctx, tx, id, m); err != nil {
+		return 0, err
+	}
+	return id, thread(ctx, tx, m.threading(id))
 }
 
 // OutboxRaw returns the bytes of one of a user's outbox messages.

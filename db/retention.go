@@ -78,6 +78,9 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if err := insertSearchText(ctx, tx, id, m.NewMessage); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
+			if err := thread(ctx, tx, m.threading(id)); err != nil {
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
 		}
 		if m.UIDL != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO server_messages (account_id, uidl, message_id, size, first_seen_at, size_ok)
