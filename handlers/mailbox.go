@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
@@ -85,6 +86,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 	}
 	q := l.query()
 	q.Limit = pageSize
+	q.Conversations = u.Conversations
 	if s := query.Get("before"); s != "" {
 		c, ok := db.ParseCursor(s)
 		if !ok {
@@ -106,18 +108,26 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 		h.fail(w, r, err)
 		return
 	}
+	var convs map[int64]db.Conversation
+	if q.Conversations {
+		if convs, err = h.db.Conversations(ctx, u.ID, q, page.Messages); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
 
 	section := map[db.MailboxRole]string{db.MailboxInbox: web.SectionInbox, db.MailboxSent: web.SectionSent,
 		db.MailboxTrash: web.SectionTrash}[role]
 	v := web.MailboxView{
-		Chrome:     h.chrome(u, heading, section, q.AccountID, accounts),
-		Heading:    heading,
-		Trash:      trash,
-		Total:      int64(page.Total),
-		ReturnPath: listPath(r.URL.Path, query),
-		NoAccounts: len(accounts) == 0 && role == db.MailboxInbox,
-		Notice:     doneNotice(r),
-		Sent:       sent,
+		Chrome:        h.chrome(u, heading, section, q.AccountID, accounts),
+		Heading:       heading,
+		Trash:         trash,
+		Total:         int64(page.Total),
+		ReturnPath:    listPath(r.URL.Path, query),
+		NoAccounts:    len(accounts) == 0 && role == db.MailboxInbox,
+		Notice:        doneNotice(r),
+		Sent:          sent,
+		Conversations: q.Conversations,
 		Actions: web.ListActions{Trash: trash, Junk: role == db.MailboxJunk, MailboxID: box.ID, AccountID: l.accountID,
 			MarkAllRead: box.Unread > 0},
 	}
@@ -186,9 +196,28 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 		if account == nil && len(accounts) > 1 {
 			row.Account = m.AccountName
 		}
+		if c, ok := convs[m.ID]; ok && c.Count > 1 {
+			conversationRow(r, &row, c, sent)
+		}
 		v.Rows = append(v.Rows, row)
 	}
 	h.render(w, r, http.StatusOK, web.MailboxPage(v))
+}
+
+// conversationRow makes a list's row stand for a conversation of several
+// of its messages: its senders, oldest first, and their count ("Ana,
+// Luis (3)"), unread if any of them is, starred if any is. In Sent, the
+// row keeps naming the newest one's recipients.
+func conversationRow(r *http.Request, row *web.MessageRow, c db.Conversation, sent bool) {
+	row.Count, row.Unread, row.Starred = c.Count, c.Unread, c.Starred
+	if sent {
+		return
+	}
+	names := make([]string, 0, len(c.Senders))
+	for _, s := range c.Senders {
+		names = append(names, senderName(r, db.MessageSummary{FromName: s.Name, FromAddr: s.Addr}))
+	}
+	row.From = strings.Join(names, ", ")
 }
 
 func pageURL(path string, base url.Values, key, cursor string) string {
