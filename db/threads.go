@@ -140,6 +140,9 @@ type ThreadQuery struct {
 	Trash bool // the conversation was opened from the trash: its messages in the trash are shown too
 	Junk  bool // likewise from junk
 	Limit int  // the newest this many; default MaxThreadShown
+	// Include is a message shown wherever it is: the one the page was
+	// opened for.
+	Include int64
 }
 
 // MaxThreadShown bounds the messages a conversation's page shows: the
@@ -155,7 +158,8 @@ type Thread struct {
 
 // ThreadOf returns the conversation of one of a user's messages, as
 // ThreadQuery says: its messages outside the trash and junk (unless q
-// asks for them), the newest q.Limit of them, oldest first. A message not
+// asks for them, or it is q.Include), the newest q.Limit of them, oldest
+// first. A message not
 // threaded yet is a conversation of its own. ErrNotFound when id is not
 // the user's.
 func (d *DB) ThreadOf(ctx context.Context, userID, id int64, q ThreadQuery) (Thread, error) {
@@ -179,10 +183,10 @@ func (d *DB) ThreadOf(ctx context.Context, userID, id int64, q ThreadQuery) (Thr
 		where, args = append(where, "m.id = ?"), append(args, id)
 	}
 	if !q.Trash {
-		where = append(where, "m.trashed_at IS NULL")
+		where, args = append(where, "(m.trashed_at IS NULL OR m.id = ?)"), append(args, q.Include)
 	}
 	if !q.Junk {
-		where = append(where, "m.junked_at IS NULL")
+		where, args = append(where, "(m.junked_at IS NULL OR m.id = ?)"), append(args, q.Include)
 	}
 	cond := strings.Join(where, " AND ")
 	var t Thread
