@@ -87,22 +87,18 @@ func thread(ctx context.Context, tx *sql.Tx, t threading) error {
 	if len(named) > 0 {
 		args := append([]any{t.userID}, stringArgs(named)...)
 		args = append(args, t.id)
-		if err := collect(`SELECT coalesce(m.thread_id, m.id) FROM accounts a JOIN messages m ON m.account_id = a.id
-			WHERE a.user_id = ? AND m.message_id_hdr IN (`+placeholders(len(named))+`) AND m.id <> ?`, args...); err != nil {
+		if err := collect(fmt.Sprintf(threadNamedSQL, placeholders(len(named))), args...); err != nil {
 			return err
 		}
 	}
 	if t.messageID != "" {
-		if err := collect(`SELECT coalesce(m.thread_id, m.id) FROM message_refs r JOIN messages m ON m.id = r.message_id
-			WHERE r.user_id = ? AND r.ref = ? AND m.id <> ?`, t.userID, t.messageID, t.id); err != nil {
+		if err := collect(threadNamingSQL, t.userID, t.messageID, t.id); err != nil {
 			return err
 		}
 	}
 	if t.subject != "" {
 		window := int64(ThreadWindow / time.Second)
-		if err := collect(`SELECT coalesce(m.thread_id, m.id) FROM messages m INDEXED BY messages_thread_subject
-			WHERE m.user_id = ? AND m.thread_subject = ? AND m.thread_subject <> '' AND m.sort_at BETWEEN ? AND ? AND m.id <> ?
-			ORDER BY abs(m.sort_at - ?) LIMIT ?`,
+		if err := collect(threadSubjectSQL,
 			t.userID, t.subject, t.sortAt-window, t.sortAt+window, t.id, t.sortAt, maxSubjectMatches); err != nil {
 			return err
 		}
@@ -113,16 +109,55 @@ func thread(ctx context.Context, tx *sql.Tx, t threading) error {
 			return err
 		}
 	}
+	// Its own conversation, if it has one already (the job threading a
+	// message that a newer one joined), else itself.
+	var own int64
+	if err := tx.QueryRowContext(ctx, threadOwnSQL, t.id).Scan(&own); err != nil {
+		return err
+	}
+	keys[own] = true
+	if t.subject != "" {
+		if _, err := tx.ExecContext(ctx, threadSubjectSetSQL, t.subject, t.id); err != nil {
+			return err
+		}
+	}
 	// The conversation takes the smallest id of those it joins, its own
 	// included (see the migration: never a later message's id).
-	keys[t.id] = true
 	ids := slices.Sorted(maps.Keys(keys))
-	args := append([]any{ids[0], t.id, t.subject, t.userID}, int64Args(ids)...)
-	args = append(args, int64Args(ids)...)
-	_, err := tx.ExecContext(ctx, `UPDATE messages SET thread_id = ?,
-		thread_subject = CASE WHEN id = ? THEN ? ELSE thread_subject END WHERE user_id = ?
-		AND (thread_id IN (`+placeholders(len(ids))+`) OR (thread_id IS NULL AND id IN (`+placeholders(len(ids))+`)))`, args...)
+	args := append([]any{ids[0]}, int64Args(ids)...)
+	args = append(args, t.userID)
+	if _, err := tx.ExecContext(ctx, threadJoinSQL(len(ids)), args...); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, threadAdoptSQL(len(ids)), args...)
 	return err
+}
+
+// The statements of thread, each along an index whatever the mailbox's
+// size (TestThreadingPlans).
+const (
+	threadNamedSQL = `SELECT coalesce(m.thread_id, m.id) FROM accounts a JOIN messages m ON m.account_id = a.id
+		WHERE a.user_id = ? AND m.message_id_hdr IN (%s) AND m.id <> ?`
+	threadNamingSQL = `SELECT coalesce(m.thread_id, m.id) FROM message_refs r JOIN messages m ON m.id = r.message_id
+		WHERE r.user_id = ? AND r.ref = ? AND m.id <> ?`
+	threadSubjectSQL = `SELECT coalesce(m.thread_id, m.id) FROM messages m INDEXED BY messages_thread_subject
+		WHERE m.user_id = ? AND m.thread_subject = ? AND m.thread_subject <> '' AND m.sort_at BETWEEN ? AND ? AND m.id <> ?
+		ORDER BY abs(m.sort_at - ?) LIMIT ?`
+	threadOwnSQL        = `SELECT coalesce(thread_id, id) FROM messages NOT INDEXED WHERE id = ?`
+	threadSubjectSetSQL = `UPDATE messages NOT INDEXED SET thread_subject = ? WHERE id = ?`
+)
+
+// threadJoinSQL moves the messages of n conversations into the first
+// argument's; threadAdoptSQL moves there those of n messages not
+// threaded yet.
+func threadJoinSQL(n int) string {
+	return `UPDATE messages INDEXED BY messages_thread_list SET thread_id = ? WHERE thread_id IN (` + placeholders(n) + `)
+		AND user_id = ?`
+}
+
+func threadAdoptSQL(n int) string {
+	return `UPDATE messages NOT INDEXED SET thread_id = ? WHERE id IN (` + placeholders(n) + `) AND thread_id IS NULL
+		AND user_id = ?`
 }
 
 func stringArgs(ss []string) []any {
@@ -189,11 +224,15 @@ func (d *DB) ThreadOf(ctx context.Context, userID, id int64, q ThreadQuery) (Thr
 		where, args = append(where, "(m.junked_at IS NULL OR m.id = ?)"), append(args, q.Include)
 	}
 	cond := strings.Join(where, " AND ")
+	from := "messages m NOT INDEXED" // by rowid: the message alone
+	if threadID.Valid {
+		from = "messages m INDEXED BY messages_thread_list"
+	}
 	var t Thread
-	if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM messages m WHERE `+cond, args...).Scan(&t.Total); err != nil {
+	if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM `+from+` WHERE `+cond, args...).Scan(&t.Total); err != nil {
 		return t, fmt.Errorf("thread of %d: %w", id, err)
 	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT `+summaryColumns+` FROM messages m JOIN accounts a ON a.id = m.account_id
+	rows, err := d.sql.QueryContext(ctx, `SELECT `+summaryColumns+` FROM `+from+` JOIN accounts a ON a.id = m.account_id
 		WHERE `+cond+` ORDER BY m.sort_at DESC, m.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return t, fmt.Errorf("thread of %d: %w", id, err)
@@ -262,9 +301,7 @@ func (d *DB) Conversations(ctx context.Context, userID int64, q ListQuery, page 
 	}
 	qargs := append(int64Args(threads), userID)
 	qargs = append(qargs, args...)
-	rows, err := d.sql.QueryContext(ctx, `SELECT n.thread_id, n.from_name, n.from_addr, n.flags FROM messages n
-		WHERE n.thread_id IN (`+placeholders(len(threads))+`) AND n.user_id = ? AND `+threadCond(where)+`
-		ORDER BY n.thread_id, n.sort_at, n.id`, qargs...)
+	rows, err := d.sql.QueryContext(ctx, conversationsSQL(len(threads), where), qargs...)
 	if err != nil {
 		return nil, fmt.Errorf("conversations: %w", err)
 	}
@@ -299,6 +336,21 @@ func (d *DB) Conversations(ctx context.Context, userID int64, q ListQuery, page 
 	return out, nil
 }
 
+// conversationsSQL reads the messages of n conversations in a list
+// (listWhere's condition), along messages_thread_list.
+func conversationsSQL(n int, where []string) string {
+	return `SELECT n.thread_id, n.from_name, n.from_addr, n.flags FROM messages n INDEXED BY messages_thread_list
+		WHERE n.thread_id IN (` + placeholders(n) + `) AND n.user_id = ? AND ` + threadCond(where) + `
+		ORDER BY n.thread_id, n.sort_at, n.id`
+}
+
+// expandSQL reads the messages in a list of the conversations of n
+// messages, along messages_thread_list.
+func expandSQL(n int, where []string) string {
+	return `SELECT n.id FROM messages p JOIN messages n INDEXED BY messages_thread_list ON n.thread_id = p.thread_id
+		WHERE p.id IN (` + placeholders(n) + `) AND p.user_id = ? AND p.thread_id IS NOT NULL AND ` + threadCond(where)
+}
+
 // ExpandToThreads returns ids with the messages of their conversations
 // that are in q's list added (each once): what an action on a list's
 // conversation rows acts on. Only the user's messages are added; ids are
@@ -315,8 +367,7 @@ func (d *DB) ExpandToThreads(ctx context.Context, userID int64, q ListQuery, ids
 	}
 	qargs := append(int64Args(ids), userID)
 	qargs = append(qargs, args...)
-	rows, err := d.sql.QueryContext(ctx, `SELECT n.id FROM messages p JOIN messages n ON n.thread_id = p.thread_id
-		WHERE p.id IN (`+placeholders(len(ids))+`) AND p.user_id = ? AND p.thread_id IS NOT NULL AND `+threadCond(where), qargs...)
+	rows, err := d.sql.QueryContext(ctx, expandSQL(len(ids), where), qargs...)
 	if err != nil {
 		return nil, fmt.Errorf("expand to conversations: %w", err)
 	}

@@ -450,3 +450,52 @@ func TestThreadingMigration(t *testing.T) {
 		t.Errorf("conversation rows after the job: %d (%v)", len(p.Messages), err)
 	}
 }
+
+// Putting a message in its conversation, and a conversation's rows and
+// page, read along indexes: nothing walks a user's whole mail, whatever
+// the mailbox's size.
+func TestThreadingPlans(t *testing.T) {
+	d := openTest(t)
+	ana, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, ana.ID, "one")
+	storeN(t, d, ana, a, 3, "x")
+	box, err := d.MailboxByRole(ctx, ana.ID, MailboxInbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, _, _, _, err := d.listWhere(ctx, ana.ID, ListQuery{MailboxID: box.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	starred, _, _, _, err := d.listWhere(ctx, ana.ID, ListQuery{Starred: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		query string
+		args  []any
+		want  []string // each must be in the plan
+	}{
+		{fmt.Sprintf(threadNamedSQL, "?, ?"), []any{ana.ID, "a", "b", 1}, []string{"messages_account_msgid (account_id=? AND message_id_hdr=?)"}},
+		{threadNamingSQL, []any{ana.ID, "a", 1}, []string{"r USING PRIMARY KEY (user_id=? AND ref=?)", "m USING INTEGER PRIMARY KEY"}},
+		{threadSubjectSQL, []any{ana.ID, "x", 1, 2, 3, 1, 20}, []string{"messages_thread_subject (user_id=? AND thread_subject=? AND sort_at>? AND sort_at<?)"}},
+		{threadOwnSQL, []any{1}, []string{"INTEGER PRIMARY KEY (rowid=?)"}},
+		{threadSubjectSetSQL, []any{"x", 1}, []string{"INTEGER PRIMARY KEY (rowid=?)"}},
+		{threadJoinSQL(2), []any{1, 1, 2, ana.ID}, []string{"messages_thread_list (thread_id=?)"}},
+		{threadAdoptSQL(2), []any{1, 1, 2, ana.ID}, []string{"INTEGER PRIMARY KEY (rowid=?)"}},
+		{conversationsSQL(2, inbox), []any{1, 2, ana.ID, box.ID}, []string{"messages_thread_list (thread_id=? AND mailbox_id=?)"}},
+		{conversationsSQL(2, starred), []any{1, 2, ana.ID, ana.ID}, []string{"messages_thread_list (thread_id=?)"}},
+		{expandSQL(2, inbox), []any{1, 2, ana.ID, box.ID}, []string{"p USING INTEGER PRIMARY KEY", "messages_thread_list (thread_id=? AND mailbox_id=?)"}},
+		{expandSQL(2, starred), []any{1, 2, ana.ID, ana.ID}, []string{"p USING INTEGER PRIMARY KEY", "messages_thread_list (thread_id=?)"}},
+	} {
+		plan := queryPlan(t, d, tc.query, tc.args...)
+		for _, w := range tc.want {
+			if !strings.Contains(plan, w) {
+				t.Errorf("%s\nplan:\n%s\nwant %s", tc.query, plan, w)
+			}
+		}
+		if strings.Contains(plan, "messages_user_sort") || strings.Contains(plan, "SCAN m") || strings.Contains(plan, "SCAN n") {
+			t.Errorf("%s\nplan:\n%s\nwalks the user's mail", tc.query, plan)
+		}
+	}
+}
