@@ -30,7 +30,7 @@ type MessageSummary struct {
 	MailboxID      int64
 	Flags          Flag
 	TrashedAt      *time.Time // when it entered the trash; nil while it is elsewhere
-	ThreadID       int64      // its conversation (migrations/0026_conversations.sql); 0 until it is threaded
+	ThreadID       int64      // its conversation (migrations/0026_conversations.sql); 0: a conversation of its own
 }
 
 const summaryColumns = `m.id, m.account_id, a.name, m.received_at, m.sort_at, m.from_name, m.from_addr, m.to_addrs, m.cc_addrs,

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -50,18 +49,37 @@ type threading struct {
 	sortAt     int64
 }
 
-func (m NewMessage) threading(id int64) threading {
-	return threading{id: id, userID: m.UserID, messageID: m.MessageID, refs: m.References,
+func (m NewMessage) threading() threading {
+	return threading{userID: m.UserID, messageID: m.MessageID, refs: m.References,
 		subject: m.ThreadSubject, sortAt: m.SortAt.Unix()}
 }
 
-// thread records a stored message's references and puts it in its
-// conversation, joining every conversation it links (see the rule above).
-func thread(ctx context.Context, tx *sql.Tx, t threading) error {
-	if len(t.refs) > 0 {
-		t.subject = "" // kept only for the fallback, which it never uses
+// links are the conversations a message joins: those with a thread id,
+// and the messages not threaded yet (each a conversation of its own).
+type links struct {
+	threads, loose map[int64]bool
+}
+
+// target is the conversation that the linked ones become: the smallest
+// id of them all, mine included (mine: 0 for a message not stored yet,
+// whose id is larger than any). See the migration: a thread id is never
+// a later message's id.
+func (l links) target(mine int64) int64 {
+	t := mine
+	for _, set := range []map[int64]bool{l.threads, l.loose} {
+		for k := range set {
+			if t == 0 || k < t {
+				t = k
+			}
+		}
 	}
-	keys := map[int64]bool{}
+	return t
+}
+
+// findLinks returns the conversations the message t links (see the rule
+// above); t.id is 0 for a message about to be stored.
+func findLinks(ctx context.Context, tx *sql.Tx, t threading) (links, error) {
+	l := links{threads: map[int64]bool{}, loose: map[int64]bool{}}
 	collect := func(query string, args ...any) error {
 		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
@@ -69,11 +87,16 @@ func thread(ctx context.Context, tx *sql.Tx, t threading) error {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var k int64
-			if err := rows.Scan(&k); err != nil {
+			var thread sql.NullInt64
+			var id int64
+			if err := rows.Scan(&thread, &id); err != nil {
 				return err
 			}
-			keys[k] = true
+			if thread.Valid {
+				l.threads[thread.Int64] = true
+			} else {
+				l.loose[id] = true
+			}
 		}
 		return rows.Err()
 	}
@@ -88,62 +111,134 @@ func thread(ctx context.Context, tx *sql.Tx, t threading) error {
 		args := append([]any{t.userID}, stringArgs(named)...)
 		args = append(args, t.id)
 		if err := collect(fmt.Sprintf(threadNamedSQL, placeholders(len(named))), args...); err != nil {
-			return err
+			return l, err
 		}
 	}
 	if t.messageID != "" {
 		if err := collect(threadNamingSQL, t.userID, t.messageID, t.id); err != nil {
-			return err
+			return l, err
 		}
 	}
-	if t.subject != "" {
+	if t.subject != "" && len(t.refs) == 0 {
 		window := int64(ThreadWindow / time.Second)
 		if err := collect(threadSubjectSQL,
 			t.userID, t.subject, t.sortAt-window, t.sortAt+window, t.id, t.sortAt, maxSubjectMatches); err != nil {
+			return l, err
+		}
+	}
+	return l, nil
+}
+
+// subjectKept is the thread_subject stored for a message: its subject for
+// the fallback, ” when it has references (it never uses the fallback).
+func (t threading) subjectKept() string {
+	if len(t.refs) > 0 {
+		return ""
+	}
+	return t.subject
+}
+
+// threadNew puts a message being stored in its conversation: before its
+// row is inserted, it returns the conversation for the row (nil: one of
+// its own, for now) and a function to call once the row is in, with its
+// id, that records its references and joins the conversations it links.
+// A reply to a conversation writes nothing but its own row and
+// references.
+func threadNew(ctx context.Context, tx *sql.Tx, t threading) (any, func(id int64) error, error) {
+	l, err := findLinks(ctx, tx, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	var threadID any
+	target := l.target(0)
+	if target != 0 {
+		threadID = target
+	}
+	return threadID, func(id int64) error {
+		t.id = id
+		if err := insertRefs(ctx, tx, t); err != nil {
+			return err
+		}
+		return join(ctx, tx, l, target, t.userID)
+	}, nil
+}
+
+// thread puts a message stored before conversations in its conversation
+// (the background job): it records its references and subject, and joins
+// its conversation, or itself, with the conversations it links.
+func thread(ctx context.Context, tx *sql.Tx, t threading) error {
+	l, err := findLinks(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	if err := insertRefs(ctx, tx, t); err != nil {
+		return err
+	}
+	if s := t.subjectKept(); s != "" {
+		if _, err := tx.ExecContext(ctx, threadSubjectSetSQL, s, t.id); err != nil {
 			return err
 		}
 	}
+	var own sql.NullInt64
+	if err := tx.QueryRowContext(ctx, threadOwnSQL, t.id).Scan(&own); err != nil {
+		return err
+	}
+	if own.Valid {
+		l.threads[own.Int64] = true
+	} else {
+		l.loose[t.id] = true
+	}
+	return join(ctx, tx, l, l.target(t.id), t.userID)
+}
+
+func insertRefs(ctx context.Context, tx *sql.Tx, t threading) error {
 	for _, ref := range t.refs {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO message_refs (user_id, ref, message_id) VALUES (?, ?, ?)`,
 			t.userID, ref, t.id); err != nil {
 			return err
 		}
 	}
-	// Its own conversation, if it has one already (the job threading a
-	// message that a newer one joined), else itself.
-	var own int64
-	if err := tx.QueryRowContext(ctx, threadOwnSQL, t.id).Scan(&own); err != nil {
-		return err
+	return nil
+}
+
+// join moves the linked conversations and messages into target: only
+// those that are not in it already are written.
+func join(ctx context.Context, tx *sql.Tx, l links, target, userID int64) error {
+	var threads, loose []int64
+	for k := range l.threads {
+		if k != target {
+			threads = append(threads, k)
+		}
 	}
-	keys[own] = true
-	if t.subject != "" {
-		if _, err := tx.ExecContext(ctx, threadSubjectSetSQL, t.subject, t.id); err != nil {
+	for k := range l.loose {
+		loose = append(loose, k)
+	}
+	if len(threads) > 0 {
+		args := append(append([]any{target}, int64Args(threads)...), userID)
+		if _, err := tx.ExecContext(ctx, threadJoinSQL(len(threads)), args...); err != nil {
 			return err
 		}
 	}
-	// The conversation takes the smallest id of those it joins, its own
-	// included (see the migration: never a later message's id).
-	ids := slices.Sorted(maps.Keys(keys))
-	args := append([]any{ids[0]}, int64Args(ids)...)
-	args = append(args, t.userID)
-	if _, err := tx.ExecContext(ctx, threadJoinSQL(len(ids)), args...); err != nil {
-		return err
+	if len(loose) > 0 {
+		args := append(append([]any{target}, int64Args(loose)...), userID)
+		if _, err := tx.ExecContext(ctx, threadAdoptSQL(len(loose)), args...); err != nil {
+			return err
+		}
 	}
-	_, err := tx.ExecContext(ctx, threadAdoptSQL(len(ids)), args...)
-	return err
+	return nil
 }
 
 // The statements of thread, each along an index whatever the mailbox's
 // size (TestThreadingPlans).
 const (
-	threadNamedSQL = `SELECT coalesce(m.thread_id, m.id) FROM accounts a JOIN messages m ON m.account_id = a.id
+	threadNamedSQL = `SELECT m.thread_id, m.id FROM accounts a JOIN messages m ON m.account_id = a.id
 		WHERE a.user_id = ? AND m.message_id_hdr IN (%s) AND m.id <> ?`
-	threadNamingSQL = `SELECT coalesce(m.thread_id, m.id) FROM message_refs r JOIN messages m ON m.id = r.message_id
+	threadNamingSQL = `SELECT m.thread_id, m.id FROM message_refs r JOIN messages m ON m.id = r.message_id
 		WHERE r.user_id = ? AND r.ref = ? AND m.id <> ?`
-	threadSubjectSQL = `SELECT coalesce(m.thread_id, m.id) FROM messages m INDEXED BY messages_thread_subject
+	threadSubjectSQL = `SELECT m.thread_id, m.id FROM messages m INDEXED BY messages_thread_subject
 		WHERE m.user_id = ? AND m.thread_subject = ? AND m.thread_subject <> '' AND m.sort_at BETWEEN ? AND ? AND m.id <> ?
 		ORDER BY abs(m.sort_at - ?) LIMIT ?`
-	threadOwnSQL        = `SELECT coalesce(thread_id, id) FROM messages NOT INDEXED WHERE id = ?`
+	threadOwnSQL        = `SELECT thread_id FROM messages NOT INDEXED WHERE id = ?`
 	threadSubjectSetSQL = `UPDATE messages NOT INDEXED SET thread_subject = ? WHERE id = ?`
 )
 

@@ -33,16 +33,15 @@ func storeMail(t *testing.T, d *DB, u User, a Account, m mail) int64 {
 	return ids[0]
 }
 
+// threadID is a message's conversation: its thread_id, or itself when
+// it is a conversation of its own.
 func (d *DB) threadID(t *testing.T, id int64) int64 {
 	t.Helper()
-	var th *int64
-	if err := d.sql.QueryRow(`SELECT thread_id FROM messages WHERE id = ?`, id).Scan(&th); err != nil {
+	var th int64
+	if err := d.sql.QueryRow(`SELECT coalesce(thread_id, id) FROM messages WHERE id = ?`, id).Scan(&th); err != nil {
 		t.Fatal(err)
 	}
-	if th == nil {
-		return 0
-	}
-	return *th
+	return th
 }
 
 // sameThread fails unless every message is in one conversation, and
@@ -51,7 +50,7 @@ func sameThread(t *testing.T, d *DB, ids ...int64) {
 	t.Helper()
 	want := d.threadID(t, ids[0])
 	for _, id := range ids {
-		if got := d.threadID(t, id); got != want || got == 0 {
+		if got := d.threadID(t, id); got != want {
 			t.Fatalf("message %d is in conversation %d, message %d in %d", id, got, ids[0], want)
 		}
 	}
@@ -498,4 +497,66 @@ func TestThreadingPlans(t *testing.T) {
 			t.Errorf("%s\nplan:\n%s\nwalks the user's mail", tc.query, plan)
 		}
 	}
+}
+
+// BenchmarkConversationPage: a list of conversations at 100,000 messages
+// in conversations of five, beside the same list of messages, and
+// storing a batch of 1,000 replies into it.
+func BenchmarkConversationPage(b *testing.B) {
+	d := openTest(b)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(b, d, u.ID, "isp")
+	base := time.Unix(1_600_000_000, 0)
+	batchOf := func(from, n int) []NewMessage {
+		batch := make([]NewMessage, n)
+		for j := range batch {
+			i := from + j
+			m := NewMessage{AccountID: a.ID, UserID: u.ID, Raw: []byte("x"), SHA256: []byte{1}, ReceivedAt: base,
+				SortAt: base.Add(time.Duration(i) * time.Minute), Subject: "s", Snippet: "snippet text",
+				MessageID: fmt.Sprintf("%d@x", i), FromName: fmt.Sprintf("P%d", i%7)}
+			if i%5 != 0 {
+				m.References = []string{fmt.Sprintf("%d@x", i-i%5), fmt.Sprintf("%d@x", i-1)}
+			}
+			batch[j] = m
+		}
+		return batch
+	}
+	for i := 0; i < 100_000; i += 1000 {
+		if _, err := d.StoreMessages(ctx, batchOf(i, 1000)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	deep := &Cursor{SortAt: base.Add(1000 * time.Minute).Unix(), ID: 1001}
+	for _, bc := range []struct {
+		name string
+		q    ListQuery
+	}{
+		{"messages/first", ListQuery{}},
+		{"messages/deep", ListQuery{Before: deep}},
+		{"conversations/first", ListQuery{Conversations: true}},
+		{"conversations/deep", ListQuery{Conversations: true, Before: deep}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				p, err := d.ListMessages(ctx, u.ID, bc.q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if bc.q.Conversations {
+					if _, err := d.Conversations(ctx, u.ID, bc.q, p.Messages); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+	next := 100_000
+	b.Run("store-1000", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := d.StoreMessages(ctx, batchOf(next, 1000)); err != nil {
+				b.Fatal(err)
+			}
+			next += 1000
+		}
+	})
 }

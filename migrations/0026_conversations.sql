@@ -3,10 +3,11 @@
 --
 -- thread_id is the conversation a message is in, per user: the smallest
 -- id of the messages ever joined into it, so that it is never the id of a
--- message stored later (ids are not reused below the largest). NULL: not
--- threaded yet (mail stored before this migration, until the background
--- job reaches it), which counts as a conversation of its own. Setting the
--- column for every existing message here would rewrite the whole table.
+-- message stored later (ids are not reused below the largest). NULL: a
+-- conversation of its own, as a message alone is (so far) and as mail
+-- stored before this migration is until the background job reaches it;
+-- setting the column for every existing message here would rewrite the
+-- whole table, and a message alone costs no write when it is stored.
 ALTER TABLE messages ADD COLUMN thread_id INTEGER;
 -- The subject as conversations compare it (message.ThreadSubject), for
 -- the fallback on subjects; '' for none, for a message with In-Reply-To or
