@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -137,6 +138,18 @@ func TestConversationRows(t *testing.T) {
 	if v, _, ok := inputValue(one(t, doc, "list-form"), "conversations"); !ok || v != "1" {
 		t.Error("the list's form does not say its rows are conversations")
 	}
+	// No older mail waits to be grouped: no word of it.
+	none(t, doc, "conversations-grouping")
+	// While some does, the list says why some rows may stand alone.
+	raw, err := sql.Open("sqlite", "file:"+f.app.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO thread_backfill (id, next_id) VALUES (1, 2)`); err != nil {
+		t.Fatal(err)
+	}
+	one(t, c.get("/mail").doc(t), "conversations-grouping")
 	// In Sent, Ana's reply is its conversation's row there.
 	if got := rowIDs(t, c.get(sentPath)); strings.Join(got, " ") != strings.Join(ids(f.sent), " ") {
 		t.Errorf("sent rows %v", got)

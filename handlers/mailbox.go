@@ -109,8 +109,13 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 		return
 	}
 	var convs map[int64]db.Conversation
+	grouping := false
 	if q.Conversations {
 		if convs, err = h.db.Conversations(ctx, u.ID, q, page.Messages); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if grouping, err = h.db.ThreadingLeft(ctx); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -128,6 +133,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 		Notice:        doneNotice(r),
 		Sent:          sent,
 		Conversations: q.Conversations,
+		Grouping:      grouping,
 		Actions: web.ListActions{Trash: trash, Junk: role == db.MailboxJunk, MailboxID: box.ID, AccountID: l.accountID,
 			MarkAllRead: box.Unread > 0},
 	}

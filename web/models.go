@@ -126,8 +126,9 @@ type MailboxView struct {
 	// and has the Check mail button.
 	Live *LiveView
 	// Conversations: a row is a conversation, and the actions act on
-	// all its messages in the list.
-	Conversations bool
+	// all its messages in the list. Grouping: older mail is still being
+	// put in its conversations.
+	Conversations, Grouping bool
 }
 
 // LiveView is what a list page needs to keep itself up to date: where to
