@@ -50,6 +50,11 @@ type Request struct {
 	// AccountID to mark only that account's part of it).
 	To        int64
 	AccountID int64
+	// Conversations: each selected message stands for its conversation's
+	// messages in the list List (a row of a list of conversations), and
+	// the action acts on all of them.
+	Conversations bool
+	List          db.ListQuery
 }
 
 // Outcome is what an action did.
@@ -85,6 +90,18 @@ func (s *Messages) Act(ctx context.Context, userID int64, r Request) (Outcome, e
 // act is Act for a selection of at most limit messages.
 func (s *Messages) act(ctx context.Context, userID int64, r Request, limit int) (Outcome, error) {
 	out := Outcome{Action: r.Action}
+	if r.Conversations && r.Action != ActionMarkAllRead && r.Action != ActionEmptyTrash {
+		ids, err := s.owned(ctx, userID, r.IDs, limit)
+		if err != nil {
+			return out, err
+		}
+		if r.IDs, err = s.db.ExpandToThreads(ctx, userID, r.List, ids); err != nil {
+			return out, err
+		}
+		if len(r.IDs) > limit {
+			return out, ErrTooManySelected
+		}
+	}
 	switch r.Action {
 	case ActionDelete, ActionEmptyTrash:
 		n, err := s.Apply(ctx, userID, r.Action, r.IDs)

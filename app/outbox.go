@@ -517,5 +517,6 @@ func SentCopy(m db.OutboxMessage, raw []byte, now time.Time) db.NewMessage {
 	return db.NewMessage{AccountID: m.AccountID, UserID: m.UserID, Raw: raw, SHA256: sum[:], ReceivedAt: now, SortAt: sortAt,
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject, MessageID: s.MessageID,
 		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
-		SearchBody: st.Body, SearchAttachments: st.Attachments}
+		SearchBody: st.Body, SearchAttachments: st.Attachments,
+		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject)}
 }

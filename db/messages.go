@@ -30,21 +30,23 @@ type MessageSummary struct {
 	MailboxID      int64
 	Flags          Flag
 	TrashedAt      *time.Time // when it entered the trash; nil while it is elsewhere
+	ThreadID       int64      // its conversation (migrations/0026_conversations.sql); 0: a conversation of its own
 }
 
 const summaryColumns = `m.id, m.account_id, a.name, m.received_at, m.sort_at, m.from_name, m.from_addr, m.to_addrs, m.cc_addrs,
-	m.subject, m.message_id_hdr, m.snippet, m.has_attachments, m.size, m.parse_error, m.mailbox_id, m.flags, m.trashed_at`
+	m.subject, m.message_id_hdr, m.snippet, m.has_attachments, m.size, m.parse_error, m.mailbox_id, m.flags, m.trashed_at, m.thread_id`
 
 func scanSummary(row interface{ Scan(...any) error }) (MessageSummary, error) {
 	var m MessageSummary
 	var received, sortAt int64
-	var trashed sql.NullInt64
+	var trashed, thread sql.NullInt64
 	err := row.Scan(&m.ID, &m.AccountID, &m.AccountName, &received, &sortAt, &m.FromName, &m.FromAddr, &m.To, &m.Cc,
-		&m.Subject, &m.MessageID, &m.Snippet, &m.HasAttachments, &m.Size, &m.ParseError, &m.MailboxID, &m.Flags, &trashed)
+		&m.Subject, &m.MessageID, &m.Snippet, &m.HasAttachments, &m.Size, &m.ParseError, &m.MailboxID, &m.Flags, &trashed, &thread)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, ErrNotFound
 	}
 	m.ReceivedAt, m.SortAt, m.TrashedAt = time.Unix(received, 0), time.Unix(sortAt, 0), unixPtr(trashed)
+	m.ThreadID = thread.Int64
 	return m, err
 }
 
@@ -80,6 +82,9 @@ type ListQuery struct {
 	Before    *Cursor     // the page after this row (older)
 	After     *Cursor     // the page before this row (newer)
 	Limit     int         // default 50
+	// Conversations: one row per conversation, its newest message in the
+	// list (db/threads.go); Total still counts messages.
+	Conversations bool
 }
 
 // MessagePage is one page of a list.
@@ -204,10 +209,17 @@ func (d *DB) Neighbours(ctx context.Context, userID int64, q ListQuery, at Curso
 		return 0, 0, err
 	}
 	cond := strings.Join(where, " AND ")
+	var convArgs []any
+	if q.Conversations { // the next conversation's row, as listSQL shows it
+		cond += ` AND NOT EXISTS (SELECT 1 FROM messages n INDEXED BY messages_thread_list WHERE n.thread_id = m.thread_id AND ` + threadCond(where) +
+			` AND (n.sort_at, n.id) > (m.sort_at, m.id))`
+		convArgs = args
+	}
 	step := func(cmp, order string) (int64, error) {
 		var id int64
+		stepArgs := append(append(append([]any{}, args...), convArgs...), at.SortAt, at.ID)
 		err := d.sql.QueryRowContext(ctx, `SELECT m.id FROM messages m WHERE `+cond+` AND (m.sort_at, m.id) `+cmp+` (?, ?)
-			ORDER BY m.sort_at `+order+`, m.id `+order+` LIMIT 1`, append(append([]any{}, args...), at.SortAt, at.ID)...).Scan(&id)
+			ORDER BY m.sort_at `+order+`, m.id `+order+` LIMIT 1`, stepArgs...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, nil
 		}
@@ -228,6 +240,7 @@ func (d *DB) Neighbours(ctx context.Context, userID int64, q ListQuery, at Curso
 // messages_starred for the starred view), so that SQLite reads just those
 // rows whatever the page's depth: keyset paging, never OFFSET.
 func listSQL(where []string, args []any, q ListQuery, limit int) (string, []any) {
+	base, baseArgs := where, args
 	where = append([]string{}, where...)
 	args = append([]any{}, args...)
 	order := "DESC"
@@ -239,6 +252,14 @@ func listSQL(where []string, args []any, q ListQuery, limit int) (string, []any)
 		where = append(where, "(m.sort_at, m.id) > (?, ?)")
 		args = append(args, q.After.SortAt, q.After.ID)
 		order = "ASC"
+	}
+	if q.Conversations {
+		// A row is a message no newer message of whose conversation is in
+		// the list: one step along messages_thread_list for each row read
+		// (a message not threaded yet has no conversation to look in).
+		where = append(where, `NOT EXISTS (SELECT 1 FROM messages n INDEXED BY messages_thread_list WHERE n.thread_id = m.thread_id AND `+
+			threadCond(base)+` AND (n.sort_at, n.id) > (m.sort_at, m.id))`)
+		args = append(args, baseArgs...)
 	}
 	args = append(args, limit+1)
 	from := "messages m"
@@ -398,6 +419,11 @@ type NewMessage struct {
 	// Packed is Raw as PackRaw prepared it, or nil: it is packed as it
 	// is stored.
 	Packed *PackedRaw
+	// What its conversation is found by (db/threads.go): the Message-IDs
+	// it answers (message.References) and its subject as conversations
+	// compare it (message.ThreadSubject).
+	References    []string
+	ThreadSubject string
 }
 
 // StoreMessages stores a batch of downloaded messages, raw bytes and

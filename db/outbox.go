@@ -512,12 +512,18 @@ func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role Mailbox
 	if flags&^AllFlags != 0 {
 		return 0, fmt.Errorf("unknown flags %v", flags)
 	}
+	th := m.threading()
+	threadID, joined, err := threadNew(ctx, tx, th)
+	if err != nil {
+		return 0, err
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages (user_id, account_id, mailbox_id, received_at, sort_at, from_name,
-		from_addr, to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error, flags)
-		SELECT ?, a.id, b.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		from_addr, to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error, flags,
+		thread_id, thread_subject)
+		SELECT ?, a.id, b.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM accounts a JOIN mailboxes b ON b.user_id = a.user_id AND b.role = ? WHERE a.id = ? AND a.user_id = ?`,
 		m.UserID, m.ReceivedAt.Unix(), m.SortAt.Unix(), m.FromName, m.FromAddr, m.To, m.Cc, m.Subject, m.MessageID,
-		m.Snippet, boolInt(m.HasAttachments), len(m.Raw), m.SHA256, m.ParseError, int64(flags),
+		m.Snippet, boolInt(m.HasAttachments), len(m.Raw), m.SHA256, m.ParseError, int64(flags), threadID, th.subjectKept(),
 		string(role), m.AccountID, m.UserID)
 	if err != nil {
 		return 0, err
@@ -535,7 +541,10 @@ func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role Mailbox
 	if err := d.insertRaw(ctx, st, id, m.Raw, m.Packed); err != nil {
 		return 0, err
 	}
-	return id, insertSearchText(ctx, st, id, m)
+	if err := insertSearchText(ctx, st, id, m); err != nil {
+		return 0, err
+	}
+	return id, joined(id)
 }
 
 // OutboxRaw returns the bytes of one of a user's outbox messages.

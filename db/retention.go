@@ -60,13 +60,19 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
+			th := m.threading()
+			threadID, joined, err := threadNew(ctx, tx, th)
+			if err != nil {
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
 			res, err := st.exec(ctx, `INSERT INTO messages (user_id, account_id, mailbox_id, received_at, sort_at, from_name,
 				from_addr, to_addrs, cc_addrs, subject, message_id_hdr, snippet, has_attachments, size, sha256, parse_error,
-				list_id, flags, trashed_at, junked_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				list_id, flags, trashed_at, junked_at, thread_id, thread_subject)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				m.UserID, m.AccountID, box.id, m.ReceivedAt.Unix(), m.SortAt.Unix(), m.FromName, m.FromAddr, m.To, m.Cc, m.Subject,
 				m.MessageID, m.Snippet, boolInt(m.HasAttachments), len(m.Raw), m.SHA256, m.ParseError,
-				m.ListID, int64(m.Flags&AllFlags), box.since(MailboxTrash, m.ReceivedAt), box.since(MailboxJunk, m.ReceivedAt))
+				m.ListID, int64(m.Flags&AllFlags), box.since(MailboxTrash, m.ReceivedAt), box.since(MailboxJunk, m.ReceivedAt),
+				threadID, th.subjectKept())
 			if err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
@@ -77,6 +83,9 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
 			if err := insertSearchText(ctx, st, id, m.NewMessage); err != nil {
+				return nil, nil, fmt.Errorf("store downloaded: %w", err)
+			}
+			if err := joined(id); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
 		}

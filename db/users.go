@@ -27,18 +27,22 @@ type User struct {
 	TimeZone     string // IANA name; "" uses the server's
 	AfterAction  AfterAction
 	Shortcuts    bool // the pages answer keyboard shortcuts
-	CreatedAt    time.Time
+	// Conversations: the lists show one row per conversation, and a
+	// message opens with its conversation (off by default: see
+	// migrations/0026_conversations.sql).
+	Conversations bool
+	CreatedAt     time.Time
 }
 
 // IsAdmin reports whether the user may manage other users.
 func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
 
-const userColumns = `id, name, password_hash, role, disabled, locale, time_zone, after_action, shortcuts, created_at`
+const userColumns = `id, name, password_hash, role, disabled, locale, time_zone, after_action, shortcuts, conversations, created_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created int64
-	err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Disabled, &u.Locale, &u.TimeZone, &u.AfterAction, &u.Shortcuts, &created)
+	err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Disabled, &u.Locale, &u.TimeZone, &u.AfterAction, &u.Shortcuts, &u.Conversations, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
@@ -276,12 +280,12 @@ func (d *DB) CreateSession(ctx context.Context, userID int64, tokenHash []byte, 
 func (d *DB) SessionUser(ctx context.Context, tokenHash []byte, ttl time.Duration) (User, error) {
 	now := d.Now()
 	var lastSeen int64
-	row := d.sql.QueryRowContext(ctx, `SELECT s.last_seen_at, u.id, u.name, u.password_hash, u.role, u.disabled, u.locale, u.time_zone, u.after_action, u.shortcuts, u.created_at
+	row := d.sql.QueryRowContext(ctx, `SELECT s.last_seen_at, u.id, u.name, u.password_hash, u.role, u.disabled, u.locale, u.time_zone, u.after_action, u.shortcuts, u.conversations, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0`, tokenHash, now.Unix())
 	var u User
 	var created int64
-	err := row.Scan(&lastSeen, &u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Disabled, &u.Locale, &u.TimeZone, &u.AfterAction, &u.Shortcuts, &created)
+	err := row.Scan(&lastSeen, &u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Disabled, &u.Locale, &u.TimeZone, &u.AfterAction, &u.Shortcuts, &u.Conversations, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}

@@ -92,11 +92,14 @@ type testApp struct {
 	h     http.Handler
 	// handler is the Handler behind h, for replacing a dependency.
 	handler *Handler
+	// path is the database's file, for a test that opens it beside db.
+	path string
 }
 
 func newApp(t *testing.T, edit ...func(*Config)) *testApp {
 	t.Helper()
-	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "apartado.db"))
+	path := filepath.Join(t.TempDir(), "apartado.db")
+	d, err := db.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +114,7 @@ func newApp(t *testing.T, edit ...func(*Config)) *testApp {
 	}
 	clk := &clock{t: time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)}
 	d.Now = clk.Now
-	app := &testApp{t: t, db: d, key: key, waker: &fakeWaker{}, clock: clk}
+	app := &testApp{t: t, db: d, key: key, waker: &fakeWaker{}, clock: clk, path: path}
 	cfg := Config{
 		DB: d, Key: key, Poller: app.waker, Now: clk.Now, PasswordParams: fastParams,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -181,6 +184,7 @@ func (a *testApp) addRaw(acc db.Account, b []byte, sortAt time.Time) int64 {
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject, MessageID: s.MessageID,
 		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError, ListID: message.ListID(b),
 		SearchBody: st.Body, SearchAttachments: st.Attachments,
+		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject),
 	}})
 	if err != nil {
 		a.t.Fatal(err)

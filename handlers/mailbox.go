@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
@@ -41,7 +43,6 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 	trash, sent := role == db.MailboxTrash, role == db.MailboxSent
 	ctx := r.Context()
 	u := currentUser(r)
-	st := state(r)
 	loc := i18n.FromContext(ctx)
 	query := r.URL.Query()
 
@@ -85,6 +86,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 	}
 	q := l.query()
 	q.Limit = pageSize
+	q.Conversations = u.Conversations
 	if !pageCursor(query, &q) {
 		h.badRequest(w, r)
 		return
@@ -95,18 +97,32 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 		h.fail(w, r, err)
 		return
 	}
+	var convs map[int64]db.Conversation
+	grouping := false
+	if q.Conversations {
+		if convs, err = h.db.Conversations(ctx, u.ID, q, page.Messages); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if grouping, err = h.db.ThreadingLeft(ctx); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
 
 	section := map[db.MailboxRole]string{db.MailboxInbox: web.SectionInbox, db.MailboxSent: web.SectionSent,
 		db.MailboxTrash: web.SectionTrash}[role]
 	v := web.MailboxView{
-		Chrome:     h.chrome(u, heading, section, q.AccountID, accounts),
-		Heading:    heading,
-		Trash:      trash,
-		Total:      int64(page.Total),
-		ReturnPath: listPath(r.URL.Path, query),
-		NoAccounts: len(accounts) == 0 && role == db.MailboxInbox,
-		Notice:     doneNotice(r),
-		Sent:       sent,
+		Chrome:        h.chrome(u, heading, section, q.AccountID, accounts),
+		Heading:       heading,
+		Trash:         trash,
+		Total:         int64(page.Total),
+		ReturnPath:    listPath(r.URL.Path, query),
+		NoAccounts:    len(accounts) == 0 && role == db.MailboxInbox,
+		Notice:        doneNotice(r),
+		Sent:          sent,
+		Conversations: q.Conversations,
+		Grouping:      grouping,
 		Actions: web.ListActions{Trash: trash, Junk: role == db.MailboxJunk, MailboxID: box.ID, AccountID: l.accountID,
 			MarkAllRead: box.Unread > 0},
 	}
@@ -152,32 +168,29 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 	}
 	now := h.now()
 	for _, m := range page.Messages {
-		row := web.MessageRow{
-			ID:            m.ID,
-			URL:           "/mail/" + strconv.FormatInt(m.ID, 10) + "?back=" + url.QueryEscape(v.ReturnPath),
-			From:          senderName(r, m),
-			FromAddr:      m.FromAddr,
-			Subject:       subjectOrPlaceholder(r, m.Subject),
-			Snippet:       m.Snippet,
-			Date:          loc.ShortDate(m.SortAt, now, st.tz),
-			DateFull:      loc.Date(m.SortAt, st.tz),
-			Unread:        !m.Flags.Has(db.FlagSeen),
-			Starred:       m.Flags.Has(db.FlagFlagged),
-			HasAttachment: m.HasAttachments,
-		}
-		if sent {
-			row.From = i18n.T(ctx, "To: %s", m.To)
-			if m.To == "" {
-				row.From = i18n.T(ctx, "(no recipient)")
-			}
-			row.FromAddr = m.To
-		}
-		if account == nil && len(accounts) > 1 {
-			row.Account = m.AccountName
+		row := listRow(r, m, v.ReturnPath, sent, account == nil && len(accounts) > 1, now)
+		if c, ok := convs[m.ID]; ok && c.Count > 1 {
+			conversationRow(r, &row, c, sent)
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	h.render(w, r, http.StatusOK, web.MailboxPage(v))
+}
+
+// conversationRow makes a list's row stand for a conversation of several
+// of its messages: its senders, oldest first, and their count ("Ana,
+// Luis (3)"), unread if any of them is, starred if any is. In Sent, the
+// row keeps naming the newest one's recipients.
+func conversationRow(r *http.Request, row *web.MessageRow, c db.Conversation, sent bool) {
+	row.Count, row.Unread, row.Starred = c.Count, c.Unread, c.Starred
+	if sent {
+		return
+	}
+	names := make([]string, 0, len(c.Senders))
+	for _, s := range c.Senders {
+		names = append(names, senderName(r, db.MessageSummary{FromName: s.Name, FromAddr: s.Addr}))
+	}
+	row.From = strings.Join(names, ", ")
 }
 
 func pageURL(path string, base url.Values, key, cursor string) string {
@@ -229,4 +242,36 @@ func pageCursor(query url.Values, q *db.ListQuery) bool {
 		}
 	}
 	return true
+}
+
+// listRow is a message's row in a list that returns to returnPath: in
+// Sent, named by its recipients; with the account's name when the list
+// shows several accounts' mail.
+func listRow(r *http.Request, m db.MessageSummary, returnPath string, sent, withAccount bool, now time.Time) web.MessageRow {
+	ctx, tz := r.Context(), state(r).tz
+	loc := i18n.FromContext(ctx)
+	row := web.MessageRow{
+		ID:            m.ID,
+		URL:           "/mail/" + strconv.FormatInt(m.ID, 10) + "?back=" + url.QueryEscape(returnPath),
+		From:          senderName(r, m),
+		FromAddr:      m.FromAddr,
+		Subject:       subjectOrPlaceholder(r, m.Subject),
+		Snippet:       m.Snippet,
+		Date:          loc.ShortDate(m.SortAt, now, tz),
+		DateFull:      loc.Date(m.SortAt, tz),
+		Unread:        !m.Flags.Has(db.FlagSeen),
+		Starred:       m.Flags.Has(db.FlagFlagged),
+		HasAttachment: m.HasAttachments,
+	}
+	if sent {
+		row.From = i18n.T(ctx, "To: %s", m.To)
+		if m.To == "" {
+			row.From = i18n.T(ctx, "(no recipient)")
+		}
+		row.FromAddr = m.To
+	}
+	if withAccount {
+		row.Account = m.AccountName
+	}
+	return row
 }

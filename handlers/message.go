@@ -77,10 +77,6 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// The page does not show the HTML itself (the frame loads it from
-	// /body), so it is rendered with remote content blocked: RemoteBlocked
-	// then says whether the message has any.
-	view := message.Render(raw, message.RenderOptions{PartURL: h.partURLs(r, sum.ID)})
 	idStr := strconv.FormatInt(sum.ID, 10)
 	self := "/mail/" + idStr
 
@@ -102,6 +98,19 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		back = defaultBack
 		list, _ = parseList(back)
 	}
+	th, asThread, err := h.threadOf(r, u, sum, list)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if asThread {
+		h.threadPage(w, r, u, sum, th, back, list, boxes, accounts, section)
+		return
+	}
+	// The page does not show the HTML itself (the frame loads it from
+	// /body), so it is rendered with remote content blocked: RemoteBlocked
+	// then says whether the message has any.
+	view := message.Render(raw, message.RenderOptions{PartURL: h.partURLs(r, sum.ID)})
 	subject := view.Subject
 	if subject == "" {
 		subject = sum.Subject
@@ -135,7 +144,9 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	newer, older, err := h.messages.Neighbours(ctx, u.ID, list.query(), sum.ID)
+	lq := list.query()
+	lq.Conversations = u.Conversations
+	newer, older, err := h.messages.Neighbours(ctx, u.ID, lq, sum.ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -328,11 +328,20 @@ func (h *Handler) messageActions(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, r)
 		return
 	}
+	// A list of conversations: each selected row stands for its
+	// conversation's messages in the list it came from.
+	if r.PostForm.Get("conversations") == "1" {
+		if l, ok := parseList(back); ok {
+			req.Conversations, req.List = true, l.query()
+		}
+	}
 	fromMessage := r.PostForm.Get("from") == "message" && len(req.IDs) == 1
 	var next int64
 	if fromMessage && app.Leaves(req.Action) && u.AfterAction != db.AfterList {
 		if l, ok := parseList(back); ok {
-			n, err := h.messages.NextAfter(ctx, u.ID, l.query(), req.IDs[0])
+			lq := l.query()
+			lq.Conversations = u.Conversations
+			n, err := h.messages.NextAfter(ctx, u.ID, lq, req.IDs[0])
 			if err != nil && !errors.Is(err, db.ErrNotFound) {
 				h.fail(w, r, err)
 				return

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -16,9 +17,10 @@ import (
 // Interface languages offered, by code; "" follows the browser.
 var languages = []string{"", "en", "es"}
 
-func (h *Handler) preferencesForm(r *http.Request, locale, timeZone string, after db.AfterAction, shortcuts bool) web.PreferencesForm {
+func (h *Handler) preferencesForm(r *http.Request, locale, timeZone string, after db.AfterAction, shortcuts, conversations bool) web.PreferencesForm {
 	ctx := r.Context()
-	f := web.PreferencesForm{TimeZone: timeZone, TimeZones: timeZoneSuggestions, ServerZone: serverZone(h.now()), Shortcuts: shortcuts}
+	f := web.PreferencesForm{TimeZone: timeZone, TimeZones: timeZoneSuggestions, ServerZone: serverZone(h.now()), Shortcuts: shortcuts,
+		Conversations: conversations}
 	f.AfterAction = []web.Option{
 		{Value: string(db.AfterNext), Label: i18n.T(ctx, "Open the next message"), Selected: after != db.AfterList},
 		{Value: string(db.AfterList), Label: i18n.T(ctx, "Go back to the list"), Selected: after == db.AfterList},
@@ -55,20 +57,15 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// The form sends "off" from a hidden field and then "on" from the
-	// checkbox when it is ticked: the last one counts. A form without the
-	// field keeps the saved choice.
-	shortcuts := u.Shortcuts
-	if s, ok := r.PostForm["shortcuts"]; ok {
-		switch s[len(s)-1] {
-		case "on":
-			shortcuts = true
-		case "off":
-			shortcuts = false
-		default:
-			h.badRequest(w, r)
-			return
-		}
+	shortcuts, ok := onOff(r.PostForm, "shortcuts", u.Shortcuts)
+	if !ok {
+		h.badRequest(w, r)
+		return
+	}
+	conversations, ok := onOff(r.PostForm, "conversations", u.Conversations)
+	if !ok {
+		h.badRequest(w, r)
+		return
 	}
 	tz := strings.TrimSpace(r.PostForm.Get("timezone"))
 	known := false
@@ -86,7 +83,7 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		v.Preferences = h.preferencesForm(r, locale, tz, after, shortcuts)
+		v.Preferences = h.preferencesForm(r, locale, tz, after, shortcuts, conversations)
 		v.Preferences.EmptyAfterDays = days
 		edit(&v.Preferences)
 		h.render(w, r, http.StatusUnprocessableEntity, web.SettingsPage(v))
@@ -130,7 +127,31 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if conversations != u.Conversations {
+		if err := h.db.SetConversations(ctx, u.ID, conversations); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
 	redirect(w, r, "/settings?done="+donePrefsSaved)
+}
+
+// onOff reads a checkbox sent after a hidden field of the same name: the
+// form sends "off" from the hidden field and then "on" from the checkbox
+// when it is ticked, and the last one counts. A form without the field
+// (an older page) keeps the saved choice; ok is false for anything else.
+func onOff(f url.Values, name string, saved bool) (on, ok bool) {
+	s, sent := f[name]
+	if !sent || len(s) == 0 {
+		return saved, true
+	}
+	switch s[len(s)-1] {
+	case "on":
+		return true, true
+	case "off":
+		return false, true
+	}
+	return saved, false
 }
 
 // serverZone names the server's time zone for people: the TZ variable's

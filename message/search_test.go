@@ -1,6 +1,7 @@
 package message
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -24,7 +25,7 @@ func TestAnalyzeSearchText(t *testing.T) {
 	for _, tt := range tests {
 		raw := readCorpus(t, tt.path)
 		s, st := Analyze(raw)
-		if want := Summarize(raw); s != want {
+		if want := Summarize(raw); !reflect.DeepEqual(s, want) {
 			t.Errorf("%s: summary %+v, want %+v", tt.path, s, want)
 		}
 		for _, w := range tt.body {

@@ -12,8 +12,11 @@ type Summary struct {
 	Subject            string    // decoded, whitespace folded, no CR/LF
 	Date               time.Time // from the Date header; zero if missing or unreadable
 	MessageID          string    // without angle brackets
-	Snippet            string    // about 200 characters of the text, quotes skipped
-	HasAttachments     bool
+	// References are the Message-IDs it answers (In-Reply-To, then
+	// References), bounded: see References.
+	References     []string
+	Snippet        string // about 200 characters of the text, quotes skipped
+	HasAttachments bool
 	// ParseError is a short English explanation when the message could not
 	// be parsed fully (what could be read is still filled in).
 	ParseError string
@@ -51,6 +54,7 @@ func summarizeParsed(ps *parsed) (s Summary) {
 	s.Subject = decodeText(h.get("subject"), fb)
 	s.Date = parseDate(unfold(h.get("date")))
 	s.MessageID = cleanMessageID(h.getString("message-id"))
+	s.References = references(h)
 
 	pl := planBody(ps.root)
 	for _, p := range pl.texts {

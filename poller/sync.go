@@ -198,7 +198,8 @@ func (p *Poller) newMessage(acc db.Account, uidl string, serverSize int64, raw [
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject,
 		MessageID: s.MessageID, Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
 		SearchBody: st.Body, SearchAttachments: st.Attachments,
-		ListID: message.ListID(raw),
+		ListID:     message.ListID(raw),
+		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject),
 	}
 }
 

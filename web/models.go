@@ -125,6 +125,10 @@ type MailboxView struct {
 	// Live keeps the page up to date with JavaScript (static/live.js),
 	// and has the Check mail button.
 	Live *LiveView
+	// Conversations: a row is a conversation, and the actions act on
+	// all its messages in the list. Grouping: older mail is still being
+	// put in its conversations.
+	Conversations, Grouping bool
 }
 
 // LiveView is what a list page needs to keep itself up to date: where to
@@ -165,6 +169,10 @@ type MessageRow struct {
 	// subject and the snippet with the words the search matched marked.
 	SubjectParts []Segment
 	SnippetParts []Segment
+	// Count is how many messages of the list the row stands for when the
+	// list shows conversations (From then names their senders); 0 or 1
+	// for a message alone.
+	Count int
 }
 
 // Segment is a piece of text, marked or not (a search's matched words).
@@ -331,6 +339,7 @@ type PreferencesForm struct {
 	EmptyAfterDays      string
 	EmptyAfterDaysError string
 	Shortcuts           bool // the pages answer keyboard shortcuts
+	Conversations       bool // the lists show one row per conversation
 }
 
 // SettingsView is the settings page.

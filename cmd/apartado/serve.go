@@ -71,7 +71,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	var wg sync.WaitGroup
 	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(4)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		p.Run(pollCtx)
@@ -81,6 +81,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		// The mail stored before search existed, indexed a batch at a
 		// time (its cursor survives a stop).
 		app.NewSearch(store).RunIndexer(pollCtx, log)
+	}()
+	go func() {
+		defer wg.Done()
+		// Likewise put in their conversations.
+		app.NewConversations(store).RunThreader(pollCtx, log)
 	}()
 	go func() {
 		defer wg.Done()
