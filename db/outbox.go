@@ -512,8 +512,9 @@ func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role Mailbox
 	if flags&^AllFlags != 0 {
 		return 0, fmt.Errorf("unknown flags %v", flags)
 	}
+	st := newTxStmts(tx)
 	th := m.threading()
-	threadID, joined, err := threadNew(ctx, tx, th)
+	threadID, joined, err := threadNew(ctx, st, th)
 	if err != nil {
 		return 0, err
 	}
@@ -537,7 +538,6 @@ func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role Mailbox
 	if err != nil {
 		return 0, err
 	}
-	st := newTxStmts(tx)
 	if err := d.insertRaw(ctx, st, id, m.Raw, m.Packed); err != nil {
 		return 0, err
 	}

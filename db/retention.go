@@ -61,7 +61,7 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
 			th := m.threading()
-			threadID, joined, err := threadNew(ctx, tx, th)
+			threadID, joined, err := threadNew(ctx, st, th)
 			if err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}

@@ -48,3 +48,12 @@ func (s *txStmts) scan(ctx context.Context, query string, args []any, dest ...an
 	}
 	return st.QueryRowContext(ctx, args...).Scan(dest...)
 }
+
+// query runs a query of rows.
+func (s *txStmts) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}

@@ -78,10 +78,10 @@ func (l links) target(mine int64) int64 {
 
 // findLinks returns the conversations the message t links (see the rule
 // above); t.id is 0 for a message about to be stored.
-func findLinks(ctx context.Context, tx *sql.Tx, t threading) (links, error) {
+func findLinks(ctx context.Context, st *txStmts, t threading) (links, error) {
 	l := links{threads: map[int64]bool{}, loose: map[int64]bool{}}
 	collect := func(query string, args ...any) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
+		rows, err := st.query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -144,8 +144,8 @@ func (t threading) subjectKept() string {
 // id, that records its references and joins the conversations it links.
 // A reply to a conversation writes nothing but its own row and
 // references.
-func threadNew(ctx context.Context, tx *sql.Tx, t threading) (any, func(id int64) error, error) {
-	l, err := findLinks(ctx, tx, t)
+func threadNew(ctx context.Context, st *txStmts, t threading) (any, func(id int64) error, error) {
+	l, err := findLinks(ctx, st, t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -156,31 +156,31 @@ func threadNew(ctx context.Context, tx *sql.Tx, t threading) (any, func(id int64
 	}
 	return threadID, func(id int64) error {
 		t.id = id
-		if err := insertRefs(ctx, tx, t); err != nil {
+		if err := insertRefs(ctx, st, t); err != nil {
 			return err
 		}
-		return join(ctx, tx, l, target, t.userID)
+		return join(ctx, st, l, target, t.userID)
 	}, nil
 }
 
 // thread puts a message stored before conversations in its conversation
 // (the background job): it records its references and subject, and joins
 // its conversation, or itself, with the conversations it links.
-func thread(ctx context.Context, tx *sql.Tx, t threading) error {
-	l, err := findLinks(ctx, tx, t)
+func thread(ctx context.Context, st *txStmts, t threading) error {
+	l, err := findLinks(ctx, st, t)
 	if err != nil {
 		return err
 	}
-	if err := insertRefs(ctx, tx, t); err != nil {
+	if err := insertRefs(ctx, st, t); err != nil {
 		return err
 	}
 	if s := t.subjectKept(); s != "" {
-		if _, err := tx.ExecContext(ctx, threadSubjectSetSQL, s, t.id); err != nil {
+		if _, err := st.exec(ctx, threadSubjectSetSQL, s, t.id); err != nil {
 			return err
 		}
 	}
 	var own sql.NullInt64
-	if err := tx.QueryRowContext(ctx, threadOwnSQL, t.id).Scan(&own); err != nil {
+	if err := st.scan(ctx, threadOwnSQL, []any{t.id}, &own); err != nil {
 		return err
 	}
 	if own.Valid {
@@ -188,12 +188,12 @@ func thread(ctx context.Context, tx *sql.Tx, t threading) error {
 	} else {
 		l.loose[t.id] = true
 	}
-	return join(ctx, tx, l, l.target(t.id), t.userID)
+	return join(ctx, st, l, l.target(t.id), t.userID)
 }
 
-func insertRefs(ctx context.Context, tx *sql.Tx, t threading) error {
+func insertRefs(ctx context.Context, st *txStmts, t threading) error {
 	for _, ref := range t.refs {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO message_refs (user_id, ref, message_id) VALUES (?, ?, ?)`,
+		if _, err := st.exec(ctx, `INSERT OR IGNORE INTO message_refs (user_id, ref, message_id) VALUES (?, ?, ?)`,
 			t.userID, ref, t.id); err != nil {
 			return err
 		}
@@ -203,7 +203,7 @@ func insertRefs(ctx context.Context, tx *sql.Tx, t threading) error {
 
 // join moves the linked conversations and messages into target: only
 // those that are not in it already are written.
-func join(ctx context.Context, tx *sql.Tx, l links, target, userID int64) error {
+func join(ctx context.Context, st *txStmts, l links, target, userID int64) error {
 	var threads, loose []int64
 	for k := range l.threads {
 		if k != target {
@@ -215,13 +215,13 @@ func join(ctx context.Context, tx *sql.Tx, l links, target, userID int64) error 
 	}
 	if len(threads) > 0 {
 		args := append(append([]any{target}, int64Args(threads)...), userID)
-		if _, err := tx.ExecContext(ctx, threadJoinSQL(len(threads)), args...); err != nil {
+		if _, err := st.exec(ctx, threadJoinSQL(len(threads)), args...); err != nil {
 			return err
 		}
 	}
 	if len(loose) > 0 {
 		args := append(append([]any{target}, int64Args(loose)...), userID)
-		if _, err := tx.ExecContext(ctx, threadAdoptSQL(len(loose)), args...); err != nil {
+		if _, err := st.exec(ctx, threadAdoptSQL(len(loose)), args...); err != nil {
 			return err
 		}
 	}
@@ -592,19 +592,20 @@ func (d *DB) StoreThreaded(ctx context.Context, batch []Threaded) error {
 		return fmt.Errorf("store threaded: %w", err)
 	}
 	defer tx.Rollback()
+	st := newTxStmts(tx)
 	low := batch[0].ID
 	for _, b := range batch {
 		low = min(low, b.ID)
 		t := threading{id: b.ID, refs: b.References, subject: b.ThreadSubject}
-		err := tx.QueryRowContext(ctx, `SELECT user_id, message_id_hdr, sort_at FROM messages WHERE id = ?`, b.ID).
-			Scan(&t.userID, &t.messageID, &t.sortAt)
+		err := st.scan(ctx, `SELECT user_id, message_id_hdr, sort_at FROM messages WHERE id = ?`, []any{b.ID},
+			&t.userID, &t.messageID, &t.sortAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("store threaded: %w", err)
 		}
-		if err := thread(ctx, tx, t); err != nil {
+		if err := thread(ctx, st, t); err != nil {
 			return fmt.Errorf("store threaded: message %d: %w", b.ID, err)
 		}
 	}
