@@ -67,15 +67,15 @@ const pageSize = 65536
 // cacheKiB is the page cache of each pooled connection, in KiB. SQLite's
 // default, 2,000 KiB, holds 31 of the 64 KiB pages: at 100,000 messages,
 // when pages still counted and scanned rows, every request read most of
-// its pages again. 16 MiB holds the indexes and recent rows a list, a
-// message and the settings page touch (bench/scale found no difference
-// left once the scans were gone; it is there for the pages that remain).
-// Memory: a connection's cache grows only as far as it reads, outside the
-// Go heap (the soft memory limit does not see it), so the bound is
-// cacheKiB times maxConns, 128 MiB, reached only if every connection read
-// 16 MiB of different pages; under bench/scale's page load at 100,000
-// messages the server's RSS stayed near 76 MB.
-const cacheKiB = 16 << 10
+// its pages again. A page touches a few dozen pages now; searches touch
+// more (FTS5's lists), and a connection's cache grows as far as it reads,
+// outside the Go heap, so the bound is cacheKiB times maxConns. With 16
+// MiB the server's RSS reached 192 MB under bench/scale's page load at
+// 100,000 messages with 20 searches at once; with 6 MiB, 104 MB, the pages
+// as fast. (The first sync of that run took 289 s against 224 s an hour
+// before; a run that gave the storing connection 16 MiB took 295 s, so
+// the difference is not the cache.)
+const cacheKiB = 6 << 10
 
 // maxConns bounds the pool of connections.
 const maxConns = 8
