@@ -62,7 +62,7 @@ func (h *Handler) openPassword(userID int64, token string, s app.Server) (string
 	if token == "" || len(token) > 4096 {
 		return "", tokenUnusable
 	}
-	sealed, err := base64.RawURLEncoding.DecodeString(token)
+	sealed, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil {
 		return "", tokenUnusable
 	}

@@ -447,6 +447,12 @@ func TestInlineImagesUseSignedURLs(t *testing.T) {
 		tampered = u[:len(u)-2] + "yy"
 	}
 	wantRedirect(t, anon.get(tampered), "/login?next="+url.QueryEscape(tampered))
+	// The last character of the signature carries unused low bits: a
+	// signature that differs only there is another string, and refused.
+	const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(b64, u[len(u)-1])
+	padded := u[:len(u)-1] + string(b64[last^1])
+	wantRedirect(t, anon.get(padded), "/login?next="+url.QueryEscape(padded))
 	moved := strings.Replace(u, msgPath(f.anaHTML, ""), msgPath(f.anaText, ""), 1)
 	if anon.get(moved).StatusCode == http.StatusOK {
 		t.Error("a signature for one message opened another")

@@ -547,7 +547,7 @@ func (h *Handler) checkPartToken(token string, msgID int64, partID string) (int6
 	user, sid, exp, sig := fields[0], fields[1], fields[2], fields[3]
 	uid, err1 := strconv.ParseInt(user, 10, 64)
 	e, err2 := strconv.ParseInt(exp, 10, 64)
-	got, err3 := base64.RawURLEncoding.DecodeString(sig)
+	got, err3 := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err1 != nil || err2 != nil || err3 != nil || uid <= 0 || h.now().Unix() > e {
 		return 0, "", false
 	}

@@ -39,7 +39,7 @@ func (h *Handler) readCookie(r *http.Request) (sessionCookie, bool) {
 	}
 	enc, _ := s.Values[cookieToken].(string)
 	issued, _ := s.Values[cookieIssued].(int64)
-	token, err := base64.RawURLEncoding.DecodeString(enc)
+	token, err := base64.RawURLEncoding.Strict().DecodeString(enc)
 	if err != nil || len(token) != tokenBytes {
 		return sessionCookie{}, false
 	}
