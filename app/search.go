@@ -166,7 +166,7 @@ func (s *Search) IndexSome(ctx context.Context) (n int, done bool, err error) {
 	out := make([]db.Indexed, len(batch))
 	for i, m := range batch {
 		_, st := message.Analyze(m.Raw)
-		out[i] = db.Indexed{ID: m.ID, Body: st.Body, Attachments: st.Attachments}
+		out[i] = db.Indexed{ID: m.ID, Search: s.db.PrepareSearch(st.Body, st.Attachments)}
 	}
 	if err := s.db.StoreIndexed(ctx, out); err != nil {
 		return 0, false, err

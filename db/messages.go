@@ -415,7 +415,10 @@ type NewMessage struct {
 	// message.SearchText): indexed as it is stored.
 	SearchBody        string
 	SearchAttachments string
-	ListID            string // the List-Id header, "" for none
+	// Search is SearchBody and SearchAttachments as PrepareSearch
+	// prepared them, or nil: they are prepared as it is stored.
+	Search *SearchText
+	ListID string // the List-Id header, "" for none
 	// Packed is Raw as PackRaw prepared it, or nil: it is packed as it
 	// is stored.
 	Packed *PackedRaw

@@ -541,7 +541,7 @@ func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role Mailbox
 	if err := d.insertRaw(ctx, st, id, m.Raw, m.Packed); err != nil {
 		return 0, err
 	}
-	if err := insertSearchText(ctx, st, id, m); err != nil {
+	if err := d.insertSearchText(ctx, st, id, m); err != nil {
 		return 0, err
 	}
 	return id, joined(id)

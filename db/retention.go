@@ -82,7 +82,7 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if err := d.insertRaw(ctx, st, id, m.Raw, m.Packed); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
-			if err := insertSearchText(ctx, st, id, m.NewMessage); err != nil {
+			if err := d.insertSearchText(ctx, st, id, m.NewMessage); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
 			if err := joined(id); err != nil {

@@ -75,17 +75,64 @@ func searchFields(m NewMessage) (sender, recipients string) {
 		search.Tokenizable(to) + "\n" + search.AddressTokens(to)
 }
 
+// SearchText is a message's text as the index takes it: made searchable,
+// and the body compressed as message_text keeps it. PrepareSearch makes it
+// once, on a goroutine of the caller's when it has one to spare.
+type SearchText struct {
+	body, attachments string
+	packed            []byte
+	codec             int
+}
+
+// PrepareSearch prepares a message's body and attachment names (see
+// message.SearchText) for the index: the poller does it as each message
+// arrives, while the batch before it is being stored, as it packs the raw
+// mail (PackRaw).
+func (d *DB) PrepareSearch(body, attachments string) *SearchText {
+	s := &SearchText{body: searchable(body), attachments: searchable(attachments), codec: codecNone}
+	s.packed = []byte(s.body)
+	if len(s.body) >= minPacked {
+		if z := d.codec.enc.EncodeAll(s.packed, make([]byte, 0, len(s.packed)/3)); worthIt(len(z), len(s.packed)) {
+			s.packed, s.codec = z, codecZstd
+		}
+	}
+	return s
+}
+
+// minPacked is the shortest body text worth a zstd frame (whose header
+// and checksum take a dozen bytes).
+const minPacked = 64
+
 // insertSearchText indexes a message as it is stored.
-func insertSearchText(ctx context.Context, st *txStmts, id int64, m NewMessage) error {
+func (d *DB) insertSearchText(ctx context.Context, st *txStmts, id int64, m NewMessage) error {
 	key, err := searchKey(m.SortAt.Unix(), id)
 	if err != nil {
 		return err
 	}
+	s := m.Search
+	if s == nil {
+		s = d.PrepareSearch(m.SearchBody, m.SearchAttachments)
+	}
+	if _, err := st.exec(ctx, `INSERT INTO message_text (message_id, search_key, body, codec) VALUES (?, ?, ?, ?)`,
+		id, key, s.packed, s.codec); err != nil {
+		return err
+	}
+	return indexText(ctx, st, key, m, s)
+}
+
+// indexText adds a message's row to message_fts, which keeps no copy of
+// the text (migrations/0027_search_compact.sql).
+func indexText(ctx context.Context, st *txStmts, key int64, m NewMessage, s *SearchText) error {
 	sender, recipients := searchFields(m)
-	_, err = st.exec(ctx, `INSERT INTO message_text (search_key, message_id, subject, sender, recipients, body, attachments)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, key, id, searchable(m.Subject), sender, recipients,
-		searchable(m.SearchBody), searchable(m.SearchAttachments))
+	_, err := st.exec(ctx, `INSERT INTO message_fts (rowid, subject, sender, recipients, body, attachments) VALUES (?, ?, ?, ?, ?, ?)`,
+		key, searchable(m.Subject), sender, recipients, s.body, s.attachments)
 	return err
+}
+
+// bodyText returns the body text message_text keeps, as it was indexed.
+func (d *DB) bodyText(packed []byte, codec int) (string, error) {
+	b, err := d.codec.decode(nil, packed, codec)
+	return string(b), err
 }
 
 // ---- the background job that indexes mail stored before search ----
@@ -96,11 +143,11 @@ type Unindexed struct {
 	Raw []byte
 }
 
-// Indexed is the search text extracted from an Unindexed message.
+// Indexed is the search text extracted from an Unindexed message, made
+// ready by PrepareSearch outside StoreIndexed's transaction (nil: none).
 type Indexed struct {
-	ID          int64
-	Body        string
-	Attachments string
+	ID     int64
+	Search *SearchText
 }
 
 // UnindexedBatch returns the next messages the indexing job is to read,
@@ -168,18 +215,13 @@ func (d *DB) StoreIndexed(ctx context.Context, batch []Indexed) error {
 		return fmt.Errorf("store indexed: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO message_text (search_key, message_id, subject, sender, recipients, body, attachments)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("store indexed: %w", err)
-	}
-	defer stmt.Close()
+	st := newTxStmts(tx)
 	low := batch[0].ID
 	for _, b := range batch {
 		var m NewMessage
 		var sortAt int64
-		err := tx.QueryRowContext(ctx, `SELECT sort_at, subject, from_name, from_addr, to_addrs, cc_addrs FROM messages WHERE id = ?`, b.ID).
-			Scan(&sortAt, &m.Subject, &m.FromName, &m.FromAddr, &m.To, &m.Cc)
+		err := st.scan(ctx, `SELECT sort_at, subject, from_name, from_addr, to_addrs, cc_addrs FROM messages WHERE id = ?`, []any{b.ID},
+			&sortAt, &m.Subject, &m.FromName, &m.FromAddr, &m.To, &m.Cc)
 		low = min(low, b.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
@@ -191,16 +233,25 @@ func (d *DB) StoreIndexed(ctx context.Context, batch []Indexed) error {
 		if err != nil {
 			return fmt.Errorf("store indexed: %w", err)
 		}
-		sender, recipients := searchFields(m)
-		if _, err := stmt.ExecContext(ctx, key, b.ID, searchable(m.Subject), sender, recipients,
-			searchable(b.Body), searchable(b.Attachments)); err != nil {
+		s := b.Search
+		if s == nil {
+			s = d.PrepareSearch("", "")
+		}
+		res, err := st.exec(ctx, `INSERT OR IGNORE INTO message_text (message_id, search_key, body, codec) VALUES (?, ?, ?, ?)`,
+			b.ID, key, s.packed, s.codec)
+		if err != nil {
+			return fmt.Errorf("store indexed: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("store indexed: %w", err)
+		} else if n == 0 {
+			continue // stored since, and indexed then
+		}
+		if err := indexText(ctx, st, key, m, s); err != nil {
 			return fmt.Errorf("store indexed: %w", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE search_backfill SET next_id = min(next_id, ?)`, low); err != nil {
-		return fmt.Errorf("store indexed: %w", err)
-	}
-	if err := stmt.Close(); err != nil {
 		return fmt.Errorf("store indexed: %w", err)
 	}
 	return tx.Commit()
@@ -313,9 +364,11 @@ func (d *DB) SearchMessages(ctx context.Context, userID int64, q search.Query, o
 // make it a whole word (see typedWord): a page's worth.
 const wholeEnough = 51
 
-// prefixIndexed is the longest prefix message_fts indexes (prefix = '2 3'
-// in migrations/0023_search_order.sql): a prefix that long or shorter is
-// one list of the index.
+// prefixIndexed is the prefix length message_fts indexes (prefix = '3'
+// in migrations/0027_search_compact.sql): a prefix that long is one list
+// of the index; a shorter one would merge the lists of a good part of the
+// dictionary, for words that match most of the mailbox anyway, so a word
+// being typed shorter than that is matched whole.
 const prefixIndexed = 3
 
 // typedWord decides how the word being typed (a term with Prefix) is
@@ -331,15 +384,19 @@ const prefixIndexed = 3
 // are short) it stays a prefix. The page and an action on every result
 // (SearchIDs) decide alike.
 func (d *DB) typedWord(ctx context.Context, userID int64, q search.Query, loc *time.Location) (search.Query, error) {
-	ci, ti := -1, -1
+	ci, ti, short := -1, -1, false
 	for i, c := range q.Clauses {
 		for j, t := range c {
 			if !t.Prefix || t.Neg || ftsColumn(t.Op) == "-" {
 				continue
 			}
 			address := (t.Op == search.OpFrom || t.Op == search.OpTo) && !t.Phrase && search.IsAddress(t.Text) // one token
-			if w := search.Words(t.Text); address || len(w) == 1 && utf8.RuneCountInString(w[0]) > prefixIndexed {
-				ci, ti = i, j
+			w := search.Words(t.Text)
+			switch {
+			case address || len(w) == 1 && utf8.RuneCountInString(w[0]) > prefixIndexed:
+				ci, ti, short = i, j, false
+			case len(w) > 0 && utf8.RuneCountInString(w[len(w)-1]) < prefixIndexed:
+				ci, ti, short = i, j, true
 			}
 		}
 	}
@@ -351,6 +408,9 @@ func (d *DB) typedWord(ctx context.Context, userID int64, q search.Query, loc *t
 		whole.Clauses[i] = slices.Clone(c)
 	}
 	whole.Clauses[ci][ti].Prefix = false
+	if short {
+		return whole, nil
+	}
 	ids, err := d.searchIDs(ctx, compileQuery(userID, whole, loc), nil, wholeEnough)
 	if err != nil {
 		return q, err
@@ -456,16 +516,21 @@ func (d *DB) mark(ctx context.Context, q search.Query, hits []SearchHit) error {
 	for i := range hits {
 		ids[i], byID[hits[i].ID] = hits[i].ID, &hits[i]
 	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT message_id, body FROM message_text WHERE message_id IN (`+placeholders(len(ids))+`)`, ids...)
+	rows, err := d.sql.QueryContext(ctx, `SELECT message_id, body, codec FROM message_text WHERE message_id IN (`+placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var body string
-		if err := rows.Scan(&id, &body); err != nil {
+		var packed []byte
+		var codec int
+		if err := rows.Scan(&id, &packed, &codec); err != nil {
 			return err
+		}
+		body, err := d.bodyText(packed, codec)
+		if err != nil {
+			return fmt.Errorf("message %d's text: %w", id, err)
 		}
 		if s, ok := texts.Snippet(body, snippetWords, MarkStart, MarkEnd); ok {
 			byID[id].MarkedSnippet = strings.Join(strings.Fields(search.Untokenize(s, MarkStart+MarkEnd)), " ")

@@ -274,9 +274,9 @@ func TestSearchMarks(t *testing.T) {
 	}
 }
 
-// TestSearchReindexMigration: a database indexed before migration 0023
-// gets its index rebuilt by the background job, newest first, and then
-// finds every message again, an address as one token.
+// TestSearchReindexMigration: a database indexed before migration 0027
+// (as before 0023) gets its index rebuilt by the background job, newest
+// first, and then finds every message again, an address as one token.
 func TestSearchReindexMigration(t *testing.T) {
 	path := t.TempDir() + "/apartado.db"
 	d, err := Open(ctx, path)
@@ -294,8 +294,9 @@ func TestSearchReindexMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Back to before 0023, and open again: the migration runs.
-	if _, err := d.sql.Exec(`DELETE FROM schema_migrations WHERE version = 23; DROP INDEX messages_user_sort`); err != nil {
+	// Back to before 0027 (the last to index everything again), and open
+	// again: the migration runs.
+	if _, err := d.sql.Exec(`DELETE FROM schema_migrations WHERE version = 27`); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Close(); err != nil {
@@ -320,7 +321,7 @@ func TestSearchReindexMigration(t *testing.T) {
 		for _, m := range b {
 			order = append(order, m.ID)
 		}
-		if err := d.StoreIndexed(ctx, indexedAll(b, "pepino")); err != nil {
+		if err := d.StoreIndexed(ctx, d.indexedAll(b, "pepino")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -388,8 +389,17 @@ func TestTypedWord(t *testing.T) {
 	if n := count("cancion "); n != 3+wholeEnough {
 		t.Errorf("cancion then a space: %d results, want %d", n, 3+wholeEnough)
 	}
-	// Three letters or fewer: the prefix index, always a prefix.
+	// Three letters: the prefix index, always a prefix.
 	if n := count("can"); n != 4+wholeEnough {
 		t.Errorf("can: %d results, want %d", n, 4+wholeEnough)
+	}
+	// Fewer: whole ("la" is not "las"), in the page as in the marks.
+	if n := count("la"); n != 3 {
+		t.Errorf("la: %d results, want 3", n)
+	}
+	page, err := d.SearchMessages(ctx, u.ID, parseQuery(t, "de"), SearchOptions{Limit: 500})
+	if err != nil || len(page.Hits) != 1 || !strings.Contains(page.Hits[0].MarkedSnippet, MarkStart+"de"+MarkEnd+" siempre") ||
+		strings.Contains(page.Hits[0].MarkedSnippet, MarkStart+"del") {
+		t.Errorf("de: %+v, %v", page.Hits, err)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/apartado/apartado/search"
 )
@@ -90,7 +92,7 @@ func TestIndexBackfill(t *testing.T) {
 	if !slices.IsSortedFunc(ids, func(a, b int64) int { return int(b - a) }) {
 		t.Fatalf("not newest first: %v", ids)
 	}
-	if err := d.StoreIndexed(ctx, indexedAll(batch, "zanahoria")); err != nil {
+	if err := d.StoreIndexed(ctx, d.indexedAll(batch, "zanahoria")); err != nil {
 		t.Fatal(err)
 	}
 	if done, _ := progress(); done != 5 {
@@ -139,7 +141,7 @@ func TestIndexBackfill(t *testing.T) {
 			}
 			seen[m.ID] = true
 		}
-		if err := d.StoreIndexed(ctx, indexedAll(batch, "zanahoria")); err != nil {
+		if err := d.StoreIndexed(ctx, d.indexedAll(batch, "zanahoria")); err != nil {
 			t.Fatal(err)
 		}
 		if rounds > total {
@@ -168,10 +170,10 @@ func TestIndexBackfill(t *testing.T) {
 	}
 }
 
-func indexedAll(batch []Unindexed, body string) []Indexed {
+func (d *DB) indexedAll(batch []Unindexed, body string) []Indexed {
 	out := make([]Indexed, len(batch))
 	for i, m := range batch {
-		out[i] = Indexed{ID: m.ID, Body: body}
+		out[i] = Indexed{ID: m.ID, Search: d.PrepareSearch(body, "")}
 	}
 	return out
 }
@@ -202,6 +204,53 @@ func TestSearchTextGoesWithMessage(t *testing.T) {
 	}
 	if n := d.count(t, `SELECT count(*) FROM message_text`); n != 0 {
 		t.Errorf("%d search rows left", n)
+	}
+	if n := d.count(t, `SELECT count(*) FROM message_fts WHERE message_fts MATCH 'cancion'`); n != 0 {
+		t.Errorf("the index still holds the deleted message (%d rows)", n)
+	}
+	d.ftsIntegrity(t)
+}
+
+// TestSearchTextCompressed: message_text keeps a long body compressed and
+// a short one as it is, and both give back the text their marks are made
+// from.
+func TestSearchTextCompressed(t *testing.T) {
+	d := openTest(t)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "one")
+	long := strings.Repeat("the garden needs water before the summer comes ", 40) + "zanahoria al final"
+	for i, body := range []string{long, "una zanahoria"} {
+		m := NewMessage{AccountID: a.ID, UserID: u.ID, Raw: []byte(body), SHA256: []byte{byte(i)}, SortAt: time.Unix(int64(i), 0)}
+		if i == 0 {
+			m.Search = d.PrepareSearch(body, "") // prepared ahead, as the poller does
+		} else {
+			m.SearchBody = body
+		}
+		if _, err := d.StoreMessages(ctx, []NewMessage{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var codecs []int
+	rows, _ := d.sql.Query(`SELECT codec, length(body) FROM message_text ORDER BY message_id`)
+	for rows.Next() {
+		var c, n int
+		rows.Scan(&c, &n)
+		codecs = append(codecs, c)
+		if c == codecZstd && n > len(long)/4 {
+			t.Errorf("the long body takes %d bytes of %d", n, len(long))
+		}
+	}
+	if !slices.Equal(codecs, []int{codecZstd, codecNone}) {
+		t.Errorf("codecs %v", codecs)
+	}
+	page, err := d.SearchMessages(ctx, u.ID, parseQuery(t, "zanahoria "), SearchOptions{})
+	if err != nil || len(page.Hits) != 2 {
+		t.Fatalf("%+v %v", page, err)
+	}
+	for _, h := range page.Hits {
+		if !strings.Contains(h.MarkedSnippet, MarkStart+"zanahoria"+MarkEnd) {
+			t.Errorf("snippet %q", h.MarkedSnippet)
+		}
 	}
 	d.ftsIntegrity(t)
 }

@@ -440,11 +440,12 @@ func (p *Poller) download(ctx context.Context, c *pop3client.Client, acc db.Acco
 		raw := buf.Bytes()
 		d := db.Downloaded{NewMessage: p.newMessage(acc, pl.Keys[id], m.Size, raw),
 			SizeOK: sizeOK(raw, m.Size), DedupeByContent: true}
+		// Compressed here, while the committer stores the batch
+		// before: the committer is a first sync's bottleneck.
 		if len(raw) <= db.PackAhead {
-			// Compressed here, while the committer stores the batch
-			// before: the committer is a first sync's bottleneck.
 			d.Packed = p.DB.PackRaw(raw)
 		}
+		d.Search = p.DB.PrepareSearch(d.SearchBody, d.SearchAttachments)
 		placeByRules(rules, &d)
 		if !d.SizeOK {
 			arg := messageArg(m, nil)
