@@ -316,7 +316,7 @@ func (d *DB) Accounts(ctx context.Context, userID int64) ([]Account, error) {
 }
 
 func (d *DB) queryAccounts(ctx context.Context, query string, args ...any) ([]Account, error) {
-	rows, err := d.sql.QueryContext(ctx, query, args...)
+	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}

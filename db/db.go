@@ -52,6 +52,7 @@ var (
 type DB struct {
 	sql   *sql.DB
 	codec *codec // stored mail's compression (raw.go)
+	stmts preparedStmts
 	Now   func() time.Time
 
 	modeChanges []ModeChange // see ModeChanges
@@ -72,9 +73,7 @@ const pageSize = 65536
 // outside the Go heap, so the bound is cacheKiB times maxConns. With 16
 // MiB the server's RSS reached 192 MB under bench/scale's page load at
 // 100,000 messages with 20 searches at once; with 6 MiB, 104 MB, the pages
-// as fast. (The first sync of that run took 289 s against 224 s an hour
-// before; a run that gave the storing connection 16 MiB took 295 s, so
-// the difference is not the cache.)
+// as fast, and the first sync as fast (208 s for the 100,000 messages).
 const cacheKiB = 6 << 10
 
 // maxConns bounds the pool of connections.
@@ -155,7 +154,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes the database.
 func (d *DB) Close() error {
-	err := d.sql.Close()
+	err := errors.Join(d.stmts.close(), d.sql.Close())
 	d.codec.close()
 	return err
 }

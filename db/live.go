@@ -49,7 +49,7 @@ func (d *DB) Live(ctx context.Context, userID, accountID, mailboxID int64) (Live
 	}
 	defer tx.Rollback()
 	read := func(query string, arrived bool) ([]LiveCount, error) {
-		rows, err := tx.QueryContext(ctx, query, userID)
+		rows, err := d.txQuery(ctx, tx, query, userID)
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +76,10 @@ func (d *DB) Live(ctx context.Context, userID, accountID, mailboxID int64) (Live
 	}
 	if accountID != 0 && mailboxID != 0 {
 		st.Share.ID = mailboxID
-		err := tx.QueryRowContext(ctx, liveShareSQL, accountID, mailboxID, userID).Scan(&st.Share.Unread, &st.Share.Arrived)
+		rows, err := d.txQuery(ctx, tx, liveShareSQL, accountID, mailboxID, userID)
+		if err == nil {
+			err = scanOne(rows, &st.Share.Unread, &st.Share.Arrived)
+		}
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return st, fmt.Errorf("live state: account share: %w", err)
 		}

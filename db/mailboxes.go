@@ -84,7 +84,7 @@ func (d *DB) Mailboxes(ctx context.Context, userID int64) ([]Mailbox, error) {
 	for i, s := range SystemMailboxes {
 		order[i] = fmt.Sprintf("WHEN '%s' THEN %d", s.Role, i)
 	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT `+mailboxColumns+` FROM mailboxes b LEFT JOIN mailboxes p ON p.id = b.parent_id
+	rows, err := d.query(ctx, `SELECT `+mailboxColumns+` FROM mailboxes b LEFT JOIN mailboxes p ON p.id = b.parent_id
 		WHERE b.user_id = ?
 		ORDER BY CASE coalesce(p.role, b.role) `+strings.Join(order, " ")+` ELSE 99 END,
 			coalesce(p.name, b.name), coalesce(p.id, b.id), b.parent_id IS NOT NULL, b.name`, userID)
@@ -108,7 +108,7 @@ func (d *DB) Mailboxes(ctx context.Context, userID int64) ([]Mailbox, error) {
 
 // Mailbox returns one of a user's mailboxes by id, or ErrNotFound.
 func (d *DB) Mailbox(ctx context.Context, userID, id int64) (Mailbox, error) {
-	b, err := scanMailbox(d.sql.QueryRowContext(ctx, `SELECT `+mailboxColumns+` FROM mailboxes b WHERE b.id = ? AND b.user_id = ?`, id, userID))
+	b, err := scanMailbox(d.queryRow(ctx, `SELECT `+mailboxColumns+` FROM mailboxes b WHERE b.id = ? AND b.user_id = ?`, id, userID))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		err = fmt.Errorf("mailbox %d: %w", id, err)
 	}
@@ -117,7 +117,7 @@ func (d *DB) Mailbox(ctx context.Context, userID, id int64) (Mailbox, error) {
 
 // MailboxByRole returns a user's system mailbox of a role, or ErrNotFound.
 func (d *DB) MailboxByRole(ctx context.Context, userID int64, role MailboxRole) (Mailbox, error) {
-	b, err := scanMailbox(d.sql.QueryRowContext(ctx, `SELECT `+mailboxColumns+` FROM mailboxes b WHERE b.user_id = ? AND b.role = ?`, userID, role))
+	b, err := scanMailbox(d.queryRow(ctx, `SELECT `+mailboxColumns+` FROM mailboxes b WHERE b.user_id = ? AND b.role = ?`, userID, role))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		err = fmt.Errorf("mailbox %s: %w", role, err)
 	}

@@ -110,7 +110,7 @@ func (d *DB) ListMessages(ctx context.Context, userID int64, q ListQuery) (Messa
 	page := MessagePage{Total: int(total)}
 	switch {
 	case q.AccountID != 0 && boxID != 0:
-		if err := d.sql.QueryRowContext(ctx, accountShareSQL, q.AccountID, boxID).Scan(&page.Total); err != nil {
+		if err := d.queryRow(ctx, accountShareSQL, q.AccountID, boxID).Scan(&page.Total); err != nil {
 			return page, fmt.Errorf("count messages: %w", err)
 		}
 	case q.AccountID != 0: // one account's starred messages: few
@@ -120,7 +120,7 @@ func (d *DB) ListMessages(ctx context.Context, userID int64, q ListQuery) (Messa
 		}
 	}
 	query, args := listSQL(where, args, q, limit)
-	rows, err := d.sql.QueryContext(ctx, query, args...)
+	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return page, fmt.Errorf("list messages: %w", err)
 	}
@@ -170,7 +170,7 @@ func (d *DB) listWhere(ctx context.Context, userID int64, q ListQuery) ([]string
 	if q.Starred {
 		// flags & 2 <> 0 as the partial index messages_starred says it.
 		where, args = []string{"m.user_id = ?", "m.flags & 2 <> 0", "m.trashed_at IS NULL"}, []any{userID}
-		if err := d.sql.QueryRowContext(ctx, `SELECT starred_count FROM users WHERE id = ?`, userID).Scan(&total); err != nil {
+		if err := d.queryRow(ctx, `SELECT starred_count FROM users WHERE id = ?`, userID).Scan(&total); err != nil {
 			return nil, nil, 0, 0, fmt.Errorf("list messages: %w", err)
 		}
 	} else {

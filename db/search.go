@@ -346,7 +346,7 @@ func (d *DB) SearchMessages(ctx context.Context, userID int64, q search.Query, o
 		page.Total = len(hits)
 	} else {
 		from, where, args := c.matches(nil)
-		if err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+from+` WHERE `+where+` LIMIT ?)`,
+		if err := d.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+from+` WHERE `+where+` LIMIT ?)`,
 			append(args, SearchCountBound+1)...).Scan(&page.Total); err != nil {
 			return page, fmt.Errorf("search: %w", err)
 		}
@@ -424,7 +424,7 @@ func (d *DB) typedWord(ctx context.Context, userID int64, q search.Query, loc *t
 // searchHits returns the first n matches older than before, newest first.
 func (d *DB) searchHits(ctx context.Context, c compiled, before *Cursor, n int) ([]SearchHit, error) {
 	query, args := c.hitsQuery(before, n)
-	rows, err := d.sql.QueryContext(ctx, query, args...)
+	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -463,7 +463,7 @@ func (d *DB) SearchIDs(ctx context.Context, userID int64, q search.Query, loc *t
 // Either way no match past the n-th is read, and nothing is sorted.
 func (d *DB) searchIDs(ctx context.Context, c compiled, before *Cursor, n int) ([]int64, error) {
 	query, args := c.idsQuery(before, n)
-	rows, err := d.sql.QueryContext(ctx, query, args...)
+	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -280,7 +280,7 @@ func (d *DB) CreateSession(ctx context.Context, userID int64, tokenHash []byte, 
 func (d *DB) SessionUser(ctx context.Context, tokenHash []byte, ttl time.Duration) (User, error) {
 	now := d.Now()
 	var lastSeen int64
-	row := d.sql.QueryRowContext(ctx, `SELECT s.last_seen_at, u.id, u.name, u.password_hash, u.role, u.disabled, u.locale, u.time_zone, u.after_action, u.shortcuts, u.conversations, u.created_at
+	row := d.queryRow(ctx, `SELECT s.last_seen_at, u.id, u.name, u.password_hash, u.role, u.disabled, u.locale, u.time_zone, u.after_action, u.shortcuts, u.conversations, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0`, tokenHash, now.Unix())
 	var u User
