@@ -43,6 +43,9 @@ type SearchRequest struct {
 	Loc    *time.Location // the reader's time zone; nil: the server's
 	Before *db.Cursor     // the page after this row
 	Limit  int
+	// CountLater: a first page that does not show every result is not
+	// counted (SearchPage.Counted false); Count counts it after.
+	CountLater bool
 }
 
 // DateOrder is how a reader of the locale writes a numeric date.
@@ -72,12 +75,23 @@ func (s *Search) Find(ctx context.Context, userID int64, req SearchRequest) (Sea
 		return SearchResults{}, err
 	}
 	var res SearchResults
-	res.SearchPage, err = s.db.SearchMessages(ctx, userID, q, db.SearchOptions{Loc: req.Loc, Before: req.Before, Limit: req.Limit})
+	res.SearchPage, err = s.db.SearchMessages(ctx, userID, q,
+		db.SearchOptions{Loc: req.Loc, Before: req.Before, Limit: req.Limit, CountLater: req.CountLater})
 	if err != nil {
 		return res, err
 	}
 	res.Indexing, err = s.db.IndexProgress(ctx, userID)
 	return res, err
+}
+
+// Count counts the results of a query up to db.SearchCountBound; more
+// says there are more than that. A malformed query is a *search.Error.
+func (s *Search) Count(ctx context.Context, userID int64, req SearchRequest) (total int, more bool, err error) {
+	q, err := ParseQuery(req.Query, req.Locale)
+	if err != nil {
+		return 0, false, err
+	}
+	return s.db.CountSearch(ctx, userID, q, req.Loc)
 }
 
 // Each calls fn with every message a query matches, newest first, a page

@@ -293,6 +293,11 @@ type SearchOptions struct {
 	Loc    *time.Location // the reader's time zone, for before: and after:
 	Before *Cursor        // the page after this row (older)
 	Limit  int            // default 50
+	// CountLater leaves a first page that does not show every match
+	// uncounted (SearchPage.Counted false), for CountSearch to count
+	// after: counting up to SearchCountBound matches cost more than the
+	// page itself (a phrase or a from: checks each one).
+	CountLater bool
 }
 
 // SearchHit is a message a search found, with its subject and a snippet
@@ -311,10 +316,11 @@ const SearchCountBound = 1000
 
 // SearchPage is one page of results, newest first.
 type SearchPage struct {
-	Hits  []SearchHit
-	Older *Cursor // nil on the last page
-	Total int     // every match, not only this page's, up to SearchCountBound
-	More  bool    // there are more than Total (which is SearchCountBound)
+	Hits    []SearchHit
+	Older   *Cursor // nil on the last page
+	Total   int     // every match, not only this page's, up to SearchCountBound
+	More    bool    // there are more than Total (which is SearchCountBound)
+	Counted bool    // Total and More are set (see SearchOptions.CountLater)
 }
 
 // SearchMessages runs a parsed query over a user's mail. One statement
@@ -342,17 +348,14 @@ func (d *DB) SearchMessages(ctx context.Context, userID int64, q search.Query, o
 		page.Older = &Cursor{SortAt: last.SortAt.Unix(), ID: last.ID}
 	}
 	page.Hits = hits
-	if opts.Before == nil && page.Older == nil {
-		page.Total = len(hits)
-	} else {
-		from, where, args := c.matches(nil)
-		if err := d.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+from+` WHERE `+where+` LIMIT ?)`,
-			append(args, SearchCountBound+1)...).Scan(&page.Total); err != nil {
+	switch {
+	case opts.Before == nil && page.Older == nil:
+		page.Total, page.Counted = len(hits), true
+	case !opts.CountLater || opts.Before != nil:
+		if page.Total, page.More, err = d.countMatches(ctx, c); err != nil {
 			return page, fmt.Errorf("search: %w", err)
 		}
-	}
-	if page.Total > SearchCountBound {
-		page.Total, page.More = SearchCountBound, true
+		page.Counted = true
 	}
 	if err := d.mark(ctx, q, page.Hits); err != nil {
 		return page, fmt.Errorf("search: %w", err)
@@ -438,6 +441,32 @@ func (d *DB) searchHits(ctx context.Context, c compiled, before *Cursor, n int) 
 		hits = append(hits, SearchHit{MessageSummary: m, MarkedSubject: m.Subject, MarkedSnippet: m.Snippet})
 	}
 	return hits, rows.Err()
+}
+
+// CountSearch counts the messages a query matches, up to
+// SearchCountBound; more says there are more than that. The word being
+// typed is decided as SearchMessages decides it.
+func (d *DB) CountSearch(ctx context.Context, userID int64, q search.Query, loc *time.Location) (total int, more bool, err error) {
+	if q, err = d.typedWord(ctx, userID, q, loc); err != nil {
+		return 0, false, fmt.Errorf("count search: %w", err)
+	}
+	if total, more, err = d.countMatches(ctx, compileQuery(userID, q, loc)); err != nil {
+		return 0, false, fmt.Errorf("count search: %w", err)
+	}
+	return total, more, nil
+}
+
+// countMatches counts a compiled query's matches up to SearchCountBound.
+func (d *DB) countMatches(ctx context.Context, c compiled) (total int, more bool, err error) {
+	from, where, args := c.matches(nil)
+	if err := d.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+from+` WHERE `+where+` LIMIT ?)`,
+		append(args, SearchCountBound+1)...).Scan(&total); err != nil {
+		return 0, false, err
+	}
+	if total > SearchCountBound {
+		return SearchCountBound, true, nil
+	}
+	return total, false, nil
 }
 
 // SearchIDs returns the ids of every message a query matches, newest

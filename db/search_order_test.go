@@ -371,6 +371,15 @@ func TestTypedWord(t *testing.T) {
 		if err != nil || len(ids) != len(page.Hits) {
 			t.Fatalf("%q: %d ids (%v), %d on the page", q, len(ids), err, len(page.Hits))
 		}
+		// Counted later, a first page of 10 says nothing of the total,
+		// and the count agrees with the page.
+		later, err := d.SearchMessages(ctx, u.ID, parseQuery(t, q), SearchOptions{Limit: 10, CountLater: true})
+		if err != nil || later.Counted != (len(page.Hits) <= 10) || !later.Counted && later.Total != 0 {
+			t.Fatalf("%q counted later: %+v %v", q, later, err)
+		}
+		if n, more, err := d.CountSearch(ctx, u.ID, parseQuery(t, q), nil); err != nil || more || n != len(page.Hits) {
+			t.Fatalf("%q: counted %d (more %v, %v), %d on the page", q, n, more, err, len(page.Hits))
+		}
 		return len(page.Hits)
 	}
 	// Rare whole: still a prefix.

@@ -68,6 +68,7 @@ func (h *Handler) routes() http.Handler {
 			r.Post(foldersPath+"/{id}/delete", h.deleteFolder)
 			r.Post("/mail/actions", h.messageActions)
 			r.Get(searchPath, h.searchPage)
+			r.Get(searchPath+"/count", h.searchCount)
 			r.Post(searchPath+"/actions", h.searchActions)
 			r.Post(undoPath, h.undo)
 			r.Get(livePath, h.live)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -65,7 +66,7 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, web.SearchPage(v))
 		return
 	}
-	req := app.SearchRequest{Query: query, Locale: l.Code(), Loc: st.tz, Limit: pageSize}
+	req := app.SearchRequest{Query: query, Locale: l.Code(), Loc: st.tz, Limit: pageSize, CountLater: true}
 	if s := params.Get("before"); s != "" {
 		c, ok := db.ParseCursor(s)
 		if !ok {
@@ -86,6 +87,11 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Total, v.More = int64(res.Total), res.More
+	if !res.Counted {
+		// More than a page: said at once, counted after (searchCount).
+		v.Total, v.More = int64(len(res.Hits)), true
+		v.CountURL = searchPath + "/count?" + url.Values{"q": {query}}.Encode()
+	}
 	if res.Indexing.Active {
 		v.Indexing = i18n.T(ctx, "Indexing older mail: %s of %s messages are searchable so far.",
 			l.Number(res.Indexing.Done), l.Number(res.Indexing.Total))
@@ -113,6 +119,36 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	h.render(w, r, http.StatusOK, web.SearchPage(v))
+}
+
+// searchCount counts the results of ?q= for a first page drawn without
+// its count, which static/app.js then shows: counting up to
+// db.SearchCountBound matches costs more than drawing the page. It
+// answers the two texts that say it, {"total", "all"}, or {"error"} with
+// 400 for a query that cannot be run.
+func (h *Handler) searchCount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	l := i18n.FromContext(ctx)
+	query := r.URL.Query().Get("q")
+	if len(query) > maxQueryBytes {
+		query = query[:maxQueryBytes]
+	}
+	total, more, err := h.search.Count(ctx, currentUser(r).ID, app.SearchRequest{Query: query, Locale: l.Code(), Loc: state(r).tz})
+	w.Header().Set("Content-Type", "application/json")
+	if msg, ok := app.QueryError(l, err); ok {
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+		return
+	}
+	if err != nil {
+		w.Header().Del("Content-Type")
+		h.fail(w, r, err)
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]string{
+		"total": web.SearchTotal(ctx, int64(total), more),
+		"all":   web.SearchAll(ctx, int64(total), more),
+	})
 }
 
 // searchReturn is the way back to a page of results after an action.

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -205,9 +206,10 @@ func unread(t *testing.T, app *testApp, userID int64) int {
 	return int(box.Unread) - 1 // the other message
 }
 
-// TestSearchManyResults: past db.SearchCountBound matches the page says
-// "more than" that many, in English and Spanish, and "every result" still
-// acts on all of them.
+// TestSearchManyResults: a first page that does not show every match says
+// "more than" a page at once, and its count URL counts them: past
+// db.SearchCountBound, "more than" that many, in English and Spanish.
+// "Every result" still acts on all of them.
 func TestSearchManyResults(t *testing.T) {
 	app := newApp(t)
 	ana := app.addUser("ana", "correct horse", db.RoleMember)
@@ -221,18 +223,49 @@ func TestSearchManyResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := app.login("ana", "correct horse")
-	for lang, want := range map[string][2]string{
-		"en": {"More than 1,000 results", "(more than 1,000)"},
-		"es": {"Más de 1.000 resultados", "(más de 1.000)"},
+	for lang, want := range map[string][4]string{
+		"en": {"More than 50 results", "(more than 50)", "More than 1,000 results", "(more than 1,000)"},
+		"es": {"Más de 50 resultados", "(más de 50)", "Más de 1.000 resultados", "(más de 1.000)"},
 	} {
 		c.header.Set("Accept-Language", lang)
 		doc := c.get("/search?q=factura").doc(t)
-		if s := strings.TrimSpace(text(one(t, doc, "search-total"))); s != want[0] {
+		total := one(t, doc, "search-total")
+		if s := strings.TrimSpace(text(total)); s != want[0] {
 			t.Errorf("%s: total %q, want %q", lang, s, want[0])
 		}
 		if s := text(one(t, doc, "all-results-label")); !strings.Contains(s, want[1]) {
 			t.Errorf("%s: %q, want %q in it", lang, s, want[1])
 		}
+		countURL := attr(total, "data-count-url")
+		if countURL != "/search/count?q=factura" {
+			t.Fatalf("%s: count URL %q", lang, countURL)
+		}
+		r := c.get(countURL)
+		wantStatus(t, r, http.StatusOK)
+		var counted struct{ Total, All string }
+		if err := json.Unmarshal([]byte(r.body), &counted); err != nil || counted.Total != want[2] || !strings.Contains(counted.All, want[3]) {
+			t.Errorf("%s: count %s (%v)", lang, r.body, err)
+		}
+	}
+	// Counting a malformed query says why; a later page counts itself,
+	// and a page showing every match needs no count.
+	c.header.Set("Accept-Language", "en")
+	r := c.get("/search/count?q=" + url.QueryEscape(`"sin cerrar`))
+	wantStatus(t, r, http.StatusBadRequest)
+	if !strings.Contains(r.body, `"error":"A quotation mark is not closed`) {
+		t.Errorf("malformed count: %s", r.body)
+	}
+	older := attr(one(t, c.get("/search?q=factura").doc(t), "page-older"), "href")
+	doc := c.get(older).doc(t)
+	if total := one(t, doc, "search-total"); text(total) != "More than 1,000 results" || attr(total, "data-count-url") != "" {
+		t.Errorf("second page: %q, count URL %q", text(total), attr(total, "data-count-url"))
+	}
+	if total := one(t, c.get("/search?q=nada").doc(t), "search-total"); attr(total, "data-count-url") != "" {
+		t.Error("a page with every match asks for a count")
+	}
+	anon := app.client()
+	if r := anon.get("/search/count?q=factura"); r.StatusCode == http.StatusOK {
+		t.Error("counted for nobody")
 	}
 	wantUndoable(t, c.post("/search/actions", url.Values{"action": {"read"}, "q": {"factura"}, "all": {"1"}}),
 		"/search?q=factura")

@@ -419,4 +419,26 @@
       }
     }, 2000);
   }
+
+  // A search's first page is drawn without counting every result, which
+  // costs more than the page (handlers/search.go, searchCount): the count
+  // comes after, in place of "More than 50 results".
+  var searchTotal = document.querySelector("[data-count-url]");
+  if (searchTotal && window.fetch) {
+    fetch(searchTotal.getAttribute("data-count-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (c) {
+        if (!c || !c.total) {
+          return;
+        }
+        searchTotal.textContent = c.total;
+        var all = document.querySelector("[data-testid=all-results-text]");
+        if (all && c.all) {
+          all.textContent = c.all;
+        }
+      })
+      .catch(function () {});
+  }
 })();
