@@ -30,15 +30,18 @@ import (
 //
 // Every mailbox counts, Sent included, so one's own replies are in the
 // conversation. The fallback looks at the nearest maxSubjectMatches
-// messages of the subject only, so that a subject thousands of messages
-// share costs no more than a few.
+// messages of the subject on each side in time only, read in the index's
+// order, so that a subject thousands of messages share costs no more than
+// a few (sorting the whole window by distance read all of it: a sixth of
+// a first sync of mail whose subjects repeat).
 
 // ThreadWindow is how far apart in time two messages with the same
 // subject may be for the subject alone to put them in one conversation.
 const ThreadWindow = 7 * 24 * time.Hour
 
-// maxSubjectMatches bounds the messages the subject fallback reads.
-const maxSubjectMatches = 20
+// maxSubjectMatches bounds the messages the subject fallback reads on
+// each side of a message's time.
+const maxSubjectMatches = 10
 
 // threading is what a message is put in its conversation by.
 type threading struct {
@@ -122,7 +125,8 @@ func findLinks(ctx context.Context, st *txStmts, t threading) (links, error) {
 	if t.subject != "" && len(t.refs) == 0 {
 		window := int64(ThreadWindow / time.Second)
 		if err := collect(threadSubjectSQL,
-			t.userID, t.subject, t.sortAt-window, t.sortAt+window, t.id, t.sortAt, maxSubjectMatches); err != nil {
+			t.userID, t.subject, t.sortAt-window, t.sortAt, t.id, maxSubjectMatches,
+			t.userID, t.subject, t.sortAt, t.sortAt+window, t.id, maxSubjectMatches); err != nil {
 			return l, err
 		}
 	}
@@ -235,9 +239,13 @@ const (
 		WHERE a.user_id = ? AND m.message_id_hdr IN (%s) AND m.id <> ?`
 	threadNamingSQL = `SELECT m.thread_id, m.id FROM message_refs r JOIN messages m ON m.id = r.message_id
 		WHERE r.user_id = ? AND r.ref = ? AND m.id <> ?`
-	threadSubjectSQL = `SELECT m.thread_id, m.id FROM messages m INDEXED BY messages_thread_subject
-		WHERE m.user_id = ? AND m.thread_subject = ? AND m.thread_subject <> '' AND m.sort_at BETWEEN ? AND ? AND m.id <> ?
-		ORDER BY abs(m.sort_at - ?) LIMIT ?`
+	threadSubjectSQL = `SELECT thread_id, id FROM (SELECT m.thread_id, m.id FROM messages m INDEXED BY messages_thread_subject
+			WHERE m.user_id = ? AND m.thread_subject = ? AND m.thread_subject <> '' AND m.sort_at >= ? AND m.sort_at <= ? AND m.id <> ?
+			ORDER BY m.sort_at DESC LIMIT ?)
+		UNION ALL
+		SELECT thread_id, id FROM (SELECT m.thread_id, m.id FROM messages m INDEXED BY messages_thread_subject
+			WHERE m.user_id = ? AND m.thread_subject = ? AND m.thread_subject <> '' AND m.sort_at > ? AND m.sort_at <= ? AND m.id <> ?
+			ORDER BY m.sort_at LIMIT ?)`
 	threadOwnSQL        = `SELECT thread_id FROM messages NOT INDEXED WHERE id = ?`
 	threadSubjectSetSQL = `UPDATE messages NOT INDEXED SET thread_subject = ? WHERE id = ?`
 )

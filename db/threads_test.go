@@ -477,7 +477,7 @@ func TestThreadingPlans(t *testing.T) {
 	}{
 		{fmt.Sprintf(threadNamedSQL, "?, ?"), []any{ana.ID, "a", "b", 1}, []string{"messages_account_msgid (account_id=? AND message_id_hdr=?)"}},
 		{threadNamingSQL, []any{ana.ID, "a", 1}, []string{"r USING PRIMARY KEY (user_id=? AND ref=?)", "m USING INTEGER PRIMARY KEY"}},
-		{threadSubjectSQL, []any{ana.ID, "x", 1, 2, 3, 1, 20}, []string{"messages_thread_subject (user_id=? AND thread_subject=? AND sort_at>? AND sort_at<?)"}},
+		{threadSubjectSQL, []any{ana.ID, "x", 1, 2, 3, 10, ana.ID, "x", 2, 3, 3, 10}, []string{"messages_thread_subject (user_id=? AND thread_subject=? AND sort_at>? AND sort_at<?)"}},
 		{threadOwnSQL, []any{1}, []string{"INTEGER PRIMARY KEY (rowid=?)"}},
 		{threadSubjectSetSQL, []any{"x", 1}, []string{"INTEGER PRIMARY KEY (rowid=?)"}},
 		{threadJoinSQL(2), []any{1, 1, 2, ana.ID}, []string{"messages_thread_list (thread_id=?)"}},
@@ -496,6 +496,11 @@ func TestThreadingPlans(t *testing.T) {
 		if strings.Contains(plan, "messages_user_sort") || strings.Contains(plan, "SCAN m") || strings.Contains(plan, "SCAN n") {
 			t.Errorf("%s\nplan:\n%s\nwalks the user's mail", tc.query, plan)
 		}
+	}
+	// The subject fallback reads the nearest on each side in the index's
+	// order: it never sorts the whole window.
+	if plan := queryPlan(t, d, threadSubjectSQL, ana.ID, "x", 1, 2, 3, 10, ana.ID, "x", 2, 3, 3, 10); strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("the subject fallback sorts:\n%s", plan)
 	}
 }
 
