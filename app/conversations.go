@@ -49,7 +49,8 @@ func (c *Conversations) ThreadSome(ctx context.Context) (n int, done bool, err e
 	}
 	out := make([]db.Threaded, len(batch))
 	for i, m := range batch {
-		out[i] = db.Threaded{ID: m.ID, References: message.References(m.Raw), ThreadSubject: message.ThreadSubject(subjects[m.ID])}
+		out[i] = db.Threaded{ID: m.ID, References: message.References(m.Raw), ThreadSubject: message.ThreadSubject(subjects[m.ID]),
+			SubjectAnswers: message.AnswersSubject(subjects[m.ID])}
 	}
 	if err := c.db.StoreThreaded(ctx, out); err != nil {
 		return 0, false, err

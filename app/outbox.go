@@ -518,5 +518,5 @@ func SentCopy(m db.OutboxMessage, raw []byte, now time.Time) db.NewMessage {
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject, MessageID: s.MessageID,
 		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
 		SearchBody: st.Body, SearchAttachments: st.Attachments,
-		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject)}
+		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject), SubjectAnswers: message.AnswersSubject(s.Subject)}
 }

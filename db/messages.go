@@ -425,8 +425,9 @@ type NewMessage struct {
 	// What its conversation is found by (db/threads.go): the Message-IDs
 	// it answers (message.References) and its subject as conversations
 	// compare it (message.ThreadSubject).
-	References    []string
-	ThreadSubject string
+	References     []string
+	ThreadSubject  string
+	SubjectAnswers bool // the subject begins with "Re:", "Fwd:"… (message.AnswersSubject)
 }
 
 // StoreMessages stores a batch of downloaded messages, raw bytes and

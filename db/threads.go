@@ -24,9 +24,14 @@ import (
 //     subject without "Re:", "Fwd:", "AW:"… and without regard to case or
 //     spacing; never an empty one) and a sort time within ThreadWindow of
 //     its own, when neither of the two has In-Reply-To or References (a
-//     program that leaves them out). A message that has them is never
-//     joined by its subject: they say where it belongs. The rule pairs
-//     messages whatever order they are stored in.
+//     program that leaves them out) and at least one of them says it
+//     answers (its subject begins with "Re:", "Fwd:"…: SubjectAnswers).
+//     A message that has references is never joined by its subject: they
+//     say where it belongs. Two that only share a subject are not a
+//     conversation: a shop's "Your order has shipped" every week, a
+//     school's daily "Menu" would otherwise become one conversation each,
+//     chained from week to week. The rule pairs messages whatever order
+//     they are stored in.
 //
 // Every mailbox counts, Sent included, so one's own replies are in the
 // conversation. The fallback looks at the nearest maxSubjectMatches
@@ -49,12 +54,13 @@ type threading struct {
 	messageID  string
 	refs       []string
 	subject    string // ThreadSubject
+	answers    bool   // SubjectAnswers
 	sortAt     int64
 }
 
 func (m NewMessage) threading() threading {
 	return threading{userID: m.UserID, messageID: m.MessageID, refs: m.References,
-		subject: m.ThreadSubject, sortAt: m.SortAt.Unix()}
+		subject: m.ThreadSubject, answers: m.SubjectAnswers, sortAt: m.SortAt.Unix()}
 }
 
 // links are the conversations a message joins: those with a thread id,
@@ -123,21 +129,39 @@ func findLinks(ctx context.Context, st *txStmts, t threading) (links, error) {
 		}
 	}
 	if t.subject != "" && len(t.refs) == 0 {
+		// Answers, and when it answers the others too.
+		keys := []string{answerMark + t.subject}
+		if t.answers {
+			keys = append(keys, t.subject)
+		}
 		window := int64(ThreadWindow / time.Second)
-		if err := collect(threadSubjectSQL,
-			t.userID, t.subject, t.sortAt-window, t.sortAt, t.id, maxSubjectMatches,
-			t.userID, t.subject, t.sortAt, t.sortAt+window, t.id, maxSubjectMatches); err != nil {
-			return l, err
+		for _, k := range keys {
+			if err := collect(threadSubjectSQL,
+				t.userID, k, t.sortAt-window, t.sortAt, t.id, maxSubjectMatches,
+				t.userID, k, t.sortAt, t.sortAt+window, t.id, maxSubjectMatches); err != nil {
+				return l, err
+			}
 		}
 	}
 	return l, nil
 }
 
+// answerMark begins the thread_subject of a message whose subject says it
+// answers. A ThreadSubject never begins so (the prefix would have been
+// cut). Mail threaded before the mark existed has none: it counts as not
+// answering, so it joins later answers but not later mail that only
+// shares its subject.
+const answerMark = "re:"
+
 // subjectKept is the thread_subject stored for a message: its subject for
-// the fallback, ” when it has references (it never uses the fallback).
+// the fallback, marked when it answers, "" when it has references (it
+// never uses the fallback).
 func (t threading) subjectKept() string {
-	if len(t.refs) > 0 {
+	switch {
+	case len(t.refs) > 0:
 		return ""
+	case t.answers:
+		return answerMark + t.subject
 	}
 	return t.subject
 }
@@ -507,9 +531,10 @@ type Unthreaded struct {
 
 // Threaded is what the job read of an Unthreaded message.
 type Threaded struct {
-	ID            int64
-	References    []string
-	ThreadSubject string
+	ID             int64
+	References     []string
+	ThreadSubject  string
+	SubjectAnswers bool
 }
 
 // UnthreadedBatch returns the next messages the threading job is to read,
@@ -604,7 +629,7 @@ func (d *DB) StoreThreaded(ctx context.Context, batch []Threaded) error {
 	low := batch[0].ID
 	for _, b := range batch {
 		low = min(low, b.ID)
-		t := threading{id: b.ID, refs: b.References, subject: b.ThreadSubject}
+		t := threading{id: b.ID, refs: b.References, subject: b.ThreadSubject, answers: b.SubjectAnswers}
 		err := st.scan(ctx, `SELECT user_id, message_id_hdr, sort_at FROM messages WHERE id = ?`, []any{b.ID},
 			&t.userID, &t.messageID, &t.sortAt)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -15,6 +15,7 @@ type mail struct {
 	msgID   string
 	refs    []string
 	subject string
+	answers bool // its subject began with "Re:"
 	at      time.Time
 }
 
@@ -26,7 +27,7 @@ func storeMail(t *testing.T, d *DB, u User, a Account, m mail) int64 {
 		m.at = time.Unix(1_700_000_000, 0)
 	}
 	ids, err := d.StoreMessages(ctx, []NewMessage{{AccountID: a.ID, UserID: u.ID, Raw: raw, SHA256: sum[:], ReceivedAt: m.at,
-		SortAt: m.at, Subject: m.subject, MessageID: m.msgID, References: m.refs, ThreadSubject: m.subject}})
+		SortAt: m.at, Subject: m.subject, MessageID: m.msgID, References: m.refs, ThreadSubject: m.subject, SubjectAnswers: m.answers}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,30 +129,40 @@ func TestThreadingBySubject(t *testing.T) {
 	day := 24 * time.Hour
 	t0 := time.Unix(1_700_000_000, 0)
 
-	// Inside the window, without references: one conversation, in
-	// either order.
+	// Inside the window, without references, answers: one conversation,
+	// in either order.
 	first := storeMail(t, d, ana, a, mail{msgID: "1@x", subject: "cena del viernes", at: t0})
-	second := storeMail(t, d, ana, a, mail{msgID: "2@x", subject: "cena del viernes", at: t0.Add(6 * day)})
-	earlier := storeMail(t, d, ana, a, mail{msgID: "0@x", subject: "cena del viernes", at: t0.Add(-3 * day)})
+	second := storeMail(t, d, ana, a, mail{msgID: "2@x", subject: "cena del viernes", answers: true, at: t0.Add(6 * day)})
+	earlier := storeMail(t, d, ana, a, mail{msgID: "0@x", subject: "cena del viernes", answers: true, at: t0.Add(-3 * day)})
 	sameThread(t, d, first, second, earlier)
+	// An original stored after its answer joins it.
+	answer := storeMail(t, d, ana, a, mail{msgID: "a1@x", subject: "las llaves", answers: true, at: t0.Add(day)})
+	original := storeMail(t, d, ana, a, mail{msgID: "a0@x", subject: "las llaves", at: t0})
+	sameThread(t, d, answer, original)
 
 	// Outside the window: apart.
-	late := storeMail(t, d, ana, a, mail{msgID: "3@x", subject: "cena del viernes", at: t0.Add(14 * day)})
+	late := storeMail(t, d, ana, a, mail{msgID: "3@x", subject: "cena del viernes", answers: true, at: t0.Add(14 * day)})
 	apart(t, d, late, second)
+
+	// Only the same subject, neither answering: apart (a shop's weekly
+	// "tu pedido ha salido").
+	week1 := storeMail(t, d, ana, a, mail{msgID: "w1@x", subject: "tu pedido ha salido", at: t0})
+	week2 := storeMail(t, d, ana, a, mail{msgID: "w2@x", subject: "tu pedido ha salido", at: t0.Add(2 * day)})
+	apart(t, d, week1, week2)
 
 	// A message with references never joins by its subject, whichever
 	// comes first.
 	withRefs := storeMail(t, d, ana, a, mail{msgID: "4@x", refs: []string{"unknown@x"}, subject: "cena del viernes", at: t0.Add(day)})
 	apart(t, d, withRefs, first)
 	refsFirst := storeMail(t, d, ana, a, mail{msgID: "5@x", refs: []string{"unknown2@x"}, subject: "el tejado", at: t0})
-	noRefs := storeMail(t, d, ana, a, mail{msgID: "6@x", subject: "el tejado", at: t0.Add(day)})
+	noRefs := storeMail(t, d, ana, a, mail{msgID: "6@x", subject: "el tejado", answers: true, at: t0.Add(day)})
 	apart(t, d, refsFirst, noRefs)
 
 	// An empty subject, or another user's, joins nothing.
 	e1 := storeMail(t, d, ana, a, mail{msgID: "7@x", at: t0})
 	e2 := storeMail(t, d, ana, a, mail{msgID: "8@x", at: t0})
 	apart(t, d, e1, e2)
-	lu := storeMail(t, d, luis, l, mail{msgID: "9@x", subject: "cena del viernes", at: t0})
+	lu := storeMail(t, d, luis, l, mail{msgID: "9@x", subject: "cena del viernes", answers: true, at: t0})
 	apart(t, d, lu, first)
 }
 
@@ -352,7 +363,7 @@ func TestThreadingMigration(t *testing.T) {
 		{msgID: "solo@x", subject: "otra cosa", at: t0},
 		{msgID: "root@x", subject: "tejado", at: t0},
 		{msgID: "s1@x", subject: "cena", at: t0},
-		{msgID: "s2@x", subject: "cena", at: t0.Add(48 * time.Hour)},
+		{msgID: "s2@x", subject: "cena", answers: true, at: t0.Add(48 * time.Hour)},
 	}
 	var ids []int64
 	for _, m := range old {
@@ -360,8 +371,9 @@ func TestThreadingMigration(t *testing.T) {
 	}
 	refs := map[int64][]string{}
 	subjects := map[int64]string{}
+	answers := map[int64]bool{}
 	for i, m := range old {
-		refs[ids[i]], subjects[ids[i]] = m.refs, m.subject
+		refs[ids[i]], subjects[ids[i]], answers[ids[i]] = m.refs, m.subject, m.answers
 	}
 	// Back to before 0026, and open again: the migration runs.
 	if _, err := d.sql.Exec(`DELETE FROM schema_migrations WHERE version = 26;
@@ -407,7 +419,7 @@ func TestThreadingMigration(t *testing.T) {
 				if len(m.Raw) == 0 {
 					t.Fatalf("message %d read without its raw mail", m.ID)
 				}
-				out = append(out, Threaded{ID: m.ID, References: refs[m.ID], ThreadSubject: subjects[m.ID]})
+				out = append(out, Threaded{ID: m.ID, References: refs[m.ID], ThreadSubject: subjects[m.ID], SubjectAnswers: answers[m.ID]})
 			}
 			if err := d.StoreThreaded(ctx, out); err != nil {
 				t.Fatal(err)

@@ -184,7 +184,7 @@ func (a *testApp) addRaw(acc db.Account, b []byte, sortAt time.Time) int64 {
 		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject, MessageID: s.MessageID,
 		Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError, ListID: message.ListID(b),
 		SearchBody: st.Body, SearchAttachments: st.Attachments,
-		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject),
+		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject), SubjectAnswers: message.AnswersSubject(s.Subject),
 	}})
 	if err != nil {
 		a.t.Fatal(err)

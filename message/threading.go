@@ -157,6 +157,14 @@ func ThreadSubject(subject string) string {
 	return strings.ToLower(tag + s)
 }
 
+// AnswersSubject says whether a subject begins with a reply or forward
+// prefix ("Re:", "Fwd:", "AW:"…, after a mailing list's "[tag]"): whether
+// the message says it answers one with that ThreadSubject.
+func AnswersSubject(subject string) bool {
+	key := ThreadSubject(subject)
+	return key != "" && key != strings.ToLower(strings.Join(strings.Fields(subject), " "))
+}
+
 // cutReplyPrefix removes one reply or forward prefix from the start of s:
 // a word of replyPrefixes, an optional "[n]" or "(n)" count, optional
 // spaces and a colon (or a full-width one).

@@ -95,3 +95,22 @@ func FuzzReferences(f *testing.F) {
 		_ = ThreadSubject(string(raw))
 	})
 }
+
+func TestAnswersSubject(t *testing.T) {
+	for subject, want := range map[string]bool{
+		"Re: la cena":               true,
+		"RE : la cena":              true,
+		"Fwd: Re: la cena":          true,
+		"AW: Einladung":             true,
+		"[vecinos] Re: el ascensor": true,
+		"la cena":                   false,
+		"[vecinos] el ascensor":     false,
+		"Recibo de la luz":          false, // "Re" begins a word, not a prefix
+		"Re:":                       false, // nothing to answer
+		"":                          false,
+	} {
+		if got := AnswersSubject(subject); got != want {
+			t.Errorf("AnswersSubject(%q) = %v, want %v", subject, got, want)
+		}
+	}
+}

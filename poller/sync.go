@@ -199,7 +199,7 @@ func (p *Poller) newMessage(acc db.Account, uidl string, serverSize int64, raw [
 		MessageID: s.MessageID, Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
 		SearchBody: st.Body, SearchAttachments: st.Attachments,
 		ListID:     message.ListID(raw),
-		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject),
+		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject), SubjectAnswers: message.AnswersSubject(s.Subject),
 	}
 }
 
