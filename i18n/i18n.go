@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/text/language"
@@ -39,11 +41,30 @@ var cat, translations, catalogErr = loadCatalog(localeFiles, Supported)
 // CatalogError reports a problem found while loading the catalogs.
 func CatalogError() error { return catalogErr }
 
-// Locale is a reader's language.
+// Locale is a reader's language. There is one per supported language,
+// shared by every request (New).
 type Locale struct {
 	Tag     language.Tag
-	printer *message.Printer
+	printer *message.Printer // immutable once made, so safe to share
+	// plain holds the texts of keys translated without arguments, which
+	// are most of a page's: formatting them again for every row was a
+	// tenth of a message list's time. plainN bounds it (the keys are the
+	// source's, a few hundred).
+	plain  sync.Map // key → text
+	plainN atomic.Int32
 }
+
+// maxPlain bounds the texts a Locale keeps.
+const maxPlain = 4096
+
+// locales are the Locales of Supported, made once.
+var locales = sync.OnceValue(func() map[language.Tag]*Locale {
+	m := make(map[language.Tag]*Locale, len(Supported))
+	for _, t := range Supported {
+		m[t] = &Locale{Tag: t, printer: message.NewPrinter(t, message.Catalog(cat))}
+	}
+	return m
+})
 
 // New returns the locale for tag (which must be one of Supported's bases).
 func New(tag language.Tag) *Locale {
@@ -54,7 +75,7 @@ func New(tag language.Tag) *Locale {
 			t = s
 		}
 	}
-	return &Locale{Tag: t, printer: message.NewPrinter(t, message.Catalog(cat))}
+	return locales()[t]
 }
 
 // Match picks the locale: the user's saved preference if set and
@@ -84,6 +105,18 @@ func (l *Locale) Code() string {
 // integer, not as a formatted string. A Bytes argument, written %s in the
 // key, is formatted as Size does.
 func (l *Locale) T(key string, args ...any) string {
+	if len(args) == 0 {
+		if s, ok := l.plain.Load(key); ok {
+			return s.(string)
+		}
+		s := l.printer.Sprintf(key)
+		if l.plainN.Load() < maxPlain {
+			if _, loaded := l.plain.LoadOrStore(key, s); !loaded {
+				l.plainN.Add(1)
+			}
+		}
+		return s
+	}
 	copied := false
 	for i, a := range args {
 		if b, ok := a.(Bytes); ok {
