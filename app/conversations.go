@@ -39,18 +39,10 @@ func (c *Conversations) ThreadSome(ctx context.Context) (n int, done bool, err e
 	if err != nil || done {
 		return 0, done, err
 	}
-	ids := make([]int64, len(batch))
-	for i, m := range batch {
-		ids[i] = m.ID
-	}
-	subjects, err := c.db.ThreadSubjects(ctx, ids)
-	if err != nil {
-		return 0, false, err
-	}
 	out := make([]db.Threaded, len(batch))
 	for i, m := range batch {
-		out[i] = db.Threaded{ID: m.ID, References: message.References(m.Raw), ThreadSubject: message.ThreadSubject(subjects[m.ID]),
-			SubjectAnswers: message.AnswersSubject(subjects[m.ID])}
+		out[i] = db.Threaded{ID: m.ID, References: message.References(m.Raw), ThreadSubject: message.ThreadSubject(m.Subject),
+			SubjectAnswers: message.AnswersSubject(m.Subject)}
 	}
 	if err := c.db.StoreThreaded(ctx, out); err != nil {
 		return 0, false, err

@@ -138,10 +138,7 @@ func (d *DB) bodyText(packed []byte, codec int) (string, error) {
 // ---- the background job that indexes mail stored before search ----
 
 // Unindexed is a message stored before search existed, to be indexed.
-type Unindexed struct {
-	ID  int64
-	Raw []byte
-}
+type Unindexed = Backfilled
 
 // Indexed is the search text extracted from an Unindexed message, made
 // ready by PrepareSearch outside StoreIndexed's transaction (nil: none).
@@ -150,57 +147,14 @@ type Indexed struct {
 	Search *SearchText
 }
 
-// UnindexedBatch returns the next messages the indexing job is to read,
-// newest first: at most limit, and no more than maxBytes of raw mail
-// (always at least one). done is true when none is left.
+// UnindexedBatch returns the next messages the indexing job is to read
+// (see backfillBatch).
 func (d *DB) UnindexedBatch(ctx context.Context, limit int, maxBytes int64) (batch []Unindexed, done bool, err error) {
-	var next int64
-	err = d.sql.QueryRowContext(ctx, `SELECT next_id FROM search_backfill WHERE id = 1`).Scan(&next)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, true, nil
-	}
+	batch, done, err = d.backfillBatch(ctx, "search_backfill", limit, maxBytes)
 	if err != nil {
-		return nil, false, fmt.Errorf("unindexed batch: %w", err)
+		err = fmt.Errorf("unindexed batch: %w", err)
 	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT id, size FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?`, next, limit)
-	if err != nil {
-		return nil, false, fmt.Errorf("unindexed batch: %w", err)
-	}
-	type idSize struct{ id, size int64 }
-	var ids []idSize
-	var total int64
-	for rows.Next() {
-		var r idSize
-		if err := rows.Scan(&r.id, &r.size); err != nil {
-			rows.Close()
-			return nil, false, fmt.Errorf("unindexed batch: %w", err)
-		}
-		if len(ids) > 0 && total+r.size > maxBytes {
-			break
-		}
-		total += r.size
-		ids = append(ids, r)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, false, fmt.Errorf("unindexed batch: %w", err)
-	}
-	if len(ids) == 0 {
-		if _, err := d.sql.ExecContext(ctx, `DELETE FROM search_backfill`); err != nil {
-			return nil, false, fmt.Errorf("unindexed batch: %w", err)
-		}
-		return nil, true, nil
-	}
-	for _, r := range ids {
-		raw, err := d.loadRaw(ctx, `SELECT m.id, r.raw, r.codec, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
-			WHERE m.id = ?`, r.id)
-		if errors.Is(err, ErrNotFound) {
-			raw = nil // deleted meanwhile: indexed as nothing, which StoreIndexed skips
-		} else if err != nil {
-			return nil, false, fmt.Errorf("unindexed batch: message %d: %w", r.id, err)
-		}
-		batch = append(batch, Unindexed{ID: r.id, Raw: raw})
-	}
-	return batch, false, nil
+	return batch, done, err
 }
 
 // StoreIndexed stores the search text of a batch from UnindexedBatch and

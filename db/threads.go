@@ -523,11 +523,8 @@ func (d *DB) ExpandToThreads(ctx context.Context, userID int64, q ListQuery, ids
 // ---- the background job that threads mail stored before conversations ----
 
 // Unthreaded is a message stored before conversations existed, to be put
-// in its conversation: its raw mail, for its references.
-type Unthreaded struct {
-	ID  int64
-	Raw []byte
-}
+// in its conversation: its raw mail, for its references, and its subject.
+type Unthreaded = Backfilled
 
 // Threaded is what the job read of an Unthreaded message.
 type Threaded struct {
@@ -537,80 +534,14 @@ type Threaded struct {
 	SubjectAnswers bool
 }
 
-// UnthreadedBatch returns the next messages the threading job is to read,
-// newest first: at most limit, and no more than maxBytes of raw mail
-// (always at least one). done is true when none is left.
+// UnthreadedBatch returns the next messages the threading job is to read
+// (see backfillBatch).
 func (d *DB) UnthreadedBatch(ctx context.Context, limit int, maxBytes int64) (batch []Unthreaded, done bool, err error) {
-	var next int64
-	err = d.sql.QueryRowContext(ctx, `SELECT next_id FROM thread_backfill WHERE id = 1`).Scan(&next)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, true, nil
-	}
+	batch, done, err = d.backfillBatch(ctx, "thread_backfill", limit, maxBytes)
 	if err != nil {
-		return nil, false, fmt.Errorf("unthreaded batch: %w", err)
+		err = fmt.Errorf("unthreaded batch: %w", err)
 	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT id, size FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?`, next, limit)
-	if err != nil {
-		return nil, false, fmt.Errorf("unthreaded batch: %w", err)
-	}
-	type idSize struct{ id, size int64 }
-	var ids []idSize
-	var total int64
-	for rows.Next() {
-		var r idSize
-		if err := rows.Scan(&r.id, &r.size); err != nil {
-			rows.Close()
-			return nil, false, fmt.Errorf("unthreaded batch: %w", err)
-		}
-		if len(ids) > 0 && total+r.size > maxBytes {
-			break
-		}
-		total += r.size
-		ids = append(ids, r)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return nil, false, fmt.Errorf("unthreaded batch: %w", err)
-	}
-	if len(ids) == 0 {
-		if _, err := d.sql.ExecContext(ctx, `DELETE FROM thread_backfill`); err != nil {
-			return nil, false, fmt.Errorf("unthreaded batch: %w", err)
-		}
-		return nil, true, nil
-	}
-	for _, r := range ids {
-		raw, err := d.loadRaw(ctx, `SELECT m.id, r.raw, r.codec, m.size FROM message_raw r JOIN messages m ON m.id = r.message_id
-			WHERE m.id = ?`, r.id)
-		if errors.Is(err, ErrNotFound) {
-			raw = nil // deleted meanwhile: StoreThreaded skips it
-		} else if err != nil {
-			return nil, false, fmt.Errorf("unthreaded batch: message %d: %w", r.id, err)
-		}
-		batch = append(batch, Unthreaded{ID: r.id, Raw: raw})
-	}
-	return batch, false, nil
-}
-
-// ThreadSubjects returns the stored subjects of messages, by id, for the
-// threading job (which compares them as message.ThreadSubject says).
-func (d *DB) ThreadSubjects(ctx context.Context, ids []int64) (map[int64]string, error) {
-	out := make(map[int64]string, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := d.sql.QueryContext(ctx, `SELECT id, subject FROM messages WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
-	if err != nil {
-		return nil, fmt.Errorf("thread subjects: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var s string
-		if err := rows.Scan(&id, &s); err != nil {
-			return nil, fmt.Errorf("thread subjects: %w", err)
-		}
-		out[id] = s
-	}
-	return out, rows.Err()
+	return batch, done, err
 }
 
 // StoreThreaded puts a batch from UnthreadedBatch in their conversations
