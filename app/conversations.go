@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/message"
@@ -54,26 +53,5 @@ func (c *Conversations) ThreadSome(ctx context.Context) (n int, done bool, err e
 // conversations or ctx is done (the server stopping), pausing after a
 // failure.
 func (c *Conversations) RunThreader(ctx context.Context, log *slog.Logger) {
-	total := 0
-	for ctx.Err() == nil {
-		n, done, err := c.ThreadSome(ctx)
-		if done {
-			if total > 0 {
-				log.Info("conversations: older mail threaded", "messages", total)
-			}
-			return
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Error("conversations: threading older mail", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Minute):
-			}
-			continue
-		}
-		total += n
-	}
+	runBackfill(ctx, log, "conversations: older mail threaded", "conversations: threading older mail", c.ThreadSome)
 }

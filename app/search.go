@@ -191,26 +191,5 @@ func (s *Search) IndexSome(ctx context.Context) (n int, done bool, err error) {
 // RunIndexer indexes the older mail until it is all searchable or ctx is
 // done (the server stopping), pausing after a failure.
 func (s *Search) RunIndexer(ctx context.Context, log *slog.Logger) {
-	total := 0
-	for ctx.Err() == nil {
-		n, done, err := s.IndexSome(ctx)
-		if done {
-			if total > 0 {
-				log.Info("search: older mail indexed", "messages", total)
-			}
-			return
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Error("search: indexing older mail", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Minute):
-			}
-			continue
-		}
-		total += n
-	}
+	runBackfill(ctx, log, "search: older mail indexed", "search: indexing older mail", s.IndexSome)
 }
