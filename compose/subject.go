@@ -2,8 +2,8 @@ package compose
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/apartado/apartado/message"
 )
 
 // The prefixes that mark a reply or a forward in the languages of common
@@ -49,61 +49,10 @@ func ForwardSubject(s string) string {
 func stripPrefixes(s string, prefixes map[string]bool) string {
 	s = cleanSpace(s)
 	for {
-		rest, ok := cutPrefix(s, prefixes)
+		rest, ok := message.CutSubjectPrefix(s, prefixes)
 		if !ok {
 			return s
 		}
 		s = rest
 	}
-}
-
-// cutPrefix removes one prefix: a word of the list, a "." after "ref", a
-// counter ("[2]" or "(2)"), spaces, and a colon (or a full-width colon).
-func cutPrefix(s string, prefixes map[string]bool) (string, bool) {
-	i := 0
-	for i < len(s) {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if !unicode.IsLetter(r) {
-			break
-		}
-		i += n
-	}
-	word := strings.ToLower(s[:i])
-	if !prefixes[word] {
-		return s, false
-	}
-	rest := s[i:]
-	if word == "ref" || word == "réf" {
-		rest = strings.TrimPrefix(rest, ".")
-	}
-	rest = cutCounter(rest)
-	rest = strings.TrimLeft(rest, " ")
-	switch {
-	case strings.HasPrefix(rest, ":"):
-		rest = rest[1:]
-	case strings.HasPrefix(rest, "："):
-		rest = rest[len("："):]
-	default:
-		return s, false
-	}
-	return strings.TrimLeft(rest, " "), true
-}
-
-// cutCounter removes "[n]" or "(n)" from the start of s.
-func cutCounter(s string) string {
-	if len(s) < 3 || (s[0] != '[' && s[0] != '(') {
-		return s
-	}
-	end := byte(']')
-	if s[0] == '(' {
-		end = ')'
-	}
-	j := 1
-	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-		j++
-	}
-	if j == 1 || j >= len(s) || s[j] != end {
-		return s
-	}
-	return s[j+1:]
 }

@@ -13,6 +13,7 @@ func TestReplySubject(t *testing.T) {
 		{"Antw: Odp: Vs: Hello", "Re: Hello"},
 		{"Re[2]: Hello", "Re: Hello"},
 		{"Re(3): Hello", "Re: Hello"},
+		{"RE [2]: Hello", "Re: Hello"}, // the count after a space, as threading reads it
 		{"RE : Bonjour", "Re: Bonjour"},
 		{"Réf. : Bonjour", "Re: Bonjour"},
 		{"Ref: Bonjour", "Re: Bonjour"},

@@ -3,6 +3,7 @@ package message
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Conversations: what a message says of the messages it answers.
@@ -165,18 +166,31 @@ func AnswersSubject(subject string) bool {
 	return key != "" && key != strings.ToLower(strings.Join(strings.Fields(subject), " "))
 }
 
-// cutReplyPrefix removes one reply or forward prefix from the start of s:
-// a word of replyPrefixes, an optional "[n]" or "(n)" count, optional
-// spaces and a colon (or a full-width one).
-func cutReplyPrefix(s string) (string, bool) {
+// cutReplyPrefix removes one reply or forward prefix from the start of s.
+func cutReplyPrefix(s string) (string, bool) { return CutSubjectPrefix(s, replyPrefixes) }
+
+// CutSubjectPrefix removes one prefix from the start of a subject: a word
+// of prefixes (lower case; a "." may follow "ref" and "réf"), an optional
+// "[n]" or "(n)" count, spaces, and a colon (or a full-width one). When s
+// does not begin so, it returns s and false.
+func CutSubjectPrefix(s string, prefixes map[string]bool) (string, bool) {
 	i := 0
-	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
-		i++
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		i += n
 	}
-	if i == 0 || !replyPrefixes[strings.ToLower(s[:i])] {
+	word := strings.ToLower(s[:i])
+	if !prefixes[word] {
 		return s, false
 	}
-	rest := strings.TrimLeft(s[i:], " ")
+	rest := s[i:]
+	if word == "ref" || word == "réf" {
+		rest = strings.TrimPrefix(rest, ".")
+	}
+	rest = strings.TrimLeft(rest, " ")
 	if len(rest) > 0 && (rest[0] == '[' || rest[0] == '(') {
 		closer := map[byte]byte{'[': ']', '(': ')'}[rest[0]]
 		j := 1
