@@ -252,7 +252,7 @@ func listRow(r *http.Request, m db.MessageSummary, returnPath string, sent, with
 	loc := i18n.FromContext(ctx)
 	row := web.MessageRow{
 		ID:            m.ID,
-		URL:           "/mail/" + strconv.FormatInt(m.ID, 10) + "?back=" + url.QueryEscape(returnPath),
+		URL:           messageURL(m.ID, returnPath),
 		From:          senderName(r, m),
 		FromAddr:      m.FromAddr,
 		Subject:       subjectOrPlaceholder(r, m.Subject),

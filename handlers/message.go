@@ -151,12 +151,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if newer != 0 {
-		v.NewerURL = "/mail/" + strconv.FormatInt(newer, 10) + "?back=" + url.QueryEscape(back)
-	}
-	if older != 0 {
-		v.OlderURL = "/mail/" + strconv.FormatInt(older, 10) + "?back=" + url.QueryEscape(back)
-	}
+	v.NewerURL, v.OlderURL = messageURL(newer, back), messageURL(older, back)
 	for _, a := range accounts {
 		if a.Outgoing.Configured() {
 			v.ReplyURL, v.ReplyAllURL, v.ForwardURL = self+"/reply", self+"/reply-all", self+"/forward"
@@ -571,4 +566,13 @@ func (h *Handler) partSessionLive(ctx context.Context, userID int64, sid string)
 		}
 	}
 	return false, nil
+}
+
+// messageURL is the page of message id, with the way back to back; "" for
+// no message (id 0).
+func messageURL(id int64, back string) string {
+	if id == 0 {
+		return ""
+	}
+	return "/mail/" + strconv.FormatInt(id, 10) + "?back=" + url.QueryEscape(back)
 }

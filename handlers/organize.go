@@ -367,10 +367,10 @@ func (h *Handler) messageActions(w http.ResponseWriter, r *http.Request) {
 	h.log.Debug("message action", "user", u.ID, "action", req.Action, "count", out.Count)
 	dest := back
 	if fromMessage {
-		self := "/mail/" + strconv.FormatInt(req.IDs[0], 10) + "?back=" + url.QueryEscape(back)
+		self := messageURL(req.IDs[0], back)
 		switch {
 		case app.Leaves(req.Action) && next != 0:
-			dest = "/mail/" + strconv.FormatInt(next, 10) + "?back=" + url.QueryEscape(back)
+			dest = messageURL(next, back)
 		case req.Action == app.ActionStar || req.Action == app.ActionUnstar:
 			dest = self
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/apartado/apartado/app"
@@ -103,7 +102,7 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request) {
 	for _, m := range res.Hits {
 		v.Rows = append(v.Rows, web.MessageRow{
 			ID:            m.ID,
-			URL:           "/mail/" + strconv.FormatInt(m.ID, 10) + "?back=" + url.QueryEscape(v.ReturnPath),
+			URL:           messageURL(m.ID, v.ReturnPath),
 			From:          senderName(r, m.MessageSummary),
 			FromAddr:      m.FromAddr,
 			Subject:       subjectOrPlaceholder(r, m.Subject),

@@ -44,7 +44,7 @@ func (h *Handler) threadPage(w http.ResponseWriter, r *http.Request, u *db.User,
 	for _, a := range accounts {
 		canSend = canSend || a.Outgoing.Configured()
 	}
-	self := "/mail/" + strconv.FormatInt(sum.ID, 10) + "?back=" + url.QueryEscape(back)
+	self := messageURL(sum.ID, back)
 	newest := th.Messages[len(th.Messages)-1]
 	v := web.ThreadView{Total: th.Total, Shown: len(th.Messages), BackURL: back, Notice: doneNotice(r)}
 	var unread []int64
@@ -79,7 +79,7 @@ func (h *Handler) threadPage(w http.ResponseWriter, r *http.Request, u *db.User,
 		tm.Return = back
 		for j := len(th.Messages) - 1; j >= 0; j-- {
 			if o := th.Messages[j]; o.ID != m.ID && o.TrashedAt == nil {
-				tm.Return = "/mail/" + strconv.FormatInt(o.ID, 10) + "?back=" + url.QueryEscape(back)
+				tm.Return = messageURL(o.ID, back)
 				break
 			}
 		}
@@ -103,12 +103,7 @@ func (h *Handler) threadPage(w http.ResponseWriter, r *http.Request, u *db.User,
 		h.fail(w, r, err)
 		return
 	}
-	if newer != 0 {
-		v.NewerURL = "/mail/" + strconv.FormatInt(newer, 10) + "?back=" + url.QueryEscape(back)
-	}
-	if older != 0 {
-		v.OlderURL = "/mail/" + strconv.FormatInt(older, 10) + "?back=" + url.QueryEscape(back)
-	}
+	v.NewerURL, v.OlderURL = messageURL(newer, back), messageURL(older, back)
 	h.render(w, r, http.StatusOK, web.ThreadPage(v))
 }
 
