@@ -49,7 +49,11 @@ func (d *DB) Live(ctx context.Context, userID, accountID, mailboxID int64) (Live
 	}
 	defer tx.Rollback()
 	read := func(query string, arrived bool) ([]LiveCount, error) {
-		rows, err := d.txQuery(ctx, tx, query, userID)
+		stmt, err := d.txStmt(ctx, tx, query)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := stmt.QueryContext(ctx, userID)
 		if err != nil {
 			return nil, err
 		}
@@ -76,9 +80,9 @@ func (d *DB) Live(ctx context.Context, userID, accountID, mailboxID int64) (Live
 	}
 	if accountID != 0 && mailboxID != 0 {
 		st.Share.ID = mailboxID
-		rows, err := d.txQuery(ctx, tx, liveShareSQL, accountID, mailboxID, userID)
+		stmt, err := d.txStmt(ctx, tx, liveShareSQL)
 		if err == nil {
-			err = scanOne(rows, &st.Share.Unread, &st.Share.Arrived)
+			err = stmt.QueryRowContext(ctx, accountID, mailboxID, userID).Scan(&st.Share.Unread, &st.Share.Arrived)
 		}
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return st, fmt.Errorf("live state: account share: %w", err)

@@ -81,31 +81,16 @@ func (p *preparedStmts) close() error {
 	return errors.Join(errs...)
 }
 
-// txQuery runs a query of rows in a transaction through its prepared
-// statement.
-func (d *DB) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+// txStmt returns the statement of query for a transaction: its prepared
+// statement, or one prepared for the transaction (closed with it) when
+// the cache is full.
+func (d *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
 	st, err := d.prepared(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	if st == nil {
-		return tx.QueryContext(ctx, query, args...)
+		return tx.PrepareContext(ctx, query)
 	}
-	return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
-}
-
-// scanOne scans the first row of rows into dest and closes them;
-// sql.ErrNoRows when there is none.
-func scanOne(rows *sql.Rows, dest ...any) error {
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := rows.Scan(dest...); err != nil {
-		return err
-	}
-	return rows.Close()
+	return tx.StmtContext(ctx, st), nil
 }
