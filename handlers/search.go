@@ -133,17 +133,17 @@ func (h *Handler) searchCount(w http.ResponseWriter, r *http.Request) {
 		query = query[:maxQueryBytes]
 	}
 	total, more, err := h.search.Count(ctx, currentUser(r).ID, app.SearchRequest{Query: query, Locale: l.Code(), Loc: state(r).tz})
-	w.Header().Set("Content-Type", "application/json")
 	if msg, ok := app.QueryError(l, err); ok {
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
 		_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
 		return
 	}
 	if err != nil {
-		w.Header().Del("Content-Type")
 		h.fail(w, r, err)
 		return
 	}
+	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{
 		"total": web.SearchTotal(ctx, int64(total), more),
 		"all":   web.SearchAll(ctx, int64(total), more),
