@@ -541,10 +541,14 @@ func (d *DB) storeIn(ctx context.Context, tx *sql.Tx, m NewMessage, role Mailbox
 	if err := d.insertRaw(ctx, st, id, m.Raw, m.Packed); err != nil {
 		return 0, err
 	}
-	if err := d.insertSearchText(ctx, st, id, m); err != nil {
+	var fts ftsRows
+	if err := d.insertSearchText(ctx, st, id, m, &fts); err != nil {
 		return 0, err
 	}
-	return id, joined(id)
+	if err := joined(id); err != nil {
+		return 0, err
+	}
+	return id, fts.insert(ctx, st)
 }
 
 // OutboxRaw returns the bytes of one of a user's outbox messages.

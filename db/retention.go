@@ -42,6 +42,7 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 	defer tx.Rollback()
 	st := newTxStmts(tx)
 	boxes := make(placements)
+	var fts ftsRows
 	for _, m := range msgs {
 		var id int64
 		isNew := true
@@ -82,7 +83,7 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			if err := d.insertRaw(ctx, st, id, m.Raw, m.Packed); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
-			if err := d.insertSearchText(ctx, st, id, m.NewMessage); err != nil {
+			if err := d.insertSearchText(ctx, st, id, m.NewMessage, &fts); err != nil {
 				return nil, nil, fmt.Errorf("store downloaded: %w", err)
 			}
 			if err := joined(id); err != nil {
@@ -98,6 +99,9 @@ func (d *DB) StoreDownloaded(ctx context.Context, msgs []Downloaded) (ids []int6
 			}
 		}
 		ids, added = append(ids, id), append(added, isNew)
+	}
+	if err := fts.insert(ctx, st); err != nil {
+		return nil, nil, fmt.Errorf("store downloaded: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, nil, fmt.Errorf("store downloaded: %w", err)

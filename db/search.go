@@ -103,8 +103,10 @@ func (d *DB) PrepareSearch(body, attachments string) *SearchText {
 // and checksum take a dozen bytes).
 const minPacked = 64
 
-// insertSearchText indexes a message as it is stored.
-func (d *DB) insertSearchText(ctx context.Context, st *txStmts, id int64, m NewMessage) error {
+// insertSearchText keeps a message's body text in message_text as it is
+// stored, and adds its row in the index to rows, for the caller to insert
+// once the transaction's other writes are done (see ftsRows).
+func (d *DB) insertSearchText(ctx context.Context, st *txStmts, id int64, m NewMessage, rows *ftsRows) error {
 	key, err := searchKey(m.SortAt.Unix(), id)
 	if err != nil {
 		return err
@@ -117,16 +119,41 @@ func (d *DB) insertSearchText(ctx context.Context, st *txStmts, id int64, m NewM
 		id, key, s.packed, s.codec); err != nil {
 		return err
 	}
-	return indexText(ctx, st, key, m, s)
+	rows.add(key, m, s)
+	return nil
 }
 
-// indexText adds a message's row to message_fts, which keeps no copy of
-// the text (migrations/0027_search_compact.sql).
-func indexText(ctx context.Context, st *txStmts, key int64, m NewMessage, s *SearchText) error {
+// ftsRows are message_fts rows (which keeps no copy of the text:
+// migrations/0027_search_compact.sql) waiting for the end of their
+// transaction. FTS5 holds the rows it is given in memory until the commit,
+// and writes them as one new segment of the index; but it also writes
+// what it holds at every savepoint, and SQLite opens one for each later
+// statement of the transaction that needs a statement journal (an insert
+// into messages, with its triggers and foreign keys, or into
+// message_text). Inserted between those, every message became a segment of
+// its own, merged again and again: a third of a first sync's storing.
+type ftsRows []ftsRow
+
+type ftsRow struct {
+	key                                            int64
+	subject, sender, recipients, body, attachments string
+}
+
+func (r *ftsRows) add(key int64, m NewMessage, s *SearchText) {
 	sender, recipients := searchFields(m)
-	_, err := st.exec(ctx, `INSERT INTO message_fts (rowid, subject, sender, recipients, body, attachments) VALUES (?, ?, ?, ?, ?, ?)`,
-		key, searchable(m.Subject), sender, recipients, s.body, s.attachments)
-	return err
+	*r = append(*r, ftsRow{key: key, subject: searchable(m.Subject), sender: sender, recipients: recipients,
+		body: s.body, attachments: s.attachments})
+}
+
+// insert adds the rows to the index: the last writes of the transaction.
+func (r ftsRows) insert(ctx context.Context, st *txStmts) error {
+	for _, f := range r {
+		if _, err := st.exec(ctx, `INSERT INTO message_fts (rowid, subject, sender, recipients, body, attachments) VALUES (?, ?, ?, ?, ?, ?)`,
+			f.key, f.subject, f.sender, f.recipients, f.body, f.attachments); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // bodyText returns the body text message_text keeps, as it was indexed.
@@ -171,6 +198,7 @@ func (d *DB) StoreIndexed(ctx context.Context, batch []Indexed) error {
 	defer tx.Rollback()
 	st := newTxStmts(tx)
 	low := batch[0].ID
+	var fts ftsRows
 	for _, b := range batch {
 		var m NewMessage
 		var sortAt int64
@@ -201,11 +229,12 @@ func (d *DB) StoreIndexed(ctx context.Context, batch []Indexed) error {
 		} else if n == 0 {
 			continue // stored since, and indexed then
 		}
-		if err := indexText(ctx, st, key, m, s); err != nil {
-			return fmt.Errorf("store indexed: %w", err)
-		}
+		fts.add(key, m, s)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE search_backfill SET next_id = min(next_id, ?)`, low); err != nil {
+		return fmt.Errorf("store indexed: %w", err)
+	}
+	if err := fts.insert(ctx, st); err != nil {
 		return fmt.Errorf("store indexed: %w", err)
 	}
 	return tx.Commit()

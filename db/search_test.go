@@ -1,6 +1,7 @@
 package db
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -251,6 +252,37 @@ func TestSearchTextCompressed(t *testing.T) {
 		if !strings.Contains(h.MarkedSnippet, MarkStart+"zanahoria"+MarkEnd) {
 			t.Errorf("snippet %q", h.MarkedSnippet)
 		}
+	}
+	d.ftsIntegrity(t)
+}
+
+// TestBatchIndexedInOneSegment: a batch stored in one transaction adds
+// one segment to the search index, not one per message. FTS5 writes what
+// it holds to disk at every savepoint, and SQLite opens one for each
+// statement that needs a statement journal (an insert into messages, with
+// its triggers and foreign keys): the index's rows must come after the
+// transaction's other writes.
+func TestBatchIndexedInOneSegment(t *testing.T) {
+	d := openTest(t)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "one")
+	const n = 24
+	var batch []Downloaded
+	for i := range n {
+		batch = append(batch, Downloaded{NewMessage: NewMessage{AccountID: a.ID, UserID: u.ID, UIDL: fmt.Sprint("u", i),
+			Raw: []byte(fmt.Sprint("message ", i)), SHA256: []byte{byte(i)}, SortAt: time.Unix(int64(1000+i), 0),
+			Subject: fmt.Sprint("subject ", i), SearchBody: fmt.Sprintf("zanahoria número %d del huerto", i)}, SizeOK: true})
+	}
+	if _, _, err := d.StoreDownloaded(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	// message_fts_data: the averages, the structure and each segment's
+	// leaves (one each, for text this short).
+	if got := d.count(t, `SELECT count(*) FROM message_fts_data`); got > 3 {
+		t.Errorf("the batch of %d messages left %d rows in the index's data: a segment per message", n, got)
+	}
+	if got := d.count(t, `SELECT count(*) FROM message_fts WHERE message_fts MATCH 'zanahoria'`); got != n {
+		t.Errorf("%d of %d messages found", got, n)
 	}
 	d.ftsIntegrity(t)
 }
