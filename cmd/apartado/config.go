@@ -49,6 +49,8 @@ type config struct {
 	MemberPrivateServers bool
 	// UndoWindow is how long a message sent from the web can be taken back.
 	UndoWindow time.Duration
+	// Backups is how many daily backups the server keeps (0: none).
+	Backups int
 }
 
 // setting is one row of the settings table: a flag, its variable, its
@@ -73,6 +75,7 @@ var settings = []setting{
 	{"extra-ca-file", "APARTADO_EXTRA_CA_FILE", "", "PEM certificates to trust for POP3 servers, besides the system's"},
 	{"dns-server", "APARTADO_DNS_SERVER", "", "a DNS server (host:port) to ask instead of the system's, for POP3 servers and settings discovery"},
 	{"undo-window", "APARTADO_UNDO_WINDOW", "5s", "how long a message written in the browser waits in the outbox, to be taken back, before it leaves (0s to 30s)"},
+	{"backups", "APARTADO_BACKUPS", "7", "how many daily backups to keep in DATA/backups (0: make none)"},
 	{"member-private-servers", "APARTADO_MEMBER_PRIVATE_SERVERS", "false", "let users who are not administrators connect to POP3 servers on the local network (10/8, 172.16/12, 192.168/16, fc00::/7…); this computer and link-local addresses stay off limits"},
 }
 
@@ -122,6 +125,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.MemberPrivateServers, err = strconv.ParseBool(*vals["member-private-servers"]); err != nil {
 		return nil, nil, fmt.Errorf("--member-private-servers must be true or false")
+	}
+	if c.Backups, err = strconv.Atoi(*vals["backups"]); err != nil || c.Backups < 0 || c.Backups > 1000 {
+		return nil, nil, fmt.Errorf("--backups must be a number from 0 to 1000")
 	}
 	if c.PollConcurrency, err = strconv.Atoi(*vals["poll-concurrency"]); err != nil || c.PollConcurrency < 1 || c.PollConcurrency > 32 {
 		return nil, nil, fmt.Errorf("--poll-concurrency must be a number from 1 to 32")

@@ -9,6 +9,9 @@
 //	                                    send a message through the outbox
 //	apartado export --user NAME --format mbox|maildir --out PATH
 //	                                    write every stored message's raw bytes
+//	apartado backup --out FILE          write a backup of the database (the server may be running)
+//	apartado restore --in FILE [--force]
+//	                                    put a backup back (with the server stopped)
 //	apartado healthcheck                exit 0 if the server on APARTADO_ADDR answers (for Docker)
 //
 // Settings come from flags or APARTADO_* environment variables; see the README.
@@ -71,6 +74,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return searchCmd(ctx, args, getenv, stdout, stderr)
 	case "rules":
 		return rulesCmd(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, getenv, stderr)
 	case "help", "-h", "--help":
@@ -92,6 +99,8 @@ const usage = `usage:
   apartado export --user NAME [--account ID] --format mbox|maildir --out PATH [--force]
   apartado search --user NAME [--json] [--] QUERY     print every message the query finds, newest first
   apartado rules --user NAME apply                 run the user's rules on the mail in their inbox
+  apartado backup --out FILE                       a consistent copy of the database, while the server runs
+  apartado restore --in FILE [--force]             put a backup back into the data folder (stop the server first)
   apartado healthcheck
 Run "apartado serve --help" for every setting.
 `

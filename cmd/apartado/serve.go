@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/apartado/apartado/app"
+	"github.com/apartado/apartado/backup"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/handlers"
 	"github.com/apartado/apartado/internal/password"
@@ -71,10 +73,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	var wg sync.WaitGroup
 	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(5)
+	wg.Add(6)
 	go func() {
 		defer wg.Done()
 		p.Run(pollCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		if cfg.Backups > 0 {
+			daily := &backup.Daily{DB: store, Dir: filepath.Join(cfg.Data, "backups"), Keep: cfg.Backups,
+				SecretKey: key.String(), Log: log, Now: time.Now}
+			daily.Run(pollCtx)
+		}
 	}()
 	go func() {
 		defer wg.Done()
