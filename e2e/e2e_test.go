@@ -434,7 +434,7 @@ func TestFirstDay(t *testing.T) {
 
 			// Log out; pages need the password again; log back in.
 			run(t, ctx, "log out", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("logout")), chromedp.Click(tid("logout")),
-				chromedp.WaitVisible(tid("login-form")))
+				chromedp.WaitVisible(tid("login-form")), chromedp.WaitVisible(tid("notice"))) // "You are signed out."
 			run(t, ctx, "a page after logout", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("login-form")))
 			noHorizontalScroll(t, ctx, "login")
 			shot("login")

@@ -130,7 +130,8 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, localPath(next, "/mail"))
 		return
 	}
-	h.render(w, r, http.StatusOK, web.LoginPage(web.LoginView{Chrome: h.bareChrome(i18n.T(r.Context(), "Sign in")), Next: next}))
+	h.render(w, r, http.StatusOK, web.LoginPage(web.LoginView{Chrome: h.bareChrome(i18n.T(r.Context(), "Sign in")), Next: next,
+		Notice: doneNotice(r)}))
 }
 
 // login checks a name and password. Attempts are rate-limited per client
@@ -215,7 +216,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.clearCookie(w, r)
-	redirect(w, r, "/login")
+	redirect(w, r, "/login?done="+doneSignedOut)
 }
 
 // busyMessage is what a form says when the password could not be checked

@@ -471,7 +471,10 @@ func TestLogoutEndsSession(t *testing.T) {
 	wantStatus(t, c.get("/mail"), http.StatusOK)
 
 	r := c.post("/logout", nil)
-	wantRedirect(t, r, "/login")
+	wantRedirect(t, r, "/login?done=signed-out")
+	if body := c.get("/login?done=signed-out").body; !strings.Contains(body, "You are signed out.") {
+		t.Error("the sign-in page does not say that the user is signed out")
+	}
 	cleared := false
 	for _, ck := range r.Cookies() {
 		cleared = cleared || (ck.Name == "apartado_session" && ck.MaxAge < 0)

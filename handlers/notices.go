@@ -52,6 +52,8 @@ const (
 	// Contacts.
 	doneContactSaved  = "contact-saved"
 	doneContactHidden = "contact-hidden"
+	// Signing out (on the sign-in page).
+	doneSignedOut = "signed-out"
 )
 
 // notices is what each outcome says, as a message key.
@@ -99,6 +101,8 @@ var notices = map[string]string{
 
 	doneContactSaved:  i18n.Key("The contact was saved."),
 	doneContactHidden: i18n.Key("That address will not be proposed any more."),
+
+	doneSignedOut: i18n.Key("You are signed out. Sign in again to read your mail."),
 }
 
 // doneNotice is the sentence for the request's ?done=, translated, or ""

@@ -99,7 +99,7 @@ func TestInlineImageURLsEndWithTheSession(t *testing.T) {
 	}
 
 	// Logging out on the desk ends the desk's URLs at once, not the phone's.
-	wantRedirect(t, f.anaC.post("/logout", nil), "/login")
+	wantRedirect(t, f.anaC.post("/logout", nil), "/login?done=signed-out")
 	wantStatus(t, anon.get(desk), http.StatusNotFound)
 	wantStatus(t, anon.get(onPhone), http.StatusOK)
 

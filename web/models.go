@@ -100,9 +100,10 @@ type SetupView struct {
 // LoginView is the sign-in form.
 type LoginView struct {
 	Chrome
-	Name  string
-	Next  string // a local path to go to after signing in
-	Error string
+	Name   string
+	Next   string // a local path to go to after signing in
+	Error  string
+	Notice string // what just happened (signing out)
 }
 
 // MailboxView is a page of a message list: the inbox (of every account or
