@@ -72,15 +72,7 @@ func fillSearchBench(tb testing.TB, d *DB, n int) User {
 		tb.Fatal(err)
 	}
 	accs := []Account{newAccount(tb, d, u.ID, "casa"), newAccount(tb, d, u.ID, "trabajo"), newAccount(tb, d, u.ID, "viejo")}
-	rng := rand.New(rand.NewPCG(1, 2))
-	zipf := rand.NewZipf(rng, 1.1, 2, uint64(len(benchWords)-1))
-	text := func(n int) string {
-		w := make([]string, n)
-		for i := range w {
-			w[i] = benchWords[zipf.Uint64()]
-		}
-		return strings.Join(w, " ")
-	}
+	text := benchText()
 	base := time.Unix(1_700_000_000, 0)
 	for i := 0; i < n; i += 500 {
 		batch := make([]NewMessage, min(500, n-i))
@@ -96,4 +88,17 @@ func fillSearchBench(tb testing.TB, d *DB, n int) User {
 		}
 	}
 	return u
+}
+
+// benchText returns a function making n words of benchWords, drawn in
+// their Zipf-like use, the same sequence in every benchmark.
+func benchText() func(n int) string {
+	zipf := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.1, 2, uint64(len(benchWords)-1))
+	return func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = benchWords[zipf.Uint64()]
+		}
+		return strings.Join(w, " ")
+	}
 }

@@ -3,8 +3,6 @@ package db
 import (
 	"crypto/sha256"
 	"fmt"
-	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 )
@@ -21,15 +19,7 @@ func BenchmarkStoreBatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	acc := newAccount(b, d, u.ID, "casa")
-	rng := rand.New(rand.NewPCG(1, 2))
-	zipf := rand.NewZipf(rng, 1.1, 2, uint64(len(benchWords)-1))
-	text := func(n int) string {
-		w := make([]string, n)
-		for i := range w {
-			w[i] = benchWords[zipf.Uint64()]
-		}
-		return strings.Join(w, " ")
-	}
+	text := benchText()
 	const batchSize, shapes = 64, 256
 	type shape struct {
 		m      NewMessage
