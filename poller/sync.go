@@ -183,24 +183,9 @@ func (p *Poller) session(ctx context.Context, acc db.Account, opts *pop3client.O
 // newMessage builds the row for a downloaded message; parsing never fails
 // the download: a message that cannot be parsed is stored raw with the reason.
 func (p *Poller) newMessage(acc db.Account, uidl string, serverSize int64, raw []byte) db.NewMessage {
-	now := p.Now()
-	sum := sha256.Sum256(raw)
-	s, st := message.Analyze(raw)
-	sortAt := now
-	// A Date in the future or before e-mail existed would misplace the
-	// message in the list; use the download time then.
-	if !s.Date.IsZero() && s.Date.Before(now.Add(48*time.Hour)) && s.Date.Year() >= 1980 {
-		sortAt = s.Date
-	}
-	return db.NewMessage{
-		AccountID: acc.ID, UserID: acc.UserID, UIDL: uidl, ServerSize: serverSize,
-		Raw: raw, SHA256: sum[:], ReceivedAt: now, SortAt: sortAt,
-		FromName: s.FromName, FromAddr: s.FromAddr, To: s.To, Cc: s.Cc, Subject: s.Subject,
-		MessageID: s.MessageID, Snippet: s.Snippet, HasAttachments: s.HasAttachments, ParseError: s.ParseError,
-		SearchBody: st.Body, SearchAttachments: st.Attachments,
-		ListID:     message.ListID(raw),
-		References: s.References, ThreadSubject: message.ThreadSubject(s.Subject), SubjectAnswers: message.AnswersSubject(s.Subject),
-	}
+	m := app.StoredMessage(acc.UserID, acc.ID, raw, p.Now())
+	m.UIDL, m.ServerSize = uidl, serverSize
+	return m
 }
 
 // sizeOK says whether a transfer looked right: the bytes received are the
