@@ -9,6 +9,8 @@
 //	                                    send a message through the outbox
 //	apartado export --user NAME --format mbox|maildir --out PATH
 //	                                    write every stored message's raw bytes
+//	apartado import --user NAME [--account ID] --format mbox|maildir|eml-zip FILE
+//	                                    move mail in from another program's files
 //	apartado backup --out FILE          write a backup of the database (the server may be running)
 //	apartado restore --in FILE [--force]
 //	                                    put a backup back (with the server stopped)
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return searchCmd(ctx, args, getenv, stdout, stderr)
 	case "rules":
 		return rulesCmd(ctx, args, getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args, getenv, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "restore":
@@ -99,6 +103,8 @@ const usage = `usage:
   apartado export --user NAME [--account ID] --format mbox|maildir --out PATH [--force]
   apartado search --user NAME [--json] [--] QUERY     print every message the query finds, newest first
   apartado rules --user NAME apply                 run the user's rules on the mail in their inbox
+  apartado import --user NAME [--account ID] --format mbox|maildir|eml-zip FILE
+                                                   move mail in (Gmail Takeout, Thunderbird, a Maildir, .eml files)
   apartado backup --out FILE                       a consistent copy of the database, while the server runs
   apartado restore --in FILE [--force]             put a backup back into the data folder (stop the server first)
   apartado healthcheck
