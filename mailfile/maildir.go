@@ -107,19 +107,26 @@ func readMaildir(dir string, folder []string, rel string, max int64, skipped fun
 			}
 			m := Message{Raw: raw, Folder: folder, Where: where}
 			headerFlags(raw, &m)
-			m.Seen = false
-			if sub == "cur" {
-				if i := strings.LastIndex(e.Name(), ":2,"); i >= 0 {
-					flags := e.Name()[i+3:]
-					m.Seen, m.Starred, m.Trashed = strings.Contains(flags, "S"), strings.Contains(flags, "F"), strings.Contains(flags, "T")
-				}
-			}
+			maildirFlags(&m, sub, e.Name())
 			if err := yield(m); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// maildirFlags sets what a Maildir message's place and name say: new/ is
+// unread; in cur/, the flags after ":2," (S read, F starred, T deleted).
+func maildirFlags(m *Message, box, name string) {
+	m.Seen = false
+	if box != "cur" {
+		return
+	}
+	if i := strings.LastIndex(name, ":2,"); i >= 0 {
+		flags := name[i+3:]
+		m.Seen, m.Starred, m.Trashed = strings.Contains(flags, "S"), strings.Contains(flags, "F"), strings.Contains(flags, "T")
+	}
 }
 
 // readFile reads a whole file of at most max bytes.
@@ -143,10 +150,13 @@ func readAtMost(r io.Reader, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// EMLZip reads a zip of .eml files (any name ending ".eml", in any case),
-// in the archive's order; a file's directory is its folder. macOS's
-// __MACOSX entries are left out. Messages over max bytes are skipped, as
-// Mbox does.
+// EMLZip reads a zip of .eml files (any name ending ".eml", in any case)
+// or of Maildirs (files in cur/ or new/ directories, flagged by their
+// names as Maildir reads them), in the archive's order. A file's directory
+// is its folder: for a Maildir, the directory holding cur/ and new/, a
+// Maildir++ ".Work.2024" read as Work/2024 and one named Maildir as the
+// top. macOS's __MACOSX entries are left out. Messages over max bytes are
+// skipped, as Mbox does.
 func EMLZip(r io.ReaderAt, size, max int64, skipped func(error)) Source {
 	return func(yield func(Message) error) error {
 		zr, err := zip.NewReader(r, size)
@@ -155,8 +165,8 @@ func EMLZip(r io.ReaderAt, size, max int64, skipped func(error)) Source {
 		}
 		for _, f := range zr.File {
 			name := f.Name
-			if f.FileInfo().IsDir() || !strings.HasSuffix(strings.ToLower(name), ".eml") ||
-				strings.HasPrefix(name, "__MACOSX/") || strings.Contains(name, "/._") {
+			folder, box, ok := zipPlace(name)
+			if f.FileInfo().IsDir() || !ok || strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(path.Base(name), ".") {
 				continue
 			}
 			if int64(f.UncompressedSize64) > max {
@@ -178,15 +188,38 @@ func EMLZip(r io.ReaderAt, size, max int64, skipped func(error)) Source {
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			m := Message{Raw: raw, Where: name}
-			if d := path.Dir(name); d != "." && d != "/" {
-				m.Folder = slices.DeleteFunc(strings.Split(d, "/"), func(s string) bool { return s == "" })
-			}
+			m := Message{Raw: raw, Where: name, Folder: folder}
 			headerFlags(raw, &m)
+			if box != "" {
+				maildirFlags(&m, box, path.Base(name))
+			}
 			if err := yield(m); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+}
+
+// zipPlace says whether a zip's entry is a message, the folder it is in,
+// and for a Maildir's message its box (cur or new).
+func zipPlace(name string) (folder []string, box string, ok bool) {
+	dirs := slices.DeleteFunc(strings.Split(path.Dir(name), "/"), func(s string) bool { return s == "" || s == "." })
+	if n := len(dirs); n > 0 && (dirs[n-1] == "cur" || dirs[n-1] == "new") {
+		box, dirs = dirs[n-1], dirs[:n-1]
+		if n := len(dirs); n > 0 {
+			last := dirs[n-1]
+			switch {
+			case strings.HasPrefix(last, ".") && len(last) > 1:
+				return strings.Split(last[1:], "."), box, true
+			case strings.EqualFold(last, "Maildir"):
+				return nil, box, true
+			}
+		}
+		return dirs, box, true
+	}
+	if !strings.HasSuffix(strings.ToLower(name), ".eml") {
+		return nil, "", false
+	}
+	return dirs, "", true
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -204,6 +205,22 @@ func TestEMLZip(t *testing.T) {
 	}
 	if len(got) != 2 || folders["a.eml"] != "" || folders["Work/b.EML"] != "Work" || len(skipped) != 1 {
 		t.Errorf("got %v, skipped %v", folders, skipped)
+	}
+	// A zipped Maildir, with a Maildir++ folder.
+	b.Reset()
+	zw = zip.NewWriter(&b)
+	for _, name := range []string{"Maildir/cur/1.a:2,S", "Maildir/new/2.b", "Maildir/tmp/3.c", "Maildir/.Work.2024/cur/4.d:2,FS"} {
+		w, _ := zw.Create(name)
+		w.Write([]byte("Subject: " + name + "\r\n\r\nx\r\n"))
+	}
+	zw.Close()
+	got = collect(t, EMLZip(bytes.NewReader(b.Bytes()), int64(b.Len()), 1000, nil))
+	var rows []string
+	for _, m := range got {
+		rows = append(rows, fmt.Sprintf("%s %s %v %v", m.Where, strings.Join(m.Folder, "/"), m.Seen, m.Starred))
+	}
+	if want := []string{"Maildir/cur/1.a:2,S  true false", "Maildir/new/2.b  false false", "Maildir/.Work.2024/cur/4.d:2,FS Work/2024 true true"}; !slices.Equal(rows, want) {
+		t.Errorf("a zipped Maildir: %q", rows)
 	}
 	if err := EMLZip(strings.NewReader("not a zip"), 9, 1000, nil)(func(Message) error { return nil }); err == nil {
 		t.Error("not a zip: no error")
