@@ -31,6 +31,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,9 +55,14 @@ type DB struct {
 	codec *codec // stored mail's compression (raw.go)
 	stmts preparedStmts
 	Now   func() time.Time
+	path  string
 
 	modeChanges []ModeChange // see ModeChanges
 }
+
+// Dir is the folder the database file is in, where files that go with it
+// are kept (an uploaded file being imported).
+func (d *DB) Dir() string { return filepath.Dir(d.path) }
 
 // pageSize is the page size of a new database. Raw messages are most of
 // the data, and storing them with 64 KiB pages takes about 40% less time
@@ -144,7 +150,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	d := &DB{sql: sqlDB, codec: c, Now: time.Now, modeChanges: changed}
+	d := &DB{sql: sqlDB, codec: c, Now: time.Now, path: path, modeChanges: changed}
 	if err := d.migrate(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err

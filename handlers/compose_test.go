@@ -40,6 +40,13 @@ func (a *testApp) withOutgoing(acc db.Account) db.Account {
 // postMultipart posts a composer form with files (name → content).
 func (c *client) postMultipart(path string, fields url.Values, files map[string]string) *response {
 	c.app.t.Helper()
+	return c.postFiles(path, fields, "attachments", files)
+}
+
+// postFiles posts a multipart form with files (name → content) in its
+// field fileField.
+func (c *client) postFiles(path string, fields url.Values, fileField string, files map[string]string) *response {
+	c.app.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for k, vs := range fields {
@@ -50,7 +57,7 @@ func (c *client) postMultipart(path string, fields url.Values, files map[string]
 		}
 	}
 	for name, content := range files {
-		fw, err := mw.CreateFormFile("attachments", name)
+		fw, err := mw.CreateFormFile(fileField, name)
 		if err != nil {
 			c.app.t.Fatal(err)
 		}

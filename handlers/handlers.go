@@ -154,6 +154,7 @@ type Handler struct {
 	outbox    *app.Outbox
 	drafts    *app.Drafts
 	contacts  *app.Contacts
+	imports   *app.ImportJobs
 	setupCode *setupCode
 	logKey    []byte // keys the hashes that stand for typed names in the log
 	// publicHost is PublicURL's host name (lower case, without the
@@ -253,6 +254,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	h.folders = app.NewFolders(cfg.DB)
 	h.drafts = app.NewDrafts(cfg.DB)
 	h.contacts = app.NewContacts(cfg.DB)
+	h.imports = app.NewImportJobs(app.NewImports(cfg.DB), h.log)
 	h.outbox = app.NewOutbox(cfg.DB)
 	h.outbox.Now = h.now
 	if cfg.UndoWindow != nil {

@@ -103,6 +103,9 @@ func limitBody(next http.Handler) http.Handler {
 			if r.Method == http.MethodPost && r.URL.Path == composePath {
 				limit = maxUpload // attachments, streamed to files as they arrive
 			}
+			if r.Method == http.MethodPost && r.URL.Path == importPath {
+				limit = maxImportUpload // a file to import, streamed to the data folder
+			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)

@@ -120,6 +120,9 @@ func (h *Handler) routes() http.Handler {
 			r.Post("/settings/accounts/{id}/check", h.checkAccount)
 			r.Get("/settings/accounts/{id}/export", h.exportAccount)
 			r.Get("/settings/accounts/{id}/progress", h.accountProgress)
+			r.Get(importPath, h.importPage)
+			r.Post(importPath, h.importUpload)
+			r.Get(importPath+"/status", h.importStatus)
 
 			r.Group(func(r chi.Router) {
 				r.Use(h.requireAdmin)

@@ -623,3 +623,20 @@ func (v FoldersView) ParentErrorFor(id int64) string {
 	}
 	return v.ParentError
 }
+
+// ImportView is the import page.
+type ImportView struct {
+	Chrome
+	Notice, Error string
+	Accounts      []Option // the user's accounts, by id
+	Job           *ImportJobView
+}
+
+// ImportJobView is the last import: running (Progress) or ended (Result).
+type ImportJobView struct {
+	Title    string // "Importing takeout.mbox", "takeout.mbox"
+	Progress *SyncProgressView
+	Result   string
+	Folders  string // the folders made, by name, comma-separated
+	Skipped  []string
+}
