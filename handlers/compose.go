@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -552,6 +551,5 @@ func (h *Handler) suggestAddresses(w http.ResponseWriter, r *http.Request) {
 	for _, a := range found {
 		out = append(out, suggestion{Label: formatList([]compose.Address{a})})
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(out)
+	h.writeJSON(w, r, http.StatusOK, out)
 }

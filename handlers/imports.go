@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -90,14 +89,7 @@ func (h *Handler) importStatus(w http.ResponseWriter, r *http.Request) {
 	if job, ok := h.imports.Last(currentUser(r).ID); ok && !job.Done {
 		out = progressJSON{Running: true, Text: importJobView(r.Context(), job).Progress.Text}
 	}
-	body, err := json.Marshal(out)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(body)
+	h.writeJSON(w, r, http.StatusOK, out)
 }
 
 // importUpload receives a file to import, streamed to the data folder,

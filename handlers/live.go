@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -118,14 +117,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		out.Accounts = append(out.Accounts, count(a.ID, a.Unread))
 	}
 	out.Inbox = count(0, inbox)
-	body, err := json.Marshal(out)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(body)
+	h.writeJSON(w, r, http.StatusOK, out)
 }
 
 // liveList is the list a page shows, as LiveState counts it: its arrivals,

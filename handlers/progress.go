@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -43,14 +42,7 @@ func (h *Handler) accountProgress(w http.ResponseWriter, r *http.Request) {
 	if p := h.syncProgress(r, a); p != nil {
 		out = progressJSON{Running: p.Running, Queued: !p.Running, Value: p.Value, Max: p.Max, Text: p.Text}
 	}
-	body, err := json.Marshal(out)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(body)
+	h.writeJSON(w, r, http.StatusOK, out)
 }
 
 // syncProgress is the progress bar of the account: nil when no sync runs

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -134,17 +133,14 @@ func (h *Handler) searchCount(w http.ResponseWriter, r *http.Request) {
 	}
 	total, more, err := h.search.Count(ctx, currentUser(r).ID, app.SearchRequest{Query: query, Locale: l.Code(), Loc: state(r).tz})
 	if msg, ok := app.QueryError(l, err); ok {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+		h.writeJSON(w, r, http.StatusBadRequest, map[string]string{"error": msg})
 		return
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{
+	h.writeJSON(w, r, http.StatusOK, map[string]string{
 		"total": web.SearchTotal(ctx, int64(total), more),
 		"all":   web.SearchAll(ctx, int64(total), more),
 	})
