@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -56,5 +57,27 @@ func TestImportPage(t *testing.T) {
 	run(t, ctx, "the inbox", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("message-row")))
 	if n, err := countRows(ctx); err != nil || n != 29 {
 		t.Errorf("%d messages in the inbox (%v), want 29", n, err)
+	}
+}
+
+// TestBrowserTimeZone: signing in from a browser in Tokyo gives a
+// user without a time zone that one, as Settings then shows.
+func TestBrowserTimeZone(t *testing.T) {
+	data := t.TempDir()
+	cmd := exec.Command(binary, "user", "add", "admin", "--admin", "--data", data)
+	cmd.Stdin = strings.NewReader("household-secret\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	a := startAppIn(t, data)
+	ctx := browser(t, 1280, 900, false)
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride,
+		emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Tokyo"}); err != nil {
+		t.Fatalf("a browser in Tokyo: %v", err)
+	}
+	signIn(t, ctx, a, "en")
+	run(t, ctx, "settings", chromedp.Navigate(a.URL+"/settings"), chromedp.WaitVisible(`#timezone`))
+	if got := eval[string](t, ctx, `document.querySelector('#timezone').value`); got != "Asia/Tokyo" {
+		t.Errorf("the time zone in Settings is %q", got)
 	}
 }

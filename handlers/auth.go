@@ -114,6 +114,7 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	}
 	h.hasUsers.Store(true)
 	h.setupCode.Spend()
+	h.adoptBrowserZone(ctx, u, r.PostForm.Get("tz"))
 	h.log.Info("administrator created", "user", u.Name)
 	if err := h.startSession(ctx, w, r, u.ID); err != nil {
 		h.fail(w, r, err)
@@ -203,6 +204,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.adoptBrowserZone(ctx, u, r.PostForm.Get("tz"))
 	h.log.Info("signed in", "user", u.Name, "client", h.clientIP(r))
 	redirect(w, r, localPath(v.Next, "/mail"))
 }

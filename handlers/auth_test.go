@@ -527,3 +527,35 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 	wantStatus(t, app.client().post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}}), http.StatusUnauthorized)
 	app.login("ana", "battery staple")
 }
+
+// TestSignInTakesBrowserZone: a user without a time zone gets the one the
+// sign-in form sends from the browser; one they chose stays; a name the
+// server does not know is ignored.
+func TestSignInTakesBrowserZone(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	zone := func() string {
+		got, err := app.db.UserByID(context.Background(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.TimeZone
+	}
+	signIn := func(tz string) {
+		t.Helper()
+		r := app.client().post("/login", url.Values{"name": {"ana"}, "password": {"correct horse"}, "tz": {tz}})
+		wantRedirect(t, r, "/mail")
+	}
+	signIn("Not/AZone")
+	if z := zone(); z != "" {
+		t.Errorf("an unknown zone was kept: %q", z)
+	}
+	signIn("America/Argentina/Buenos_Aires")
+	if z := zone(); z != "America/Argentina/Buenos_Aires" {
+		t.Errorf("time zone %q after signing in", z)
+	}
+	signIn("Europe/Madrid")
+	if z := zone(); z != "America/Argentina/Buenos_Aires" {
+		t.Errorf("the zone the user had was replaced by %q", z)
+	}
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -89,7 +90,7 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, web.SettingsPage(v))
 	}
 	if tz != "" {
-		if _, err := time.LoadLocation(tz); err != nil || tz == "Local" || len(tz) > 64 {
+		if !knownZone(tz) {
 			refuse(func(f *web.PreferencesForm) {
 				f.TimeZoneError = i18n.T(ctx, "This time zone is not known. Use a name such as Europe/Madrid.")
 			})
@@ -156,6 +157,28 @@ func onOff(f url.Values, name string, saved bool) (on, ok bool) {
 
 // serverZone names the server's time zone for people: the TZ variable's
 // IANA name when set, else the zone's abbreviation and offset now.
+// knownZone says whether tz is an IANA time zone name the server knows.
+func knownZone(tz string) bool {
+	if tz == "" || tz == "Local" || len(tz) > 64 {
+		return false
+	}
+	_, err := time.LoadLocation(tz)
+	return err == nil
+}
+
+// adoptBrowserZone gives a user who has no time zone of their own the
+// browser's, which the sign-in and set-up pages send (field tz, from
+// Intl); the server's is seldom the family's (a container's is UTC).
+// Settings can change it; emptied there, the next sign-in sets it again.
+func (h *Handler) adoptBrowserZone(ctx context.Context, u db.User, tz string) {
+	if u.TimeZone != "" || !knownZone(tz) {
+		return
+	}
+	if err := h.db.SetUserPreferences(ctx, u.ID, u.Locale, tz); err != nil {
+		h.log.Warn("saving the browser's time zone", "user", u.ID, "err", err)
+	}
+}
+
 func serverZone(now time.Time) string {
 	if tz := os.Getenv("TZ"); tz != "" && !strings.HasPrefix(tz, ":") && !strings.HasPrefix(tz, "/") {
 		if _, err := time.LoadLocation(tz); err == nil {

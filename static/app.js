@@ -75,6 +75,16 @@
     });
   });
 
+  // The sign-in and set-up forms send the browser's time zone: a user who
+  // has none of their own gets it (the server's is seldom the family's).
+  document.querySelectorAll("input[data-browser-zone]").forEach(function (input) {
+    try {
+      input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (err) {
+      input.value = "";
+    }
+  });
+
   // Sync progress: while a check runs (or is about to), ask the server how
   // it is going and move the bar. When it ends, reload to show the result,
   // unless something has been typed on the page; then say so instead.

@@ -321,7 +321,7 @@ func SettingsPage(v SettingsView) templ.Component {
 			}
 			templ_7745c5c3_Err = textField(fieldSpec{ID: "timezone", Name: "timezone", Label: i18n.T(ctx, "Time zone"), Value: v.Preferences.TimeZone, Error: v.Preferences.TimeZoneError,
 				Placeholder: v.Preferences.ServerZone, List: "timezones",
-				Hint: i18n.T(ctx, "A name such as Europe/Madrid or America/New_York. Leave it empty to use the server's (%s).", v.Preferences.ServerZone)}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: i18n.T(ctx, "A name such as Europe/Madrid or America/New_York. Left empty, your browser's is taken when you next sign in (the server's until then: %s).", v.Preferences.ServerZone)}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
