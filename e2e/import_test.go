@@ -1,13 +1,19 @@
 package e2e
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -38,14 +44,10 @@ func TestImportPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for round, want := range []string{"Guardados: 29. Ya estaban: 0.", "Guardados: 0. Ya estaban: 29."} {
-		run(t, ctx, "upload the mbox",
-			chromedp.Navigate(a.URL+"/settings"),
-			chromedp.Click(tid("import-link")),
-			chromedp.WaitVisible(tid("import-form")),
-			chromedp.SetValue(`#import-format`, "mbox"),
-			chromedp.SetUploadFiles(`#import-file`, []string{mbox}),
-			chromedp.Click(tid("import-submit")),
-		)
+		run(t, ctx, "open the import page from Settings", chromedp.Navigate(a.URL+"/settings"),
+			chromedp.Click(tid("import-link")), chromedp.WaitVisible(tid("import-form")))
+		run(t, ctx, "upload the mbox", chromedp.SetValue(`#import-format`, "mbox"),
+			chromedp.SetUploadFiles(`#import-file`, []string{mbox}), chromedp.Click(tid("import-submit")))
 		// The page of this round's import, once it has ended.
 		got := waitFor(t, ctx, `(() => { const p = document.querySelector('[data-testid="import-result"]');
 			return p && p.innerText.includes(`+strconv.Quote(want)+`) ? p.innerText : ""; })()`)
@@ -80,4 +82,61 @@ func TestBrowserTimeZone(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector('#timezone').value`); got != "Asia/Tokyo" {
 		t.Errorf("the time zone in Settings is %q", got)
 	}
+}
+
+// TestInstallableApp: the page links a manifest Chromium reads without
+// errors, its service worker takes control, and when the server cannot be
+// reached a page of the app shows the offline page, in the user's
+// language. The browser reaches Apartado through a proxy in this test,
+// which stands for the network: switched off, it cuts every connection
+// (DevTools' offline mode does not reach a service worker's own fetches).
+func TestInstallableApp(t *testing.T) {
+	data := t.TempDir()
+	cmd := exec.Command(binary, "user", "add", "admin", "--admin", "--data", data)
+	cmd.Stdin = strings.NewReader("household-secret\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	a := startAppIn(t, data)
+	target, err := url.Parse(a.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var down atomic.Bool
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	via := *a
+	via.URL = front.URL
+	ctx := browser(t, 360, 740, true)
+	signIn(t, ctx, &via, "es")
+	run(t, ctx, "the inbox", chromedp.Navigate(via.URL+"/mail"), chromedp.WaitVisible(tid("nav")))
+	m, err := chromedp.Call(ctx, page.GetAppManifest, page.GetAppManifestParams{})
+	if err != nil || m.URL == "" || len(m.Errors) != 0 {
+		t.Errorf("the manifest as Chromium reads it: %q %+v %v", m.URL, m.Errors, err)
+	}
+	// The worker controls the pages from the one after it was installed;
+	// that page keeps the offline page in the user's language (the sign-in
+	// page's was English).
+	run(t, ctx, "another page", chromedp.Navigate(via.URL+"/mail"), chromedp.WaitVisible(tid("nav")))
+	got := waitFor(t, ctx, `(() => { const c = navigator.serviceWorker && navigator.serviceWorker.controller;
+		return c && localStorage.getItem("apartado-offline-lang") === "es" ? c.scriptURL : ""; })()`)
+	if !strings.HasSuffix(got, "/sw.js") {
+		t.Errorf("the page is controlled by %q", got)
+	}
+	down.Store(true)
+	run(t, ctx, "a page without the server", chromedp.Navigate(via.URL+"/mail/archive"), chromedp.WaitVisible(tid("offline")))
+	if got := eval[string](t, ctx, `document.querySelector('[data-testid="offline"] h1').innerText`); got != "No hay conexión" {
+		t.Errorf("the offline page says %q", got)
+	}
+	down.Store(false)
+	run(t, ctx, "back", chromedp.Click(tid("offline-retry")), chromedp.WaitVisible(tid("nav")))
 }

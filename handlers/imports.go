@@ -43,7 +43,8 @@ func (h *Handler) renderImport(w http.ResponseWriter, r *http.Request, status in
 		h.fail(w, r, err)
 		return
 	}
-	v := web.ImportView{Chrome: h.chrome(u, i18n.T(ctx, "Import mail"), web.SectionSettings, 0, accounts), Error: problem}
+	v := web.ImportView{Chrome: h.chrome(u, i18n.T(ctx, "Import mail"), web.SectionSettings, 0, accounts), Error: problem,
+		Notice: doneNotice(r)}
 	for _, a := range accounts {
 		v.Accounts = append(v.Accounts, web.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Name + " (" + a.Email + ")"})
 	}
@@ -132,7 +133,9 @@ func (h *Handler) importUpload(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	redirect(w, r, importPath)
+	// Another URL than the form's: the page script that sent the file
+	// tells a redirect by it.
+	redirect(w, r, importPath+"?done="+doneImportStarted)
 }
 
 type importUpload struct {

@@ -30,7 +30,7 @@ func TestImportUpload(t *testing.T) {
 	mbox := "From a@example.com Mon Dec  7 10:00:00 2026\nSubject: uno\n\nhola\n\n" +
 		"From b@example.com Mon Dec  7 10:00:00 2026\nX-Gmail-Labels: Viajes,Unread\nSubject: dos\n\nadiós\n"
 	fields := url.Values{"account": {strconv.FormatInt(acc.ID, 10)}, "format": {"mbox"}}
-	wantRedirect(t, c.postFiles(importPath, fields, "file", map[string]string{"takeout.mbox": mbox}), importPath)
+	wantRedirect(t, c.postFiles(importPath, fields, "file", map[string]string{"takeout.mbox": mbox}), importPath+"?done=import-started")
 	a.handler.imports.Wait()
 	page := c.get(importPath).body
 	if !strings.Contains(page, "Messages read: 2. Stored: 2. Already here: 0. Left out: 0.") || !strings.Contains(page, "Folders made: Viajes.") {
@@ -48,7 +48,7 @@ func TestImportUpload(t *testing.T) {
 	}
 
 	// Once more: nothing stored twice.
-	wantRedirect(t, c.postFiles(importPath, fields, "file", map[string]string{"takeout.mbox": mbox}), importPath)
+	wantRedirect(t, c.postFiles(importPath, fields, "file", map[string]string{"takeout.mbox": mbox}), importPath+"?done=import-started")
 	a.handler.imports.Wait()
 	if page := c.get(importPath).body; !strings.Contains(page, "Stored: 0. Already here: 2.") {
 		t.Errorf("the second import:\n%s", page)
@@ -67,7 +67,7 @@ func TestImportUpload(t *testing.T) {
 	// The wrong type, in Spanish.
 	c.header = http.Header{"Accept-Language": {"es"}}
 	zip := url.Values{"account": {strconv.FormatInt(acc.ID, 10)}, "format": {"eml-zip"}}
-	wantRedirect(t, c.postFiles(importPath, zip, "file", map[string]string{"takeout.mbox": mbox}), importPath)
+	wantRedirect(t, c.postFiles(importPath, zip, "file", map[string]string{"takeout.mbox": mbox}), importPath+"?done=import-started")
 	a.handler.imports.Wait()
 	if page := c.get(importPath).body; !strings.Contains(page, "no es un archivo zip") {
 		t.Errorf("a wrong file type:\n%s", page)

@@ -249,7 +249,7 @@ func (h *Handler) loadSession(next http.Handler) http.Handler {
 // requireSetup sends every page to /setup until the first user exists.
 func (h *Handler) requireSetup(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/setup" {
+		if r.URL.Path == "/setup" || r.URL.Path == offlinePath {
 			next.ServeHTTP(w, r)
 			return
 		}

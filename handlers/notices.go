@@ -54,6 +54,8 @@ const (
 	doneContactHidden = "contact-hidden"
 	// Signing out (on the sign-in page).
 	doneSignedOut = "signed-out"
+	// Importing.
+	doneImportStarted = "import-started"
 )
 
 // notices is what each outcome says, as a message key.
@@ -103,6 +105,8 @@ var notices = map[string]string{
 	doneContactHidden: i18n.Key("That address will not be proposed any more."),
 
 	doneSignedOut: i18n.Key("You are signed out. Sign in again to read your mail."),
+
+	doneImportStarted: i18n.Key("The file arrived. Its mail is being imported: this page shows how far it got."),
 }
 
 // doneNotice is the sentence for the request's ?done=, translated, or ""

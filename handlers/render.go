@@ -41,13 +41,14 @@ func (h *Handler) writePage(w http.ResponseWriter, r *http.Request, status int, 
 
 func (h *Handler) webAssets() web.Assets {
 	return web.Assets{
-		CSS:      h.assets.URL("app.css"),
-		JS:       h.assets.URL("app.js"),
-		Editor:   h.assets.URL("editor.js"),
-		Keys:     h.assets.URL("keys.js"),
-		Live:     h.assets.URL("live.js"),
-		Icon:     h.assets.URL("favicon.svg"),
-		Manifest: h.assets.URL("manifest.webmanifest"),
+		CSS:       h.assets.URL("app.css"),
+		JS:        h.assets.URL("app.js"),
+		Editor:    h.assets.URL("editor.js"),
+		Keys:      h.assets.URL("keys.js"),
+		Live:      h.assets.URL("live.js"),
+		Icon:      h.assets.URL("favicon.svg"),
+		Manifest:  h.assets.URL("manifest.webmanifest"),
+		TouchIcon: h.assets.URL("apple-touch-icon.png"),
 	}
 }
 

@@ -32,6 +32,7 @@ func (h *Handler) routes() http.Handler {
 	r.Head("/healthz", h.healthz)
 	r.Method(http.MethodGet, static.Prefix+"*", h.assets)
 	r.Method(http.MethodHead, static.Prefix+"*", h.assets)
+	r.Get("/sw.js", h.serviceWorker)
 
 	r.Group(func(r chi.Router) {
 		r.Use(noStore, h.loadSession, h.requireSetup)
@@ -46,6 +47,7 @@ func (h *Handler) routes() http.Handler {
 		r.Post("/login", h.login)
 		r.Post("/logout", h.logout)
 		r.Get("/help", h.help)
+		r.Get(offlinePath, h.offline)
 
 		// Inline images of a message body: the sandboxed iframe's requests
 		// carry no cookie, so these are authorized by a signed URL (or a

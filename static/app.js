@@ -75,6 +75,31 @@
     });
   });
 
+  // The installable app: the service worker shows the offline page when
+  // the network is gone (it keeps no mail). The page it shows is kept in a
+  // cache of its own, fetched again here when this page's language is not
+  // the one it was kept in (signing in, a new preference), so that it
+  // speaks the user's language.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+    var lang = document.documentElement.lang || "";
+    try {
+      if (navigator.serviceWorker.controller && window.caches && localStorage.getItem("apartado-offline-lang") !== lang) {
+        caches
+          .open("apartado-offline")
+          .then(function (cache) {
+            return cache.add("/offline");
+          })
+          .then(function () {
+            localStorage.setItem("apartado-offline-lang", lang);
+          })
+          .catch(function () {});
+      }
+    } catch (err) {
+      // no storage (a private window): the page stays as it was kept
+    }
+  }
+
   // The sign-in and set-up forms send the browser's time zone: a user who
   // has none of their own gets it (the server's is seldom the family's).
   document.querySelectorAll("input[data-browser-zone]").forEach(function (input) {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"mime"
@@ -14,7 +15,7 @@ import (
 	"time"
 )
 
-//go:embed app.css app.js editor.js keys.js live.js favicon.svg manifest.webmanifest
+//go:embed app.css app.js editor.js keys.js live.js favicon.svg manifest.webmanifest sw.js *.png
 var files embed.FS
 
 // Prefix is the URL path the assets are served under.
@@ -106,4 +107,16 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("ETag", `"`+f.hash+`"`)
 	http.ServeContent(w, r, name, a.started, bytes.NewReader(f.body))
+}
+
+// ServiceWorker returns the service worker (sw.js) for this release: its
+// shell is the offline page at offline, then the assets that page uses,
+// by their versioned URLs; its version is a hash of that list, so that a
+// release with other assets replaces the cached ones.
+func (a *Assets) ServiceWorker(offline string) []byte {
+	shell := []string{offline, a.URL("app.css"), a.URL("app.js"), a.URL("favicon.svg"), a.URL("icon-192.png")}
+	list, _ := json.Marshal(shell)
+	sum := sha256.Sum256(append(list, a.files["sw.js"].hash...))
+	body := bytes.Replace(a.files["sw.js"].body, []byte("__SHELL__"), list, 1)
+	return bytes.Replace(body, []byte("__VERSION__"), []byte(hex.EncodeToString(sum[:6])), 1)
 }

@@ -9,6 +9,7 @@ import (
 // Assets are the versioned URLs of the static files.
 type Assets struct {
 	CSS, JS, Icon, Manifest string
+	TouchIcon               string // the home screen's icon on iOS (PNG)
 	Editor                  string // the composer's formatting editor, loaded on that page only
 	Keys                    string // the keyboard shortcuts, loaded on signed-in pages
 	Live                    string // keeps a message list up to date, loaded on the lists only
