@@ -5,13 +5,17 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/apartado/apartado/internal/dovecottest"
+	"github.com/apartado/apartado/internal/testnet"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -139,4 +143,43 @@ func TestInstallableApp(t *testing.T) {
 	}
 	down.Store(false)
 	run(t, ctx, "back", chromedp.Click(tid("offline-retry")), chromedp.WaitVisible(tid("nav")))
+}
+
+// TestFailingBanner: an account whose password the server refuses is named
+// on every page at a phone's width and a computer's, without making the
+// page scroll sideways; its button opens the account's form.
+func TestFailingBanner(t *testing.T) {
+	srv := dovecottest.Start(t, dovecottest.Options{})
+	data := t.TempDir()
+	cli := func(stdin string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(binary, append(args, "--data", data)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	cli("household-secret\n", "user", "add", "admin", "--admin")
+	cli("not-the-password\n", "account", "add", "--user", "admin", "--name", "Casa de la playa", "--email", "alice@example.org",
+		"--host", "127.0.0.1", "--port", testnet.Port(srv.TLSAddr), "--security", "tls", "--username", dovecottest.DefaultUser)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startAppIn(t, data, "APARTADO_EXTRA_CA_FILE="+ca)
+	for _, size := range [][2]int{{360, 740}, {1280, 900}} {
+		ctx := browser(t, size[0], size[1], size[0] < 400)
+		signIn(t, ctx, a, "es")
+		got := ""
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && got == ""; time.Sleep(200 * time.Millisecond) {
+			run(t, ctx, "the inbox", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("nav")))
+			got = eval[string](t, ctx, `(() => { const b = document.querySelector('[data-testid="failing-banner"]'); return b ? b.innerText : ""; })()`)
+		}
+		if !strings.Contains(got, "No llega el correo de Casa de la playa.") {
+			t.Fatalf("%dpx: the banner says %q", size[0], got)
+		}
+		noHorizontalScroll(t, ctx, "the failing banner")
+		screenshot(t, ctx, "failing-banner-"+strconv.Itoa(size[0]))
+		run(t, ctx, "fix it", chromedp.Click(tid("failing-fix")), chromedp.WaitVisible(tid("account-form")))
+	}
 }

@@ -303,7 +303,7 @@ func (h *Handler) editView(r *http.Request, a db.Account, accounts []db.Account)
 	id := strconv.FormatInt(a.ID, 10)
 	status := h.accountStatus(r, a)
 	return web.AccountFormView{
-		Chrome:       h.chrome(currentUser(r), i18n.T(r.Context(), "Edit %s", a.Name), web.SectionSettings, 0, accounts),
+		Chrome:       h.chrome(r, i18n.T(r.Context(), "Edit %s", a.Name), web.SectionSettings, 0, accounts),
 		Action:       "/settings/accounts/" + id,
 		TestURL:      "/settings/accounts/" + id + "/test",
 		HasPassword:  true,

@@ -25,7 +25,7 @@ func (h *Handler) adminView(r *http.Request) (web.AdminUsersView, error) {
 	if err != nil {
 		return web.AdminUsersView{}, err
 	}
-	v := web.AdminUsersView{Chrome: h.chrome(me, i18n.T(ctx, "Users"), web.SectionAdmin, 0, accounts)}
+	v := web.AdminUsersView{Chrome: h.chrome(r, i18n.T(ctx, "Users"), web.SectionAdmin, 0, accounts)}
 	loc, tz := i18n.FromContext(ctx), state(r).tz
 	for _, u := range users {
 		id := "/admin/users/" + strconv.FormatInt(u.ID, 10)

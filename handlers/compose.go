@@ -167,7 +167,7 @@ func (h *Handler) composeView(r *http.Request, title string, accountID int64) (v
 		return web.ComposeView{}, "", err
 	}
 	l := i18n.FromContext(r.Context())
-	v = web.ComposeView{Chrome: h.chrome(u, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
+	v = web.ComposeView{Chrome: h.chrome(r, title, web.SectionCompose, 0, accounts), SettingsURL: "/settings",
 		MaxAttachmentsHuman: l.Size(app.AttachmentsLimit(h.outbox.MaxSize)), MaxHTML: maxComposeField, ComposeKey: app.NewComposeKey()}
 	for _, a := range accounts {
 		if !a.Outgoing.Configured() {

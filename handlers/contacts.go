@@ -29,7 +29,7 @@ func (h *Handler) contactsView(r *http.Request) (web.ContactsView, error) {
 	if err != nil {
 		return web.ContactsView{}, err
 	}
-	v := web.ContactsView{Chrome: h.chrome(u, i18n.T(ctx, "Contacts"), web.SectionCompose, 0, accounts), Notice: doneNotice(r)}
+	v := web.ContactsView{Chrome: h.chrome(r, i18n.T(ctx, "Contacts"), web.SectionCompose, 0, accounts), Notice: doneNotice(r)}
 	for _, c := range list {
 		v.Rows = append(v.Rows, web.ContactRow{Name: c.Name, Addr: c.Addr, Saved: c.Saved})
 	}

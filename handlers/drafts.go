@@ -83,7 +83,7 @@ func (h *Handler) draftsPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v := web.DraftsView{Chrome: h.chrome(u, i18n.T(ctx, "Drafts"), web.SectionCompose, 0, accounts), Notice: doneNotice(r)}
+	v := web.DraftsView{Chrome: h.chrome(r, i18n.T(ctx, "Drafts"), web.SectionCompose, 0, accounts), Notice: doneNotice(r)}
 	v.Chrome.Sidebar = sidebar(ctx, boxes, string(db.MailboxDrafts), 0)
 	for _, dr := range list {
 		id := strconv.FormatInt(dr.ID, 10)

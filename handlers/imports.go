@@ -43,7 +43,7 @@ func (h *Handler) renderImport(w http.ResponseWriter, r *http.Request, status in
 		h.fail(w, r, err)
 		return
 	}
-	v := web.ImportView{Chrome: h.chrome(u, i18n.T(ctx, "Import mail"), web.SectionSettings, 0, accounts), Error: problem,
+	v := web.ImportView{Chrome: h.chrome(r, i18n.T(ctx, "Import mail"), web.SectionSettings, 0, accounts), Error: problem,
 		Notice: doneNotice(r)}
 	for _, a := range accounts {
 		v.Accounts = append(v.Accounts, web.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Name + " (" + a.Email + ")"})

@@ -113,7 +113,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 	section := map[db.MailboxRole]string{db.MailboxInbox: web.SectionInbox, db.MailboxSent: web.SectionSent,
 		db.MailboxTrash: web.SectionTrash}[role]
 	v := web.MailboxView{
-		Chrome:        h.chrome(u, heading, section, q.AccountID, accounts),
+		Chrome:        h.chrome(r, heading, section, q.AccountID, accounts),
 		Heading:       heading,
 		Trash:         trash,
 		Total:         int64(page.Total),

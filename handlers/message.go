@@ -117,7 +117,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
 	}
 	subject = subjectOrPlaceholder(r, subject)
 	v := web.MessageView{
-		Chrome:      h.chrome(u, subject, section, 0, accounts),
+		Chrome:      h.chrome(r, subject, section, 0, accounts),
 		ID:          sum.ID,
 		Subject:     subject,
 		From:        webAddresses(view.From),

@@ -414,7 +414,7 @@ func (h *Handler) foldersView(r *http.Request) (web.FoldersView, error) {
 	if err != nil {
 		return web.FoldersView{}, err
 	}
-	v := web.FoldersView{Chrome: h.chrome(u, i18n.T(ctx, "Folders"), "", 0, accounts), Notice: doneNotice(r)}
+	v := web.FoldersView{Chrome: h.chrome(r, i18n.T(ctx, "Folders"), "", 0, accounts), Notice: doneNotice(r)}
 	v.Chrome.Sidebar = sidebar(ctx, boxes, "", 0)
 	parents := func(except int64) []web.Option {
 		out := []web.Option{{Value: "0", Label: i18n.T(ctx, "(top level)")}}

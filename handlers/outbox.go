@@ -28,7 +28,7 @@ func (h *Handler) outboxPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v := web.OutboxView{Chrome: h.chrome(u, i18n.T(ctx, "Outbox"), web.SectionOutbox, 0, accounts), Notice: doneNotice(r)}
+	v := web.OutboxView{Chrome: h.chrome(r, i18n.T(ctx, "Outbox"), web.SectionOutbox, 0, accounts), Notice: doneNotice(r)}
 	byID := make(map[int64]db.Account, len(accounts))
 	for _, a := range accounts {
 		byID[a.ID] = a

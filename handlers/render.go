@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/web"
 )
 
@@ -59,7 +60,8 @@ func (h *Handler) bareChrome(title string) web.Chrome {
 
 // chrome frames a signed-in page: the navigation lists the user's
 // accounts with their unread counts.
-func (h *Handler) chrome(u *db.User, title, section string, currentAccount int64, accounts []db.Account) web.Chrome {
+func (h *Handler) chrome(r *http.Request, title, section string, currentAccount int64, accounts []db.Account) web.Chrome {
+	u := currentUser(r)
 	nav := &web.Nav{UserName: u.Name, IsAdmin: u.IsAdmin(), Section: section, CurrentAccount: currentAccount,
 		Shortcuts: u.Shortcuts, GoTo: goTo}
 	for _, a := range accounts {
@@ -67,8 +69,21 @@ func (h *Handler) chrome(u *db.User, title, section string, currentAccount int64
 		nav.Accounts = append(nav.Accounts, web.NavAccount{
 			ID: a.ID, Name: a.Name, Unread: a.UnreadCount, URL: "/mail?account=" + strconv.FormatInt(a.ID, 10),
 		})
+		if stoppedArriving(a) {
+			d := diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText,
+				h.explainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval))
+			nav.Failing = append(nav.Failing, web.FailingAccount{Name: a.Name, Problem: h.text(r, d.Title),
+				FixURL: "/settings/accounts/" + strconv.FormatInt(a.ID, 10)})
+		}
 	}
 	return web.Chrome{Title: title, Assets: h.webAssets(), Nav: nav}
+}
+
+// stoppedArriving says whether an account's mail has stopped arriving in
+// a way its owner must hear of on every page: three failed checks in a
+// row, or the password refused once (which nothing fixes by waiting).
+func stoppedArriving(a db.Account) bool {
+	return a.Enabled && a.LastErrorKind != "" && (a.ConsecutiveFailures >= 3 || a.AuthFailures >= 1)
 }
 
 // goTo are the lists the "g then …" keyboard shortcuts open.
@@ -81,7 +96,7 @@ func (h *Handler) userChrome(r *http.Request, title, section string) (web.Chrome
 	if err != nil {
 		return web.Chrome{}, err
 	}
-	return h.chrome(u, title, section, 0, accounts), nil
+	return h.chrome(r, title, section, 0, accounts), nil
 }
 
 // idParam parses a positive id from the route, or reports false.

@@ -39,7 +39,7 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := web.SearchView{
-		Chrome:     h.chrome(u, i18n.T(ctx, "Search"), "", 0, accounts),
+		Chrome:     h.chrome(r, i18n.T(ctx, "Search"), "", 0, accounts),
 		Query:      query,
 		ReturnPath: searchReturn(query, params.Get("before")),
 		Notice:     doneNotice(r),

@@ -33,7 +33,7 @@ func (h *Handler) settingsView(r *http.Request) (web.SettingsView, error) {
 		return web.SettingsView{}, err
 	}
 	v := web.SettingsView{
-		Chrome:      h.chrome(u, i18n.T(r.Context(), "Settings"), web.SectionSettings, 0, accounts),
+		Chrome:      h.chrome(r, i18n.T(r.Context(), "Settings"), web.SectionSettings, 0, accounts),
 		Preferences: h.preferencesForm(r, u.Locale, u.TimeZone, u.AfterAction, u.Shortcuts, u.Conversations),
 	}
 	for _, a := range accounts {

@@ -413,3 +413,58 @@ var pop3Kinds = []string{
 	string(pop3client.KindServerError), string(pop3client.KindUpdateFailed), string(pop3client.KindUnsupported),
 	string(pop3client.KindCanceled), string(pop3client.KindClosed), string(pop3client.KindInvalidInput),
 }
+
+// TestFailingBanner: an account whose password was refused once, or whose
+// checks failed three times in a row, is named on every page with what is
+// wrong and a link to fix it; two failures of another kind are not yet;
+// a check that works again ends it.
+func TestFailingBanner(t *testing.T) {
+	app := newApp(t)
+	u := app.addUser("ana", "correct horse", db.RoleMember)
+	home := app.addAccount(u.ID, "Casa")
+	work := app.addAccount(u.ID, "Trabajo")
+	c := app.login("ana", "correct horse")
+	ctx := context.Background()
+	now := app.clock.Now()
+	fail := func(id int64, kind string, auth bool) {
+		t.Helper()
+		if err := app.db.RecordPoll(ctx, id, db.PollResult{Started: now, NextPoll: now.Add(time.Hour), ErrKind: kind,
+			ErrStep: "connect", ErrText: "x", AuthFailure: auth}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	banner := func(path string) string {
+		t.Helper()
+		body := c.get(path).body
+		i := strings.Index(body, `data-testid="failing-banner"`)
+		if i < 0 {
+			return ""
+		}
+		return body[i:min(len(body), i+2000)]
+	}
+	fail(work.ID, "connection-refused", false)
+	fail(work.ID, "connection-refused", false)
+	if b := banner("/mail"); b != "" {
+		t.Errorf("two failures make a banner: %s", b)
+	}
+	fail(home.ID, "auth-failed", true)
+	for _, path := range []string{"/mail", "/settings", "/compose", "/search?q=x"} {
+		b := banner(path)
+		if !strings.Contains(b, "Mail from Casa is not arriving.") || !strings.Contains(b, "password") || !strings.Contains(b, `href="/settings/accounts/`+strconv.FormatInt(home.ID, 10)+`"`) ||
+			strings.Contains(b, "Trabajo") {
+			t.Errorf("%s: banner %q", path, b)
+		}
+	}
+	fail(work.ID, "connection-refused", false)
+	if b := banner("/mail"); !strings.Contains(b, "Mail from Trabajo is not arriving.") {
+		t.Errorf("three failures: %q", b)
+	}
+	for _, id := range []int64{home.ID, work.ID} {
+		if err := app.db.RecordPoll(ctx, id, db.PollResult{Started: now, NextPoll: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b := banner("/mail"); b != "" {
+		t.Errorf("after a check that works: %s", b)
+	}
+}

@@ -89,7 +89,7 @@ func (h *Handler) threadPage(w http.ResponseWriter, r *http.Request, u *db.User,
 		h.fail(w, r, err)
 		return
 	}
-	v.Chrome = h.chrome(u, v.Subject, section, 0, accounts)
+	v.Chrome = h.chrome(r, v.Subject, section, 0, accounts)
 	v.Chrome.Sidebar = sidebar(ctx, boxes, list.key(), list.mailboxID)
 	var err error
 	if v.Undo, err = h.undoNotice(r, u.ID, self); err != nil {

@@ -71,6 +71,15 @@ type Nav struct {
 	Query          string // the search shown, for the header's search field
 	Shortcuts      bool   // the user's pages answer keyboard shortcuts
 	GoTo           GoTo   // where the "g then …" shortcuts lead
+	// Failing are the accounts whose mail has stopped arriving, said on
+	// every page until fixed.
+	Failing []FailingAccount
+}
+
+// FailingAccount is an account whose mail has stopped arriving: what is
+// wrong, in one sentence, and where to fix it.
+type FailingAccount struct {
+	Name, Problem, FixURL string
 }
 
 // GoTo are the lists the "g then …" shortcuts open.
