@@ -266,12 +266,19 @@ func (d *DB) SetShortcuts(ctx context.Context, userID int64, on bool) error {
 // CreateSession records a session token's hash for a user.
 func (d *DB) CreateSession(ctx context.Context, userID int64, tokenHash []byte, ttl time.Duration) error {
 	now := d.Now()
-	_, err := d.sql.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		tokenHash, userID, now.Unix(), now.Unix(), now.Add(ttl).Unix())
+	tx, err := d.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	return nil
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		tokenHash, userID, now.Unix(), now.Unix(), now.Add(ttl).Unix()); err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_sign_in_at = ? WHERE id = ?`, now.Unix(), userID); err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return tx.Commit()
 }
 
 // SessionUser returns the enabled user a live session belongs to, or

@@ -147,7 +147,8 @@ func TestInstallableApp(t *testing.T) {
 
 // TestFailingBanner: an account whose password the server refuses is named
 // on every page at a phone's width and a computer's, without making the
-// page scroll sideways; its button opens the account's form.
+// page scroll sideways, and shown failing on the administrator's household
+// page; the banner's button opens the account's form.
 func TestFailingBanner(t *testing.T) {
 	srv := dovecottest.Start(t, dovecottest.Options{})
 	data := t.TempDir()
@@ -180,6 +181,12 @@ func TestFailingBanner(t *testing.T) {
 		}
 		noHorizontalScroll(t, ctx, "the failing banner")
 		screenshot(t, ctx, "failing-banner-"+strconv.Itoa(size[0]))
+		run(t, ctx, "the household", chromedp.Navigate(a.URL+"/admin/users"), chromedp.WaitVisible(tid("user-accounts")))
+		if got := eval[string](t, ctx, `document.querySelector('[data-testid="user-account"]').getAttribute("data-state")`); got != "failing" {
+			t.Errorf("%dpx: the household page shows the account as %q", size[0], got)
+		}
+		noHorizontalScroll(t, ctx, "the household page")
+		screenshot(t, ctx, "household-"+strconv.Itoa(size[0]))
 		run(t, ctx, "fix it", chromedp.Click(tid("failing-fix")), chromedp.WaitVisible(tid("account-form")))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
@@ -27,6 +28,10 @@ func (h *Handler) adminView(r *http.Request) (web.AdminUsersView, error) {
 	}
 	v := web.AdminUsersView{Chrome: h.chrome(r, i18n.T(ctx, "Users"), web.SectionAdmin, 0, accounts)}
 	loc, tz := i18n.FromContext(ctx), state(r).tz
+	household, err := h.household(r)
+	if err != nil {
+		return web.AdminUsersView{}, err
+	}
 	for _, u := range users {
 		id := "/admin/users/" + strconv.FormatInt(u.ID, 10)
 		role := i18n.T(ctx, "Member")
@@ -38,8 +43,61 @@ func (h *Handler) adminView(r *http.Request) (web.AdminUsersView, error) {
 			Created:    loc.Date(u.CreatedAt, tz),
 			DisableURL: id + "/disable", EnableURL: id + "/enable", ResetURL: id + "/reset-password",
 		})
+		row := &v.Users[len(v.Users)-1]
+		row.Accounts, row.Storage = household.accounts[u.ID], loc.Size(household.bytes[u.ID])
+		if at, ok := household.signIns[u.ID]; ok {
+			row.LastSignIn = loc.Date(at, tz)
+		}
 	}
 	return v, nil
+}
+
+// householdData is every member's accounts as the household page shows
+// them, the bytes their mail takes, and when they last signed in.
+type householdData struct {
+	accounts map[int64][]web.HouseholdAccount
+	bytes    map[int64]int64
+	signIns  map[int64]time.Time
+}
+
+func (h *Handler) household(r *http.Request) (householdData, error) {
+	ctx := r.Context()
+	loc := i18n.FromContext(ctx)
+	out := householdData{accounts: map[int64][]web.HouseholdAccount{}, bytes: map[int64]int64{}}
+	all, err := h.db.AllAccounts(ctx)
+	if err != nil {
+		return out, err
+	}
+	stored, err := h.db.StoredBytes(ctx)
+	if err != nil {
+		return out, err
+	}
+	if out.signIns, err = h.db.LastSignIns(ctx); err != nil {
+		return out, err
+	}
+	for _, a := range all {
+		s := h.accountStatus(r, a)
+		ha := web.HouseholdAccount{Name: a.Name, Email: a.Email, State: s.State, LastCheck: s.LastSuccess,
+			Since: s.FailingSince, Messages: a.MessageCount, Storage: loc.Size(stored[a.ID])}
+		switch s.State {
+		case "ok":
+			ha.StateLabel = i18n.T(ctx, "Working")
+		case "failing":
+			ha.StateLabel = i18n.T(ctx, "Failing")
+		case "stopped":
+			ha.StateLabel = i18n.T(ctx, "Stopped")
+		case "pending":
+			ha.StateLabel = i18n.T(ctx, "Waiting")
+		default:
+			ha.StateLabel = i18n.T(ctx, "Paused")
+		}
+		if s.Diagnosis != nil {
+			ha.Problem = s.Diagnosis.Title
+		}
+		out.accounts[a.UserID] = append(out.accounts[a.UserID], ha)
+		out.bytes[a.UserID] += stored[a.ID]
+	}
+	return out, nil
 }
 
 func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) {

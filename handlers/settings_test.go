@@ -468,3 +468,51 @@ func TestFailingBanner(t *testing.T) {
 		t.Errorf("after a check that works: %s", b)
 	}
 }
+
+// TestHouseholdPage: the administrator's users page shows, for each member,
+// when they last signed in, how much mail their accounts hold, and how
+// each account fares with what is wrong; never a message of theirs.
+func TestHouseholdPage(t *testing.T) {
+	app := newApp(t)
+	app.addUser("root", "correct horse", db.RoleAdmin)
+	ana := app.addUser("ana", "battery staple", db.RoleMember)
+	app.addUser("bea", "staple battery", db.RoleMember)
+	casa := app.addAccount(ana.ID, "Casa")
+	app.addAccount(ana.ID, "Trabajo")
+	raw := "Subject: Una carta muy privada\r\n\r\n" + strings.Repeat("texto ", 200) + "\r\n"
+	app.addMessage(casa, raw, app.clock.Now())
+	now := app.clock.Now()
+	if err := app.db.RecordPoll(context.Background(), casa.ID, db.PollResult{Started: now, NextPoll: now.Add(time.Hour),
+		ErrKind: "auth-failed", ErrStep: "auth", ErrText: "-ERR nope", AuthFailure: true}); err != nil {
+		t.Fatal(err)
+	}
+	app.login("ana", "battery staple")
+	body := app.login("root", "correct horse").get("/admin/users").body
+	member := func(name string) string {
+		i := strings.Index(body, `data-user-name="`+name+`"`)
+		if i < 0 {
+			t.Fatalf("no row for %s", name)
+		}
+		end := strings.Index(body[i+1:], `data-testid="user"`)
+		if end < 0 {
+			end = len(body) - i - 1
+		}
+		return body[i : i+1+end]
+	}
+	a := member("ana")
+	for _, want := range []string{"Last signed in", "Mail stored: " + i18nSize(len(raw)), `data-state="failing"`, "Casa", "Trabajo",
+		`data-state="pending"`, "Messages: 1 (" + i18nSize(len(raw)) + ")", "password"} {
+		if !strings.Contains(a, want) {
+			t.Errorf("ana's row lacks %q:\n%s", want, a)
+		}
+	}
+	if b := member("bea"); !strings.Contains(b, "Has not signed in yet.") || strings.Contains(b, "user-account") {
+		t.Errorf("bea's row:\n%s", b)
+	}
+	if strings.Contains(body, "Una carta muy privada") {
+		t.Error("the household page shows a member's mail")
+	}
+}
+
+// i18nSize is a size as the English pages write it.
+func i18nSize(n int) string { return i18n.New(language.English).Size(int64(n)) }

@@ -450,6 +450,24 @@ type AdminUserRow struct {
 	ResetURL      string
 	ResetError    string
 	ResetSelected bool
+	// The household: when they last signed in ("" never), the mail their
+	// accounts hold, and how each account fares.
+	LastSignIn string
+	Storage    string
+	Accounts   []HouseholdAccount
+}
+
+// HouseholdAccount is a member's account as the administrator sees it:
+// its state, never its mail.
+type HouseholdAccount struct {
+	Name, Email string
+	State       string // "ok", "failing", "stopped", "pending", "disabled"
+	StateLabel  string // translated
+	LastCheck   string // the last successful one; "" never
+	Problem     string // what is wrong, when failing
+	Since       string // failing since
+	Messages    int64
+	Storage     string
 }
 
 // CreateUserForm is the admin's "add a user" form.
