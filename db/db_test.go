@@ -688,3 +688,71 @@ func TestSMTPOffers(t *testing.T) {
 		t.Fatal("a new server inherited the old one's offers")
 	}
 }
+
+// TestDeleteUserAndRole: deleting a user takes everything of theirs with
+// it and leaves the others' alone; the last enabled administrator can be
+// neither deleted nor made a member.
+func TestDeleteUserAndRole(t *testing.T) {
+	d := openTest(t)
+	root, _ := d.CreateUser(ctx, "root", "h", RoleAdmin)
+	ana, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	bea, _ := d.CreateUser(ctx, "bea", "h", RoleMember)
+	for _, u := range []User{ana, bea} {
+		a := newAccount(t, d, u.ID, "casa")
+		raw := []byte("Subject: hola " + u.Name + "\r\n\r\nzanahoria\r\n")
+		sum := sha256.Sum256(raw)
+		if _, err := d.StoreMessages(ctx, []NewMessage{{AccountID: a.ID, UserID: u.ID, UIDL: "u", Raw: raw, SHA256: sum[:],
+			SearchBody: "zanahoria"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.CreateMailbox(ctx, u.ID, "Viajes", 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.CreateSession(ctx, u.ID, []byte("token-"+u.Name), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.DeleteUser(ctx, ana.ID); err != nil {
+		t.Fatal(err)
+	}
+	// What is bea's, by table.
+	for table, where := range map[string]string{
+		"accounts": "user_id = ?", "messages": "user_id = ?", "mailboxes": "user_id = ?", "sessions": "user_id = ?",
+		"message_raw":     "message_id IN (SELECT id FROM messages WHERE user_id = ?)",
+		"message_text":    "message_id IN (SELECT id FROM messages WHERE user_id = ?)",
+		"server_messages": "account_id IN (SELECT id FROM accounts WHERE user_id = ?)",
+	} {
+		var n int
+		if err := d.sql.QueryRow(`SELECT count(*) FROM `+table+` WHERE `+where, bea.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Errorf("bea lost her %s", table)
+		}
+	}
+	if n := d.count(t, `SELECT count(*) FROM message_fts WHERE message_fts MATCH 'zanahoria'`); n != 1 {
+		t.Errorf("%d rows in the search index, want bea's 1", n)
+	}
+	if n := d.count(t, `SELECT count(*) FROM accounts`); n != 1 {
+		t.Errorf("%d accounts left", n)
+	}
+	if _, err := d.UserByID(ctx, ana.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ana is still there: %v", err)
+	}
+	if err := d.SetRole(ctx, root.ID, RoleMember); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("demoting the last admin: %v", err)
+	}
+	if err := d.DeleteUser(ctx, root.ID); !errors.Is(err, ErrLastAdmin) {
+		t.Errorf("deleting the last admin: %v", err)
+	}
+	if err := d.SetRole(ctx, bea.ID, RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetRole(ctx, root.ID, RoleMember); err != nil {
+		t.Errorf("demoting one of two admins: %v", err)
+	}
+	if err := d.DeleteUser(ctx, ana.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleting a deleted user: %v", err)
+	}
+	d.ftsIntegrity(t)
+}

@@ -181,6 +181,49 @@ func (d *DB) SetDisabled(ctx context.Context, userID int64, disabled bool) error
 		boolInt(disabled), d.now(), userID)
 }
 
+// SetRole changes a user's role. Making the last enabled administrator a
+// member fails with ErrLastAdmin, decided in the same transaction.
+func (d *DB) SetRole(ctx context.Context, userID int64, role Role) error {
+	if role != RoleAdmin && role != RoleMember {
+		return fmt.Errorf("set role: unknown role %q", role)
+	}
+	return d.changeKeepingAnAdmin(ctx, "set role", `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, d.now(), userID)
+}
+
+// DeleteUser deletes a user with everything that is theirs: accounts,
+// mail, folders, drafts, rules, sessions (the foreign keys cascade).
+// Deleting the last enabled administrator fails with ErrLastAdmin.
+func (d *DB) DeleteUser(ctx context.Context, userID int64) error {
+	return d.changeKeepingAnAdmin(ctx, "delete user", `DELETE FROM users WHERE id = ?`, userID)
+}
+
+// changeKeepingAnAdmin runs query on one user's row and commits unless no
+// enabled administrator is left: ErrNotFound when it touched no row.
+func (d *DB) changeKeepingAnAdmin(ctx context.Context, what, query string, args ...any) error {
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	var admins int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0`).Scan(&admins); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if admins == 0 {
+		return ErrLastAdmin
+	}
+	return tx.Commit()
+}
+
 // ErrLastAdmin means the change would leave no enabled administrator.
 var ErrLastAdmin = errors.New("the last enabled administrator must stay")
 

@@ -45,6 +45,10 @@ func (h *Handler) adminView(r *http.Request) (web.AdminUsersView, error) {
 		})
 		row := &v.Users[len(v.Users)-1]
 		row.Accounts, row.Storage = household.accounts[u.ID], loc.Size(household.bytes[u.ID])
+		row.IsAdmin, row.RoleURL, row.DeleteURL = u.IsAdmin(), id+"/role", id+"/delete"
+		for _, a := range row.Accounts {
+			row.Messages += a.Messages
+		}
 		if at, ok := household.signIns[u.ID]; ok {
 			row.LastSignIn = loc.Date(at, tz)
 		}
@@ -242,4 +246,81 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("password reset", "by", me.Name, "user", u.Name)
 	redirect(w, r, "/admin/users?done="+donePasswordSet)
+}
+
+// deleteUser deletes a member with their accounts and mail, once their
+// name is typed to confirm. Nobody deletes themselves, and the last
+// enabled administrator stays.
+func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	me := currentUser(r)
+	u, err := h.targetUser(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if u.ID == me.ID {
+		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "You cannot delete yourself."), nil)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	if strings.TrimSpace(r.PostForm.Get("confirm")) != u.Name {
+		h.adminError(w, r, http.StatusUnprocessableEntity, i18n.T(ctx, "Type %s exactly to delete them.", u.Name), func(v *web.AdminUsersView) {
+			for i := range v.Users {
+				v.Users[i].DeleteSelected = v.Users[i].ID == u.ID
+			}
+		})
+		return
+	}
+	err = h.db.DeleteUser(ctx, u.ID)
+	if errors.Is(err, db.ErrLastAdmin) {
+		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator cannot be deleted."), nil)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("user deleted", "by", me.Name, "user", u.Name)
+	redirect(w, r, "/admin/users?done="+doneUserDeleted)
+}
+
+// changeRole makes a user an administrator or a member. An administrator
+// cannot change their own role (another does), and the last enabled
+// administrator stays one.
+func (h *Handler) changeRole(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	me := currentUser(r)
+	u, err := h.targetUser(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	role := db.Role(r.PostForm.Get("role"))
+	if role != db.RoleAdmin && role != db.RoleMember {
+		h.badRequest(w, r)
+		return
+	}
+	if u.ID == me.ID {
+		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "Another administrator can change your role; you cannot."), nil)
+		return
+	}
+	err = h.db.SetRole(ctx, u.ID, role)
+	if errors.Is(err, db.ErrLastAdmin) {
+		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator must stay one."), nil)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("user role changed", "by", me.Name, "user", u.Name, "role", role)
+	redirect(w, r, "/admin/users?done="+doneRoleChanged)
 }

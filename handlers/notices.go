@@ -25,6 +25,8 @@ const (
 	doneUserAdded    = "user-added"
 	doneUserDisabled = "user-disabled"
 	doneUserEnabled  = "user-enabled"
+	doneUserDeleted  = "user-deleted"
+	doneRoleChanged  = "role-changed"
 	donePasswordSet  = "password-set"
 	// List actions.
 	doneTrashed      = "trashed"
@@ -76,6 +78,8 @@ var notices = map[string]string{
 	doneUserAdded:    i18n.Key("The user was added."),
 	doneUserDisabled: i18n.Key("The user was disabled and signed out."),
 	doneUserEnabled:  i18n.Key("The user was enabled."),
+	doneUserDeleted:  i18n.Key("The user, their accounts and all their mail were deleted."),
+	doneRoleChanged:  i18n.Key("The user's role was changed."),
 	donePasswordSet:  i18n.Key("The new password was set. The user was signed out everywhere."),
 
 	doneTrashed:      i18n.Key("Moved to the trash."),

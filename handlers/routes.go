@@ -133,6 +133,8 @@ func (h *Handler) routes() http.Handler {
 				r.Post("/admin/users/{id}/disable", h.disableUser)
 				r.Post("/admin/users/{id}/enable", h.enableUser)
 				r.Post("/admin/users/{id}/reset-password", h.resetPassword)
+				r.Post("/admin/users/{id}/role", h.changeRole)
+				r.Post("/admin/users/{id}/delete", h.deleteUser)
 			})
 		})
 	})

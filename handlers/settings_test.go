@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -516,3 +517,38 @@ func TestHouseholdPage(t *testing.T) {
 
 // i18nSize is a size as the English pages write it.
 func i18nSize(n int) string { return i18n.New(language.English).Size(int64(n)) }
+
+// TestDeleteMemberAndRole: a member is deleted only once their name is
+// typed, with their accounts and mail; nobody deletes themselves or
+// changes their own role; a member made an administrator reaches the
+// users page, and made a member again no longer does.
+func TestDeleteMemberAndRole(t *testing.T) {
+	app := newApp(t)
+	root := app.addUser("root", "correct horse", db.RoleAdmin)
+	ana := app.addUser("ana", "battery staple", db.RoleMember)
+	casa := app.addAccount(ana.ID, "Casa")
+	app.addMessage(casa, "Subject: hola\r\n\r\nx\r\n", app.clock.Now())
+	c := app.login("root", "correct horse")
+	anaURL := "/admin/users/" + strconv.FormatInt(ana.ID, 10)
+	rootURL := "/admin/users/" + strconv.FormatInt(root.ID, 10)
+
+	wantStatus(t, c.post(anaURL+"/delete", url.Values{"confirm": {"an"}}), http.StatusUnprocessableEntity)
+	wantStatus(t, c.post(rootURL+"/delete", url.Values{"confirm": {"root"}}), http.StatusConflict)
+	wantStatus(t, c.post(rootURL+"/role", url.Values{"role": {"member"}}), http.StatusConflict)
+	wantStatus(t, c.post(anaURL+"/role", url.Values{"role": {"owner"}}), http.StatusBadRequest)
+
+	wantRedirect(t, c.post(anaURL+"/role", url.Values{"role": {"admin"}}), "/admin/users?done=role-changed")
+	a := app.login("ana", "battery staple")
+	wantStatus(t, a.get("/admin/users"), http.StatusOK)
+	wantRedirect(t, c.post(anaURL+"/role", url.Values{"role": {"member"}}), "/admin/users?done=role-changed")
+	wantStatus(t, a.get("/admin/users"), http.StatusForbidden)
+
+	wantRedirect(t, c.post(anaURL+"/delete", url.Values{"confirm": {"ana"}}), "/admin/users?done=user-deleted")
+	if _, err := app.db.UserByName(context.Background(), "ana"); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("ana is still there: %v", err)
+	}
+	if accs, _ := app.db.AllAccounts(context.Background()); len(accs) != 0 {
+		t.Errorf("%d accounts left", len(accs))
+	}
+	wantRedirect(t, a.get("/mail"), "/login?next=%2Fmail")
+}

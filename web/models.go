@@ -454,7 +454,13 @@ type AdminUserRow struct {
 	// accounts hold, and how each account fares.
 	LastSignIn string
 	Storage    string
+	Messages   int64
 	Accounts   []HouseholdAccount
+	// Changing the role, deleting (DeleteSelected: its form open, after a
+	// mistyped confirmation).
+	IsAdmin            bool
+	RoleURL, DeleteURL string
+	DeleteSelected     bool
 }
 
 // HouseholdAccount is a member's account as the administrator sees it:
