@@ -25,8 +25,22 @@ type part struct {
 
 func (p *part) isLeaf() bool { return !p.multipart }
 
-// charset returns the declared charset parameter, if any.
-func (p *part) charset() string { return p.params["charset"] }
+// charset returns the part's declared charset parameter. A part that
+// declares none takes one declared on the multiparts around it: some
+// signing clients put it only on the multipart/signed wrapper, and a
+// Polish message then read "Je¿u kl±tw" for "Jeżu klątw". The search stops
+// at an attached message, whose parts are its own.
+func (p *part) charset() string {
+	for q := p; q != nil; q = q.parent {
+		if cs := q.params["charset"]; cs != "" {
+			return cs
+		}
+		if q.parent != nil && !q.parent.multipart {
+			break
+		}
+	}
+	return ""
+}
 
 // parsed is a message split into its MIME tree.
 type parsed struct {
