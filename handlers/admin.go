@@ -166,21 +166,36 @@ func (h *Handler) targetUser(r *http.Request) (db.User, error) {
 	return h.db.UserByID(r.Context(), id)
 }
 
+// otherUser is the user an administrator's action is about, with the
+// action's form parsed; not the administrator (then self says why, on the
+// users page). ok is false when the answer was written.
+func (h *Handler) otherUser(w http.ResponseWriter, r *http.Request, self string) (db.User, bool) {
+	u, err := h.targetUser(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return u, false
+	}
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return u, false
+	}
+	if u.ID == currentUser(r).ID {
+		h.adminError(w, r, http.StatusConflict, self, nil)
+		return u, false
+	}
+	return u, true
+}
+
 // disableUser disables a user and ends their sessions. Nobody can disable
 // themselves, and the last enabled administrator stays.
 func (h *Handler) disableUser(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	me := currentUser(r)
-	u, err := h.targetUser(r)
-	if err != nil {
-		h.fail(w, r, err)
+	u, ok := h.otherUser(w, r, i18n.T(ctx, "You cannot disable yourself."))
+	if !ok {
 		return
 	}
-	if u.ID == me.ID {
-		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "You cannot disable yourself."), nil)
-		return
-	}
-	err = h.db.SetDisabled(ctx, u.ID, true)
+	err := h.db.SetDisabled(ctx, u.ID, true)
 	if errors.Is(err, db.ErrLastAdmin) {
 		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator cannot be disabled."), nil)
 		return
@@ -212,20 +227,11 @@ func (h *Handler) enableUser(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	me := currentUser(r)
-	u, err := h.targetUser(r)
-	if err != nil {
-		h.fail(w, r, err)
+	u, ok := h.otherUser(w, r, i18n.T(ctx, "Change your own password in Settings."))
+	if !ok {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		h.badRequest(w, r)
-		return
-	}
-	if u.ID == me.ID {
-		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "Change your own password in Settings."), nil)
-		return
-	}
-	err = h.users.SetPassword(ctx, u.ID, r.PostForm.Get("password"))
+	err := h.users.SetPassword(ctx, u.ID, r.PostForm.Get("password"))
 	if inv, ok := app.AsInvalid(err); ok {
 		h.adminError(w, r, http.StatusUnprocessableEntity, i18n.T(ctx, "The password was not changed."), func(v *web.AdminUsersView) {
 			for i := range v.Users {
@@ -254,17 +260,8 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	me := currentUser(r)
-	u, err := h.targetUser(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if u.ID == me.ID {
-		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "You cannot delete yourself."), nil)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		h.badRequest(w, r)
+	u, ok := h.otherUser(w, r, i18n.T(ctx, "You cannot delete yourself."))
+	if !ok {
 		return
 	}
 	if strings.TrimSpace(r.PostForm.Get("confirm")) != u.Name {
@@ -275,7 +272,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	err = h.db.DeleteUser(ctx, u.ID)
+	err := h.db.DeleteUser(ctx, u.ID)
 	if errors.Is(err, db.ErrLastAdmin) {
 		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator cannot be deleted."), nil)
 		return
@@ -294,13 +291,8 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) changeRole(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	me := currentUser(r)
-	u, err := h.targetUser(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		h.badRequest(w, r)
+	u, ok := h.otherUser(w, r, i18n.T(ctx, "Another administrator can change your role; you cannot."))
+	if !ok {
 		return
 	}
 	role := db.Role(r.PostForm.Get("role"))
@@ -308,11 +300,7 @@ func (h *Handler) changeRole(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, r)
 		return
 	}
-	if u.ID == me.ID {
-		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "Another administrator can change your role; you cannot."), nil)
-		return
-	}
-	err = h.db.SetRole(ctx, u.ID, role)
+	err := h.db.SetRole(ctx, u.ID, role)
 	if errors.Is(err, db.ErrLastAdmin) {
 		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator must stay one."), nil)
 		return
