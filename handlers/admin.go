@@ -82,7 +82,8 @@ func (h *Handler) household(r *http.Request) (householdData, error) {
 	for _, a := range all {
 		s := h.accountStatus(r, a)
 		ha := web.HouseholdAccount{Name: a.Name, Email: a.Email, State: s.State, LastCheck: s.LastSuccess,
-			Since: s.FailingSince, Messages: a.MessageCount, Storage: loc.Size(stored[a.ID])}
+			Since: s.FailingSince, Messages: a.MessageCount, Storage: loc.Size(stored[a.ID]),
+			CheckURL: "/admin/users/" + strconv.FormatInt(a.UserID, 10) + "/accounts/" + strconv.FormatInt(a.ID, 10) + "/check"}
 		switch s.State {
 		case "ok":
 			ha.StateLabel = i18n.T(ctx, "Working")
@@ -311,4 +312,27 @@ func (h *Handler) changeRole(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("user role changed", "by", me.Name, "user", u.Name, "role", role)
 	redirect(w, r, "/admin/users?done="+doneRoleChanged)
+}
+
+// checkMemberAccount asks for one of a member's accounts to be checked now,
+// from the household page: what a member can do under Settings, for the
+// one who helps them (it reads nothing of their mail).
+func (h *Handler) checkMemberAccount(w http.ResponseWriter, r *http.Request) {
+	u, err := h.targetUser(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, ok := idParam(r, "account")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	if err := h.db.PollNow(r.Context(), u.ID, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.poller.Wake()
+	h.log.Info("account check asked for", "by", currentUser(r).Name, "user", u.Name, "account", id)
+	redirect(w, r, "/admin/users?done="+doneCheckStarted)
 }

@@ -135,6 +135,7 @@ func (h *Handler) routes() http.Handler {
 				r.Post("/admin/users/{id}/reset-password", h.resetPassword)
 				r.Post("/admin/users/{id}/role", h.changeRole)
 				r.Post("/admin/users/{id}/delete", h.deleteUser)
+				r.Post("/admin/users/{id}/accounts/{account}/check", h.checkMemberAccount)
 			})
 		})
 	})

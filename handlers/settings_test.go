@@ -552,3 +552,28 @@ func TestDeleteMemberAndRole(t *testing.T) {
 	}
 	wantRedirect(t, a.get("/mail"), "/login?next=%2Fmail")
 }
+
+// TestCheckMemberAccount: the administrator asks for a member's account to
+// be checked now from the household page; a member cannot, and an account
+// is found only under its own user.
+func TestCheckMemberAccount(t *testing.T) {
+	app := newApp(t)
+	app.addUser("root", "correct horse", db.RoleAdmin)
+	ana := app.addUser("ana", "battery staple", db.RoleMember)
+	bea := app.addUser("bea", "staple battery", db.RoleMember)
+	casa := app.addAccount(ana.ID, "Casa")
+	c := app.login("root", "correct horse")
+	if body := c.get("/admin/users").body; !strings.Contains(body, `data-testid="user-account-check"`) {
+		t.Fatal("no check button on the household page")
+	}
+	path := func(u db.User) string {
+		return "/admin/users/" + strconv.FormatInt(u.ID, 10) + "/accounts/" + strconv.FormatInt(casa.ID, 10) + "/check"
+	}
+	before := app.waker.n.Load()
+	wantRedirect(t, c.post(path(ana), nil), "/admin/users?done=check-started")
+	if a, _ := app.db.Account(context.Background(), ana.ID, casa.ID); !a.NextPoll.Equal(time.Unix(0, 0)) || app.waker.n.Load() != before+1 {
+		t.Errorf("next poll %v, woken %d times", a.NextPoll, app.waker.n.Load()-before)
+	}
+	wantStatus(t, c.post(path(bea), nil), http.StatusNotFound)
+	wantStatus(t, app.login("bea", "staple battery").post(path(ana), nil), http.StatusForbidden)
+}

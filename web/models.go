@@ -474,6 +474,7 @@ type HouseholdAccount struct {
 	Since       string // failing since
 	Messages    int64
 	Storage     string
+	CheckURL    string // asks for a check now
 }
 
 // CreateUserForm is the admin's "add a user" form.
