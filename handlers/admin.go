@@ -80,7 +80,8 @@ func (h *Handler) household(r *http.Request) (householdData, error) {
 		return out, err
 	}
 	for _, a := range all {
-		s := h.accountStatus(r, a)
+		var s web.AccountStatus // its state only: not the settings page's progress and server counts
+		h.accountHealth(r, a, &s)
 		ha := web.HouseholdAccount{Name: a.Name, Email: a.Email, State: s.State, LastCheck: s.LastSuccess,
 			Since: s.FailingSince, Messages: a.MessageCount, Storage: loc.Size(stored[a.ID]),
 			CheckURL: "/admin/users/" + strconv.FormatInt(a.UserID, 10) + "/accounts/" + strconv.FormatInt(a.ID, 10) + "/check"}
@@ -187,6 +188,22 @@ func (h *Handler) otherUser(w http.ResponseWriter, r *http.Request, self string)
 	return u, true
 }
 
+// adminDone ends an administrator's change to a user: err as the store
+// answered it (ErrLastAdmin said with lastAdmin on the users page), else
+// the change logged (msg, args) and the users page with its notice done.
+func (h *Handler) adminDone(w http.ResponseWriter, r *http.Request, err error, lastAdmin, done, msg string, args ...any) {
+	if errors.Is(err, db.ErrLastAdmin) {
+		h.adminError(w, r, http.StatusConflict, lastAdmin, nil)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info(msg, args...)
+	redirect(w, r, "/admin/users?done="+done)
+}
+
 // disableUser disables a user and ends their sessions. Nobody can disable
 // themselves, and the last enabled administrator stays.
 func (h *Handler) disableUser(w http.ResponseWriter, r *http.Request) {
@@ -196,17 +213,8 @@ func (h *Handler) disableUser(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := h.db.SetDisabled(ctx, u.ID, true)
-	if errors.Is(err, db.ErrLastAdmin) {
-		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator cannot be disabled."), nil)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.log.Info("user disabled", "by", me.Name, "user", u.Name)
-	redirect(w, r, "/admin/users?done="+doneUserDisabled)
+	h.adminDone(w, r, h.db.SetDisabled(ctx, u.ID, true), i18n.T(ctx, "The last administrator cannot be disabled."),
+		doneUserDisabled, "user disabled", "by", me.Name, "user", u.Name)
 }
 
 func (h *Handler) enableUser(w http.ResponseWriter, r *http.Request) {
@@ -273,17 +281,8 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	err := h.db.DeleteUser(ctx, u.ID)
-	if errors.Is(err, db.ErrLastAdmin) {
-		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator cannot be deleted."), nil)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.log.Info("user deleted", "by", me.Name, "user", u.Name)
-	redirect(w, r, "/admin/users?done="+doneUserDeleted)
+	h.adminDone(w, r, h.db.DeleteUser(ctx, u.ID), i18n.T(ctx, "The last administrator cannot be deleted."),
+		doneUserDeleted, "user deleted", "by", me.Name, "user", u.Name)
 }
 
 // changeRole makes a user an administrator or a member. An administrator
@@ -301,17 +300,8 @@ func (h *Handler) changeRole(w http.ResponseWriter, r *http.Request) {
 		h.badRequest(w, r)
 		return
 	}
-	err := h.db.SetRole(ctx, u.ID, role)
-	if errors.Is(err, db.ErrLastAdmin) {
-		h.adminError(w, r, http.StatusConflict, i18n.T(ctx, "The last administrator must stay one."), nil)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.log.Info("user role changed", "by", me.Name, "user", u.Name, "role", role)
-	redirect(w, r, "/admin/users?done="+doneRoleChanged)
+	h.adminDone(w, r, h.db.SetRole(ctx, u.ID, role), i18n.T(ctx, "The last administrator must stay one."),
+		doneRoleChanged, "user role changed", "by", me.Name, "user", u.Name, "role", role)
 }
 
 // checkMemberAccount asks for one of a member's accounts to be checked now,

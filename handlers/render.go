@@ -12,7 +12,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/apartado/apartado/db"
-	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/web"
 )
 
@@ -70,9 +69,7 @@ func (h *Handler) chrome(r *http.Request, title, section string, currentAccount 
 			ID: a.ID, Name: a.Name, Unread: a.UnreadCount, URL: "/mail?account=" + strconv.FormatInt(a.ID, 10),
 		})
 		if stoppedArriving(a) {
-			d := diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText,
-				h.explainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval))
-			nav.Failing = append(nav.Failing, web.FailingAccount{Name: a.Name, Problem: h.text(r, d.Title),
+			nav.Failing = append(nav.Failing, web.FailingAccount{Name: a.Name, Problem: h.text(r, h.lastFailure(a).Title),
 				FixURL: "/settings/accounts/" + strconv.FormatInt(a.ID, 10)})
 		}
 	}

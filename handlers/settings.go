@@ -50,8 +50,6 @@ func (h *Handler) settingsView(r *http.Request) (web.SettingsView, error) {
 // ---- account status ----
 
 func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus {
-	ctx := r.Context()
-	loc, tz := i18n.FromContext(ctx), state(r).tz
 	id := strconv.FormatInt(a.ID, 10)
 	s := web.AccountStatus{
 		ID:        a.ID,
@@ -72,6 +70,16 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 	if a.TrustedCert != "" {
 		s.TrustedCert = diagnose.FormatFingerprint(a.TrustedCert)
 	}
+	h.accountHealth(r, a, &s)
+	return s
+}
+
+// accountHealth sets how an account fares on s: its state, its last
+// successful check, and when it fails, since when and why (the diagnosis).
+// The settings page and the household page show it alike.
+func (h *Handler) accountHealth(r *http.Request, a db.Account, s *web.AccountStatus) {
+	ctx := r.Context()
+	loc, tz := i18n.FromContext(ctx), state(r).tz
 	if a.LastSuccess != nil {
 		s.LastSuccess = loc.Date(*a.LastSuccess, tz)
 	}
@@ -80,7 +88,7 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 		s.State = "disabled"
 	case a.LastErrorKind != "":
 		s.State = "failing"
-		d := diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText, h.explainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval))
+		d := h.lastFailure(a)
 		dv := h.diagnosisView(r, d, func(f diagnose.Fix) web.FixView { return h.fixLink(r, a, f) })
 		if a.FailingSince != nil {
 			s.FailingSince = loc.Date(*a.FailingSince, tz)
@@ -96,7 +104,12 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 	default:
 		s.State = "ok"
 	}
-	return s
+}
+
+// lastFailure explains the error an account's last check recorded.
+func (h *Handler) lastFailure(a db.Account) diagnose.Diagnosis {
+	return diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText,
+		h.explainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval))
 }
 
 func securityLabel(r *http.Request, security string) string {
