@@ -78,7 +78,7 @@ func importProblem(ctx context.Context, err error) string {
 	switch {
 	case errors.Is(err, mailfile.ErrNotMbox):
 		return i18n.T(ctx, "this is not an mbox file (it does not begin with a \"From \" line). Check the file type.")
-	case errors.Is(err, mailfile.ErrNotMaildir), strings.HasPrefix(err.Error(), "not a zip file"):
+	case errors.Is(err, mailfile.ErrNotZip):
 		return i18n.T(ctx, "this is not a zip file. Check the file type.")
 	}
 	return i18n.T(ctx, "the file could not be read (%s).", err.Error())

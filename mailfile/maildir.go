@@ -106,7 +106,6 @@ func readMaildir(dir string, folder []string, rel string, max int64, skipped fun
 				return err
 			}
 			m := Message{Raw: raw, Folder: folder, Where: where}
-			headerFlags(raw, &m)
 			maildirFlags(&m, sub, e.Name())
 			if err := yield(m); err != nil {
 				return err
@@ -116,10 +115,11 @@ func readMaildir(dir string, folder []string, rel string, max int64, skipped fun
 	return nil
 }
 
-// maildirFlags sets what a Maildir message's place and name say: new/ is
+// maildirFlags sets what a Maildir message's place and name say, which
+// are the whole of its flags (its header's Status is not read): new/ is
 // unread; in cur/, the flags after ":2," (S read, F starred, T deleted).
 func maildirFlags(m *Message, box, name string) {
-	m.Seen = false
+	m.Seen, m.Starred, m.Trashed = false, false, false
 	if box != "cur" {
 		return
 	}
@@ -161,7 +161,7 @@ func EMLZip(r io.ReaderAt, size, max int64, skipped func(error)) Source {
 	return func(yield func(Message) error) error {
 		zr, err := zip.NewReader(r, size)
 		if err != nil {
-			return fmt.Errorf("not a zip file: %w", err)
+			return fmt.Errorf("%w: %v", ErrNotZip, err)
 		}
 		for _, f := range zr.File {
 			name := f.Name
@@ -189,9 +189,10 @@ func EMLZip(r io.ReaderAt, size, max int64, skipped func(error)) Source {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			m := Message{Raw: raw, Where: name, Folder: folder}
-			headerFlags(raw, &m)
 			if box != "" {
 				maildirFlags(&m, box, path.Base(name))
+			} else {
+				headerFlags(raw, &m)
 			}
 			if err := yield(m); err != nil {
 				return err

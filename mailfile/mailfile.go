@@ -54,6 +54,9 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("%s is larger than %d bytes", e.Where, e.Size)
 }
 
+// ErrNotZip is a file a zip reader cannot open.
+var ErrNotZip = errors.New("not a zip file")
+
 // ErrNotMbox is a file that does not start as an mbox file does.
 var ErrNotMbox = errors.New("not an mbox file: it does not begin with a \"From \" line")
 

@@ -222,7 +222,7 @@ func TestEMLZip(t *testing.T) {
 	if want := []string{"Maildir/cur/1.a:2,S  true false", "Maildir/new/2.b  false false", "Maildir/.Work.2024/cur/4.d:2,FS Work/2024 true true"}; !slices.Equal(rows, want) {
 		t.Errorf("a zipped Maildir: %q", rows)
 	}
-	if err := EMLZip(strings.NewReader("not a zip"), 9, 1000, nil)(func(Message) error { return nil }); err == nil {
-		t.Error("not a zip: no error")
+	if err := EMLZip(strings.NewReader("not a zip"), 9, 1000, nil)(func(Message) error { return nil }); !errors.Is(err, ErrNotZip) {
+		t.Errorf("not a zip: %v", err)
 	}
 }
