@@ -132,11 +132,7 @@ func (s *Imports) run(ctx context.Context, userID, accountID int64, src mailfile
 	err = src(func(m mailfile.Message) error {
 		out.Read++
 		raw := append([]byte(nil), m.Raw...)
-		nm := StoredMessage(userID, accountID, raw, s.Now())
-		if len(raw) <= db.PackAhead {
-			nm.Packed = s.db.PackRaw(raw)
-		}
-		nm.Search = s.db.PrepareSearch(nm.SearchBody, nm.SearchAttachments)
+		nm := StoredMessage(s.db, userID, accountID, raw, s.Now())
 		box, err := places.mailbox(ctx, m)
 		if err != nil {
 			return err

@@ -183,7 +183,7 @@ func (p *Poller) session(ctx context.Context, acc db.Account, opts *pop3client.O
 // newMessage builds the row for a downloaded message; parsing never fails
 // the download: a message that cannot be parsed is stored raw with the reason.
 func (p *Poller) newMessage(acc db.Account, uidl string, serverSize int64, raw []byte) db.NewMessage {
-	m := app.StoredMessage(acc.UserID, acc.ID, raw, p.Now())
+	m := app.StoredMessage(p.DB, acc.UserID, acc.ID, raw, p.Now())
 	m.UIDL, m.ServerSize = uidl, serverSize
 	return m
 }
@@ -425,12 +425,6 @@ func (p *Poller) download(ctx context.Context, c *pop3client.Client, acc db.Acco
 		raw := buf.Bytes()
 		d := db.Downloaded{NewMessage: p.newMessage(acc, pl.Keys[id], m.Size, raw),
 			SizeOK: sizeOK(raw, m.Size), DedupeByContent: true}
-		// Compressed here, while the committer stores the batch
-		// before: the committer is a first sync's bottleneck.
-		if len(raw) <= db.PackAhead {
-			d.Packed = p.DB.PackRaw(raw)
-		}
-		d.Search = p.DB.PrepareSearch(d.SearchBody, d.SearchAttachments)
 		placeByRules(rules, &d)
 		if !d.SizeOK {
 			arg := messageArg(m, nil)
