@@ -126,17 +126,5 @@ func restoreKey(path string, key *secret.Key, aside string) error {
 			return err
 		}
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("secret key: %w", err)
-	}
-	if _, err := f.WriteString(key.String() + "\n"); err != nil {
-		f.Close()
-		return fmt.Errorf("secret key: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("secret key: %w", err)
-	}
-	return f.Close()
+	return secret.Create(path, key)
 }

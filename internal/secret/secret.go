@@ -162,25 +162,35 @@ func loadOrCreate(path string, chmod func(*os.File, fs.FileMode) error) (*Key, f
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, 0, fmt.Errorf("secret: %w", err)
 	}
-	f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err = Create(path, k)
 	if errors.Is(err, fs.ErrExist) {
 		return loadOrCreate(path, chmod) // another process made it first
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("secret: %w", err)
+		return nil, 0, err
+	}
+	return k, 0, nil
+}
+
+// Create writes k to a new key file at path (mode 0600, synced); it fails
+// with an error wrapping fs.ErrExist when the file exists.
+func Create(path string, k *Key) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("secret: %w", err)
 	}
 	if _, err := f.WriteString(k.String() + "\n"); err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("secret: %w", err)
+		return fmt.Errorf("secret: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("secret: %w", err)
+		return fmt.Errorf("secret: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return nil, 0, fmt.Errorf("secret: %w", err)
+		return fmt.Errorf("secret: %w", err)
 	}
-	return k, 0, nil
+	return nil
 }
 
 // readKey parses the key in an open key file.
