@@ -30,7 +30,7 @@ func TestDailyKeepsTheLastN(t *testing.T) {
 	now := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	daily := &Daily{DB: d, Dir: dir, Keep: 3, SecretKey: "k", Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return now }}
-	mine := filepath.Join(t.TempDir(), "by-hand.db")
+	mine := filepath.Join(dir, "by-hand.db") // written once the folder exists
 	var made []string
 	for hour := 0; hour < 24*5; hour++ {
 		path, err := daily.Once(ctx)
@@ -44,8 +44,9 @@ func TestDailyKeepsTheLastN(t *testing.T) {
 			}
 		}
 		if hour == 0 {
-			os.WriteFile(filepath.Join(dir, "by-hand.db"), []byte("mine"), 0o600)
-			mine = filepath.Join(dir, "by-hand.db")
+			if err := os.WriteFile(mine, []byte("mine"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		now = now.Add(time.Hour)
 	}

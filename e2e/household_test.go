@@ -26,19 +26,10 @@ import (
 // how it went when it ends, and the inbox holds its messages. Uploaded
 // again, nothing is stored twice.
 func TestImportPage(t *testing.T) {
-	data := t.TempDir()
-	cli := func(stdin string, args ...string) {
-		t.Helper()
-		cmd := exec.Command(binary, append(args, "--data", data)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-	}
-	cli("household-secret\n", "user", "add", "admin", "--admin")
+	data := withAdmin(t)
 	// Its server is on loopback, where nothing answers: the import needs
 	// an account, not its mail.
-	cli("secret\n", "account", "add", "--user", "admin", "--email", "ana@example.org", "--host", "127.0.0.1", "--port", "9",
+	cli(t, data, "secret\n", "account", "add", "--user", "admin", "--email", "ana@example.org", "--host", "127.0.0.1", "--port", "9",
 		"--security", "none", "--username", "ana")
 	a := startAppIn(t, data)
 	ctx := browser(t, 1280, 900, false)
@@ -69,12 +60,7 @@ func TestImportPage(t *testing.T) {
 // TestBrowserTimeZone: signing in from a browser in Tokyo gives a
 // user without a time zone that one, as Settings then shows.
 func TestBrowserTimeZone(t *testing.T) {
-	data := t.TempDir()
-	cmd := exec.Command(binary, "user", "add", "admin", "--admin", "--data", data)
-	cmd.Stdin = strings.NewReader("household-secret\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("user add: %v\n%s", err, out)
-	}
+	data := withAdmin(t)
 	a := startAppIn(t, data)
 	ctx := browser(t, 1280, 900, false)
 	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride,
@@ -95,12 +81,7 @@ func TestBrowserTimeZone(t *testing.T) {
 // which stands for the network: switched off, it cuts every connection
 // (DevTools' offline mode does not reach a service worker's own fetches).
 func TestInstallableApp(t *testing.T) {
-	data := t.TempDir()
-	cmd := exec.Command(binary, "user", "add", "admin", "--admin", "--data", data)
-	cmd.Stdin = strings.NewReader("household-secret\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("user add: %v\n%s", err, out)
-	}
+	data := withAdmin(t)
 	a := startAppIn(t, data)
 	target, err := url.Parse(a.URL)
 	if err != nil {
@@ -151,17 +132,8 @@ func TestInstallableApp(t *testing.T) {
 // page; the banner's button opens the account's form.
 func TestFailingBanner(t *testing.T) {
 	srv := dovecottest.Start(t, dovecottest.Options{})
-	data := t.TempDir()
-	cli := func(stdin string, args ...string) {
-		t.Helper()
-		cmd := exec.Command(binary, append(args, "--data", data)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-	}
-	cli("household-secret\n", "user", "add", "admin", "--admin")
-	cli("not-the-password\n", "account", "add", "--user", "admin", "--name", "Casa de la playa", "--email", "alice@example.org",
+	data := withAdmin(t)
+	cli(t, data, "not-the-password\n", "account", "add", "--user", "admin", "--name", "Casa de la playa", "--email", "alice@example.org",
 		"--host", "127.0.0.1", "--port", testnet.Port(srv.TLSAddr), "--security", "tls", "--username", dovecottest.DefaultUser)
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
@@ -188,5 +160,24 @@ func TestFailingBanner(t *testing.T) {
 		noHorizontalScroll(t, ctx, "the household page")
 		screenshot(t, ctx, "household-"+strconv.Itoa(size[0]))
 		run(t, ctx, "fix it", chromedp.Click(tid("failing-fix")), chromedp.WaitVisible(tid("account-form")))
+	}
+}
+
+// withAdmin makes a data folder whose administrator signIn signs in,
+// made with the command line before the server starts.
+func withAdmin(t *testing.T) string {
+	t.Helper()
+	data := t.TempDir()
+	cli(t, data, "household-secret\n", "user", "add", "admin", "--admin")
+	return data
+}
+
+// cli runs the program's command line on the data folder data, with stdin.
+func cli(t *testing.T, data, stdin string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(binary, append(args, "--data", data)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, out)
 	}
 }
