@@ -411,8 +411,12 @@ func (s *Accounts) Update(ctx context.Context, userID int64, stored db.Account, 
 // setIdentity stores the account's display name and signature (trimmed;
 // the signature's line ends as LF).
 func (s *Accounts) setIdentity(ctx context.Context, userID, id int64, in AccountInput) error {
-	sig := strings.TrimRight(strings.ReplaceAll(in.Signature, "\r\n", "\n"), " \t\n")
-	return s.db.SetIdentity(ctx, userID, id, strings.TrimSpace(in.DisplayName), sig)
+	return s.db.SetIdentity(ctx, userID, id, strings.TrimSpace(in.DisplayName), cleanSignature(in.Signature))
+}
+
+// cleanSignature is a signature as stored: line ends as LF, no blank end.
+func cleanSignature(s string) string {
+	return strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), " \t\n")
 }
 
 // sealOutgoing seals a typed outgoing password into settings.

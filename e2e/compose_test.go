@@ -487,11 +487,18 @@ func setUpOnce(t *testing.T, a *app, mta *smtptest.Server) {
 // signIn signs the administrator in and chooses the language lang.
 func signIn(t *testing.T, ctx context.Context, a *app, lang string) {
 	t.Helper()
-	run(t, ctx, "sign in",
+	signInAs(t, ctx, a, "admin", "household-secret", lang)
+}
+
+// signInAs signs in as the user name with password pw and chooses the
+// language lang.
+func signInAs(t *testing.T, ctx context.Context, a *app, name, pw, lang string) {
+	t.Helper()
+	run(t, ctx, "sign in as "+name,
 		chromedp.Navigate(a.URL+"/login"),
 		chromedp.WaitVisible(`#name`),
-		chromedp.SendKeys(`#name`, "admin"),
-		chromedp.SendKeys(`#password`, "household-secret"),
+		chromedp.SendKeys(`#name`, name),
+		chromedp.SendKeys(`#password`, pw),
 		chromedp.Click(tid("login-submit")),
 		chromedp.WaitVisible(tid("nav")),
 	)

@@ -267,7 +267,7 @@ func (in accountInput) keptFields() []web.HiddenField {
 // the test fails it shows why, with "Save anyway".
 func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	u := currentUser(r)
+	u := owner(r)
 	if err := r.ParseForm(); err != nil {
 		h.badRequest(w, r)
 		return
@@ -294,40 +294,41 @@ func (h *Handler) createAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	h.keepOffers(r, a.ID, a.Outgoing, offered)
 	h.log.Info("account added", "user", u.ID, "account", a.ID, "host", a.Host, "tested", !in.force, "trusted_cert", a.TrustedCert != "")
+	h.tellMember(r, db.ChangeAdded, a.Name, nil)
 	h.poller.Wake()
-	redirect(w, r, "/settings?done="+doneAccountAdded)
+	redirect(w, r, scopeOf(r).done+"?done="+doneAccountAdded)
 }
 
 // editView is the edit form for a stored account.
 func (h *Handler) editView(r *http.Request, a db.Account, accounts []db.Account) web.AccountFormView {
-	id := strconv.FormatInt(a.ID, 10)
+	base := accountURL(r, a.ID)
 	status := h.accountStatus(r, a)
 	return web.AccountFormView{
-		Chrome:       h.chrome(r, i18n.T(r.Context(), "Edit %s", a.Name), web.SectionSettings, 0, accounts),
-		Action:       "/settings/accounts/" + id,
-		TestURL:      "/settings/accounts/" + id + "/test",
+		Chrome:       h.chrome(r, i18n.T(r.Context(), "Edit %s", a.Name), scopeOf(r).section, 0, accounts),
+		Action:       base,
+		TestURL:      base + "/test",
 		HasPassword:  true,
-		DeleteURL:    "/settings/accounts/" + id + "/delete",
-		CheckURL:     "/settings/accounts/" + id + "/check",
+		DeleteURL:    base + "/delete",
+		CheckURL:     base + "/check",
 		Messages:     a.MessageCount,
 		StatusDetail: &status,
 		History:      h.historyView(r, a),
 	}
 }
 
-// loadAccount returns the user's account named by the route, with all of
-// the user's accounts (for the navigation).
+// loadAccount returns the account named by the route, of the user whose
+// accounts these are (scopeOf), with all of the signed-in user's accounts
+// (for the navigation).
 func (h *Handler) loadAccount(r *http.Request) (db.Account, []db.Account, error) {
 	id, ok := idParam(r, "id")
 	if !ok {
 		return db.Account{}, nil, db.ErrNotFound
 	}
-	u := currentUser(r)
-	a, err := h.db.Account(r.Context(), u.ID, id)
+	a, err := h.db.Account(r.Context(), owner(r).ID, id)
 	if err != nil {
 		return a, nil, err
 	}
-	accounts, err := h.db.Accounts(r.Context(), u.ID)
+	accounts, err := h.db.Accounts(r.Context(), currentUser(r).ID)
 	return a, accounts, err
 }
 
@@ -389,7 +390,7 @@ func (h *Handler) editAccountForm(w http.ResponseWriter, r *http.Request) {
 // fails it shows why, with "Save anyway".
 func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	u := currentUser(r)
+	u := owner(r)
 	a, accounts, err := h.loadAccount(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -414,21 +415,25 @@ func (h *Handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	changed := app.ChangedFields(a, settings, in.appInput())
 	if settings, err = h.accounts.Update(ctx, u.ID, a, in.appInput()); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.keepOffers(r, a.ID, settings.Outgoing, offered)
 	h.log.Info("account saved", "user", u.ID, "account", a.ID, "host", settings.Host, "tested", !in.force, "trusted_cert", settings.TrustedCert != "")
+	if len(changed) > 0 {
+		h.tellMember(r, db.ChangeChanged, a.Name, changed)
+	}
 	h.poller.Wake()
-	redirect(w, r, "/settings?done="+doneAccountSaved)
+	redirect(w, r, scopeOf(r).done+"?done="+doneAccountSaved)
 }
 
 // deleteAccount deletes an account and its messages, once the user ticked
 // the confirmation.
 func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	u := currentUser(r)
+	u := owner(r)
 	a, accounts, err := h.loadAccount(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -449,12 +454,13 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.log.Info("account deleted", "user", u.ID, "account", a.ID)
-	redirect(w, r, "/settings?done="+doneAccountDeleted)
+	h.tellMember(r, db.ChangeDeleted, a.Name, nil)
+	redirect(w, r, scopeOf(r).done+"?done="+doneAccountDeleted)
 }
 
 // checkAccount asks the poller to check an account now.
 func (h *Handler) checkAccount(w http.ResponseWriter, r *http.Request) {
-	u := currentUser(r)
+	u := owner(r)
 	id, ok := idParam(r, "id")
 	if !ok {
 		h.notFound(w, r)
@@ -465,5 +471,8 @@ func (h *Handler) checkAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.poller.Wake()
-	redirect(w, r, "/settings?done="+doneCheckStarted)
+	if s := scopeOf(r); s.forMember {
+		h.log.Info("account check asked for", "by", currentUser(r).Name, "user", u.Name, "account", id)
+	}
+	redirect(w, r, scopeOf(r).done+"?done="+doneCheckStarted)
 }

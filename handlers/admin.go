@@ -46,6 +46,7 @@ func (h *Handler) adminView(r *http.Request) (web.AdminUsersView, error) {
 		row := &v.Users[len(v.Users)-1]
 		row.Accounts, row.Storage = household.accounts[u.ID], loc.Size(household.bytes[u.ID])
 		row.IsAdmin, row.RoleURL, row.DeleteURL = u.IsAdmin(), id+"/role", id+"/delete"
+		row.AddAccountURL = memberAccountsPath(u.ID) + "/new"
 		for _, a := range row.Accounts {
 			row.Messages += a.Messages
 		}
@@ -84,7 +85,14 @@ func (h *Handler) household(r *http.Request) (householdData, error) {
 		h.accountHealth(r, a, &s)
 		ha := web.HouseholdAccount{Name: a.Name, Email: a.Email, State: s.State, LastCheck: s.LastSuccess,
 			Since: s.FailingSince, Messages: a.MessageCount, Storage: loc.Size(stored[a.ID]),
-			CheckURL: "/admin/users/" + strconv.FormatInt(a.UserID, 10) + "/accounts/" + strconv.FormatInt(a.ID, 10) + "/check"}
+			EditURL: memberAccountsPath(a.UserID) + "/" + strconv.FormatInt(a.ID, 10)}
+		ha.CheckURL = ha.EditURL + "/check"
+		if s.State != "disabled" && s.State != "stopped" {
+			ha.NextCheck = i18n.T(ctx, "shortly")
+			if a.NextPoll.After(h.now()) {
+				ha.NextCheck = loc.Date(a.NextPoll, state(r).tz)
+			}
+		}
 		switch s.State {
 		case "ok":
 			ha.StateLabel = i18n.T(ctx, "Working")
@@ -302,27 +310,4 @@ func (h *Handler) changeRole(w http.ResponseWriter, r *http.Request) {
 	}
 	h.adminDone(w, r, h.db.SetRole(ctx, u.ID, role), i18n.T(ctx, "The last administrator must stay one."),
 		doneRoleChanged, "user role changed", "by", me.Name, "user", u.Name, "role", role)
-}
-
-// checkMemberAccount asks for one of a member's accounts to be checked now,
-// from the household page: what a member can do under Settings, for the
-// one who helps them (it reads nothing of their mail).
-func (h *Handler) checkMemberAccount(w http.ResponseWriter, r *http.Request) {
-	u, err := h.targetUser(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	id, ok := idParam(r, "account")
-	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	if err := h.db.PollNow(r.Context(), u.ID, id); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.poller.Wake()
-	h.log.Info("account check asked for", "by", currentUser(r).Name, "user", u.Name, "account", id)
-	redirect(w, r, "/admin/users?done="+doneCheckStarted)
 }

@@ -209,7 +209,7 @@ func (h *Handler) keepOffers(r *http.Request, id int64, server db.Outgoing, offe
 	if offered == nil || !server.Configured() {
 		return
 	}
-	if err := h.accounts.RecordOffers(r.Context(), currentUser(r).ID, id, server, *offered, h.now()); err != nil {
+	if err := h.accounts.RecordOffers(r.Context(), owner(r).ID, id, server, *offered, h.now()); err != nil {
 		h.log.Error("keeping what the outgoing server offers", "account", id, "err", err)
 	}
 }
@@ -254,9 +254,9 @@ func (h *Handler) outcomeView(r *http.Request, res diagnose.Result, in accountIn
 		internal := diagnose.Explain(res.Err, diagnose.Input{})
 		d = &internal
 	}
-	action := newAccountTest
+	action := scopeOf(r).base + "/test"
 	if a != nil {
-		action = "/settings/accounts/" + strconv.FormatInt(a.ID, 10) + "/test"
+		action = accountURL(r, a.ID) + "/test"
 	}
 	outgoing := false
 	var se *smtpclient.Error
@@ -349,7 +349,7 @@ func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, acti
 // fixLink is a fix on the settings page: a link to the account's form with
 // the change filled in.
 func (h *Handler) fixLink(r *http.Request, a db.Account, f diagnose.Fix) web.FixView {
-	base := "/settings/accounts/" + strconv.FormatInt(a.ID, 10)
+	base := accountURL(r, a.ID)
 	v := web.FixView{Label: h.text(r, f.Label), Warning: h.text(r, f.Warning)}
 	if f.RetypePassword {
 		v.URL = base + "#password"

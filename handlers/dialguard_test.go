@@ -85,7 +85,7 @@ func TestMemberMayNotConnectToLoopback(t *testing.T) {
 	for _, private := range []bool{false, true} {
 		t.Run("private servers allowed "+strconv.FormatBool(private), func(t *testing.T) {
 			app := newApp(t, func(cfg *Config) { cfg.MemberPrivateServers = private })
-			app.addUser("ana", "correct horse", db.RoleMember)
+			ana := app.addUser("ana", "correct horse", db.RoleMember)
 			app.addUser("root", "correct horse", db.RoleAdmin)
 			rec := startRecorder(t, "+OK ready")
 			member := app.login("ana", "correct horse")
@@ -112,7 +112,16 @@ func TestMemberMayNotConnectToLoopback(t *testing.T) {
 				t.Fatalf("a member's tests reached the loopback listener %d times; it received %q", n, rec.received())
 			}
 
+			// An administrator testing the member's account for them is held
+			// to the member's policy: the poller will be.
 			admin := app.login("root", "correct horse")
+			doc := admin.post(memberAccountsPath(ana.ID)+"/test", testForm("host", "127.0.0.1", "port", rec.port, "security", "none")).doc(t)
+			if s := diagnosisTitle(t, doc); s != "Apartado may not connect to this server for you" {
+				t.Errorf("administrator's test for a member: diagnosis %q", s)
+			}
+			if n := rec.accepted.Load(); n != 0 {
+				t.Fatalf("a test for a member reached the loopback listener %d times", n)
+			}
 			r := admin.post("/settings/accounts/test", testForm("host", "127.0.0.1", "port", rec.port, "security", "none"))
 			wantStatus(t, r, http.StatusOK)
 			if got := steps(t, r.doc(t)); !strings.HasPrefix(got, "resolve✓ connect✓ greeting✓") {

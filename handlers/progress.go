@@ -33,7 +33,7 @@ func (h *Handler) accountProgress(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	a, err := h.db.Account(r.Context(), currentUser(r).ID, id)
+	a, err := h.db.Account(r.Context(), owner(r).ID, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -49,7 +49,7 @@ func (h *Handler) accountProgress(w http.ResponseWriter, r *http.Request) {
 // and none is due.
 func (h *Handler) syncProgress(r *http.Request, a db.Account) *web.SyncProgressView {
 	ctx := r.Context()
-	url := "/settings/accounts/" + strconv.FormatInt(a.ID, 10) + "/progress"
+	url := accountURL(r, a.ID) + "/progress"
 	p, running := h.poller.Progress(a.ID)
 	if !running {
 		if !a.Due(h.now(), poller.MaxAuthFailures) {
@@ -145,7 +145,7 @@ func expireWarning(r *http.Request, a db.Account) string {
 func (h *Handler) historyView(r *http.Request, a db.Account) []web.SyncRecordView {
 	ctx := r.Context()
 	loc, tz := i18n.FromContext(ctx), state(r).tz
-	recs, err := h.db.SyncHistory(ctx, currentUser(r).ID, a.ID, historyShown)
+	recs, err := h.db.SyncHistory(ctx, owner(r).ID, a.ID, historyShown)
 	if err != nil {
 		h.log.Error("reading an account's history", "account", a.ID, "err", err)
 		return nil

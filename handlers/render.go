@@ -73,6 +73,7 @@ func (h *Handler) chrome(r *http.Request, title, section string, currentAccount 
 				FixURL: "/settings/accounts/" + strconv.FormatInt(a.ID, 10)})
 		}
 	}
+	nav.Changes, nav.Path = h.accountChangeNotices(r, u.ID), localPath(r.URL.RequestURI(), "/mail")
 	return web.Chrome{Title: title, Assets: h.webAssets(), Nav: nav}
 }
 

@@ -96,6 +96,7 @@ func (h *Handler) routes() http.Handler {
 			r.Post("/outbox/{id}/resolve", h.resolveSend)
 			r.Post("/mail/{id}/sender/trust", h.trustSender)
 			r.Post("/mail/{id}/sender/untrust", h.untrustSender)
+			r.Post("/account-changes/dismiss", h.dismissChanges)
 
 			r.Get("/settings", h.settings)
 			r.Post("/settings/password", h.changePassword)
@@ -111,17 +112,10 @@ func (h *Handler) routes() http.Handler {
 			r.Post(rulesPath+"/{id}/apply", h.applyRule)
 			r.Get(sendersPath, h.senders)
 			r.Post(sendersPath+"/remove", h.removeSender)
-			r.Get("/settings/accounts/new", h.newAccountForm)
-			r.With(h.limitConnections).Post("/settings/accounts/new", h.createAccount)
-			r.With(h.limitConnections).Post("/settings/accounts/new/discover", h.discoverAccount)
-			r.With(h.limitConnections).Post("/settings/accounts/test", h.testNewAccount)
-			r.Get("/settings/accounts/{id}", h.editAccountForm)
-			r.With(h.limitConnections).Post("/settings/accounts/{id}", h.updateAccount)
-			r.With(h.limitConnections).Post("/settings/accounts/{id}/test", h.testAccount)
-			r.Post("/settings/accounts/{id}/delete", h.deleteAccount)
-			r.Post("/settings/accounts/{id}/check", h.checkAccount)
-			r.Get("/settings/accounts/{id}/export", h.exportAccount)
-			r.Get("/settings/accounts/{id}/progress", h.accountProgress)
+			r.Route(settingsAccounts, func(r chi.Router) {
+				h.accountRoutes(r)
+				r.Get("/{id}/export", h.exportAccount) // the owner's alone: it is their mail
+			})
 			r.Get(importPath, h.importPage)
 			r.Post(importPath, h.importUpload)
 			r.Get(importPath+"/status", h.importStatus)
@@ -135,9 +129,28 @@ func (h *Handler) routes() http.Handler {
 				r.Post("/admin/users/{id}/reset-password", h.resetPassword)
 				r.Post("/admin/users/{id}/role", h.changeRole)
 				r.Post("/admin/users/{id}/delete", h.deleteUser)
-				r.Post("/admin/users/{id}/accounts/{account}/check", h.checkMemberAccount)
+				r.Route("/admin/members/{member}/accounts", func(r chi.Router) {
+					r.Use(h.memberAccounts)
+					h.accountRoutes(r)
+				})
 			})
 		})
 	})
 	return r
+}
+
+// accountRoutes are the pages that add, test, fix, remove and check mail
+// accounts: a user's own under /settings/accounts, a member's for an
+// administrator (see accountScope).
+func (h *Handler) accountRoutes(r chi.Router) {
+	r.Get("/new", h.newAccountForm)
+	r.With(h.limitConnections).Post("/new", h.createAccount)
+	r.With(h.limitConnections).Post("/new/discover", h.discoverAccount)
+	r.With(h.limitConnections).Post("/test", h.testNewAccount)
+	r.Get("/{id}", h.editAccountForm)
+	r.With(h.limitConnections).Post("/{id}", h.updateAccount)
+	r.With(h.limitConnections).Post("/{id}/test", h.testAccount)
+	r.Post("/{id}/delete", h.deleteAccount)
+	r.Post("/{id}/check", h.checkAccount)
+	r.Get("/{id}/progress", h.accountProgress)
 }

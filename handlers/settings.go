@@ -50,7 +50,6 @@ func (h *Handler) settingsView(r *http.Request) (web.SettingsView, error) {
 // ---- account status ----
 
 func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus {
-	id := strconv.FormatInt(a.ID, 10)
 	s := web.AccountStatus{
 		ID:        a.ID,
 		Name:      a.Name,
@@ -60,8 +59,8 @@ func (h *Handler) accountStatus(r *http.Request, a db.Account) web.AccountStatus
 		Insecure:  app.ServerOf(a).Security == pop3client.SecurityNone,
 		Messages:  a.MessageCount,
 		Unread:    a.UnreadCount,
-		EditURL:   "/settings/accounts/" + id,
-		CheckURL:  "/settings/accounts/" + id + "/check",
+		EditURL:   accountURL(r, a.ID),
+		CheckURL:  accountURL(r, a.ID) + "/check",
 		Retention: retentionPhrase(r, a.AccountSettings),
 		Progress:  h.syncProgress(r, a),
 		Counts:    h.serverCounts(r, a),

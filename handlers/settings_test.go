@@ -567,7 +567,7 @@ func TestCheckMemberAccount(t *testing.T) {
 		t.Fatal("no check button on the household page")
 	}
 	path := func(u db.User) string {
-		return "/admin/users/" + strconv.FormatInt(u.ID, 10) + "/accounts/" + strconv.FormatInt(casa.ID, 10) + "/check"
+		return memberAccountsPath(u.ID) + "/" + strconv.FormatInt(casa.ID, 10) + "/check"
 	}
 	before := app.waker.n.Load()
 	wantRedirect(t, c.post(path(ana), nil), "/admin/users?done=check-started")

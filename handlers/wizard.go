@@ -23,9 +23,6 @@ import (
 // /setup, is in auth.go.
 
 const (
-	newAccountPath  = "/settings/accounts/new"
-	newAccountTest  = "/settings/accounts/test"
-	discoverPath    = "/settings/accounts/new/discover"
 	manualQuery     = "manual"
 	discoverTimeout = 25 * time.Second
 	// maxTestDuration bounds a whole connection test, whatever the server does.
@@ -40,12 +37,28 @@ func (h *Handler) newAccountForm(w http.ResponseWriter, r *http.Request) {
 		h.renderAccountForm(w, r, http.StatusOK, in, nil, nil, nil)
 		return
 	}
-	chrome, err := h.userChrome(r, i18n.T(r.Context(), "Add a mail account"), web.SectionSettings)
+	v, err := h.accountStartView(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, web.AccountStartPage(web.AccountStartView{Chrome: chrome, ManualURL: newAccountPath + "?" + manualQuery + "=1"}))
+	h.render(w, r, http.StatusOK, web.AccountStartPage(v))
+}
+
+// accountStartView frames the wizard's first step, for the user's own
+// account or, for an administrator, a member's.
+func (h *Handler) accountStartView(r *http.Request) (web.AccountStartView, error) {
+	s := scopeOf(r)
+	chrome, err := h.userChrome(r, i18n.T(r.Context(), "Add a mail account"), s.section)
+	if err != nil {
+		return web.AccountStartView{}, err
+	}
+	v := web.AccountStartView{Chrome: chrome, ManualURL: s.base + "/new?" + manualQuery + "=1",
+		DiscoverURL: s.base + "/new/discover", CancelURL: s.done}
+	if s.forMember {
+		v.ForMember = s.owner.Name
+	}
+	return v, nil
 }
 
 // discoverAccount runs autodiscovery for the address and shows the full
@@ -60,7 +73,12 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostForm.Get("email"))
 	pw := r.PostForm.Get("password")
 	name := strings.TrimSpace(r.PostForm.Get("name"))
-	v := web.AccountStartView{Name: name, Email: email, ManualURL: newAccountPath + "?" + manualQuery + "=1"}
+	v, err := h.accountStartView(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Name, v.Email = name, email
 	if p, bad := app.CheckEmail(email); bad {
 		v.EmailError = i18n.T(ctx, p.Key, p.Args...)
 	}
@@ -78,12 +96,6 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if v.EmailError != "" || v.PasswordError != "" {
-		chrome, err := h.userChrome(r, i18n.T(ctx, "Add a mail account"), web.SectionSettings)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		v.Chrome = chrome
 		v.FormError = i18n.T(ctx, "Some fields need your attention.")
 		h.render(w, r, http.StatusUnprocessableEntity, web.AccountStartPage(v))
 		return
@@ -103,7 +115,7 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 			in.smtpUsername = res.SMTPUsername
 		}
 	}
-	h.log.Info("autodiscovery", "user", currentUser(r).ID, "domain", res.Domain, "candidates", len(res.Candidates), "provider", res.Provider != nil)
+	h.log.Info("autodiscovery", "user", owner(r).ID, "domain", res.Domain, "candidates", len(res.Candidates), "provider", res.Provider != nil)
 	h.renderAccountForm(w, r, http.StatusOK, in, nil, nil, func(fv *web.AccountFormView) {
 		l := i18n.FromContext(ctx)
 		if p := res.Provider; p != nil {
@@ -166,12 +178,17 @@ func (h *Handler) accountFormView(r *http.Request, in accountInput, a *db.Accoun
 	if a != nil {
 		v = h.editView(r, *a, accounts)
 	} else {
-		chrome, err := h.userChrome(r, i18n.T(r.Context(), "Add a mail account"), web.SectionSettings)
+		s := scopeOf(r)
+		chrome, err := h.userChrome(r, i18n.T(r.Context(), "Add a mail account"), s.section)
 		if err != nil {
 			return v, err
 		}
-		v = web.AccountFormView{Chrome: chrome, New: true, Action: newAccountPath, TestURL: newAccountTest}
+		v = web.AccountFormView{Chrome: chrome, New: true, Action: s.base + "/new", TestURL: s.base + "/test"}
 	}
+	if s := scopeOf(r); s.forMember {
+		v.ForMember = s.owner.Name
+	}
+	v.CancelURL = scopeOf(r).done
 	v.Name, v.Email, v.Host, v.Port = in.name, in.email, in.host, in.port
 	v.Security, v.Username = in.security, in.username
 	v.SMTPHost, v.SMTPPort, v.SMTPSecurity, v.SMTPAuth, v.SMTPUsername = in.smtpHost, in.smtpPort, in.smtpSecurity, in.smtpAuth, in.smtpUsername

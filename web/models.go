@@ -74,6 +74,17 @@ type Nav struct {
 	// Failing are the accounts whose mail has stopped arriving, said on
 	// every page until fixed.
 	Failing []FailingAccount
+	// Changes are what administrators changed in the user's accounts, said
+	// on every page until dismissed.
+	Changes []AccountChangeNotice
+	Path    string // the page shown, to come back to after dismissing them
+}
+
+// AccountChangeNotice tells users what an administrator changed in their
+// accounts, and when.
+type AccountChangeNotice struct {
+	ID         int64
+	Text, When string
 }
 
 // FailingAccount is an account whose mail has stopped arriving: what is
@@ -384,15 +395,18 @@ type AccountFormErrors struct {
 // AccountFormView is the form to add or edit a POP3 account.
 type AccountFormView struct {
 	Chrome
-	New         bool
-	Action      string
-	Name        string
-	Email       string
-	Host        string
-	Port        string
-	Security    string // "tls", "starttls", "none"
-	Username    string
-	HasPassword bool // editing: a password is stored and kept if the field is left empty
+	New    bool
+	Action string
+	// ForMember names the member whose account an administrator edits ("":
+	// the user's own); CancelURL is where Cancel leads.
+	ForMember, CancelURL string
+	Name                 string
+	Email                string
+	Host                 string
+	Port                 string
+	Security             string // "tls", "starttls", "none"
+	Username             string
+	HasPassword          bool // editing: a password is stored and kept if the field is left empty
 	// The outgoing server, as in the form; SMTPHasPassword says the
 	// outgoing server has a saved password of its own.
 	SMTPHost, SMTPPort, SMTPSecurity, SMTPAuth, SMTPUsername string
@@ -452,10 +466,11 @@ type AdminUserRow struct {
 	ResetSelected bool
 	// The household: when they last signed in ("" never), the mail their
 	// accounts hold, and how each account fares.
-	LastSignIn string
-	Storage    string
-	Messages   int64
-	Accounts   []HouseholdAccount
+	LastSignIn    string
+	Storage       string
+	Messages      int64
+	AddAccountURL string
+	Accounts      []HouseholdAccount
 	// Changing the role, deleting (DeleteSelected: its form open, after a
 	// mistyped confirmation).
 	IsAdmin            bool
@@ -470,11 +485,13 @@ type HouseholdAccount struct {
 	State       string // "ok", "failing", "stopped", "pending", "disabled"
 	StateLabel  string // translated
 	LastCheck   string // the last successful one; "" never
+	NextCheck   string // when it is due; "" when none is (disabled, stopped)
 	Problem     string // what is wrong, when failing
 	Since       string // failing since
 	Messages    int64
 	Storage     string
 	CheckURL    string // asks for a check now
+	EditURL     string // the administrator's form to test, fix or remove it
 }
 
 // CreateUserForm is the admin's "add a user" form.

@@ -14,6 +14,11 @@ type AccountStartView struct {
 	PasswordError string
 	FormError     string
 	ManualURL     string // the full form, without autodiscovery
+	DiscoverURL   string // where the address and password are posted
+	CancelURL     string
+	// ForMember names the member an administrator adds the account for
+	// ("" for the user's own).
+	ForMember string
 }
 
 // ProviderView is what autodiscovery knows of the provider.
