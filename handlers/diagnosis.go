@@ -116,12 +116,7 @@ func (h *Handler) outgoingTestTimeout() time.Duration {
 // explainInput is what a diagnosis knows about an account: its settings
 // and its provider.
 func (h *Handler) explainInput(email, host string, port int, security string, interval time.Duration) diagnose.Input {
-	sec, _ := pop3client.ParseSecurity(security)
-	in := diagnose.Input{Host: host, Port: port, Security: sec, Email: email, Interval: interval, Now: h.now()}
-	if p, ok := discover.LookupProvider(email); ok {
-		in.Provider = p
-	}
-	return in
+	return app.ExplainInput(email, host, port, security, interval, h.now())
 }
 
 // run runs the test, reporting each step to report: the incoming

@@ -187,3 +187,48 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// An administrator chooses which of their accounts with an outgoing
+// server sends them alerts about failing accounts; members have no such
+// choice.
+func TestAlertsSetting(t *testing.T) {
+	app := newApp(t)
+	ctx := context.Background()
+	root := app.addUser("root", "correct horse", db.RoleAdmin)
+	ana := app.addUser("ana", "battery staple", db.RoleMember)
+	receiving := app.addAccount(root.ID, "Receiving")
+	sending := app.addAccount(root.ID, "Sending")
+	if err := app.db.UpdateAccount(ctx, root.ID, sending.ID, func() db.AccountSettings {
+		s := sending.AccountSettings
+		s.Outgoing = db.Outgoing{Host: "smtp.example.com", Port: 465, Security: "tls", Auth: "password", SamePassword: true}
+		return s
+	}()); err != nil {
+		t.Fatal(err)
+	}
+	anas := app.addAccount(ana.ID, "Ana")
+	c := app.login("root", "correct horse")
+	doc := c.get("/settings").doc(t)
+	var options []string
+	walk(one(t, doc, "field-alert-account"), func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "option" {
+			options = append(options, attr(n, "value"))
+		}
+	})
+	if want := []string{"0", strconv.FormatInt(sending.ID, 10)}; strings.Join(options, ",") != strings.Join(want, ",") {
+		t.Errorf("alert options %q, want %q", options, want)
+	}
+	form := func(id int64) url.Values { return url.Values{"account": {strconv.FormatInt(id, 10)}} }
+	wantRedirect(t, c.post("/settings/alerts", form(sending.ID)), "/settings?done="+doneAlertsSaved)
+	if id, _ := app.db.AlertAccount(ctx, root.ID); id != sending.ID {
+		t.Errorf("alert account %d", id)
+	}
+	wantStatus(t, c.post("/settings/alerts", form(receiving.ID)), http.StatusBadRequest)
+	wantStatus(t, c.post("/settings/alerts", form(anas.ID)), http.StatusNotFound)
+	wantRedirect(t, c.post("/settings/alerts", form(0)), "/settings?done="+doneAlertsSaved)
+	if id, _ := app.db.AlertAccount(ctx, root.ID); id != 0 {
+		t.Errorf("alert account %d after turning alerts off", id)
+	}
+	member := app.login("ana", "battery staple")
+	none(t, member.get("/settings").doc(t), "alerts")
+	wantStatus(t, member.post("/settings/alerts", form(anas.ID)), http.StatusForbidden)
+}

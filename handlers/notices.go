@@ -21,6 +21,7 @@ const (
 	doneCheckNothing    = "check-nothing"
 	donePasswordChanged = "password-changed"
 	donePrefsSaved      = "preferences-saved"
+	doneAlertsSaved     = "alerts-saved"
 	// The administrator's users page.
 	doneUserAdded    = "user-added"
 	doneUserDisabled = "user-disabled"
@@ -74,6 +75,7 @@ var notices = map[string]string{
 	doneCheckNothing:    i18n.Key("No account can be checked: add one, or see Settings for those turned off or waiting for a new password."),
 	donePasswordChanged: i18n.Key("Your password was changed. Other devices were signed out."),
 	donePrefsSaved:      i18n.Key("Your preferences were saved."),
+	doneAlertsSaved:     i18n.Key("Your choice of alerts was saved."),
 
 	doneUserAdded:    i18n.Key("The user was added."),
 	doneUserDisabled: i18n.Key("The user was disabled and signed out."),

@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/web"
 )
@@ -78,11 +79,8 @@ func (h *Handler) chrome(r *http.Request, title, section string, currentAccount 
 }
 
 // stoppedArriving says whether an account's mail has stopped arriving in
-// a way its owner must hear of on every page: three failed checks in a
-// row, or the password refused once (which nothing fixes by waiting).
-func stoppedArriving(a db.Account) bool {
-	return a.Enabled && a.LastErrorKind != "" && (a.ConsecutiveFailures >= 3 || a.AuthFailures >= 1)
-}
+// a way its owner must hear of on every page (app.StoppedArriving).
+func stoppedArriving(a db.Account) bool { return app.StoppedArriving(a) }
 
 // goTo are the lists the "g then …" keyboard shortcuts open.
 var goTo = web.GoTo{Inbox: inboxPath, Starred: starredPath, Sent: sentPath, Drafts: draftsPath}

@@ -123,6 +123,7 @@ func (h *Handler) routes() http.Handler {
 			r.Group(func(r chi.Router) {
 				r.Use(h.requireAdmin)
 				r.Get("/admin/users", h.adminUsers)
+				r.Post("/settings/alerts", h.saveAlerts)
 				r.Post("/admin/users", h.createUser)
 				r.Post("/admin/users/{id}/disable", h.disableUser)
 				r.Post("/admin/users/{id}/enable", h.enableUser)

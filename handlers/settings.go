@@ -44,7 +44,65 @@ func (h *Handler) settingsView(r *http.Request) (web.SettingsView, error) {
 		return web.SettingsView{}, err
 	}
 	v.Preferences.EmptyAfterDays = strconv.Itoa(days)
+	if u.IsAdmin() {
+		alerts, err := h.alertsForm(r, accounts)
+		if err != nil {
+			return web.SettingsView{}, err
+		}
+		v.Alerts = &alerts
+	}
 	return v, nil
+}
+
+// alertsForm offers the administrator's accounts that can send as the
+// one alerts about failing accounts come from and to.
+func (h *Handler) alertsForm(r *http.Request, accounts []db.Account) (web.AlertsForm, error) {
+	ctx := r.Context()
+	chosen, err := h.db.AlertAccount(ctx, currentUser(r).ID)
+	if err != nil {
+		return web.AlertsForm{}, err
+	}
+	f := web.AlertsForm{Options: []web.Option{{Value: "0", Label: i18n.T(ctx, "Do not send alerts"), Selected: chosen == 0}}}
+	for _, a := range accounts {
+		if a.Outgoing.Configured() {
+			f.Options = append(f.Options, web.Option{Value: strconv.FormatInt(a.ID, 10),
+				Label: i18n.T(ctx, "To me, at %s", a.Email), Selected: a.ID == chosen})
+		}
+	}
+	return f, nil
+}
+
+// saveAlerts sets the account an administrator's alerts are sent from
+// and to (0: none); only one with an outgoing server.
+func (h *Handler) saveAlerts(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		h.badRequest(w, r)
+		return
+	}
+	id, err := strconv.ParseInt(r.PostForm.Get("account"), 10, 64)
+	if err != nil || id < 0 {
+		h.badRequest(w, r)
+		return
+	}
+	u := currentUser(r)
+	if id != 0 {
+		a, err := h.db.Account(ctx, u.ID, id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !a.Outgoing.Configured() {
+			h.badRequest(w, r)
+			return
+		}
+	}
+	if err := h.db.SetAlertAccount(ctx, u.ID, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("alerts about failing accounts", "user", u.Name, "account", id)
+	redirect(w, r, "/settings?done="+doneAlertsSaved)
 }
 
 // ---- account status ----

@@ -371,6 +371,16 @@ type SettingsView struct {
 	Accounts    []AccountStatus
 	Password    PasswordForm
 	Preferences PreferencesForm
+	// Alerts is an administrator's choice of mail about failing accounts
+	// (nil for members).
+	Alerts *AlertsForm
+}
+
+// AlertsForm chooses the account (the administrator's own, with an
+// outgoing server) that alerts about failing accounts are sent from and
+// to; the first option is "no alerts".
+type AlertsForm struct {
+	Options []Option
 }
 
 // AccountFormErrors are the account form's field errors, translated.

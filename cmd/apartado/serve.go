@@ -73,7 +73,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	var wg sync.WaitGroup
 	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(6)
+	wg.Add(7)
 	go func() {
 		defer wg.Done()
 		p.Run(pollCtx)
@@ -100,6 +100,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	go func() {
 		defer wg.Done()
 		snd.Run(pollCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		// Mail to the administrators who asked, when an account fails.
+		alerts := app.NewAlerts(store, snd.Wake)
+		alerts.Log = log
+		if cfg.PublicURL != nil {
+			alerts.PublicURL = cfg.PublicURL.String()
+		}
+		alerts.Run(pollCtx)
 	}()
 	go func() {
 		defer wg.Done()
