@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"io"
+	"mime/quotedprintable"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/internal/secret"
+	"github.com/apartado/apartado/pop3client"
 )
 
 // An account that stops receiving is told once, by mail from and to the
@@ -50,7 +53,7 @@ func TestAlertsAboutFailingAccounts(t *testing.T) {
 	}
 	fail := func() {
 		t.Helper()
-		if err := d.RecordPoll(ctx, casa.ID, db.PollResult{Started: now, NextPoll: now.Add(time.Hour), ErrKind: "auth",
+		if err := d.RecordPoll(ctx, casa.ID, db.PollResult{Started: now, NextPoll: now.Add(time.Hour), ErrKind: string(pop3client.KindAuthFailed),
 			ErrStep: "auth", ErrText: "-ERR [AUTH] Authentication failed.", AuthFailure: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -77,9 +80,18 @@ func TestAlertsAboutFailingAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"To: root@example.net", "ana", "https://mail.example.net/admin/users"} {
-		if !strings.Contains(string(raw), want) {
-			t.Errorf("the alert lacks %q:\n%s", want, raw)
+	head, body, _ := strings.Cut(string(raw), "\r\n\r\n")
+	text, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(head, "To: root@example.net") {
+		t.Errorf("the alert is not to the administrator:\n%s", head)
+	}
+	for _, want := range []string{"No llega a Apartado el correo de Casa (ana@example.net)", "El servidor rechazó",
+		"Arréglalo en la página de la casa: https://mail.example.net/admin/users"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the alert lacks %q:\n%s", want, text)
 		}
 	}
 

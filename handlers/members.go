@@ -141,29 +141,24 @@ func changedFieldsText(ctx context.Context, fields []string) string {
 }
 
 func changedFieldName(ctx context.Context, f string) string {
-	switch f {
-	case "name":
-		return i18n.T(ctx, "its name")
-	case "email":
-		return i18n.T(ctx, "its address")
-	case "server":
-		return i18n.T(ctx, "the incoming server")
-	case "username":
-		return i18n.T(ctx, "the user name")
-	case "password":
-		return i18n.T(ctx, "the password")
-	case "certificate":
-		return i18n.T(ctx, "the trusted certificate")
-	case "retention":
-		return i18n.T(ctx, "what happens to mail on the server")
-	case "interval":
-		return i18n.T(ctx, "how often it is checked")
-	case "outgoing":
-		return i18n.T(ctx, "the outgoing server")
-	case "identity":
-		return i18n.T(ctx, "the sender name or signature")
+	if key, ok := changedFieldKeys[f]; ok {
+		return i18n.T(ctx, key)
 	}
 	return f
+}
+
+// changedFieldKeys say each code of db.AccountChange's Fields.
+var changedFieldKeys = map[string]string{
+	"name":        i18n.Key("its name"),
+	"email":       i18n.Key("its address"),
+	"server":      i18n.Key("the incoming server"),
+	"username":    i18n.Key("the user name"),
+	"password":    i18n.Key("the password"),
+	"certificate": i18n.Key("the trusted certificate"),
+	"retention":   i18n.Key("what happens to mail on the server"),
+	"interval":    i18n.Key("how often it is checked"),
+	"outgoing":    i18n.Key("the outgoing server"),
+	"identity":    i18n.Key("the sender name or signature"),
 }
 
 // dismissChanges hides the notices of changes up to the one posted.
