@@ -23,6 +23,9 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Notice = doneNotice(r)
+	if v.Notice == "" {
+		v.Notice = notifyNotice(r)
+	}
 	h.render(w, r, http.StatusOK, web.SettingsPage(v))
 }
 
@@ -44,6 +47,9 @@ func (h *Handler) settingsView(r *http.Request) (web.SettingsView, error) {
 		return web.SettingsView{}, err
 	}
 	v.Preferences.EmptyAfterDays = strconv.Itoa(days)
+	if v.Notifications, err = h.notificationsView(r, accounts); err != nil {
+		return web.SettingsView{}, err
+	}
 	return v, nil
 }
 
