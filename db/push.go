@@ -237,9 +237,12 @@ func (d *DB) PushTargetFor(ctx context.Context, accountID int64, n int) (PushTar
 		WHERE user_id = ? ORDER BY id`, t.UserID); err != nil || len(t.Devices) == 0 {
 		return t, err
 	}
+	// The messages just stored have the highest ids: reading the table
+	// backwards (the unary + keeps SQLite off the account's indexes, which
+	// would sort all of the account's messages) stops after the first n.
 	rows, err := d.sql.QueryContext(ctx, `SELECT m.from_name, m.from_addr, m.subject, coalesce(b.role, '')
 		FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
-		WHERE m.account_id = ? ORDER BY m.id DESC LIMIT ?`, accountID, n)
+		WHERE +m.account_id = ? ORDER BY m.id DESC LIMIT ?`, accountID, n)
 	if err != nil {
 		return t, fmt.Errorf("push target: newest messages: %w", err)
 	}
