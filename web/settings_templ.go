@@ -1291,7 +1291,7 @@ func notificationsSection(n NotificationsView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 116, "</p><p data-testid=\"push-status\" role=\"status\" hidden></p><div class=\"actions\"><button type=\"button\" class=\"primary\" data-testid=\"push-on\" hidden>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 116, "</p><p data-testid=\"push-status\" role=\"status\" hidden></p><div class=\"push-buttons\"><button type=\"button\" class=\"primary\" data-testid=\"push-on\" hidden>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
