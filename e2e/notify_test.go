@@ -211,6 +211,10 @@ func TestNotifications(t *testing.T) {
 	if got := eval[string](t, ctx, `document.title`); got != "(2) Inbox – Apartado" {
 		t.Errorf("the inbox's title is %q", got)
 	}
+	// And so does the installed app's badge (live.js sets it from this).
+	if got := eval[string](t, ctx, `document.querySelector('[data-testid="live-bar"]').getAttribute('data-live-badge')`); got != "2" {
+		t.Errorf("the badge's count is %q", got)
+	}
 
 	// Turning off forgets this browser on the server too.
 	run(t, ctx, "turn notifications off", chromedp.Navigate(a.URL+"/settings"), chromedp.WaitVisible(tid("push-off")),
