@@ -98,12 +98,12 @@ func TestNotifications(t *testing.T) {
 	waitArrived(t, ctx, a, "Café mañana")
 
 	run(t, ctx, "open the settings", chromedp.Navigate(a.URL+"/settings"), chromedp.WaitVisible(tid("push-on")))
-	if got := eval[string](t, ctx, `document.querySelector('[data-testid="push-status"]').innerText`); got != "Notifications are off on this device." {
+	if got := eval[string](t, ctx, `document.querySelector('[data-testid="push-status"]').innerText`); got != "This device does not show notifications of new mail." {
 		t.Errorf("before: the status says %q", got)
 	}
 	run(t, ctx, "turn notifications on", chromedp.Click(tid("push-on")), chromedp.WaitVisible(tid("push-off")),
 		chromedp.WaitVisible(tid("push-device")))
-	if got := eval[string](t, ctx, `document.querySelector('[data-testid="push-status"]').innerText`); got != "Notifications are on on this device." {
+	if got := eval[string](t, ctx, `document.querySelector('[data-testid="push-status"]').innerText`); got != "This device shows notifications of new mail." {
 		t.Errorf("after: the status says %q", got)
 	}
 	if got := eval[bool](t, ctx, `Notification.permission === "granted"`); !got {
