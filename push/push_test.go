@@ -412,3 +412,34 @@ func TestPollerNotBlockedByPush(t *testing.T) {
 		t.Errorf("the push says %s (%v)", pushed.Payload, err)
 	}
 }
+
+// TestPushMemberGuard: a push for a user who is not an administrator
+// connects as that user could: never to this computer, where the
+// loopback push service is, so a member cannot make Apartado post to its
+// own services by subscribing with such an address. An administrator's
+// push there goes through.
+func TestPushMemberGuard(t *testing.T) {
+	f := newFixture(t)
+	f.n.Concurrency = 1 // the member's push is over before the administrator's starts
+	bob, err := f.db.CreateUser(context.Background(), "bob", "hash", db.RoleMember)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobAcc := f.account(t, bob, "Bob", "bob@example.org")
+	f.optIn(t, bob, bobAcc)
+	f.subscribe(t, bob, "/push/bob")
+	f.optIn(t, f.user, f.acc)
+	f.subscribe(t, f.user, "/push/ana")
+	f.store(t, bobAcc, db.MailboxInbox, "Zoë <zoe@example.net>", "For Bob")
+	f.store(t, f.acc, db.MailboxInbox, "Zoë <zoe@example.net>", "For Ana")
+	stop := f.run(t)
+	f.n.NewMail(bobAcc.ID, 1)
+	f.n.NewMail(f.acc.ID, 1)
+	if p := next(t, f.stub.Pushes); p.Path != "/push/ana" {
+		t.Fatalf("a push reached %s on loopback", p.Path)
+	}
+	stop()
+	if devs, _ := f.db.PushSubscriptions(context.Background(), bob.ID); len(devs) != 1 {
+		t.Errorf("a refused connection deleted bob's device: %+v", devs)
+	}
+}
