@@ -152,6 +152,7 @@ type Handler struct {
 	search    *app.Search
 	folders   *app.Folders
 	outbox    *app.Outbox
+	notes     *app.Notifications // browser notifications (notifications.go)
 	drafts    *app.Drafts
 	contacts  *app.Contacts
 	imports   *app.ImportJobs
@@ -256,6 +257,7 @@ func newHandler(cfg Config) (*Handler, error) {
 	h.contacts = app.NewContacts(cfg.DB)
 	h.imports = app.NewImportJobs(app.NewImports(cfg.DB), h.log)
 	h.outbox = app.NewOutbox(cfg.DB)
+	h.notes = app.NewNotifications(cfg.DB, cfg.Key)
 	h.outbox.Now = h.now
 	if cfg.UndoWindow != nil {
 		h.outbox.UndoWindow = *cfg.UndoWindow

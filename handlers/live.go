@@ -166,7 +166,12 @@ func (h *Handler) liveView(r *http.Request, boxID, accountID int64, firstPage bo
 		url += "&account=" + strconv.FormatInt(accountID, 10)
 	}
 	done := r.URL.Query().Get("done")
+	var badge int64
+	for _, a := range st.Accounts {
+		badge += a.Unread
+	}
 	return &web.LiveView{
+		Badge:     badge,
 		URL:       url,
 		Since:     list.Arrived,
 		FirstPage: firstPage && boxID != 0,

@@ -23,6 +23,9 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Notice = doneNotice(r)
+	if v.Notice == "" {
+		v.Notice = notifyNotice(r)
+	}
 	h.render(w, r, http.StatusOK, web.SettingsPage(v))
 }
 
@@ -50,6 +53,9 @@ func (h *Handler) settingsView(r *http.Request) (web.SettingsView, error) {
 			return web.SettingsView{}, err
 		}
 		v.Alerts = &alerts
+	}
+	if v.Notifications, err = h.notificationsView(r, accounts); err != nil {
+		return web.SettingsView{}, err
 	}
 	return v, nil
 }

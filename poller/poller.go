@@ -55,6 +55,10 @@ type Poller struct {
 	// administrator's accounts may reach any address.
 	MemberPrivateServers bool
 	Now                  func() time.Time
+	// NewMail, if not nil, is told after each sync that stored messages
+	// (browser notifications, push). It must not block: the sync's slot is
+	// held until it returns.
+	NewMail NewMailNotifier
 
 	mu       sync.Mutex
 	running  map[int64]bool
@@ -131,8 +135,7 @@ func (p *Poller) Run(ctx context.Context) {
 				defer wg.Done()
 				defer func() { <-slots }()
 				defer p.release(id)
-				res := p.sync(ctx, id)
-				p.logResult(res)
+				p.finish(p.sync(ctx, id))
 			}()
 		}
 		timer.Reset(p.Tick)
@@ -163,8 +166,24 @@ func (p *Poller) SyncAccount(ctx context.Context, id int64) (Result, error) {
 	}
 	defer p.release(id)
 	res := p.sync(ctx, id)
-	p.logResult(res)
+	p.finish(res)
 	return res, nil
+}
+
+// NewMailNotifier is told about the mail a sync stored: count messages
+// from account accountID, the newest stored last. NewMail must return at
+// once, leaving any slow work (network) to run on its own.
+type NewMailNotifier interface {
+	NewMail(accountID int64, count int)
+}
+
+// finish logs a sync's result and tells NewMail about what it stored (a
+// failed sync may have stored some before it failed).
+func (p *Poller) finish(r Result) {
+	p.logResult(r)
+	if r.New > 0 && p.NewMail != nil {
+		p.NewMail.NewMail(r.AccountID, r.New)
+	}
 }
 
 func (p *Poller) logResult(r Result) {

@@ -22,6 +22,15 @@
   var every = 20000;
   var soonEvery = 3000;
   var soonUntil = bar.hasAttribute("data-live-soon") ? Date.now() + 60000 : 0;
+  // The installed app's badge counts the unread mail (the navigation's
+  // Inbox), where the browser has one; sw.js sets it too, on a push.
+  var badge = function (n) {
+    if (!navigator.setAppBadge) {
+      return;
+    }
+    (n > 0 ? navigator.setAppBadge(n) : navigator.clearAppBadge()).catch(function () {});
+  };
+  badge(Number(bar.getAttribute("data-live-badge")) || 0);
   var timer = null;
   var busy = false;
   var failures = 0;
@@ -60,6 +69,7 @@
       document.title = t;
     }
     setCount(document.querySelector("[data-testid=nav-inbox]"), s.inbox);
+    badge(s.inbox ? s.inbox.n : 0);
     (s.accounts || []).forEach(function (c) {
       setCount(document.querySelector('[data-testid=nav-account][data-account-id="' + c.id + '"]'), c);
     });

@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-//go:embed app.css app.js editor.js keys.js live.js favicon.svg manifest.webmanifest sw.js *.png
+//go:embed app.css app.js editor.js keys.js live.js notify.js favicon.svg manifest.webmanifest sw.js *.png
 var files embed.FS
 
 // Prefix is the URL path the assets are served under.

@@ -71,3 +71,61 @@ self.addEventListener("fetch", function (event) {
     );
   }
 });
+
+var ICON = SHELL[4];
+
+// setBadge shows n on the installed app's icon, where the browser can.
+function setBadge(n) {
+  if (!self.navigator || !self.navigator.setAppBadge) {
+    return Promise.resolve();
+  }
+  var p = n > 0 ? self.navigator.setAppBadge(n) : self.navigator.clearAppBadge();
+  return p.catch(function () {});
+}
+
+self.addEventListener("push", function (event) {
+  var data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (err) {
+    data = {};
+  }
+  var title = data.title || "Apartado";
+  var url = typeof data.url === "string" && data.url.charAt(0) === "/" && data.url.charAt(1) !== "/" ? data.url : "/mail";
+  event.waitUntil(
+    Promise.all([
+      self.registration.showNotification(title, {
+        body: data.body || "",
+        tag: "apartado-account-" + (data.account_id || 0),
+        renotify: true,
+        icon: ICON,
+        data: { url: url },
+      }),
+      setBadge(data.unread || 0),
+    ])
+  );
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = new URL((event.notification.data && event.notification.data.url) || "/mail", self.location.origin);
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
+      var open = null;
+      list.forEach(function (c) {
+        var u = new URL(c.url);
+        if (u.origin !== self.location.origin) {
+          return;
+        }
+        // The account's inbox itself if it is open, else any window.
+        if (!open || u.pathname + u.search === url.pathname + url.search) {
+          open = c;
+        }
+      });
+      if (open && "focus" in open) {
+        return open.focus();
+      }
+      return self.clients.openWindow(url.href);
+    })
+  );
+});

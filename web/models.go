@@ -161,6 +161,7 @@ type LiveView struct {
 	FirstPage bool   // new mail belongs on this page: offer to show it
 	ShowURL   string // the list's first page, which shows the new mail
 	Soon      bool   // a check was just asked for: ask often for a while
+	Badge     int64  // the user's unread mail, for the installed app's badge
 }
 
 // ListActions are the list's bulk actions, shaped by the list shown.
@@ -374,6 +375,8 @@ type SettingsView struct {
 	// Alerts is an administrator's choice of mail about failing accounts
 	// (nil for members).
 	Alerts *AlertsForm
+	// Notifications is the section on browser notifications of new mail.
+	Notifications NotificationsView
 }
 
 // AlertsForm chooses the account (the administrator's own, with an
@@ -381,6 +384,36 @@ type SettingsView struct {
 // to; the first option is "no alerts".
 type AlertsForm struct {
 	Options []Option
+}
+
+// NotificationsView is the settings page's section on browser
+// notifications: static/notify.js turns them on and off in this browser
+// with the server's public key; without JavaScript the devices can still
+// be removed and the accounts chosen.
+type NotificationsView struct {
+	Script         string // static/notify.js
+	PublicKey      string // the server's VAPID public key, base64url
+	SubscribeURL   string
+	UnsubscribeURL string
+	AccountsURL    string
+	Devices        []PushDevice
+	Accounts       []NotifyAccount
+}
+
+// PushDevice is a browser that gets the user's notifications.
+type PushDevice struct {
+	ID        int64
+	Label     string // "Firefox · Android"
+	Endpoint  string // for the script to tell whether it is this browser
+	Added     string // when, as the reader writes dates
+	RemoveURL string
+}
+
+// NotifyAccount is an account and whether its new mail is notified.
+type NotifyAccount struct {
+	ID   int64
+	Name string
+	On   bool
 }
 
 // AccountFormErrors are the account form's field errors, translated.

@@ -51,6 +51,9 @@ type config struct {
 	UndoWindow time.Duration
 	// Backups is how many daily backups the server keeps (0: none).
 	Backups int
+	// PushContact is the contact push services are given (VAPID "sub"):
+	// mailto: or https:; "" for the first administrator's address.
+	PushContact string
 }
 
 // setting is one row of the settings table: a flag, its variable, its
@@ -76,6 +79,7 @@ var settings = []setting{
 	{"dns-server", "APARTADO_DNS_SERVER", "", "a DNS server (host:port) to ask instead of the system's, for POP3 servers and settings discovery"},
 	{"undo-window", "APARTADO_UNDO_WINDOW", "5s", "how long a message written in the browser waits in the outbox, to be taken back, before it leaves (0s to 30s)"},
 	{"backups", "APARTADO_BACKUPS", "7", "how many daily backups to keep in DATA/backups (0: make none)"},
+	{"push-contact", "APARTADO_PUSH_CONTACT", "", "who the browsers' push services may write to about this server's notifications of new mail: a mailto: or https: address; by default the first administrator's first mail account"},
 	{"member-private-servers", "APARTADO_MEMBER_PRIVATE_SERVERS", "false", "let users who are not administrators connect to POP3 servers on the local network (10/8, 172.16/12, 192.168/16, fc00::/7…); this computer and link-local addresses stay off limits"},
 }
 
@@ -126,6 +130,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if c.MemberPrivateServers, err = strconv.ParseBool(*vals["member-private-servers"]); err != nil {
 		return nil, nil, fmt.Errorf("--member-private-servers must be true or false")
 	}
+	if c.PushContact, err = parsePushContact(*vals["push-contact"]); err != nil {
+		return nil, nil, err
+	}
 	if c.Backups, err = strconv.Atoi(*vals["backups"]); err != nil || c.Backups < 0 || c.Backups > 1000 {
 		return nil, nil, fmt.Errorf("--backups must be a number from 0 to 1000")
 	}
@@ -155,6 +162,21 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		return nil, nil, errors.New("--data must not be empty")
 	}
 	return c, fs, nil
+}
+
+// parsePushContact checks a --push-contact: a mailto: with an address, or
+// an https: address (RFC 8292 section 2.1).
+func parsePushContact(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	ok := err == nil && (u.Scheme == "mailto" && strings.Contains(u.Opaque, "@") && !strings.ContainsAny(u.Opaque, " ,") ||
+		u.Scheme == "https" && u.Host != "")
+	if !ok {
+		return "", fmt.Errorf("--push-contact must be a mailto: or https: address, like mailto:admin@example.net")
+	}
+	return s, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

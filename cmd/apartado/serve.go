@@ -18,6 +18,7 @@ import (
 	"github.com/apartado/apartado/handlers"
 	"github.com/apartado/apartado/internal/password"
 	"github.com/apartado/apartado/poller"
+	"github.com/apartado/apartado/push"
 	"github.com/apartado/apartado/sender"
 )
 
@@ -53,6 +54,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		ExtraRootCAs: cas, Resolver: res, MemberPrivateServers: cfg.MemberPrivateServers}
 	snd := &sender.Sender{DB: store, Key: key, Log: log, Timeout: cfg.SMTPTimeout, ExtraRootCAs: cas, Resolver: res,
 		MemberPrivateServers: cfg.MemberPrivateServers}
+	// Browser notifications of new mail: the poller queues, the notifier
+	// sends in the background.
+	notifier := &push.Notifier{DB: store, Key: key, Log: log, Contact: cfg.PushContact, PublicURL: cfg.PublicURL,
+		Resolver: res, MemberPrivateServers: cfg.MemberPrivateServers}
+	p.NewMail = notifier
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
 		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res),
@@ -73,10 +79,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 	var wg sync.WaitGroup
 	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(7)
+	wg.Add(8)
 	go func() {
 		defer wg.Done()
 		p.Run(pollCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		notifier.Run(pollCtx)
 	}()
 	go func() {
 		defer wg.Done()

@@ -28,6 +28,8 @@ var forbidden = map[string][]string{
 	"smtpclient": {"net/http", "db", "app", "handlers", "web", "poller", "message", "diagnose", "discover", "i18n", "cmd"},
 	// Scheduling and syncing: no HTTP, no pages.
 	"poller": {"net/http", "handlers", "web", "static", "cmd"},
+	// Sending browser notifications: an HTTP client only, no pages, not the poller.
+	"push": {"handlers", "web", "static", "poller", "cmd"},
 	// Delivering the outbox: no HTTP, no pages, not the poller.
 	"sender": {"net/http", "handlers", "web", "static", "poller", "cmd"},
 	// Mail parsing and rendering: no storage, no HTTP.
