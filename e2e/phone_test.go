@@ -96,7 +96,7 @@ func TestPhoneInbox(t *testing.T) {
 		t.Error("the bar of actions shows with nothing ticked")
 	}
 	noHorizontalScroll(t, ctx, "the inbox at 360 px")
-	screenShot(t, ctx, "phone-inbox")
+	screenShot(t, ctx, "phone-list-inbox")
 
 	// The menu: opened by its button, the focus inside; Escape closes it
 	// and gives the focus back to the button.
@@ -108,7 +108,7 @@ func TestPhoneInbox(t *testing.T) {
 		t.Error("the focus did not move into the open menu")
 	}
 	noHorizontalScroll(t, ctx, "the open menu")
-	screenShot(t, ctx, "phone-menu")
+	screenShot(t, ctx, "phone-list-menu")
 	run(t, ctx, "Escape", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(tid("nav-settings")))
 	if got := eval[string](t, ctx, `document.activeElement.getAttribute("data-testid") + " " + document.activeElement.getAttribute("aria-expanded")`); got != "menu-button false" {
 		t.Errorf("after Escape the focus is on %q, want the closed menu button", got)
@@ -128,14 +128,14 @@ func TestPhoneInbox(t *testing.T) {
 		t.Errorf("the header names the page %q, want Inbox", got)
 	}
 	run(t, ctx, "open the mailboxes", chromedp.Click(tid("drawer-button")), chromedp.WaitVisible(tid("box-starred")))
-	screenShot(t, ctx, "phone-mailboxes")
+	screenShot(t, ctx, "phone-list-mailboxes")
 	run(t, ctx, "Escape the mailboxes", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(tid("box-starred")))
 	// The search widens over the title while it has the focus.
 	run(t, ctx, "focus the search", chromedp.Focus(tid("search-input")))
 	if w := eval[float64](t, ctx, `document.querySelector('[data-testid="search-input"]').getBoundingClientRect().width`); w < 200 {
 		t.Errorf("the search being typed in is %.0f px wide", w)
 	}
-	screenShot(t, ctx, "phone-search")
+	screenShot(t, ctx, "phone-list-search")
 	run(t, ctx, "leave the search", chromedp.Blur(tid("search-input")))
 	// A link in the menu leads to its page.
 	openMenu(t, ctx)
@@ -157,7 +157,7 @@ func TestPhoneInbox(t *testing.T) {
 		t.Error("the bar of actions is not at the bottom of the screen")
 	}
 	noHorizontalScroll(t, ctx, "the inbox with a row ticked")
-	screenShot(t, ctx, "phone-selected")
+	screenShot(t, ctx, "phone-list-selected")
 	run(t, ctx, "archive it from the bar", chromedp.Click(tid("action-archive")), chromedp.WaitVisible(tid("undo")))
 	if n, _ := countRows(ctx); n != total-1 {
 		t.Errorf("%d rows after archiving one, want %d", n, total-1)
@@ -196,5 +196,5 @@ func TestPhoneInbox(t *testing.T) {
 		t.Error("at 1280 px the bar of actions shows with nothing ticked")
 	}
 	run(t, ctx, "tick a row at 1280 px", chromedp.Click(tid("message-select")), chromedp.WaitVisible(tid("action-archive")))
-	screenShot(t, ctx, "desktop-selected")
+	screenShot(t, ctx, "desktop-list-selected")
 }
