@@ -69,7 +69,9 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = label.className;
-    button.title = label.title;
+    if (label.title) {
+      button.title = label.title;
+    }
     button.setAttribute("data-testid", label.getAttribute("data-testid"));
     button.setAttribute("aria-controls", panel.id);
     button.setAttribute("aria-expanded", box.checked ? "true" : "false");
