@@ -500,7 +500,7 @@ func signInAs(t *testing.T, ctx context.Context, a *app, name, pw, lang string) 
 		chromedp.SendKeys(`#name`, name),
 		chromedp.SendKeys(`#password`, pw),
 		chromedp.Click(tid("login-submit")),
-		chromedp.WaitVisible(tid("nav")),
+		chromedp.WaitReady(tid("nav")),
 	)
 	run(t, ctx, "choose the language "+lang,
 		chromedp.Navigate(a.URL+"/settings"),
@@ -536,7 +536,7 @@ func setUpSending(t *testing.T, ctx context.Context, a *app, mta *smtptest.Serve
 		chromedp.SendKeys(`#password`, "household-secret"),
 		chromedp.SendKeys(`#confirm`, "household-secret"),
 		chromedp.Click(tid("setup-submit")),
-		chromedp.WaitVisible(tid("nav")),
+		chromedp.WaitReady(tid("nav")),
 	)
 	// The account receives from Dovecot and sends through Postfix, which
 	// lets alice send as her own address only.
@@ -582,7 +582,7 @@ func waitArrived(t *testing.T, ctx context.Context, a *app, subject string) {
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
 		run(t, ctx, "check now", chromedp.Navigate(a.URL+"/settings"), chromedp.WaitVisible(tid("accounts")),
 			chromedp.Click(tid("account-check")), chromedp.WaitVisible(tid("notice")), chromedp.Sleep(time.Second),
-			chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("nav")))
+			chromedp.Navigate(a.URL+"/mail"), chromedp.WaitReady(tid("nav")))
 		if strings.Contains(eval[string](t, ctx, `document.body.innerText`), subject) {
 			return
 		}

@@ -191,7 +191,7 @@ func setUpAccount(t *testing.T, ctx context.Context, a *app, name string, srv *d
 		chromedp.SendKeys(`#password`, "household-secret"),
 		chromedp.SendKeys(`#confirm`, "household-secret"),
 		chromedp.Click(tid("setup-submit")),
-		chromedp.WaitVisible(tid("nav")),
+		chromedp.WaitReady(tid("nav")),
 	)
 	host, port, _ := net.SplitHostPort(srv.TLSAddr)
 	run(t, ctx, "add the account",
@@ -231,6 +231,18 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 }
 
 func tid(id string) string { return `[data-testid="` + id + `"]` }
+
+// openMenu shows the navigation: on a narrow screen it is a drawer that the
+// header's menu button opens, so the button is pressed; on a wide one it is
+// always there. Either way it then waits for the navigation to be visible.
+func openMenu(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if eval[bool](t, ctx, `(() => { const b = document.querySelector('[data-testid="menu-button"]');
+		return !!b && b.getClientRects().length > 0; })()`) {
+		run(t, ctx, "open the menu", chromedp.Click(tid("menu-button")))
+	}
+	run(t, ctx, "the navigation shows", chromedp.WaitVisible(tid("nav")))
+}
 
 // noHorizontalScroll fails when the page is wider than the viewport.
 func noHorizontalScroll(t *testing.T, ctx context.Context, where string) {
@@ -322,7 +334,7 @@ func TestFirstDay(t *testing.T) {
 				chromedp.SendKeys(`#password`, "household-secret"),
 				chromedp.SendKeys(`#confirm`, "household-secret"),
 				chromedp.Click(tid("setup-submit")),
-				chromedp.WaitVisible(tid("nav")),
+				chromedp.WaitReady(tid("nav")),
 			)
 
 			// Add the POP3 account.
@@ -433,7 +445,9 @@ func TestFirstDay(t *testing.T) {
 			}
 
 			// Log out; pages need the password again; log back in.
-			run(t, ctx, "log out", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("logout")), chromedp.Click(tid("logout")),
+			run(t, ctx, "open the inbox to log out", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitReady(tid("nav")))
+			openMenu(t, ctx)
+			run(t, ctx, "log out", chromedp.Click(tid("logout")),
 				chromedp.WaitVisible(tid("login-form")), chromedp.WaitVisible(tid("notice"))) // "You are signed out."
 			run(t, ctx, "a page after logout", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("login-form")))
 			noHorizontalScroll(t, ctx, "login")
@@ -487,7 +501,7 @@ func TestWizard(t *testing.T) {
 				chromedp.SendKeys(`#password`, "household-secret"),
 				chromedp.SendKeys(`#confirm`, "household-secret"),
 				chromedp.Click(tid("setup-submit")),
-				chromedp.WaitVisible(tid("nav")),
+				chromedp.WaitReady(tid("nav")),
 			)
 			if lang.code == "es" {
 				run(t, ctx, "choose Spanish",

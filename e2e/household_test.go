@@ -103,7 +103,7 @@ func TestInstallableApp(t *testing.T) {
 	via.URL = front.URL
 	ctx := browser(t, 360, 740, true)
 	signIn(t, ctx, &via, "es")
-	run(t, ctx, "the inbox", chromedp.Navigate(via.URL+"/mail"), chromedp.WaitVisible(tid("nav")))
+	run(t, ctx, "the inbox", chromedp.Navigate(via.URL+"/mail"), chromedp.WaitReady(tid("nav")))
 	m, err := chromedp.Call(ctx, page.GetAppManifest, page.GetAppManifestParams{})
 	if err != nil || m.URL == "" || len(m.Errors) != 0 {
 		t.Errorf("the manifest as Chromium reads it: %q %+v %v", m.URL, m.Errors, err)
@@ -111,7 +111,7 @@ func TestInstallableApp(t *testing.T) {
 	// The worker controls the pages from the one after it was installed;
 	// that page keeps the offline page in the user's language (the sign-in
 	// page's was English).
-	run(t, ctx, "another page", chromedp.Navigate(via.URL+"/mail"), chromedp.WaitVisible(tid("nav")))
+	run(t, ctx, "another page", chromedp.Navigate(via.URL+"/mail"), chromedp.WaitReady(tid("nav")))
 	got := waitFor(t, ctx, `(() => { const c = navigator.serviceWorker && navigator.serviceWorker.controller;
 		return c && localStorage.getItem("apartado-offline-lang") === "es" ? c.scriptURL : ""; })()`)
 	if !strings.HasSuffix(got, "/sw.js") {
@@ -123,7 +123,7 @@ func TestInstallableApp(t *testing.T) {
 		t.Errorf("the offline page says %q", got)
 	}
 	down.Store(false)
-	run(t, ctx, "back", chromedp.Click(tid("offline-retry")), chromedp.WaitVisible(tid("nav")))
+	run(t, ctx, "back", chromedp.Click(tid("offline-retry")), chromedp.WaitReady(tid("nav")))
 }
 
 // TestFailingBanner: an account whose password the server refuses is named
@@ -145,7 +145,7 @@ func TestFailingBanner(t *testing.T) {
 		signIn(t, ctx, a, "es")
 		got := ""
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && got == ""; time.Sleep(200 * time.Millisecond) {
-			run(t, ctx, "the inbox", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitVisible(tid("nav")))
+			run(t, ctx, "the inbox", chromedp.Navigate(a.URL+"/mail"), chromedp.WaitReady(tid("nav")))
 			got = eval[string](t, ctx, `(() => { const b = document.querySelector('[data-testid="failing-banner"]'); return b ? b.innerText : ""; })()`)
 		}
 		if !strings.Contains(got, "No llega el correo de Casa de la playa.") {

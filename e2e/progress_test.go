@@ -107,7 +107,7 @@ func TestSyncProgressBar(t *testing.T) {
 	ctx := browser(t, 1280, 900, false)
 	run(t, ctx, "log in", chromedp.Navigate(a.URL+"/login"), chromedp.WaitVisible(tid("login-form")),
 		chromedp.SendKeys(`#name`, "admin"), chromedp.SendKeys(`#password`, "household-secret"),
-		chromedp.Click(tid("login-submit")), chromedp.WaitVisible(tid("nav")))
+		chromedp.Click(tid("login-submit")), chromedp.WaitReady(tid("nav")))
 	run(t, ctx, "open the settings", chromedp.Navigate(a.URL+"/settings"), chromedp.WaitVisible(tid("sync-progress")))
 	first := get(t, ctx, "progress text", chromedp.Text(tid("sync-progress-text")))
 	if !strings.Contains(first, "Connecting") && !strings.Contains(first, "shortly") {

@@ -60,7 +60,7 @@ func TestRuleOnArrival(t *testing.T) {
 		}
 		run(t, ctx, "check now", chromedp.Navigate(a.URL+"/settings"), chromedp.WaitVisible(tid("accounts")),
 			chromedp.Click(tid("account-check")), chromedp.WaitVisible(tid("notice")), chromedp.Sleep(time.Second),
-			chromedp.Navigate(a.URL+"/mail/trash"), chromedp.WaitVisible(tid("nav")))
+			chromedp.Navigate(a.URL+"/mail/trash"), chromedp.WaitReady(tid("nav")))
 		if strings.Contains(eval[string](t, ctx, `document.body.innerText`), subject) {
 			break
 		}

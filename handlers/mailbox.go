@@ -159,6 +159,7 @@ func (h *Handler) mailbox(w http.ResponseWriter, r *http.Request, l listSpec) {
 	v.Live = live
 	if unread > 0 {
 		v.Chrome.Title = "(" + loc.Number(unread) + ") " + heading
+		v.Chrome.Heading = heading
 	}
 	if page.Newer != nil {
 		v.NewerURL = pageURL(r.URL.Path, base, "after", page.Newer.String())

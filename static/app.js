@@ -2,21 +2,34 @@
 (function () {
   "use strict";
 
-  // "Select all" in message lists.
+  // Message lists: "Select all", and how many are ticked, said in the bar
+  // of actions (CSS shows the bar once something is ticked).
   document.querySelectorAll("[data-select-all]").forEach(function (label) {
     var form = label.closest("form");
     var all = label.querySelector("input[type=checkbox]");
     if (!form || !all) {
       return;
     }
+    var count = form.querySelector("[data-selected-text]");
     var picks = function () {
       return form.querySelectorAll("input[type=checkbox][name=ids]");
+    };
+    var say = function () {
+      if (!count) {
+        return;
+      }
+      var checked = form.querySelectorAll("input[type=checkbox][name=ids]:checked").length;
+      var text = checked > 0 ? count.getAttribute("data-selected-text").replace("%s", String(checked)) : "";
+      if (count.textContent !== text) {
+        count.textContent = text;
+      }
     };
     label.hidden = false;
     all.addEventListener("change", function () {
       picks().forEach(function (box) {
         box.checked = all.checked;
       });
+      say();
     });
     form.addEventListener("change", function (ev) {
       if (ev.target === all) {
@@ -31,24 +44,125 @@
       });
       all.checked = checked > 0 && checked === boxes.length;
       all.indeterminate = checked > 0 && checked < boxes.length;
+      say();
     });
+    // A page brought back from the history keeps its ticks.
+    window.addEventListener("pageshow", say);
+    say();
   });
 
-  // The mailboxes' drawer (on a phone): Escape closes it, and the
-  // checkbox that opens it says whether it is open.
-  var drawer = document.getElementById("drawer");
-  if (drawer) {
-    document.addEventListener("keydown", function (ev) {
-      if (ev.key === "Escape" && drawer.checked) {
-        drawer.checked = false;
-        drawer.focus();
+  // The drawers of a narrow screen (the navigation, the mailboxes): without
+  // JavaScript a checkbox holds whether each is open and its label is the
+  // button, through CSS alone. Here the label becomes a real button that
+  // says whether its drawer is open; opening one moves the focus into it,
+  // and Escape, a click or a tap outside it, or the focus leaving it closes
+  // it (Escape and the click giving the focus back to the button). Where
+  // the button is not shown (a wide screen) the drawer is not one, and none
+  // of this applies.
+  var drawers = [];
+  document.querySelectorAll("label[data-disclosure]").forEach(function (label) {
+    var box = document.getElementById(label.htmlFor);
+    var panel = document.getElementById(label.getAttribute("data-disclosure"));
+    if (!box || !panel) {
+      return;
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = label.className;
+    if (label.title) {
+      button.title = label.title;
+    }
+    button.setAttribute("data-testid", label.getAttribute("data-testid"));
+    button.setAttribute("aria-controls", panel.id);
+    button.setAttribute("aria-expanded", box.checked ? "true" : "false");
+    while (label.firstChild) {
+      button.appendChild(label.firstChild);
+    }
+    label.parentNode.replaceChild(button, label);
+    box.hidden = true;
+    drawers.push({ box: box, button: button, panel: panel });
+  });
+  var isOpen = function (d) {
+    return d.box.checked && d.button.getClientRects().length > 0;
+  };
+  var setOpen = function (d, open, focusButton) {
+    d.box.checked = open;
+    d.button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      drawers.forEach(function (other) {
+        if (other !== d && other.box.checked) {
+          setOpen(other, false, false);
+        }
+      });
+      var first = d.panel.querySelector("a[href], button:not([disabled]), input:not([type=hidden]), select");
+      if (first) {
+        first.focus();
+      }
+    } else if (focusButton) {
+      d.button.focus();
+    }
+  };
+  drawers.forEach(function (d) {
+    d.button.addEventListener("click", function () {
+      setOpen(d, !d.box.checked, true);
+    });
+  });
+  var inside = function (d, el) {
+    return d.panel.contains(el) || d.button.contains(el);
+  };
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") {
+      return;
+    }
+    drawers.forEach(function (d) {
+      if (isOpen(d)) {
+        ev.preventDefault();
+        setOpen(d, false, true);
       }
     });
-    drawer.addEventListener("change", function () {
-      drawer.setAttribute("aria-expanded", drawer.checked ? "true" : "false");
+  });
+  // A tap outside an open drawer closes it and does nothing else: the
+  // press neither moves the focus nor leads to the click that follows it.
+  var swallow = false;
+  document.addEventListener(
+    "mousedown",
+    function (ev) {
+      drawers.forEach(function (d) {
+        if (isOpen(d) && !inside(d, ev.target)) {
+          ev.preventDefault();
+          swallow = true;
+          window.setTimeout(function () {
+            swallow = false;
+          }, 1000);
+          setOpen(d, false, false);
+        }
+      });
+    },
+    true
+  );
+  document.addEventListener(
+    "click",
+    function (ev) {
+      if (swallow) {
+        swallow = false;
+        ev.preventDefault();
+        ev.stopPropagation();
+      }
+    },
+    true
+  );
+  window.addEventListener("pageshow", function () {
+    drawers.forEach(function (d) {
+      d.button.setAttribute("aria-expanded", d.box.checked ? "true" : "false");
     });
-    drawer.setAttribute("aria-expanded", "false");
-  }
+  });
+  document.addEventListener("focusin", function (ev) {
+    drawers.forEach(function (d) {
+      if (isOpen(d) && !inside(d, ev.target)) {
+        setOpen(d, false, false);
+      }
+    });
+  });
 
   // Ask before destructive actions; the button's data-confirm is the question.
   document.addEventListener("click", function (ev) {

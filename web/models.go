@@ -33,6 +33,17 @@ type Chrome struct {
 	Assets  Assets
 	Nav     *Nav     // nil before sign-in (setup, login, some errors)
 	Sidebar *Sidebar // the mailboxes, on the mail pages; nil elsewhere
+	// Heading names the page in the header of a narrow screen when Title
+	// says more than its name (a list's unread count); "" means Title.
+	Heading string
+}
+
+// headerTitle is the page's name in the header of a narrow screen.
+func (c Chrome) headerTitle() string {
+	if c.Heading != "" {
+		return c.Heading
+	}
+	return c.Title
 }
 
 // Sidebar lists the user's mailboxes beside the mail pages (a drawer on a
