@@ -47,7 +47,11 @@ func TestLiveInbox(t *testing.T) {
 	// Have it fetched from elsewhere (as the poller would in its time):
 	// the account's "check now", posted without leaving the page.
 	if got := eval[int](t, ctx, `(() => {
-		const id = document.querySelector('[data-testid="nav-account"]').getAttribute('data-account-id');
+		const s = new XMLHttpRequest();
+		s.open('GET', '/settings', false);
+		s.send();
+		const id = new DOMParser().parseFromString(s.responseText, 'text/html')
+			.querySelector('[data-testid="account"]').getAttribute('data-account-id');
 		const x = new XMLHttpRequest();
 		x.open('POST', '/settings/accounts/' + id + '/check', false);
 		x.send();
