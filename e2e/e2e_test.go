@@ -257,11 +257,21 @@ func noHorizontalScroll(t *testing.T, ctx context.Context, where string) {
 // screenshot saves a full-page PNG when APARTADO_SCREENSHOTS names a folder.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	saveShot(t, ctx, name, chromedp.FullScreenshot(100))
+}
+
+// saveShot saves the PNG that shot takes when APARTADO_SCREENSHOTS names a
+// folder (made if need be).
+func saveShot(t *testing.T, ctx context.Context, name string, shot chromedp.Action[[]byte]) {
+	t.Helper()
 	dir := os.Getenv("APARTADO_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
-	png := get(t, ctx, "screenshot", chromedp.FullScreenshot(100))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png := get(t, ctx, "screenshot", shot)
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}

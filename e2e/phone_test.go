@@ -41,14 +41,7 @@ func visible(t *testing.T, ctx context.Context, sel string) bool {
 // names a folder.
 func screenShot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("APARTADO_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	png := get(t, ctx, "screenshot", chromedp.CaptureScreenshot())
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	saveShot(t, ctx, name, chromedp.CaptureScreenshot())
 }
 
 // TestPhoneInbox: at 360×740 the navigation is a drawer behind the
