@@ -25,7 +25,7 @@ func edgesMbox() []byte {
 			"MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n" +
 			"<!DOCTYPE html><html><body>" + html + "</body></html>\n\n"
 	}
-	return []byte(msg("Maximiliano Fernández <maximiliano.fernandez@example.com>", "Nota corta", "Mon, 7 Dec 2026 10:00:00 +0100",
+	return []byte(msg("Maximiliano Fernández <maximiliano.fernandez.garcia@correo-de-casa.example.com>", "Nota corta", "Mon, 7 Dec 2026 10:00:00 +0100",
 		"<p>Hola Ana, nos vemos mañana a las diez.</p>") +
 		msg("Boletín <boletin@example.com>", "Boletín largo", "Mon, 7 Dec 2026 11:00:00 +0100", long.String()) +
 		msg("name@example.com", "Solo la dirección", "Mon, 7 Dec 2026 12:00:00 +0100", "<p>Sin nombre.</p>"))
@@ -120,5 +120,100 @@ func TestBodyFrameFitsContent(t *testing.T) {
 	openMessage(t, ctx, a, "Nota corta")
 	if h := eval[float64](t, ctx, `document.querySelector('[data-testid="message-body-frame"]').getBoundingClientRect().height`); h < 300 {
 		t.Errorf("without JavaScript the frame is %.0f px tall", h)
+	}
+}
+
+// addressLines is the text of each line an element's text is laid out
+// in, as the browser broke it.
+const addressLines = `((sel) => {
+	const el = document.querySelector(sel);
+	const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+	const lines = [];
+	let top = null;
+	for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+		for (let i = 0; i < n.data.length; i++) {
+			const r = document.createRange();
+			r.setStart(n, i);
+			r.setEnd(n, i + 1);
+			const rects = r.getClientRects();
+			if (rects.length === 0) {
+				if (lines.length > 0) lines[lines.length - 1] += n.data[i];
+				continue;
+			}
+			const t = Math.round(rects[rects.length - 1].top);
+			if (top === null || t > top + 2) {
+				lines.push("");
+				top = t;
+			}
+			lines[lines.length - 1] += n.data[i];
+		}
+	}
+	return lines;
+})`
+
+// TestAddressesAndShowOriginalOnAPhone: at a phone's width an address that
+// fits on a line stays on one, one that does not breaks only after its @
+// or before a dot, never inside a word; "Show original" is a button a
+// finger can hit.
+func TestAddressesAndShowOriginalOnAPhone(t *testing.T) {
+	data := withEdgesMail(t)
+	a := startAppIn(t, data)
+	ctx := browser(t, 360, 740, true)
+	signIn(t, ctx, a, "en")
+
+	openMessage(t, ctx, a, "Solo la dirección")
+	if lines := eval[[]string](t, ctx, addressLines+`('[data-testid="message-from"] .addr')`); len(lines) != 1 {
+		t.Errorf("name@example.com is laid out in lines %q", lines)
+	}
+	h := eval[float64](t, ctx, `document.querySelector('[data-testid="show-original"]').getBoundingClientRect().height`)
+	if h < 44 {
+		t.Errorf("Show original is %.0f px high, want at least 44", h)
+	}
+	screenshot(t, ctx, "address-alone-360")
+
+	openMessage(t, ctx, a, "Nota corta")
+	lines := eval[[]string](t, ctx, addressLines+`('[data-testid="message-from"]')`)
+	if got := strings.Join(strings.Fields(strings.Join(lines, "")), " "); got != "Maximiliano Fernández <maximiliano.fernandez.garcia@correo-de-casa.example.com>" {
+		t.Fatalf("the sender reads %q", lines)
+	}
+	if len(lines) < 2 {
+		t.Fatalf("the sender fits on one line at 360 px: %q", lines)
+	}
+	for i := 1; i < len(lines); i++ {
+		before, after := lines[i-1], lines[i]
+		if !strings.HasSuffix(before, " ") && !strings.HasSuffix(before, "@") && !strings.HasSuffix(before, "-") && !strings.HasPrefix(after, ".") {
+			t.Errorf("the sender breaks inside a word: %q", lines)
+		}
+	}
+	screenshot(t, ctx, "address-long-360")
+}
+
+// TestSecurityWarningFollowsTheChoice: on the account form the "Not
+// encrypted" warning shows while no encryption is chosen, and only then,
+// as the choice changes.
+func TestSecurityWarningFollowsTheChoice(t *testing.T) {
+	data := withAdmin(t)
+	a := startAppIn(t, data)
+	ctx := browser(t, 360, 740, true)
+	signIn(t, ctx, a, "en")
+	run(t, ctx, "the account form", chromedp.Navigate(a.URL+"/settings/accounts/new?manual=1"), chromedp.WaitVisible(tid("account-form")))
+	shown := func(id string) bool {
+		return eval[bool](t, ctx, `(() => { const w = document.querySelector('[data-testid="`+id+`"]');
+			return !!w && w.getClientRects().length > 0 && w.getBoundingClientRect().height > 0; })()`)
+	}
+	for _, c := range []struct {
+		click string
+		want  bool
+	}{{"", false}, {"field-security-none", true}, {"field-security-starttls", false}, {"field-security-none", true}, {"field-security-tls", false}} {
+		if c.click != "" {
+			run(t, ctx, "choose "+c.click, chromedp.Click(tid(c.click)))
+		}
+		if got := shown("security-warning-none"); got != c.want {
+			t.Errorf("after choosing %q the warning is shown: %v", c.click, got)
+		}
+	}
+	run(t, ctx, "no encryption for sending", chromedp.Click(tid("field-smtp_security-none")))
+	if !shown("smtp-security-warning-none") || shown("security-warning-none") {
+		t.Errorf("after choosing no encryption for sending: sending's warning %v, receiving's %v", shown("smtp-security-warning-none"), shown("security-warning-none"))
 	}
 }

@@ -161,6 +161,24 @@
     document.addEventListener("toggle", fitAll, true);
   }
 
+  // Account form: a security choice's warning ("Not encrypted") shows
+  // while that choice is the one chosen (the style sheet does the same
+  // where the browser knows :has).
+  ["security", "smtp_security"].forEach(function (name) {
+    var radios = document.querySelectorAll("input[type=radio][name=" + name + "]");
+    var show = function () {
+      radios.forEach(function (radio) {
+        var warning = radio.hasAttribute("data-warning") && document.getElementById(radio.getAttribute("data-warning"));
+        if (warning) {
+          warning.hidden = !radio.checked;
+        }
+      });
+    };
+    radios.forEach(function (radio) {
+      radio.addEventListener("change", show);
+    });
+  });
+
   // The installable app: the service worker shows the offline page when
   // the network is gone (it keeps no mail). The page it shows is kept in a
   // cache of its own, fetched again here when this page's language is not
