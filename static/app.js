@@ -94,23 +94,28 @@
       return;
     }
     var root = doc.documentElement;
-    // The frame's borders, and a horizontal scroll bar inside it (a table
-    // wider than a phone), come on top of the content's height.
-    var extra = frame.offsetHeight - frame.clientHeight + Math.max(0, (doc.defaultView ? doc.defaultView.innerHeight : 0) - root.clientHeight);
-    var set = function (h) {
-      frame.style.height = Math.max(h, 24) + extra + "px";
-    };
-    // The document's box is the content's height, unless the message's
-    // style makes it as tall as the frame; then what overflows counts.
-    var h = Math.ceil(root.getBoundingClientRect().height);
-    if (root.scrollHeight > root.clientHeight) {
-      h = Math.max(h, root.scrollHeight);
-    }
     frame.style.minHeight = "0";
-    set(h);
-    // Floats and positioned boxes can reach below the document's box.
-    if (root.scrollHeight > root.clientHeight) {
-      set(root.scrollHeight);
+    // A scroll bar that came or went with the last height changes the
+    // width, and so the height: a few rounds settle it.
+    for (var round = 0; round < 3; round++) {
+      var before = frame.style.height;
+      // The frame's borders, and a horizontal scroll bar inside it (a
+      // table wider than a phone), come on top of the content's height.
+      var extra = frame.offsetHeight - frame.clientHeight + Math.max(0, (doc.defaultView ? doc.defaultView.innerHeight : 0) - root.clientHeight);
+      // The document's box is the content's height, unless the message's
+      // style makes it as tall as the frame; then what overflows counts.
+      var h = Math.ceil(root.getBoundingClientRect().height);
+      if (root.scrollHeight > root.clientHeight) {
+        h = Math.max(h, root.scrollHeight);
+      }
+      frame.style.height = Math.max(h, 24) + extra + "px";
+      // Floats and positioned boxes can reach below the document's box.
+      if (root.scrollHeight > root.clientHeight) {
+        frame.style.height = root.scrollHeight + extra + "px";
+      }
+      if (frame.style.height === before) {
+        break;
+      }
     }
   };
   var bodyFrames = document.querySelectorAll("iframe.body-frame");
