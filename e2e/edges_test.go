@@ -212,6 +212,7 @@ func TestSecurityWarningFollowsTheChoice(t *testing.T) {
 			t.Errorf("after choosing %q the warning is shown: %v", c.click, got)
 		}
 	}
+	screenshot(t, ctx, "account-form-360")
 	run(t, ctx, "no encryption for sending", chromedp.Click(tid("field-smtp_security-none")))
 	if !shown("smtp-security-warning-none") || shown("security-warning-none") {
 		t.Errorf("after choosing no encryption for sending: sending's warning %v, receiving's %v", shown("smtp-security-warning-none"), shown("security-warning-none"))
