@@ -353,7 +353,7 @@ func TestMessagePageHTML(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	doc := r.doc(t)
 	frame := one(t, doc, "message-body-frame")
-	if frame.Data != "iframe" || attr(frame, "sandbox") != "allow-popups allow-popups-to-escape-sandbox" {
+	if frame.Data != "iframe" || attr(frame, "sandbox") != "allow-same-origin allow-popups allow-popups-to-escape-sandbox" {
 		t.Errorf("body frame <%s sandbox=%q>", frame.Data, attr(frame, "sandbox"))
 	}
 	if src := attr(frame, "src"); src != msgPath(f.anaHTML, "/body") {
@@ -384,7 +384,7 @@ func TestMessagePageHTML(t *testing.T) {
 	b := f.anaC.get(msgPath(f.anaHTML, "/body"))
 	wantStatus(t, b, http.StatusOK)
 	csp := b.Header.Get("Content-Security-Policy")
-	for _, want := range []string{"default-src 'none'", "img-src 'self' data:;", "frame-ancestors 'self'", "sandbox allow-popups allow-popups-to-escape-sandbox"} {
+	for _, want := range []string{"default-src 'none'", "img-src 'self' data:;", "frame-ancestors 'self'", "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("body CSP %q lacks %q", csp, want)
 		}

@@ -24,13 +24,14 @@ import (
 
 // Policies for sender content. The body document may show inline images
 // (our own URLs and data:), remote images only when the reader asked, and
-// nothing else; it is sandboxed without scripts or same-origin access, and
-// may only be framed by the app. A part served on its own is sandboxed
+// nothing else; it is sandboxed without scripts (the sandbox the frame has,
+// web.BodyFrameSandbox: its same-origin access only lets the page measure
+// it), and may only be framed by the app. A part served on its own is sandboxed
 // with nothing allowed.
 const (
 	bodyCSP       = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 	bodyCSPRemote = " https: http:"
-	bodyCSPTail   = "; frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
+	bodyCSPTail   = "; frame-ancestors 'self'; sandbox " + web.BodyFrameSandbox
 	partCSP       = "default-src 'none'; sandbox"
 )
 
@@ -359,7 +360,7 @@ const maxPreviewBytes = 20 << 20
 // messagePart serves one part's decoded bytes: safe images inline, the
 // rest as attachments, never anything a browser would run. It is reached
 // with the session, or with the signed URL the HTML body's inline images
-// use (the sandboxed body document sends no cookies).
+// use (a sandboxed document's requests may carry no cookies).
 func (h *Handler) messagePart(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	partID := chi.URLParam(r, "part")

@@ -71,7 +71,7 @@ func TestNestedMessages(t *testing.T) {
 		t.Errorf("first body %q", s)
 	}
 	frame := one(t, nested[1], "nested-body-frame")
-	if attr(frame, "sandbox") != "allow-popups allow-popups-to-escape-sandbox" {
+	if attr(frame, "sandbox") != "allow-same-origin allow-popups allow-popups-to-escape-sandbox" {
 		t.Errorf("nested frame sandbox %q", attr(frame, "sandbox"))
 	}
 	b := c.get(attr(frame, "src"))

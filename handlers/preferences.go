@@ -155,8 +155,6 @@ func onOff(f url.Values, name string, saved bool) (on, ok bool) {
 	return saved, false
 }
 
-// serverZone names the server's time zone for people: the TZ variable's
-// IANA name when set, else the zone's abbreviation and offset now.
 // knownZone says whether tz is an IANA time zone name the server knows.
 func knownZone(tz string) bool {
 	if tz == "" || tz == "Local" || len(tz) > 64 {
@@ -179,13 +177,31 @@ func (h *Handler) adoptBrowserZone(ctx context.Context, u db.User, tz string) {
 	}
 }
 
+// serverZone names the server's time zone for people: the TZ variable's
+// IANA name when set, else the zone's abbreviation, with its offset now.
 func serverZone(now time.Time) string {
 	if tz := os.Getenv("TZ"); tz != "" && !strings.HasPrefix(tz, ":") && !strings.HasPrefix(tz, "/") {
-		if _, err := time.LoadLocation(tz); err == nil {
-			return tz
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return zoneLabel(tz, now.In(loc))
 		}
 	}
-	return now.In(time.Local).Format("MST (UTC-07:00)")
+	name, _ := now.In(time.Local).Zone()
+	return zoneLabel(name, now.In(time.Local))
+}
+
+// zoneLabel is a zone's name and its offset at t, said once: "UTC",
+// "Europe/Madrid (UTC+01:00)", "CET (UTC+01:00)", and "UTC+03:00" for a
+// zone whose abbreviation is only its offset ("+03").
+func zoneLabel(name string, t time.Time) string {
+	_, secs := t.Zone()
+	offset := t.Format("UTC-07:00")
+	switch {
+	case secs == 0 && (name == "UTC" || name == "GMT" || name == "Etc/UTC" || name == "Etc/GMT"):
+		return "UTC"
+	case name == "" || strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-"):
+		return offset
+	}
+	return name + " (" + offset + ")"
 }
 
 // timeZoneSuggestions are offered in the time zone field; any IANA name

@@ -189,6 +189,115 @@
     });
   });
 
+  // HTML mail: each frame as tall as what it shows, so that the page
+  // scrolls rather than a box inside it, and a short message leaves no
+  // void. The frame's document runs no script (its sandbox and policy
+  // allow none) but is on this page's origin, which lets this script
+  // measure it: once it has loaded, again when one of its images loads or
+  // fails, when the window's width changes and when a folded message of a
+  // conversation opens. Without this script the frame keeps the style
+  // sheet's height and scrolls inside.
+  var fitFrame = function (frame) {
+    var doc = null;
+    try {
+      doc = frame.contentDocument;
+    } catch (err) {
+      return;
+    }
+    if (!doc || !doc.body || doc.URL === "about:blank" || !frame.offsetWidth) {
+      return;
+    }
+    var root = doc.documentElement;
+    frame.style.minHeight = "0";
+    // A scroll bar that came or went with the last height changes the
+    // width, and so the height: a few rounds settle it.
+    for (var round = 0; round < 3; round++) {
+      var before = frame.style.height;
+      // The frame's borders, and a horizontal scroll bar inside it (a
+      // table wider than a phone), come on top of the content's height.
+      var extra = frame.offsetHeight - frame.clientHeight + Math.max(0, (doc.defaultView ? doc.defaultView.innerHeight : 0) - root.clientHeight);
+      // The document's box is the content's height, unless the message's
+      // style makes it as tall as the frame; then what overflows counts.
+      var h = Math.ceil(root.getBoundingClientRect().height);
+      if (root.scrollHeight > root.clientHeight) {
+        h = Math.max(h, root.scrollHeight);
+      }
+      frame.style.height = Math.max(h, 24) + extra + "px";
+      // Floats and positioned boxes can reach below the document's box.
+      if (root.scrollHeight > root.clientHeight) {
+        frame.style.height = root.scrollHeight + extra + "px";
+      }
+      if (frame.style.height === before) {
+        break;
+      }
+    }
+  };
+  var bodyFrames = document.querySelectorAll("iframe.body-frame");
+  var fitPending = false;
+  var fitAll = function () {
+    if (fitPending) {
+      return;
+    }
+    fitPending = true;
+    window.requestAnimationFrame(function () {
+      fitPending = false;
+      bodyFrames.forEach(fitFrame);
+    });
+  };
+  var watchFrame = function (frame) {
+    var doc = null;
+    try {
+      doc = frame.contentDocument;
+    } catch (err) {
+      return;
+    }
+    if (!doc || doc.URL === "about:blank" || doc.apartadoWatched) {
+      return;
+    }
+    doc.apartadoWatched = true;
+    // Images' load and error events reach the document in the capture
+    // phase.
+    doc.addEventListener("load", fitAll, true);
+    doc.addEventListener("error", fitAll, true);
+    fitAll();
+  };
+  bodyFrames.forEach(function (frame) {
+    frame.addEventListener("load", function () {
+      watchFrame(frame);
+    });
+    if (frame.contentDocument && frame.contentDocument.readyState === "complete") {
+      watchFrame(frame);
+    }
+  });
+  if (bodyFrames.length > 0) {
+    var lastWidth = window.innerWidth;
+    window.addEventListener("resize", function () {
+      if (window.innerWidth !== lastWidth) {
+        lastWidth = window.innerWidth;
+        fitAll();
+      }
+    });
+    document.addEventListener("toggle", fitAll, true);
+  }
+
+  // Account form: a security choice's warning ("Not encrypted") shows
+  // while that choice is the one chosen (the style sheet does the same
+  // where the browser knows :has).
+  ["security", "smtp_security"].forEach(function (name) {
+    var radios = document.querySelectorAll("input[type=radio][name=" + name + "]");
+    var show = function () {
+      radios.forEach(function (radio) {
+        var warning = radio.hasAttribute("data-warning") && document.getElementById(radio.getAttribute("data-warning"));
+        if (warning) {
+          warning.hidden = !radio.checked;
+        }
+      });
+    };
+    radios.forEach(function (radio) {
+      radio.addEventListener("change", show);
+    });
+  });
+
   // The installable app: the service worker shows the offline page when
   // the network is gone (it keeps no mail). The page it shows is kept in a
   // cache of its own, fetched again here when this page's language is not

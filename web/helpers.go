@@ -30,6 +30,37 @@ func inputType(t string) string {
 	return t
 }
 
+// shortFingerprint is the start of a formatted certificate fingerprint
+// (AB:CD:…), enough to recognise it in a list; the whole one is shown
+// beside it on demand.
+func shortFingerprint(fp string) string {
+	const keep = 5*3 - 1 // five pairs and their colons
+	if len(fp) <= keep {
+		return fp
+	}
+	return fp[:keep] + "…"
+}
+
+// addressParts cuts an e-mail address where a line may break if it does
+// not fit: after the @ and before each dot, so that a narrow screen shows
+// "maximiliano.fernandez@" above "example.com" rather than breaking a
+// word.
+func addressParts(addr string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(addr); i++ {
+		switch {
+		case addr[i] == '@' && i+1 < len(addr):
+			parts = append(parts, addr[start:i+1])
+			start = i + 1
+		case addr[i] == '.' && i > start:
+			parts = append(parts, addr[start:i])
+			start = i
+		}
+	}
+	return append(parts, addr[start:])
+}
+
 // joinComma lists names for a sentence.
 func joinComma(names []string) string { return strings.Join(names, ", ") }
 

@@ -6,6 +6,14 @@ import (
 	"github.com/apartado/apartado/message"
 )
 
+// BodyFrameSandbox is what the sandboxed frame of a sender's HTML allows
+// (and the sandbox of the document's own policy, handlers/message.go):
+// links that open in a new tab, and the app's origin, so that the page's
+// script can read how tall the document is and size the frame to it. It
+// never allows scripts: with nothing running inside, the origin gives the
+// sender's HTML nothing (the document's policy has no script-src either).
+const BodyFrameSandbox = "allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+
 // Assets are the versioned URLs of the static files.
 type Assets struct {
 	CSS, JS, Icon, Manifest string

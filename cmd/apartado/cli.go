@@ -95,33 +95,46 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func accountCmd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: apartado account add --user NAME --email ADDR --host HOST … (see apartado help)")
+	if len(args) > 0 && args[0] == "add" {
+		return accountAdd(ctx, args[1:], getenv, stdin, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "edit" {
+		return accountEdit(ctx, args[1:], getenv, stdout, stderr)
+	}
+	return errors.New("usage: apartado account add --user NAME --email ADDR --host HOST …, or apartado account edit --user NAME --account ID-OR-ADDRESS --FLAG VALUE … (see apartado help)")
+}
+
+// accountFlags are the settings of an account, for account add and
+// account edit alike.
+func accountFlags(fs *flag.FlagSet, in *app.AccountInput, pwFile, smtpPwFile *string) {
+	fs.StringVar(&in.Email, "email", "", "the account's email address")
+	fs.StringVar(&in.Name, "name", "", "display name (default: the email address)")
+	fs.StringVar(&in.Host, "host", "", "POP3 server")
+	fs.IntVar(&in.Port, "port", 0, "POP3 port (default 995 for tls, 110 otherwise)")
+	fs.StringVar(&in.Security, "security", "tls", "tls, starttls or none")
+	fs.StringVar(&in.Username, "username", "", "POP3 user name (default: the email address)")
+	fs.StringVar(pwFile, "password-file", "", "read the POP3 password from this file instead of stdin")
+	fs.StringVar(&in.TrustedCert, "trust-fingerprint", "", "trust this server certificate whatever its issuer, name or dates: its SHA-256 fingerprint, as the connection test shows it (AB:CD:… or plain hex); checked against the server before saving")
+	fs.BoolVar(&in.DeleteAfterDownload, "delete-after-download", false, "delete mail on the server once it is stored here (default: keep a copy)")
+	fs.IntVar(&in.DeleteAfterDays, "delete-after-days", 0, "keeping a copy: delete it on the server this many days after downloading (0: never)")
+	fs.StringVar(&in.WhenDeleted, "delete-when-deleted", "never", "keeping a copy: when a message deleted here goes on the server: never, trash_emptied or immediately")
+	fs.DurationVar(&in.Interval, "interval", app.DefaultInterval, "how often to check for mail (1m to 24h, whole minutes)")
+	fs.StringVar(&in.Outgoing.Host, "smtp-host", "", "outgoing (SMTP) server; empty: the account only receives")
+	fs.IntVar(&in.Outgoing.Port, "smtp-port", 0, "outgoing port (default 465 for tls, 587 otherwise)")
+	fs.StringVar(&in.Outgoing.Security, "smtp-security", "tls", "outgoing security: tls, starttls or none")
+	fs.StringVar(&in.Outgoing.Auth, "smtp-auth", "password", "how to sign in to the outgoing server: password or none")
+	fs.StringVar(&in.Outgoing.Username, "smtp-username", "", "outgoing user name (default: the incoming one)")
+	fs.StringVar(&in.DisplayName, "display-name", "", "your name, shown with the address on mail you send")
+	fs.StringVar(&in.Signature, "signature", "", "a signature added below what you write from this account")
+	fs.StringVar(smtpPwFile, "smtp-password-file", "", "read the outgoing password from this file (default: the incoming password, for a server of the same provider)")
+}
+
+func accountAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var user, pwFile, smtpPwFile string
 	var in app.AccountInput
-	cfg, _, err := parseConfig("account add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
+	cfg, _, err := parseConfig("account add", args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&user, "user", "", "the Apartado user who owns the account")
-		fs.StringVar(&in.Email, "email", "", "the account's email address")
-		fs.StringVar(&in.Name, "name", "", "display name (default: the email address)")
-		fs.StringVar(&in.Host, "host", "", "POP3 server")
-		fs.IntVar(&in.Port, "port", 0, "POP3 port (default 995 for tls, 110 otherwise)")
-		fs.StringVar(&in.Security, "security", "tls", "tls, starttls or none")
-		fs.StringVar(&in.Username, "username", "", "POP3 user name (default: the email address)")
-		fs.StringVar(&pwFile, "password-file", "", "read the POP3 password from this file instead of stdin")
-		fs.StringVar(&in.TrustedCert, "trust-fingerprint", "", "trust this server certificate (its SHA-256 fingerprint, as the connection test shows it) for this account only")
-		fs.BoolVar(&in.DeleteAfterDownload, "delete-after-download", false, "delete mail on the server once it is stored here (default: keep a copy)")
-		fs.IntVar(&in.DeleteAfterDays, "delete-after-days", 0, "keeping a copy: delete it on the server this many days after downloading (0: never)")
-		fs.StringVar(&in.WhenDeleted, "delete-when-deleted", "never", "keeping a copy: when a message deleted here goes on the server: never, trash_emptied or immediately")
-		fs.DurationVar(&in.Interval, "interval", app.DefaultInterval, "how often to check for mail (1m to 24h, whole minutes)")
-		fs.StringVar(&in.Outgoing.Host, "smtp-host", "", "outgoing (SMTP) server; empty: the account only receives")
-		fs.IntVar(&in.Outgoing.Port, "smtp-port", 0, "outgoing port (default 465 for tls, 587 otherwise)")
-		fs.StringVar(&in.Outgoing.Security, "smtp-security", "tls", "outgoing security: tls, starttls or none")
-		fs.StringVar(&in.Outgoing.Auth, "smtp-auth", "password", "how to sign in to the outgoing server: password or none")
-		fs.StringVar(&in.Outgoing.Username, "smtp-username", "", "outgoing user name (default: the incoming one)")
-		fs.StringVar(&in.DisplayName, "display-name", "", "your name, shown with the address on mail you send")
-		fs.StringVar(&in.Signature, "signature", "", "a signature added below what you write from this account")
-		fs.StringVar(&smtpPwFile, "smtp-password-file", "", "read the outgoing password from this file (default: the incoming password, for a server of the same provider)")
+		accountFlags(fs, &in, &pwFile, &smtpPwFile)
 	})
 	if err != nil {
 		return err
@@ -138,13 +151,17 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 		}
 	}
 	// The rules are the web's; check everything but the password before
-	// asking for it.
+	// asking for it, and a trusted certificate against the server.
 	probe := in
 	probe.Password = "x"
-	if _, _, err := app.AccountSettings(probe, nil); err != nil {
-		if inv, ok := app.AsInvalid(err); ok {
-			return cliProblems(getenv, inv)
-		}
+	settings, _, err := app.AccountSettings(probe, nil)
+	if err == nil {
+		err = checkTrust(ctx, cfg, settings)
+	}
+	if inv, ok := app.AsInvalid(err); ok {
+		return cliProblems(getenv, inv)
+	}
+	if err != nil {
 		return err
 	}
 	if in.Password, err = readSecret(pwFile, stdin); err != nil {
@@ -155,10 +172,7 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer d.store.Close()
-	u, err := d.store.UserByName(ctx, user)
-	if errors.Is(err, db.ErrNotFound) {
-		return fmt.Errorf("no user named %q (add one with: apartado user add NAME)", user)
-	}
+	u, err := cliUser(ctx, d.store, user)
 	if err != nil {
 		return err
 	}
@@ -171,6 +185,115 @@ func accountCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stdout, "added account %d (%s, %s:%d, %s) for %s\n", a.ID, a.Email, a.Host, a.Port, a.Security, u.Name)
 	return nil
+}
+
+// accountEdit changes what its flags name of a stored account and keeps
+// the rest; the password stays unless --password-file gives another (it
+// must, when the server or user name changes).
+func accountEdit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var user, account, pwFile, smtpPwFile string
+	var given app.AccountInput
+	cfg, fs, err := parseConfig("account edit", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&user, "user", "", "the Apartado user who owns the account")
+		fs.StringVar(&account, "account", "", "the account to change: its id or its address")
+		accountFlags(fs, &given, &pwFile, &smtpPwFile)
+	})
+	if err != nil {
+		return err
+	}
+	if user == "" || account == "" {
+		return errors.New("--user and --account are required")
+	}
+	d, err := cfg.open(ctx, cfg.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
+	u, err := cliUser(ctx, d.store, user)
+	if err != nil {
+		return err
+	}
+	stored, err := findAccount(ctx, d.store, u.ID, account)
+	if err != nil {
+		return err
+	}
+	in := app.InputOf(stored)
+	fs.Visit(func(f *flag.Flag) {
+		if set, ok := editFlags[f.Name]; ok {
+			set(&in, given)
+		}
+	})
+	if pwFile != "" {
+		if in.Password, err = readSecret(pwFile, nil); err != nil {
+			return fmt.Errorf("--password-file: %w", err)
+		}
+	}
+	if smtpPwFile != "" {
+		if in.Outgoing.Password, err = readSecret(smtpPwFile, nil); err != nil {
+			return fmt.Errorf("--smtp-password-file: %w", err)
+		}
+	}
+	settings, _, err := app.AccountSettings(in, &stored)
+	if err == nil && settings.TrustedCert != "" && (settings.TrustedCert != stored.TrustedCert || app.HostPort(settings.Host, settings.Port) != app.HostPort(stored.Host, stored.Port)) {
+		err = checkTrust(ctx, cfg, settings)
+	}
+	if err == nil {
+		_, err = app.NewAccounts(d.store, d.key).Update(ctx, u.ID, stored, in)
+	}
+	if inv, ok := app.AsInvalid(err); ok {
+		return cliProblems(getenv, inv)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "saved account %d (%s, %s:%d, %s)\n", stored.ID, settings.Email, settings.Host, settings.Port, settings.Security)
+	return nil
+}
+
+// editFlags copies the setting a flag of account edit names from what the
+// flags gave onto the stored account's input; every flag of accountFlags
+// but the password files has one (TestEditFlagsCoverAccountFlags).
+var editFlags = map[string]func(in *app.AccountInput, given app.AccountInput){
+	"email": func(in *app.AccountInput, g app.AccountInput) { in.Email = g.Email },
+	"name":  func(in *app.AccountInput, g app.AccountInput) { in.Name = g.Name },
+	"host":  func(in *app.AccountInput, g app.AccountInput) { in.Host = g.Host },
+	"port":  func(in *app.AccountInput, g app.AccountInput) { in.Port = g.Port },
+	// Another security without --port takes its usual port; --port, when
+	// given too, wins (flags are visited in name order).
+	"security":              func(in *app.AccountInput, g app.AccountInput) { in.Security, in.Port = g.Security, g.Port },
+	"username":              func(in *app.AccountInput, g app.AccountInput) { in.Username = g.Username },
+	"trust-fingerprint":     func(in *app.AccountInput, g app.AccountInput) { in.TrustedCert, in.TrustedFor = g.TrustedCert, "" },
+	"delete-after-download": func(in *app.AccountInput, g app.AccountInput) { in.DeleteAfterDownload = g.DeleteAfterDownload },
+	"delete-after-days":     func(in *app.AccountInput, g app.AccountInput) { in.DeleteAfterDays = g.DeleteAfterDays },
+	"delete-when-deleted":   func(in *app.AccountInput, g app.AccountInput) { in.WhenDeleted = g.WhenDeleted },
+	"interval":              func(in *app.AccountInput, g app.AccountInput) { in.Interval = g.Interval },
+	"smtp-host":             func(in *app.AccountInput, g app.AccountInput) { in.Outgoing.Host = g.Outgoing.Host },
+	"smtp-port":             func(in *app.AccountInput, g app.AccountInput) { in.Outgoing.Port = g.Outgoing.Port },
+	"smtp-security": func(in *app.AccountInput, g app.AccountInput) {
+		in.Outgoing.Security, in.Outgoing.Port = g.Outgoing.Security, g.Outgoing.Port
+	},
+	"smtp-auth":     func(in *app.AccountInput, g app.AccountInput) { in.Outgoing.Auth = g.Outgoing.Auth },
+	"smtp-username": func(in *app.AccountInput, g app.AccountInput) { in.Outgoing.Username = g.Outgoing.Username },
+	"display-name":  func(in *app.AccountInput, g app.AccountInput) { in.DisplayName = g.DisplayName },
+	"signature":     func(in *app.AccountInput, g app.AccountInput) { in.Signature = g.Signature },
+}
+
+// checkTrust checks a certificate the settings trust against their server,
+// with the program's name server and a check's time limits.
+func checkTrust(ctx context.Context, cfg *config, s db.AccountSettings) error {
+	if s.TrustedCert == "" {
+		return nil
+	}
+	return app.CheckTrustedCert(ctx, s, pop3client.Options{Resolver: cfg.resolver(), Timeout: 20 * time.Second, ConnectTimeout: 20 * time.Second})
+}
+
+// cliUser is the user a command names.
+func cliUser(ctx context.Context, store *db.DB, name string) (db.User, error) {
+	u, err := store.UserByName(ctx, name)
+	if errors.Is(err, db.ErrNotFound) {
+		return u, fmt.Errorf("no user named %q (add one with: apartado user add NAME)", name)
+	}
+	return u, err
 }
 
 func syncCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -3,6 +3,8 @@
 //	apartado [serve]                    run the web server and the poller (the default)
 //	apartado user add NAME [--admin]    add a user (password from stdin or --password-file)
 //	apartado account add --user NAME …  add a POP3 account
+//	apartado account edit --user NAME --account ID …
+//	                                    change what the flags name of an account
 //	apartado sync [--user NAME] [--account ID]
 //	                                    sync now and print what happened per account
 //	apartado send --user NAME --account ID --to ADDR --subject TEXT --body-file FILE [--wait]
@@ -96,7 +98,9 @@ const usage = `usage:
   apartado user add NAME [--admin] [--password-file FILE]
   apartado account add --user NAME --email ADDR --host HOST [--port N] [--security tls|starttls|none]
                        --username NAME --password-file FILE [--name NAME] [--delete-after-download]
-                       [--interval DURATION]
+                       [--interval DURATION] [--trust-fingerprint SHA256]
+  apartado account edit --user NAME --account ID_OR_ADDRESS [--host HOST] [--port N] [--trust-fingerprint SHA256] …
+                       change only what the flags name (the same flags as account add)
   apartado sync [--user NAME] [--account ID]
   apartado send --user NAME --account ID_OR_ADDRESS --to ADDR[,ADDR] [--cc ADDR,…] [--bcc ADDR,…]
                 --subject TEXT (--body-file FILE | --body-stdin) [--attach FILE]… [--wait] [--undo DURATION]
