@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,10 +20,7 @@ func TestConversation(t *testing.T) {
 	if err := srv.AddMessages("alice", testMessages[:1]); err != nil {
 		t.Fatal(err)
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := caFile(t, srv.CertPEM)
 	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
 	ctx := browser(t, 360, 740, true)
 	setUpAccount(t, ctx, a, "Home", srv)

@@ -260,6 +260,17 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	saveShot(t, ctx, name, chromedp.FullScreenshot(100))
 }
 
+// caFile writes a certificate (PEM) for APARTADO_EXTRA_CA_FILE and
+// returns its path.
+func caFile(t *testing.T, pem []byte) string {
+	t.Helper()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return ca
+}
+
 // saveShot saves the PNG that shot takes when APARTADO_SCREENSHOTS names a
 // folder (made if need be).
 func saveShot(t *testing.T, ctx context.Context, name string, shot chromedp.Action[[]byte]) {
@@ -309,10 +320,7 @@ func TestFirstDay(t *testing.T) {
 			if err := srv.AddMessages("alice", testMessages); err != nil {
 				t.Fatal(err)
 			}
-			ca := filepath.Join(t.TempDir(), "ca.pem")
-			if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			ca := caFile(t, srv.CertPEM)
 			a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
 			ctx := browser(t, vp.w, vp.h, vp.mobile)
 			shot := func(name string) { screenshot(t, ctx, vp.name+"-"+name) }
@@ -495,10 +503,7 @@ func TestWizard(t *testing.T) {
 			port, _ := strconv.Atoi(tlsPort)
 			dns := dnstest.Start(t, map[string]string{"pop.example.test": "127.0.0.1"})
 			dns.SetSRV("_pop3s._tcp.example.test", "pop.example.test", uint16(port))
-			ca := filepath.Join(t.TempDir(), "ca.pem")
-			if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			ca := caFile(t, srv.CertPEM)
 			a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca, "APARTADO_DNS_SERVER="+dns.Addr)
 			ctx := browser(t, 1280, 900, false)
 			shot := func(name string) { screenshot(t, ctx, "wizard-"+lang.code+"-"+name) }

@@ -208,10 +208,7 @@ func TestHostileMessages(t *testing.T) {
 	if err := srv.AddMessages("alice", msgs); err != nil {
 		t.Fatal(err)
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := caFile(t, srv.CertPEM)
 	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
 	appURL, err := url.Parse(a.URL)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -135,10 +134,7 @@ func TestFailingBanner(t *testing.T) {
 	data := withAdmin(t)
 	cli(t, data, "not-the-password\n", "account", "add", "--user", "admin", "--name", "Casa de la playa", "--email", "alice@example.org",
 		"--host", "127.0.0.1", "--port", testnet.Port(srv.TLSAddr), "--security", "tls", "--username", dovecottest.DefaultUser)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := caFile(t, srv.CertPEM)
 	a := startAppIn(t, data, "APARTADO_EXTRA_CA_FILE="+ca)
 	for _, size := range [][2]int{{360, 740}, {1280, 900}} {
 		ctx := browser(t, size[0], size[1], size[0] < 400)
@@ -208,10 +204,7 @@ func TestAdminFixesMemberAccount(t *testing.T) {
 		cli(t, data, "not-the-password\n", "account", "add", "--user", m.name, "--name", "Casa", "--email", m.name+"@example.org",
 			"--host", "127.0.0.1", "--port", testnet.Port(srv.TLSAddr), "--security", "tls", "--username", dovecottest.DefaultUser)
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := caFile(t, srv.CertPEM)
 	a := startAppIn(t, data, "APARTADO_EXTRA_CA_FILE="+ca)
 	for _, m := range members {
 		w := strconv.Itoa(m.size[0]) + "px"

@@ -3,8 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,10 +72,7 @@ func TestNotifications(t *testing.T) {
 	if err := srv.AddMessages("alice", testMessages[:1]); err != nil {
 		t.Fatal(err)
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := caFile(t, srv.CertPEM)
 	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca, "APARTADO_PUSH_CONTACT=mailto:household@example.org")
 	ctx := browser(t, 1280, 900, false)
 	registrations := make(chan serviceworker.RegistrationID, 1)

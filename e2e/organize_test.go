@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -45,10 +43,7 @@ func TestOrganize(t *testing.T) {
 			if err := srv.AddMessages("alice", testMessages); err != nil {
 				t.Fatal(err)
 			}
-			ca := filepath.Join(t.TempDir(), "ca.pem")
-			if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			ca := caFile(t, srv.CertPEM)
 			a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
 			ctx := browser(t, vp.w, vp.h, vp.mobile)
 			tx := vp.text

@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,10 +55,7 @@ func TestPhoneInbox(t *testing.T) {
 	if err := srv.AddMessages("alice", phoneMessages(total)); err != nil {
 		t.Fatal(err)
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := caFile(t, srv.CertPEM)
 	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
 	ctx := browser(t, 360, 740, true)
 	setUpAccount(t, ctx, a, "Home", srv)

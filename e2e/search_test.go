@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,10 +28,7 @@ func TestSearch(t *testing.T) {
 	if err := srv.AddMessages("alice", msgs); err != nil {
 		t.Fatal(err)
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := caFile(t, srv.CertPEM)
 	a := startApp(t, "APARTADO_EXTRA_CA_FILE="+ca)
 	ctx := browser(t, 360, 740, true)
 	setUpAccount(t, ctx, a, "Old ISP", srv)
