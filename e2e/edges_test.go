@@ -104,7 +104,7 @@ func TestBodyFrameFitsContent(t *testing.T) {
 		if size[0] > 400 {
 			// Narrower, the text wraps into more lines: the frame follows.
 			before := m.Height
-			run(t, ctx, "a narrower window", chromedp.EmulateViewport(700, 900))
+			run(t, ctx, "a narrower window", chromedp.EmulateViewport(480, 900))
 			waitFor(t, ctx, fmt.Sprintf(`document.querySelector('[data-testid="message-body-frame"]').getBoundingClientRect().height > %f ? "taller" : ""`, before))
 			m = measureFrame(t, ctx)
 			if m.Height <= before || m.Scroll > m.Client+2 {
