@@ -22,6 +22,8 @@ const (
 	donePasswordChanged = "password-changed"
 	donePrefsSaved      = "preferences-saved"
 	doneAlertsSaved     = "alerts-saved"
+	doneNotifySaved     = "notifications-saved"
+	doneDeviceRemoved   = "device-removed"
 	// The administrator's users page.
 	doneUserAdded    = "user-added"
 	doneUserDisabled = "user-disabled"
@@ -76,6 +78,8 @@ var notices = map[string]string{
 	donePasswordChanged: i18n.Key("Your password was changed. Other devices were signed out."),
 	donePrefsSaved:      i18n.Key("Your preferences were saved."),
 	doneAlertsSaved:     i18n.Key("Your choice of alerts was saved."),
+	doneNotifySaved:     i18n.Key("Your choice of notifications was saved."),
+	doneDeviceRemoved:   i18n.Key("That device no longer gets notifications."),
 
 	doneUserAdded:    i18n.Key("The user was added."),
 	doneUserDisabled: i18n.Key("The user was disabled and signed out."),

@@ -23,23 +23,8 @@ const (
 	subscribePath     = notificationsPath + "/subscribe"
 	unsubscribePath   = notificationsPath + "/unsubscribe"
 
-	doneNotifySaved     = "notifications-saved"
-	doneDeviceRemoved   = "device-removed"
 	notificationsAnchor = "#notifications"
 )
-
-var notifyNotices = map[string]string{
-	doneNotifySaved:   i18n.Key("Your choice of notifications was saved."),
-	doneDeviceRemoved: i18n.Key("That device no longer gets notifications."),
-}
-
-// notifyNotice is the notice of a notifications form, named by ?done=.
-func notifyNotice(r *http.Request) string {
-	if key, ok := notifyNotices[r.URL.Query().Get("done")]; ok {
-		return i18n.T(r.Context(), key)
-	}
-	return ""
-}
 
 // notificationsView is the settings page's section on notifications.
 func (h *Handler) notificationsView(r *http.Request, accounts []db.Account) (web.NotificationsView, error) {

@@ -23,9 +23,6 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Notice = doneNotice(r)
-	if v.Notice == "" {
-		v.Notice = notifyNotice(r)
-	}
 	h.render(w, r, http.StatusOK, web.SettingsPage(v))
 }
 
