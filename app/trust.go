@@ -2,13 +2,11 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/pop3client"
 )
@@ -59,8 +57,7 @@ func CheckTrustedCert(ctx context.Context, s db.AccountSettings, opts pop3client
 	}
 	got := ""
 	if st, ok := c.TLSConnectionState(); ok && len(st.PeerCertificates) > 0 {
-		sum := sha256.Sum256(st.PeerCertificates[0].Raw)
-		got = hex.EncodeToString(sum[:])
+		got = pop3client.NewCertInfo(st.PeerCertificates[0]).SHA256
 	}
 	if qerr := c.Quit(ctx); qerr != nil && got == "" {
 		return fmt.Errorf("checking the certificate of %s: %w", addr, qerr)
@@ -74,19 +71,5 @@ func CheckTrustedCert(ctx context.Context, s db.AccountSettings, opts pop3client
 // mismatch is the problem of a fingerprint that is not the server's.
 func mismatch(server string) error {
 	return (problems{{Field: FieldTrust, Key: i18n.Key("The server's certificate has the SHA-256 fingerprint %s, not this one. Check that you copied the right one, from a connection you trust."),
-		Args: []any{formatFingerprint(server)}}}).err()
-}
-
-// formatFingerprint writes a fingerprint as the connection test shows it:
-// upper case, its bytes separated by colons.
-func formatFingerprint(fp string) string {
-	fp = strings.ToUpper(fp)
-	var b strings.Builder
-	for i := 0; i+1 < len(fp); i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(fp[i : i+2])
-	}
-	return b.String()
+		Args: []any{diagnose.FormatFingerprint(server)}}}).err()
 }

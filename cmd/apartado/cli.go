@@ -314,9 +314,9 @@ func syncCmd(ctx context.Context, args []string, getenv func(string) string, std
 	defer store.Close()
 	var userID int64
 	if user != "" {
-		u, err := store.UserByName(ctx, user)
+		u, err := cliUser(ctx, store, user)
 		if err != nil {
-			return fmt.Errorf("user %q: %w", user, err)
+			return err
 		}
 		userID = u.ID
 	}

@@ -29,9 +29,9 @@ func rulesCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer d.store.Close()
-	u, err := d.store.UserByName(ctx, user)
+	u, err := cliUser(ctx, d.store, user)
 	if err != nil {
-		return fmt.Errorf("user %q: %w", user, err)
+		return err
 	}
 	out, err := app.NewRules(d.store).ApplyNow(ctx, u.ID, 0)
 	if err != nil {

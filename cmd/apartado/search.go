@@ -70,10 +70,7 @@ func searchCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
-	u, err := store.UserByName(ctx, user)
-	if errors.Is(err, db.ErrNotFound) {
-		return fmt.Errorf("no user named %q", user)
-	}
+	u, err := cliUser(ctx, store, user)
 	if err != nil {
 		return err
 	}

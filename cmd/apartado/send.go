@@ -67,10 +67,7 @@ func sendCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer d.store.Close()
-	u, err := d.store.UserByName(ctx, f.user)
-	if errors.Is(err, db.ErrNotFound) {
-		return fmt.Errorf("no user named %q", f.user)
-	}
+	u, err := cliUser(ctx, d.store, f.user)
 	if err != nil {
 		return err
 	}
