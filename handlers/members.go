@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/i18n"
@@ -127,17 +128,14 @@ const maxChangeNotices = 5
 
 // changedFieldsText says what a change touched, in the reader's language.
 func changedFieldsText(ctx context.Context, fields []string) string {
-	out := ""
-	for i, f := range fields {
-		if i > 0 {
-			out += ", "
-		}
-		out += changedFieldName(ctx, f)
-	}
-	if out == "" {
+	if len(fields) == 0 {
 		return i18n.T(ctx, "its settings")
 	}
-	return out
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = changedFieldName(ctx, f)
+	}
+	return strings.Join(names, ", ")
 }
 
 func changedFieldName(ctx context.Context, f string) string {
