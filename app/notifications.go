@@ -196,15 +196,14 @@ func (n *Notifications) SetAccounts(ctx context.Context, userID int64, on map[in
 	for _, id := range ids {
 		mine[id] = true
 	}
-	for id := range on {
+	var chosen []int64
+	for id, yes := range on {
 		if !mine[id] {
 			return db.ErrNotFound
 		}
-	}
-	for _, id := range ids {
-		if err := n.db.SetAccountNotify(ctx, userID, id, on[id]); err != nil {
-			return err
+		if yes {
+			chosen = append(chosen, id)
 		}
 	}
-	return nil
+	return n.db.SetNotifyAccounts(ctx, userID, chosen)
 }

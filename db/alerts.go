@@ -67,20 +67,7 @@ func (d *DB) AlertRecipients(ctx context.Context) ([]AlertRecipient, error) {
 
 // AlertedAccounts returns the accounts whose current failure was told.
 func (d *DB) AlertedAccounts(ctx context.Context) (map[int64]bool, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT id FROM accounts WHERE failure_alerted_at IS NOT NULL`)
-	if err != nil {
-		return nil, fmt.Errorf("alerted accounts: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("alerted accounts: %w", err)
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return d.idSet(ctx, "alerted accounts", `SELECT id FROM accounts WHERE failure_alerted_at IS NOT NULL`)
 }
 
 // MarkAlerted records that the account's current failure was told.

@@ -154,22 +154,24 @@ func (d *DB) deletePushSubscription(ctx context.Context, query string, args ...a
 	return nil
 }
 
-// SetAccountNotify turns the user's notifications of new mail in one of
-// their accounts on or off; ErrNotFound for an account not theirs.
-func (d *DB) SetAccountNotify(ctx context.Context, userID, accountID int64, on bool) error {
-	var owned bool
-	if err := d.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ? AND user_id = ?)`,
-		accountID, userID).Scan(&owned); err != nil {
+// SetNotifyAccounts makes exactly the user's accounts in on notify of
+// new mail, in one transaction; ids in on that are not the user's
+// accounts are ignored (app.Notifications refuses them first).
+func (d *DB) SetNotifyAccounts(ctx context.Context, userID int64, on []int64) error {
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
 		return fmt.Errorf("account notifications: %w", err)
 	}
-	if !owned {
-		return ErrNotFound
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM push_accounts WHERE account_id IN (SELECT id FROM accounts WHERE user_id = ?)`, userID); err != nil {
+		return fmt.Errorf("account notifications: %w", err)
 	}
-	query := `DELETE FROM push_accounts WHERE account_id = ?`
-	if on {
-		query = `INSERT INTO push_accounts (account_id) VALUES (?) ON CONFLICT DO NOTHING`
+	for _, id := range on {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_accounts (account_id) SELECT id FROM accounts WHERE id = ? AND user_id = ?`, id, userID); err != nil {
+			return fmt.Errorf("account notifications: %w", err)
+		}
 	}
-	if _, err := d.sql.ExecContext(ctx, query, accountID); err != nil {
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("account notifications: %w", err)
 	}
 	return nil
@@ -177,17 +179,22 @@ func (d *DB) SetAccountNotify(ctx context.Context, userID, accountID int64, on b
 
 // NotifyAccounts returns the ids of the user's accounts that notify.
 func (d *DB) NotifyAccounts(ctx context.Context, userID int64) (map[int64]bool, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT p.account_id FROM push_accounts p
+	return d.idSet(ctx, "account notifications", `SELECT p.account_id FROM push_accounts p
 		JOIN accounts a ON a.id = p.account_id WHERE a.user_id = ?`, userID)
+}
+
+// idSet runs a query of one id column and returns the ids as a set.
+func (d *DB) idSet(ctx context.Context, what, query string, args ...any) (map[int64]bool, error) {
+	rows, err := d.sql.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("account notifications: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	out := map[int64]bool{}
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("account notifications: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out[id] = true
 	}

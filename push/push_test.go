@@ -291,8 +291,9 @@ func TestPushOnlyWhatWasAskedFor(t *testing.T) {
 	f.subscribe(t, bob, "/push/bob")
 
 	f.store(t, other, db.MailboxInbox, "Boss <boss@work.example>", "Monday")
-	f.store(t, f.acc, db.MailboxJunk, "Spam <spam@example.com>", "Win")
+	// Mum's first, then the junk: the newest message is the junk one.
 	f.store(t, f.acc, db.MailboxInbox, "Mum <mum@example.org>", "Sunday lunch")
+	f.store(t, f.acc, db.MailboxJunk, "Spam <spam@example.com>", "Win")
 	stop := f.run(t)
 	f.n.NewMail(other.ID, 1) // not chosen
 	f.n.NewMail(f.acc.ID, 1) // the newest is the junk one: nothing to tell
