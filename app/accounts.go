@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -73,6 +74,10 @@ type AccountInput struct {
 	// Password is the POP3 password; "" on edit keeps the stored one, but
 	// only while the server, port, security and user name stay as stored.
 	Password string
+	// OAuthGrant is the user's sign-in with the provider (SignIns) the
+	// account uses instead of a password; 0 for a password. A typed
+	// Password replaces a sign-in.
+	OAuthGrant int64
 	// TrustedCert is the SHA-256 fingerprint of a certificate to trust for
 	// this server, or "". TrustedFor, when not "", is the "host:port" it was
 	// trusted for: a fingerprint trusted for another server is dropped.
@@ -176,6 +181,10 @@ func AccountSettings(in AccountInput, stored *db.Account) (db.AccountSettings, S
 	}
 	srv := ServerOfInput(in)
 	switch {
+	case in.OAuthGrant != 0 && in.Password == "":
+		// Signed in with the provider: no password.
+	case in.Password == "" && stored != nil && stored.OAuthGrant != 0:
+		ps.add(FieldPOP3Pass, i18n.Key("Enter the password of the mail account, or sign in with the provider again."))
 	case in.Password == "" && stored == nil:
 		ps.add(FieldPOP3Pass, i18n.Key("Enter the password of the mail account."))
 	case in.Password == "" && srv != ServerOf(*stored):
@@ -233,7 +242,16 @@ func AccountSettings(in AccountInput, stored *db.Account) (db.AccountSettings, S
 		PollInterval:        in.Interval,
 		Enabled:             true,
 		Outgoing:            outgoing,
+		OAuthGrant:          grantOf(in),
 	}, srv, nil
+}
+
+// grantOf is the sign-in in's account uses: none once a password is typed.
+func grantOf(in AccountInput) int64 {
+	if in.Password != "" {
+		return 0
+	}
+	return in.OAuthGrant
 }
 
 // HostPort is the key a trusted certificate is bound to.
@@ -367,8 +385,13 @@ func (s *Accounts) Create(ctx context.Context, userID int64, in AccountInput) (d
 	if err != nil {
 		return db.Account{}, err
 	}
-	if settings.PasswordSealed, err = s.Seal(userID, in.Password); err != nil {
+	if err := s.checkGrant(ctx, userID, settings.OAuthGrant); err != nil {
 		return db.Account{}, err
+	}
+	if settings.OAuthGrant == 0 {
+		if settings.PasswordSealed, err = s.Seal(userID, in.Password); err != nil {
+			return db.Account{}, err
+		}
 	}
 	if err := s.sealOutgoing(userID, &settings, in); err != nil {
 		return db.Account{}, err
@@ -391,6 +414,9 @@ func (s *Accounts) Update(ctx context.Context, userID int64, stored db.Account, 
 		return db.AccountSettings{}, err
 	}
 	settings.Enabled = stored.Enabled // not the form's to change
+	if err := s.checkGrant(ctx, userID, settings.OAuthGrant); err != nil {
+		return db.AccountSettings{}, err
+	}
 	if in.Password != "" {
 		if settings.PasswordSealed, err = s.Seal(userID, in.Password); err != nil {
 			return db.AccountSettings{}, err
@@ -406,6 +432,19 @@ func (s *Accounts) Update(ctx context.Context, userID int64, stored db.Account, 
 		return db.AccountSettings{}, err
 	}
 	return settings, nil
+}
+
+// checkGrant refuses a sign-in that is not userID's own.
+func (s *Accounts) checkGrant(ctx context.Context, userID, grant int64) error {
+	if grant == 0 {
+		return nil
+	}
+	if _, err := s.db.Grant(ctx, userID, grant); errors.Is(err, db.ErrNotFound) {
+		return &Invalid{Problems: []Problem{{Field: FieldPOP3Pass, Key: i18n.Key("Sign in with the provider again: this sign-in is not yours or no longer exists.")}}}
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // setIdentity stores the account's display name and signature (trimmed;

@@ -2,11 +2,13 @@ package app
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/pop3client"
 )
@@ -61,6 +63,9 @@ func SameProvider(a, b string) bool {
 	if a == "" || b == "" {
 		return false
 	}
+	if tableProvider(a, b) {
+		return true
+	}
 	if _, err := netip.ParseAddr(a); err == nil {
 		return a == b
 	}
@@ -73,6 +78,19 @@ func SameProvider(a, b string) bool {
 		return a == b
 	}
 	return da == db
+}
+
+// tableProvider reports whether one provider of discover's table has
+// incoming server a and outgoing server b (Outlook.com: POP3 at
+// outlook.office365.com, SMTP at smtp-mail.outlook.com).
+func tableProvider(a, b string) bool {
+	for _, p := range discover.Providers() {
+		in := slices.ContainsFunc(p.POP, func(c discover.Candidate) bool { return c.Host == a })
+		if in && slices.ContainsFunc(p.SMTP, func(c discover.Candidate) bool { return c.Host == b }) {
+			return true
+		}
+	}
+	return false
 }
 
 // outgoingServer is what a stored outgoing password is bound to.

@@ -27,6 +27,10 @@ type AccountSettings struct {
 	Username       string
 	PasswordSealed []byte // encrypted with the secret key; nil on update keeps the stored one
 	TrustedCert    string // SHA-256 of a certificate the user chose to trust, or ""
+	// OAuthGrant is the sign-in (see Grant) the account uses instead of a
+	// password, for its incoming server and, sending as the incoming user,
+	// its outgoing one; 0: a password. PasswordSealed is then empty.
+	OAuthGrant int64
 	// What happens to mail on the server; all zero keeps a copy forever.
 	DeleteAfterDownload bool
 	DeleteAfterDays     int // 0: never
@@ -140,11 +144,11 @@ const accountColumns = `a.id, a.user_id, a.name, a.email, a.host, a.port, a.secu
 	a.failing_since, a.consecutive_failures, a.auth_failures, a.next_poll_at, a.server_count, a.server_bytes,
 	a.server_expire, a.stored_count, a.unread_count,
 	a.display_name, a.signature, a.smtp_host, a.smtp_port, a.smtp_security, a.smtp_auth, a.smtp_username,
-	a.smtp_password_sealed, a.smtp_trusted_cert, a.smtp_seen_at, a.smtp_size, a.smtp_smtputf8`
+	a.smtp_password_sealed, a.smtp_trusted_cert, a.smtp_seen_at, a.smtp_size, a.smtp_smtputf8, a.oauth_grant_id`
 
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
-	var days, attempt, success, failing, serverCount, serverBytes, offersSeen sql.NullInt64
+	var days, attempt, success, failing, serverCount, serverBytes, offersSeen, grant sql.NullInt64
 	var interval, nextPoll int64
 	err := row.Scan(&a.ID, &a.UserID, &a.Name, &a.Email, &a.Host, &a.Port, &a.Security, &a.Username, &a.PasswordSealed,
 		&a.TrustedCert, &a.DeleteAfterDownload, &days, &a.DeleteWhenDeleted, &interval,
@@ -152,7 +156,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 		&failing, &a.ConsecutiveFailures, &a.AuthFailures, &nextPoll, &serverCount, &serverBytes,
 		&a.ServerExpire, &a.MessageCount, &a.UnreadCount, &a.DisplayName, &a.Signature, &a.Outgoing.Host, &a.Outgoing.Port,
 		&a.Outgoing.Security, &a.Outgoing.Auth, &a.Outgoing.Username, &a.Outgoing.PasswordSealed, &a.Outgoing.TrustedCert,
-		&offersSeen, &a.OutgoingOffers.MaxSize, &a.OutgoingOffers.SMTPUTF8)
+		&offersSeen, &a.OutgoingOffers.MaxSize, &a.OutgoingOffers.SMTPUTF8, &grant)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
 	}
@@ -161,6 +165,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	}
 	a.Outgoing.SamePassword = a.Outgoing.PasswordSealed == nil
 	a.DeleteAfterDays = int(days.Int64)
+	a.OAuthGrant = grant.Int64
 	a.PollInterval = time.Duration(interval) * time.Second
 	a.LastAttempt, a.LastSuccess, a.FailingSince = unixPtr(attempt), unixPtr(success), unixPtr(failing)
 	a.OutgoingOffers.SeenAt = unixPtr(offersSeen)
@@ -188,9 +193,13 @@ func (s *AccountSettings) args() []any {
 		interval = 60
 	}
 	o := s.Outgoing.withDefaults()
+	var grant any
+	if s.OAuthGrant != 0 {
+		grant = s.OAuthGrant
+	}
 	return []any{s.Name, s.Email, s.Host, s.Port, s.Security, s.Username, s.TrustedCert,
 		boolInt(s.DeleteAfterDownload), days, string(when), interval, boolInt(s.Enabled),
-		o.Host, o.Port, o.Security, o.Auth, o.Username, o.TrustedCert}
+		o.Host, o.Port, o.Security, o.Auth, o.Username, o.TrustedCert, grant}
 }
 
 // withDefaults is o as it is stored: SSL/TLS and a password when not said.
@@ -219,8 +228,11 @@ func (s *AccountSettings) outgoingPassword() (sealed any, same int) {
 
 // CreateAccount adds an account for a user; it is polled at once.
 func (d *DB) CreateAccount(ctx context.Context, userID int64, s AccountSettings) (Account, error) {
-	if len(s.PasswordSealed) == 0 {
+	if len(s.PasswordSealed) == 0 && s.OAuthGrant == 0 {
 		return Account{}, errors.New("create account: no password")
+	}
+	if s.PasswordSealed == nil {
+		s.PasswordSealed = []byte{}
 	}
 	now := d.now()
 	if s.Outgoing.Configured() && !s.Outgoing.SamePassword && len(s.Outgoing.PasswordSealed) == 0 {
@@ -231,9 +243,9 @@ func (d *DB) CreateAccount(ctx context.Context, userID int64, s AccountSettings)
 	args = append(args, s.PasswordSealed, smtpPassword, now, now)
 	res, err := d.sql.ExecContext(ctx, `INSERT INTO accounts (user_id, name, email, host, port, security, username,
 		trusted_cert_sha256, delete_after_download, delete_after_days, delete_when_deleted, poll_interval_seconds, enabled,
-		smtp_host, smtp_port, smtp_security, smtp_auth, smtp_username, smtp_trusted_cert,
+		smtp_host, smtp_port, smtp_security, smtp_auth, smtp_username, smtp_trusted_cert, oauth_grant_id,
 		password_sealed, smtp_password_sealed, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
@@ -253,13 +265,18 @@ func (d *DB) UpdateAccount(ctx context.Context, userID, id int64, s AccountSetti
 	args := s.args()
 	smtpPassword, same := s.outgoingPassword()
 	o := s.Outgoing.withDefaults()
-	args = append(args, s.PasswordSealed, same, smtpPassword, o.Host, o.Port, o.Security, d.now(), id, userID)
+	password := s.PasswordSealed
+	if s.OAuthGrant != 0 {
+		password = []byte{} // a sign-in replaces the password
+	}
+	args = append(args, password, same, smtpPassword, o.Host, o.Port, o.Security, d.now(), id, userID)
 	// SQLite evaluates every expression of SET on the row as it was, so
 	// the CASE compares the outgoing server before and after.
 	res, err := d.sql.ExecContext(ctx, `UPDATE accounts SET name = ?, email = ?, host = ?, port = ?, security = ?, username = ?,
 		trusted_cert_sha256 = ?, delete_after_download = ?, delete_after_days = ?, delete_when_deleted = ?,
 		poll_interval_seconds = ?, enabled = ?,
 		smtp_host = ?, smtp_port = ?, smtp_security = ?, smtp_auth = ?, smtp_username = ?, smtp_trusted_cert = ?,
+		oauth_grant_id = ?,
 		password_sealed = coalesce(?, password_sealed),
 		smtp_password_sealed = CASE WHEN ? THEN NULL ELSE coalesce(?, smtp_password_sealed) END,
 		smtp_seen_at = CASE WHEN smtp_host = ? AND smtp_port = ? AND smtp_security = ? THEN smtp_seen_at END,

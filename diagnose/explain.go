@@ -22,6 +22,18 @@ import (
 // as "internal".
 const KindInternal = "internal"
 
+// Kinds of failures of signing in with the provider (OAuth) rather than
+// with a password, recorded by the poller and the outbox like the
+// pop3client kinds.
+const (
+	// KindSignInAgain: the provider no longer accepts the account's
+	// sign-in (withdrawn, expired, or the password changed there).
+	KindSignInAgain = "sign_in_again"
+	// KindSignInUnregistered: Apartado is not (or no longer) registered
+	// with the account's sign-in provider: the administrator's to fix.
+	KindSignInUnregistered = "sign_in_unregistered"
+)
+
 // Input is what is known about the settings that failed, so that the
 // diagnosis can name the server and offer settings that will work.
 type Input struct {
@@ -78,6 +90,8 @@ type Fix struct {
 	Interval time.Duration
 	// RetypePassword means the fix is entering the password again.
 	RetypePassword bool
+	// SignIn means the fix is signing in with the provider again.
+	SignIn bool
 	// Warning is what the user gives up by choosing this fix, shown next to it.
 	Warning Message
 }
@@ -139,8 +153,13 @@ func serverWords(e *pop3client.Error) string {
 // ExplainRecorded explains a failure recorded by the poller (db.Account's
 // LastErrorKind, LastErrorStep and LastErrorText).
 func ExplainRecorded(kind, step, text string, in Input) Diagnosis {
-	if kind == KindInternal {
+	switch kind {
+	case KindInternal:
 		return explainInternal()
+	case KindSignInAgain:
+		return explainSignInAgain(in)
+	case KindSignInUnregistered:
+		return explainSignInUnregistered(in)
 	}
 	return Explain(&pop3client.Error{Kind: pop3client.Kind(kind), Step: Step(step), ServerText: text, Host: in.Host}, in)
 }
@@ -158,6 +177,31 @@ func explainInternal() Diagnosis {
 		Explanation: msg(i18n.Key("The problem is on the computer Apartado runs on, not at your provider. Most often the saved password can no longer be read because Apartado's secret key changed: enter the password again and save. If that does not help, your administrator can find the details in Apartado's log.")),
 		Fixes:       []Fix{{Label: msg(i18n.Key("Enter the password again")), RetypePassword: true}},
 		HelpAnchor:  Anchor(KindInternal),
+	}
+}
+
+func explainSignInAgain(in Input) Diagnosis {
+	name := displayHost(in.Host)
+	if in.Provider != nil && in.Provider.Name != "" {
+		name = in.Provider.Name
+	}
+	return Diagnosis{
+		Kind:        KindSignInAgain,
+		Step:        pop3client.StepAuth,
+		Title:       msg(i18n.Key("Sign in again")),
+		Explanation: msg(i18n.Key("%s no longer accepts Apartado's sign-in for this account: it was withdrawn, it expired, or the account's password changed. Open the account and sign in with the provider again; nothing is lost meanwhile, mail waits on the server."), name),
+		Fixes:       []Fix{{Label: msg(i18n.Key("Sign in again")), SignIn: true}},
+		HelpAnchor:  "oauth",
+	}
+}
+
+func explainSignInUnregistered(Input) Diagnosis {
+	return Diagnosis{
+		Kind:        KindSignInUnregistered,
+		Step:        pop3client.StepAuth,
+		Title:       msg(i18n.Key("Apartado is not registered with this sign-in provider")),
+		Explanation: msg(i18n.Key("This account signs in through its provider's website, and Apartado's registration with that provider was removed. The household's administrator registers it again under Administration → Sign-in providers; then sign in again.")),
+		HelpAnchor:  "oauth",
 	}
 }
 

@@ -76,11 +76,14 @@ type StepResult struct {
 
 // TestSettings are the settings to test.
 type TestSettings struct {
-	Host               string
-	Port               int
-	Security           pop3client.Security
-	Username           string
-	Password           string
+	Host     string
+	Port     int
+	Security pop3client.Security
+	Username string
+	Password string
+	// Token, when not "", is an OAuth access token to sign in with
+	// instead of Password (SASL OAUTHBEARER or XOAUTH2).
+	Token              string
 	TrustedFingerprint string // SHA-256 of a certificate the user chose to trust, or ""
 }
 
@@ -182,7 +185,11 @@ func (t *tester) run(ctx context.Context) {
 	}
 	defer func() { _ = c.Close() }()
 	t.stage = StepLogin
-	if err := c.Login(ctx, s.Username, s.Password); err != nil {
+	login := c.Login
+	if s.Token != "" {
+		login = func(ctx context.Context, user, _ string) error { return c.LoginToken(ctx, user, s.Token) }
+	}
+	if err := login(ctx, s.Username, s.Password); err != nil {
 		t.fail(err)
 		return
 	}

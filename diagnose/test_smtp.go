@@ -78,6 +78,7 @@ func (t *smtpTester) run(ctx context.Context) {
 		ExtraRootCAs:   t.opts.ExtraRootCAs,
 		Username:       s.Username,
 		Password:       s.Password,
+		Token:          s.Token,
 		Timeout:        t.opts.Timeout,
 		ConnectTimeout: t.opts.Timeout,
 		Resolver:       smtpResolver{t: t, r: t.opts.Resolver},

@@ -46,8 +46,11 @@ type Provider struct {
 	// programs and an app password (or authorization code) is needed.
 	AppPassword bool
 	// OAuthOnly is set when the provider accepts only OAuth sign-in for
-	// POP3, which Apartado does not support yet.
+	// POP3 and SMTP: no password works.
 	OAuthOnly bool
+	// OAuth is the issuer (see Issuers) its accounts may sign in with
+	// instead of a password; "" when it offers none to mail programs.
+	OAuth string
 }
 
 // The values of Provider.Username.
@@ -106,6 +109,7 @@ var providers = []Provider{
 		// Google ended password ("less secure app") sign-in for mail
 		// programs; app passwords need 2-Step Verification.
 		ID: "gmail", Name: "Gmail",
+		OAuth:   IssuerGoogle,
 		Domains: []string{"gmail.com", "googlemail.com"},
 		POP:     []Candidate{tls995("pop.gmail.com")},
 		// ISPDB googlemail.com.xml: smtp.gmail.com 465 SSL; Google's IMAP/SMTP
@@ -121,6 +125,7 @@ var providers = []Provider{
 		// Custom domains on Google: MX aspmx.l.google.com, smtp.google.com,
 		// *.googlemail.com. Same servers as Gmail.
 		ID: "google-workspace", Name: "Google Workspace",
+		OAuth:      IssuerGoogle,
 		MXSuffixes: []string{"google.com", "googlemail.com"},
 		POP:        []Candidate{tls995("pop.gmail.com")},
 		// Same outgoing servers as Gmail.
@@ -138,6 +143,7 @@ var providers = []Provider{
 		// only). Microsoft turned off password sign-in for POP/IMAP on
 		// personal accounts on 16 September 2024.
 		ID: "outlook", Name: "Outlook.com",
+		OAuth: IssuerMicrosoft,
 		Domains: []string{
 			"outlook.com", "hotmail.com", "live.com", "msn.com", "windowslive.com",
 			"outlook.at", "outlook.be", "outlook.cl", "outlook.cz", "outlook.de", "outlook.dk",
@@ -174,6 +180,7 @@ var providers = []Provider{
 		// Exchange Online: MX <tenant>.mail.protection.outlook.com. Basic
 		// authentication for POP was turned off in Exchange Online in 2022.
 		ID: "microsoft365", Name: "Microsoft 365",
+		OAuth:      IssuerMicrosoftWork,
 		MXSuffixes: []string{"mail.protection.outlook.com"},
 		POP:        []Candidate{tls995("outlook.office365.com")},
 		// ISPDB office365.com.xml: smtp.office365.com 587 STARTTLS.
@@ -191,6 +198,7 @@ var providers = []Provider{
 		// password for mail programs. Its MX (yahoodns.net) is shared with
 		// AOL, so it identifies neither.
 		ID: "yahoo", Name: "Yahoo Mail",
+		OAuth: IssuerYahoo,
 		Domains: []string{
 			"yahoo.com", "yahoo.de", "yahoo.it", "yahoo.fr", "yahoo.es", "yahoo.se",
 			"yahoo.co.in", "yahoo.co.uk", "yahoo.co.nz", "yahoo.com.au", "yahoo.com.ar",
@@ -208,6 +216,7 @@ var providers = []Provider{
 	{
 		// ISPDB aol.com.xml. Same platform as Yahoo: app password.
 		ID: "aol", Name: "AOL Mail",
+		OAuth: IssuerAOL,
 		Domains: []string{
 			"aol.com", "aim.com", "netscape.net", "netscape.com", "compuserve.com", "cs.com",
 			"wmconnect.com", "aol.de", "aol.it", "aol.fr", "aol.es", "aol.se", "aol.co.uk",

@@ -113,6 +113,9 @@ type Config struct {
 	// UndoWindow is how long a message can be taken back before it
 	// leaves; nil means app.DefaultUndo.
 	UndoWindow *time.Duration
+	// SignIns is the sign-in service shared with the poller and the
+	// sender; nil: one of the handler's own.
+	SignIns *app.SignIns
 }
 
 // Waker is a background worker that can be told to look for work now.
@@ -148,6 +151,7 @@ type Handler struct {
 	hasUsers  atomic.Bool // once a user exists, one always does
 	users     *app.Users  // every password hash goes through its gate
 	accounts  *app.Accounts
+	signIns   *app.SignIns
 	messages  *app.Messages
 	search    *app.Search
 	folders   *app.Folders
@@ -250,6 +254,10 @@ func newHandler(cfg Config) (*Handler, error) {
 	// A few more may wait briefly behind the running ones; past that, 503.
 	h.users = app.NewUsers(cfg.DB, password.NewGate(n, 4*n, 3*time.Second), h.pwParams)
 	h.accounts = app.NewAccounts(cfg.DB, cfg.Key)
+	h.signIns = cfg.SignIns
+	if h.signIns == nil {
+		h.signIns = app.NewSignIns(cfg.DB, cfg.Key)
+	}
 	h.messages = app.NewMessages(cfg.DB)
 	h.search = app.NewSearch(cfg.DB)
 	h.folders = app.NewFolders(cfg.DB)

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/internal/secret"
 	"github.com/apartado/apartado/pop3client"
@@ -59,12 +60,21 @@ type Poller struct {
 	// (browser notifications, push). It must not block: the sync's slot is
 	// held until it returns.
 	NewMail NewMailNotifier
+	// SignIns gives the access tokens of accounts that sign in with their
+	// provider; nil: one of the poller's own (share the server's, so that
+	// one renewal of a grant runs at a time).
+	SignIns *app.SignIns
 
 	mu       sync.Mutex
 	running  map[int64]bool
 	trackers map[int64]*tracker // progress of the syncs running now
 	wake     chan struct{}
 	once     sync.Once
+}
+
+func (p *Poller) signIns() *app.SignIns {
+	p.init()
+	return p.SignIns
 }
 
 func (p *Poller) init() {
@@ -77,6 +87,9 @@ func (p *Poller) init() {
 		}
 		if p.Now == nil {
 			p.Now = time.Now
+		}
+		if p.SignIns == nil {
+			p.SignIns = app.NewSignIns(p.DB, p.Key)
 		}
 		if p.Concurrency <= 0 {
 			p.Concurrency = DefaultConcurrency

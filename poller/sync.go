@@ -21,6 +21,7 @@ import (
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/netguard"
 	"github.com/apartado/apartado/message"
+	"github.com/apartado/apartado/oauth"
 	"github.com/apartado/apartado/pop3client"
 )
 
@@ -91,7 +92,10 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 		if res.Err != nil {
 			failures = acc.ConsecutiveFailures + 1
 			var pe *pop3client.Error
-			if errors.As(res.Err, &pe) {
+			if kind, ok := signInKind(res.Err); ok {
+				rec.ErrKind, rec.ErrStep, rec.ErrText = kind, string(pop3client.StepAuth), res.Err.Error()
+				rec.AuthFailure = true
+			} else if errors.As(res.Err, &pe) {
 				rec.ErrKind, rec.ErrStep, rec.ErrText = string(pe.Kind), string(pe.Step), pe.ServerText
 				rec.AuthFailure = pe.Kind == pop3client.KindAuthFailed
 			} else {
@@ -108,9 +112,9 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 		}
 	}()
 
-	password, err := p.Key.Open(acc.PasswordSealed, app.PasswordContext(acc.UserID))
+	cred, err := p.credential(ctx, acc, false)
 	if err != nil {
-		res.Err = fmt.Errorf("reading the account's password: %w", err)
+		res.Err = err
 		return res
 	}
 	sec, err := pop3client.ParseSecurity(acc.Security)
@@ -142,7 +146,15 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 		before := res.New
 		t.session.Store(int32(session))
 		t.setPhase(PhaseConnecting)
-		more, err := p.session(ctx, acc, opts, string(password), &res, &loginDelay, t)
+		more, err := p.session(ctx, acc, opts, cred, &res, &loginDelay, t)
+		if err != nil && cred.token && !cred.renewed && pop3client.KindOf(err) == pop3client.KindAuthFailed {
+			// An access token refused before its time (revoked, or the
+			// server's clock differs): renewed once, and tried again.
+			if cred, err = p.credential(ctx, acc, true); err == nil {
+				t.setPhase(PhaseConnecting)
+				more, err = p.session(ctx, acc, opts, cred, &res, &loginDelay, t)
+			}
+		}
 		if err != nil {
 			res.Err = err
 			return res
@@ -153,19 +165,59 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 	}
 }
 
+// credential is what an account signs in with: its password, or the
+// access token of its sign-in with the provider.
+type credential struct {
+	secret  string
+	token   bool // secret is an OAuth access token
+	renewed bool // the token was renewed for this sync, after a refusal
+}
+
+// credential opens acc's password, or gives its sign-in's access token
+// (renewed when it is about to expire, or when renew is set).
+func (p *Poller) credential(ctx context.Context, acc db.Account, renew bool) (credential, error) {
+	if acc.OAuthGrant != 0 {
+		tok, err := p.signIns().Token(ctx, acc.UserID, acc.OAuthGrant, renew)
+		return credential{secret: tok, token: true, renewed: renew}, err
+	}
+	password, err := p.Key.Open(acc.PasswordSealed, app.PasswordContext(acc.UserID))
+	if err != nil {
+		return credential{}, fmt.Errorf("reading the account's password: %w", err)
+	}
+	return credential{secret: string(password)}, nil
+}
+
+// signInKind is the diagnosis kind of a failure to get an access token
+// that only the person (sign in again) or the administrator (register
+// Apartado with the provider) can fix.
+func signInKind(err error) (string, bool) {
+	switch {
+	case errors.Is(err, oauth.ErrRevoked), errors.Is(err, oauth.ErrDenied):
+		return diagnose.KindSignInAgain, true
+	case errors.Is(err, app.ErrNoClient), errors.Is(err, oauth.ErrClient):
+		return diagnose.KindSignInUnregistered, true
+	}
+	return "", false
+}
+
 // maxSessions bounds the sessions of one sync.
 const maxSessions = 20
 
 // session logs in, transfers and quits once. more says another session
 // may find more (see transfer).
-func (p *Poller) session(ctx context.Context, acc db.Account, opts *pop3client.Options, password string,
+func (p *Poller) session(ctx context.Context, acc db.Account, opts *pop3client.Options, cred credential,
 	res *Result, loginDelay *time.Duration, t *tracker) (more bool, err error) {
 	c, err := pop3client.Dial(ctx, net.JoinHostPort(acc.Host, strconv.Itoa(acc.Port)), opts)
 	if err != nil {
 		return false, err
 	}
 	defer c.Close()
-	if err := c.Login(ctx, acc.Username, password); err != nil {
+	if cred.token {
+		err = c.LoginToken(ctx, acc.Username, cred.secret)
+	} else {
+		err = c.Login(ctx, acc.Username, cred.secret)
+	}
+	if err != nil {
 		return false, err
 	}
 	caps := c.Capabilities()

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"time"
 
+	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
+	"github.com/apartado/apartado/oauth"
 	"github.com/apartado/apartado/smtpclient"
 )
 
@@ -56,6 +58,14 @@ func decide(err, hookErr error, m db.OutboxMessage, now time.Time, jitter float6
 		e := db.OutboxError{Kind: KindInternal, Text: setup.err.Error()}
 		if errors.Is(err, errNoServer) {
 			return outcome{state: db.OutboxFailed, err: db.OutboxError{Kind: KindNoServer}}
+		}
+		if errors.Is(err, oauth.ErrRevoked) || errors.Is(err, oauth.ErrDenied) {
+			// Only signing in again helps: the message waits, failed,
+			// to be sent again from the outbox.
+			return outcome{state: db.OutboxFailed, err: db.OutboxError{Kind: diagnose.KindSignInAgain, Text: setup.err.Error()}}
+		}
+		if errors.Is(err, app.ErrNoClient) || errors.Is(err, oauth.ErrClient) {
+			return outcome{state: db.OutboxFailed, err: db.OutboxError{Kind: diagnose.KindSignInUnregistered, Text: setup.err.Error()}}
 		}
 		return retry(m, now, jitter, e)
 	}

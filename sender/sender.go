@@ -67,6 +67,9 @@ type Sender struct {
 	// Jitter returns a number in [0, 1) that spreads the retries; default
 	// math/rand.
 	Jitter func() float64
+	// SignIns gives the access tokens of accounts that sign in with their
+	// provider; nil: one of the sender's own (share the server's).
+	SignIns *app.SignIns
 
 	once  sync.Once
 	owner string // this sender's name in the claims it makes
@@ -84,6 +87,9 @@ func (s *Sender) init() {
 		}
 		if s.Now == nil {
 			s.Now = time.Now
+		}
+		if s.SignIns == nil {
+			s.SignIns = app.NewSignIns(s.DB, s.Key)
 		}
 		if s.Jitter == nil {
 			s.Jitter = mrand.Float64
@@ -299,6 +305,14 @@ func (s *Sender) submit(ctx context.Context, m db.OutboxMessage) (res smtpclient
 		return hookErr
 	}
 	res, err = smtpclient.Send(ctx, addr, &opts.Options, m.From, m.Rcpts, bytes.NewReader(m.Raw))
+	if err != nil && opts.grant != 0 && hookErr == nil && smtpclient.KindOf(err) == smtpclient.KindAuthFailed {
+		// An access token refused before its time: renewed once and sent
+		// again. Nothing was sent: the refusal came before MAIL FROM.
+		if opts.Token, err = s.SignIns.Token(ctx, m.UserID, opts.grant, true); err != nil {
+			return res, nil, &errSetup{err}
+		}
+		res, err = smtpclient.Send(ctx, addr, &opts.Options, m.From, m.Rcpts, bytes.NewReader(m.Raw))
+	}
 	return res, hookErr, err
 }
 
@@ -308,6 +322,7 @@ type sendOptions struct {
 	smtpclient.Options
 	admin  bool        // the account's owner is an administrator: any address may be reached
 	server db.Outgoing // the account's outgoing server
+	grant  int64       // the sign-in whose access token is Token, or 0
 }
 
 // errSetup marks a failure to prepare a submission (the account, its
@@ -339,7 +354,13 @@ func (s *Sender) options(ctx context.Context, m db.OutboxMessage) (sendOptions, 
 		if o.Username == "" {
 			o.Username = acc.Username
 		}
-		if o.Password, err = app.NewAccounts(s.DB, s.Key).OutgoingPassword(acc); err != nil {
+		if acc.OAuthGrant != 0 && acc.Outgoing.SamePassword {
+			// Signed in with the provider: its access token, for SMTP too.
+			o.grant = acc.OAuthGrant
+			if o.Token, err = s.SignIns.Token(ctx, acc.UserID, acc.OAuthGrant, false); err != nil {
+				return sendOptions{}, "", &errSetup{err}
+			}
+		} else if o.Password, err = app.NewAccounts(s.DB, s.Key).OutgoingPassword(acc); err != nil {
 			return sendOptions{}, "", &errSetup{fmt.Errorf("reading the outgoing password: %w", err)}
 		}
 	}

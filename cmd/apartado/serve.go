@@ -50,10 +50,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
+	// One renewal of a sign-in's access token at a time, whoever needs it.
+	signIns := app.NewSignIns(store, key)
 	p := &poller.Poller{DB: store, Key: key, Log: log, Concurrency: cfg.PollConcurrency, Timeout: cfg.PollTimeout,
-		ExtraRootCAs: cas, Resolver: res, MemberPrivateServers: cfg.MemberPrivateServers}
+		ExtraRootCAs: cas, Resolver: res, MemberPrivateServers: cfg.MemberPrivateServers, SignIns: signIns}
 	snd := &sender.Sender{DB: store, Key: key, Log: log, Timeout: cfg.SMTPTimeout, ExtraRootCAs: cas, Resolver: res,
-		MemberPrivateServers: cfg.MemberPrivateServers}
+		MemberPrivateServers: cfg.MemberPrivateServers, SignIns: signIns}
 	// Browser notifications of new mail: the poller queues, the notifier
 	// sends in the background.
 	notifier := &push.Notifier{DB: store, Key: key, Log: log, Contact: cfg.PushContact, PublicURL: cfg.PublicURL,
@@ -62,7 +64,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	h := handlers.New(handlers.Config{DB: store, Key: key, Poller: p, Log: log, CookieSecure: cfg.CookieSecure,
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
 		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res),
-		MemberPrivateServers: cfg.MemberPrivateServers, Sender: snd, UndoWindow: &cfg.UndoWindow, SMTPTimeout: cfg.SMTPTimeout})
+		MemberPrivateServers: cfg.MemberPrivateServers, Sender: snd, UndoWindow: &cfg.UndoWindow, SMTPTimeout: cfg.SMTPTimeout,
+		SignIns: signIns})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

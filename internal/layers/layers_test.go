@@ -26,6 +26,8 @@ var forbidden = map[string][]string{
 	// The wire protocol and nothing else.
 	"pop3client": {"net/http", "db", "app", "handlers", "web", "poller", "message", "diagnose", "discover", "i18n", "cmd"},
 	"smtpclient": {"net/http", "db", "app", "handlers", "web", "poller", "message", "diagnose", "discover", "i18n", "cmd"},
+	// Signing in with a provider (OAuth 2.0): an HTTP client only, keeping nothing.
+	"oauth": {"db", "app", "handlers", "web", "static", "poller", "pop3client", "smtpclient", "message", "diagnose", "discover", "i18n", "cmd"},
 	// Scheduling and syncing: no HTTP, no pages.
 	"poller": {"net/http", "handlers", "web", "static", "cmd"},
 	// Sending browser notifications: an HTTP client only, no pages, not the poller.
