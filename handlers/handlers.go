@@ -165,6 +165,8 @@ type Handler struct {
 	// publicHost is PublicURL's host name (lower case, without the
 	// port); "" accepts any Host.
 	publicHost string
+	// publicURL is Config.PublicURL; nil if not configured.
+	publicURL *url.URL
 
 	resolver     pop3client.Resolver
 	extraRootCAs []*x509.Certificate
@@ -278,6 +280,7 @@ func newHandler(cfg Config) (*Handler, error) {
 			return nil, fmt.Errorf("public URL %q has no host", cfg.PublicURL)
 		}
 		h.publicHost = canonicalHost(cfg.PublicURL.Host)
+		h.publicURL = cfg.PublicURL
 	}
 	h.limiter = newLimiter(loginWindow, h.now)
 	h.connLimit = newLimiter(connWindow, h.now)

@@ -2,14 +2,15 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/web"
 )
 
-// help is the help page, for everyone: it explains POP3 and every
-// diagnosis.
+// help is the help page, for everyone: it explains POP3, every diagnosis
+// and how to register Apartado with the providers that sign in by OAuth.
 func (h *Handler) help(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	title := i18n.T(ctx, "Help")
@@ -27,5 +28,17 @@ func (h *Handler) help(w http.ResponseWriter, r *http.Request) {
 	for _, t := range diagnose.Topics() {
 		v.Topics = append(v.Topics, web.HelpTopicView{Anchor: t.Anchor, Title: h.text(r, t.Title), Body: h.texts(r, t.Body)})
 	}
+	v.OAuthRedirectURI = h.oauthRedirectURI()
 	h.render(w, r, http.StatusOK, web.HelpPage(v))
+}
+
+// oauthRedirectURI is where providers send the browser back after a
+// sign-in: the public URL's /oauth/callback, or "" without a public URL.
+func (h *Handler) oauthRedirectURI() string {
+	if h.publicURL == nil {
+		return ""
+	}
+	u := *h.publicURL
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+	return strings.TrimSuffix(u.String(), "/") + "/oauth/callback"
 }

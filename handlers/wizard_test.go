@@ -19,6 +19,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -700,7 +701,8 @@ func TestHelpPage(t *testing.T) {
 	app := newApp(t)
 	app.addUser("ana", "correct horse", db.RoleMember)
 	in := diagnose.Input{Host: "pop.example.org", Port: 995, Now: app.clock.Now()}
-	wanted := map[string]bool{"pop3": true, "ports": true, "leave-copy": true, "security": true, "errors": true}
+	wanted := map[string]bool{"pop3": true, "ports": true, "leave-copy": true, "security": true, "errors": true,
+		"oauth": true, "oauth-microsoft": true, "oauth-google": true, "oauth-yahoo": true, "oauth-other": true, "oauth-no-public-url": true}
 	for _, k := range diagnose.Kinds() {
 		wanted[diagnose.ExplainRecorded(k, "", "", in).HelpAnchor] = true
 	}
@@ -738,6 +740,101 @@ func TestHelpPage(t *testing.T) {
 			}
 			one(t, doc, "help-link")
 		}
+	}
+}
+
+// TestHelpPageOAuth: the help's section on signing in with a provider
+// gives the redirect URI to register, made from the public URL; without a
+// public URL it gives the URI's pattern and says the setting is needed; and
+// it is in Spanish for a Spanish reader.
+func TestHelpPageOAuth(t *testing.T) {
+	byID := func(doc *html.Node, id string) *html.Node {
+		t.Helper()
+		var found *html.Node
+		walk(doc, func(n *html.Node) {
+			if found == nil && n.Type == html.ElementNode && attr(n, "id") == id {
+				found = n
+			}
+		})
+		if found == nil {
+			t.Fatalf("no #%s", id)
+		}
+		return found
+	}
+	codes := func(n *html.Node) []string {
+		var out []string
+		walk(n, func(c *html.Node) {
+			if c.Type == html.ElementNode && c.Data == "code" {
+				out = append(out, text(c))
+			}
+		})
+		return out
+	}
+	tocLinks := func(doc *html.Node) map[string]bool {
+		out := map[string]bool{}
+		walk(byID(doc, "toc-title").Parent, func(n *html.Node) {
+			if n.Type == html.ElementNode && n.Data == "a" {
+				out[attr(n, "href")] = true
+			}
+		})
+		return out
+	}
+	sections := []string{"oauth-microsoft", "oauth-google", "oauth-yahoo", "oauth-other", "oauth-no-public-url"}
+
+	u, _ := url.Parse("https://mail.example.net/")
+	app := newApp(t, func(c *Config) { c.PublicURL = u })
+	app.addUser("ana", "correct horse", db.RoleMember)
+	r := app.client().do(httptest.NewRequest(http.MethodGet, "https://mail.example.net/help", nil))
+	wantStatus(t, r, http.StatusOK)
+	doc := r.doc(t)
+	for _, id := range []string{"oauth-microsoft", "oauth-google"} {
+		if !slices.Contains(codes(byID(doc, id)), "https://mail.example.net/oauth/callback") {
+			t.Errorf("#%s does not give the redirect URI to copy: %q", id, codes(byID(doc, id)))
+		}
+	}
+	if strings.Contains(text(doc), "your Apartado address") || len(byTestID(doc, "oauth-no-public-url-set")) != 0 {
+		t.Error("with a public URL, the help still asks for one")
+	}
+	toc := tocLinks(doc)
+	for _, id := range append([]string{"oauth"}, sections...) {
+		byID(doc, id)
+		if !toc["#"+id] {
+			t.Errorf("the contents do not link to #%s", id)
+		}
+	}
+	if h := text(byID(doc, "oauth-title")); h != "Signing in with Microsoft, Google, Yahoo or AOL (OAuth)" {
+		t.Errorf("heading %q", h)
+	}
+
+	// Without a public URL: the pattern, and the setting that is missing.
+	plain := newApp(t)
+	plain.addUser("ana", "correct horse", db.RoleMember)
+	c := plain.client()
+	r = c.get("/help")
+	wantStatus(t, r, http.StatusOK)
+	doc = r.doc(t)
+	for _, id := range []string{"oauth-microsoft", "oauth-google"} {
+		if !slices.Contains(codes(byID(doc, id)), "https://<your Apartado address>/oauth/callback") {
+			t.Errorf("#%s does not give the redirect URI's pattern: %q", id, codes(byID(doc, id)))
+		}
+	}
+	if got := text(one(t, doc, "oauth-no-public-url-set")); !strings.Contains(got, "APARTADO_PUBLIC_URL") {
+		t.Errorf("the missing setting is not named: %q", got)
+	}
+
+	// In Spanish.
+	c.header.Set("Accept-Language", "es")
+	r = c.get("/help")
+	wantStatus(t, r, http.StatusOK)
+	doc = r.doc(t)
+	if h := text(byID(doc, "oauth-title")); h != "Iniciar sesión con Microsoft, Google, Yahoo o AOL (OAuth)" {
+		t.Errorf("Spanish heading %q", h)
+	}
+	if !slices.Contains(codes(byID(doc, "oauth-google")), "https://<tu dirección de Apartado>/oauth/callback") {
+		t.Errorf("Spanish pattern: %q", codes(byID(doc, "oauth-google")))
+	}
+	if got := text(one(t, doc, "oauth-no-public-url-set")); !strings.Contains(got, "APARTADO_PUBLIC_URL") || !strings.Contains(got, "no está configurado") {
+		t.Errorf("Spanish missing setting: %q", got)
 	}
 }
 

@@ -57,6 +57,7 @@ func TestPagesRender(t *testing.T) {
 		"settings diagnosis": SettingsPage(SettingsView{Chrome: chrome, Accounts: []AccountStatus{{State: "failing", TrustedCert: "AB:CD", Diagnosis: &diagnosis}}}),
 		"help":               HelpPage(HelpView{Chrome: chrome, Topics: []HelpTopicView{{Anchor: "error-x", Title: "T", Body: []string{"b"}}}}),
 		"help zero":          HelpPage(HelpView{}),
+		"help public url":    HelpPage(HelpView{Chrome: chrome, OAuthRedirectURI: "https://mail.example.net/oauth/callback"}),
 		"error":              ErrorPage(ErrorView{Chrome: chrome, Status: 404, Heading: "Not found", Message: "m", Home: "/mail"}),
 	}
 	for _, lang := range []language.Tag{language.English, language.Spanish} {

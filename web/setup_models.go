@@ -103,4 +103,8 @@ type HelpTopicView struct {
 type HelpView struct {
 	Chrome
 	Topics []HelpTopicView
+	// OAuthRedirectURI is where providers send the browser back after a
+	// sign-in (the public URL's /oauth/callback); "" when the public URL
+	// is not set, and the help then shows its pattern.
+	OAuthRedirectURI string
 }
