@@ -105,6 +105,9 @@ func TestSendSignedIn(t *testing.T) {
 	if m.State != db.OutboxFailed || m.Err.Kind != diagnose.KindSignInAgain {
 		t.Fatalf("revoked: %s %+v", m.State, m.Err)
 	}
+	if d := diagnose.ExplainRecordedSMTP(m.Err.Kind, m.Err.Step, m.Err.Text, diagnose.Input{}); d.Title.Key != "Sign in again" {
+		t.Fatalf("the outbox says %q", d.Title.Key)
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		msgs, _ := srv.Dovecot.Messages("bob")
