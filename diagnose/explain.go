@@ -32,6 +32,9 @@ const (
 	// KindSignInUnregistered: Apartado is not (or no longer) registered
 	// with the account's sign-in provider: the administrator's to fix.
 	KindSignInUnregistered = "sign_in_unregistered"
+	// KindSignInUnavailable: the provider's sign-in service could not be
+	// asked to renew the access token; tried again at the next check.
+	KindSignInUnavailable = "sign_in_unavailable"
 )
 
 // Input is what is known about the settings that failed, so that the
@@ -160,6 +163,8 @@ func ExplainRecorded(kind, step, text string, in Input) Diagnosis {
 		return explainSignInAgain(in)
 	case KindSignInUnregistered:
 		return explainSignInUnregistered(in)
+	case KindSignInUnavailable:
+		return explainSignInUnavailable(in, text)
 	}
 	return Explain(&pop3client.Error{Kind: pop3client.Kind(kind), Step: Step(step), ServerText: text, Host: in.Host}, in)
 }
@@ -201,6 +206,21 @@ func explainSignInUnregistered(Input) Diagnosis {
 		Step:        pop3client.StepAuth,
 		Title:       msg(i18n.Key("Apartado is not registered with this sign-in provider")),
 		Explanation: msg(i18n.Key("This account signs in through its provider's website, and Apartado's registration with that provider was removed. The household's administrator registers it again under Administration → Sign-in providers; then sign in again.")),
+		HelpAnchor:  "oauth",
+	}
+}
+
+func explainSignInUnavailable(in Input, text string) Diagnosis {
+	name := displayHost(in.Host)
+	if in.Provider != nil && in.Provider.Name != "" {
+		name = in.Provider.Name
+	}
+	return Diagnosis{
+		Kind:        KindSignInUnavailable,
+		Step:        pop3client.StepAuth,
+		Title:       msg(i18n.Key("The provider's sign-in service did not answer")),
+		Explanation: msg(i18n.Key("To check this account, Apartado renews its permission at %s's sign-in service, which did not answer or failed on its side. Nothing is wrong with the account; Apartado tries again at the next check. If this lasts, check that the computer Apartado runs on can reach the Internet."), name),
+		Detail:      text,
 		HelpAnchor:  "oauth",
 	}
 }

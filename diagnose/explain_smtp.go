@@ -69,6 +69,8 @@ func ExplainRecordedSMTP(kind, step, text string, in Input) Diagnosis {
 		return explainSignInAgain(in)
 	case KindSignInUnregistered:
 		return explainSignInUnregistered(in)
+	case KindSignInUnavailable:
+		return explainSignInUnavailable(in, text)
 	case KindNoOutgoingServer:
 		return Diagnosis{
 			Kind:        KindNoOutgoingServer,

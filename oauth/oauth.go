@@ -71,6 +71,10 @@ var (
 	// ErrClient: the provider does not accept the registered client
 	// (invalid_client, unauthorized_client): the administrator's to fix.
 	ErrClient = errors.New("oauth: the provider refused Apartado's registration")
+	// ErrUnavailable: the provider could not be asked, or failed on its
+	// side (no answer, a 5xx, an answer that is not OAuth's): worth
+	// trying again later.
+	ErrUnavailable = errors.New("oauth: the provider's sign-in service did not answer")
 )
 
 // Timeout bounds each request to the provider.
@@ -190,8 +194,14 @@ func classify(op string, err error) error {
 		case "invalid_client", "unauthorized_client":
 			return fmt.Errorf("%s: %w (%s)", op, ErrClient, describe(re))
 		}
+		if re.Response != nil && re.Response.StatusCode < 500 && re.ErrorCode != "" {
+			return fmt.Errorf("%s: %w", op, err) // another refusal, in OAuth's words
+		}
 	}
-	return fmt.Errorf("%s: %w", op, err)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
 }
 
 // describe is the provider's own words for an error, for logs and the

@@ -94,7 +94,7 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 			var pe *pop3client.Error
 			if kind, ok := signInKind(res.Err); ok {
 				rec.ErrKind, rec.ErrStep, rec.ErrText = kind, string(pop3client.StepAuth), res.Err.Error()
-				rec.AuthFailure = true
+				rec.AuthFailure = kind != diagnose.KindSignInUnavailable // the person's or the administrator's to fix
 			} else if errors.As(res.Err, &pe) {
 				rec.ErrKind, rec.ErrStep, rec.ErrText = string(pe.Kind), string(pe.Step), pe.ServerText
 				rec.AuthFailure = pe.Kind == pop3client.KindAuthFailed
@@ -187,15 +187,17 @@ func (p *Poller) credential(ctx context.Context, acc db.Account, renew bool) (cr
 	return credential{secret: string(password)}, nil
 }
 
-// signInKind is the diagnosis kind of a failure to get an access token
-// that only the person (sign in again) or the administrator (register
-// Apartado with the provider) can fix.
+// signInKind is the diagnosis kind of a failure to get an access token:
+// one only the person (sign in again) or the administrator (register
+// Apartado with the provider) can fix, or the provider not answering.
 func signInKind(err error) (string, bool) {
 	switch {
 	case errors.Is(err, oauth.ErrRevoked), errors.Is(err, oauth.ErrDenied):
 		return diagnose.KindSignInAgain, true
 	case errors.Is(err, app.ErrNoClient), errors.Is(err, oauth.ErrClient):
 		return diagnose.KindSignInUnregistered, true
+	case errors.Is(err, oauth.ErrUnavailable):
+		return diagnose.KindSignInUnavailable, true
 	}
 	return "", false
 }

@@ -67,6 +67,9 @@ func decide(err, hookErr error, m db.OutboxMessage, now time.Time, jitter float6
 		if errors.Is(err, app.ErrNoClient) || errors.Is(err, oauth.ErrClient) {
 			return outcome{state: db.OutboxFailed, err: db.OutboxError{Kind: diagnose.KindSignInUnregistered, Text: setup.err.Error()}}
 		}
+		if errors.Is(err, oauth.ErrUnavailable) {
+			return retry(m, now, jitter, db.OutboxError{Kind: diagnose.KindSignInUnavailable, Text: setup.err.Error()})
+		}
 		return retry(m, now, jitter, e)
 	}
 	var se *smtpclient.Error
