@@ -89,7 +89,7 @@ func TestLoginOf(t *testing.T) {
 	}
 	for in, want := range map[string]string{
 		tok(`{"email":"ana@outlook.com","preferred_username":"x"}`): "ana@outlook.com",
-		tok(`{"preferred_username":"ana@contoso.com"}`):              "ana@contoso.com",
+		tok(`{"preferred_username":"ana@contoso.com"}`):             "ana@contoso.com",
 		tok(`not json`): "",
 		"garbage":       "",
 	} {
