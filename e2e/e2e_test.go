@@ -63,9 +63,17 @@ func startApp(t *testing.T, extraEnv ...string) *app {
 }
 
 // startAppIn is startApp with the data folder data.
+// An APARTADO_ADDR among extraEnv is the address it listens on (a test
+// that must know its address before it starts: its public URL).
 func startAppIn(t *testing.T, data string, extraEnv ...string) *app {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "json")
+	addr := "127.0.0.1:0"
+	for _, e := range extraEnv {
+		if v, ok := strings.CutPrefix(e, "APARTADO_ADDR="); ok {
+			addr = v
+		}
+	}
+	cmd := exec.Command(binary, "serve", "--addr", addr, "--data", data, "--log-format", "json")
 	cmd.Env = append(os.Environ(), extraEnv...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -75,7 +83,7 @@ func startAppIn(t *testing.T, data string, extraEnv ...string) *app {
 		t.Fatal(err)
 	}
 	a := &app{Data: data, cmd: cmd, log: &strings.Builder{}}
-	addr := make(chan string, 1)
+	listening := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
@@ -91,7 +99,7 @@ func startAppIn(t *testing.T, data string, extraEnv ...string) *app {
 					a.SetupCode = rec.SetupCode // logged before "listening", read after it
 				}
 				if rec.Msg == "apartado listening" {
-					addr <- rec.Addr
+					listening <- rec.Addr
 				}
 			}
 		}
@@ -115,7 +123,7 @@ func startAppIn(t *testing.T, data string, extraEnv ...string) *app {
 		}
 	})
 	select {
-	case a.URL = <-addr:
+	case a.URL = <-listening:
 	case <-time.After(30 * time.Second):
 		t.Fatalf("apartado did not start; log:\n%s", a.log.String())
 	}
