@@ -32,6 +32,21 @@
 // Options.APOP (the greeting then ends in the APOP timestamp "<...>").
 // Passwords are stored in the PLAIN scheme, so any password works.
 //
+// With Options.OAuth2, XOAUTH2 and OAUTHBEARER too, through Dovecot's
+// oauth2 passdb (settings in Dir/oauth2.conf.ext): Dovecot 2.3 POSTs the
+// bearer token as the form field "token" to the introspection endpoint
+// (RFC 7662, introspection_mode = post), authenticating with HTTP Basic
+// from the URL's user information, and accepts the login only if the JSON
+// answer has "active": true and its UsernameAttribute ("username" unless
+// set) equals the user name the client gave. Nothing is cached: every
+// login asks the endpoint. internal/oauthtest runs a provider to ask. The
+// passwd-file still answers USER/PASS, PLAIN and LOGIN (it is asked, and
+// logs "Password mismatch", before the oauth2 passdb for a token too).
+// A token the endpoint rejects fails "nodelay" like a wrong password, but a
+// malformed SASL message (an empty token, a missing "auth=") fails in the
+// mechanism before any passdb is asked: it is held 0.5 s and starts the
+// auth penalty, so the next logins from 127.0.0.1 wait 4 s and more.
+//
 // Dovecot's login processes count a connection whose remote address equals
 // its local address as secured, like TLS, and then allow plaintext
 // authentication whatever disable_plaintext_auth says. A client connecting

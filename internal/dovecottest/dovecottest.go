@@ -74,10 +74,29 @@ type Options struct {
 	// APOP adds the APOP mechanism; the greeting then carries the APOP
 	// timestamp, "+OK Dovecot (Debian) ready. <...>".
 	APOP bool
+	// OAuth2, if not nil, adds the XOAUTH2 and OAUTHBEARER mechanisms and
+	// an oauth2 passdb that checks their bearer tokens at an OAuth 2.0
+	// token introspection endpoint (RFC 7662). See the package
+	// documentation.
+	OAuth2 *OAuth2
 	// ExtraConfig is appended verbatim to the generated dovecot.conf. A
 	// setting given again there overrides the generated one, and a service
 	// block given again is merged into it.
 	ExtraConfig string
+}
+
+// OAuth2 configures Dovecot's oauth2 passdb (Options.OAuth2).
+type OAuth2 struct {
+	// IntrospectionURL is the token introspection endpoint, with the
+	// credentials of a client allowed to introspect as the URL's user
+	// information: "http://id:secret@127.0.0.1:port/oauth/introspect".
+	// Dovecot 2.3 sends them as HTTP Basic authentication and the token as
+	// the form field "token" of a POST.
+	IntrospectionURL string
+	// UsernameAttribute is the field of the introspection response that
+	// must equal the user name of the login (the "user=" of XOAUTH2, the
+	// "a=" of OAUTHBEARER). Empty means "username".
+	UsernameAttribute string
 }
 
 // Server is a running private Dovecot POP3 server.
@@ -192,6 +211,9 @@ func New(opts Options) (*Server, error) {
 		if pw == "" || strings.ContainsAny(pw, "\x00\r\n") {
 			return nil, fmt.Errorf("dovecottest: password of %q must be non-empty and free of NUL, CR and LF", u)
 		}
+	}
+	if o := opts.OAuth2; o != nil && (o.IntrospectionURL == "" || strings.ContainsAny(o.IntrospectionURL+o.UsernameAttribute, "\x00\r\n \t")) {
+		return nil, errors.New("dovecottest: OAuth2.IntrospectionURL must be set, and it and UsernameAttribute must be free of white space and control characters")
 	}
 	id, err := lookupIdentity()
 	if err != nil {
@@ -429,6 +451,11 @@ func (s *Server) startOn(bin string, opts Options, host string, plainPort, tlsPo
 		opts:      opts,
 		id:        s.id,
 	}
+	if opts.OAuth2 != nil {
+		if err := s.writeOAuth2Conf(p, *opts.OAuth2); err != nil {
+			return false, err
+		}
+	}
 	conf := filepath.Join(s.Dir, confName)
 	if err := os.WriteFile(conf, []byte(dovecotConf(p)), 0o644); err != nil {
 		return false, err
@@ -469,6 +496,19 @@ func (s *Server) startOn(bin string, opts Options, host string, plainPort, tlsPo
 		return inUse, err
 	}
 	return false, nil
+}
+
+// writeOAuth2Conf writes the oauth2 passdb's settings, which hold the
+// introspection client's secret, readable by the auth process only (it
+// runs as default_internal_user).
+func (s *Server) writeOAuth2Conf(p configParams, o OAuth2) error {
+	if err := os.WriteFile(p.oauth2Path(), []byte(oauth2Conf(o)), 0o640); err != nil {
+		return err
+	}
+	if s.id.root {
+		return os.Chown(p.oauth2Path(), 0, s.id.internalGID)
+	}
+	return nil
 }
 
 // startProcess starts cmd from a goroutine locked to its OS thread that

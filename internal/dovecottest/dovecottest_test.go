@@ -8,6 +8,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -582,4 +585,55 @@ func TestNewErrors(t *testing.T) {
 			t.Errorf("New with users %q succeeded", users)
 		}
 	}
+}
+
+// TestOAuth2 checks the oauth2 passdb against a stand-in introspection
+// endpoint: Dovecot must POST the token with the URL's credentials as
+// Basic authentication, and accept only an active answer that names the
+// logging-in user. internal/oauthtest runs it against a real provider.
+func TestOAuth2(t *testing.T) {
+	t.Parallel()
+	intro := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, secret, ok := r.BasicAuth()
+		if r.Method != http.MethodPost || !ok || id != "dovecot" || secret != "pw" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch r.PostFormValue("token") {
+		case "good":
+			fmt.Fprint(w, `{"active": true, "username": "alice"}`)
+		case "other":
+			fmt.Fprint(w, `{"active": true, "username": "bob"}`)
+		case "inactive":
+			fmt.Fprint(w, `{"active": false, "username": "alice"}`)
+		default:
+			fmt.Fprint(w, `{"active": false}`)
+		}
+	}))
+	t.Cleanup(intro.Close)
+	u, _ := url.Parse(intro.URL + "/introspect")
+	u.User = url.UserPassword("dovecot", "pw")
+	srv := dovecottest.Start(t, dovecottest.Options{OAuth2: &dovecottest.OAuth2{IntrospectionURL: u.String()}})
+
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	xoauth2 := func(user, token string) string { return b64("user=" + user + "\x01auth=Bearer " + token + "\x01\x01") }
+	c := dialTLS(t, srv)
+	for _, token := range []string{"other", "inactive", "unknown"} {
+		if l := c.cmd("AUTH XOAUTH2 %s", xoauth2("alice", token)); !strings.HasPrefix(l, "+ ") {
+			t.Fatalf("AUTH XOAUTH2 with token %q: %q, want the error challenge", token, l)
+		}
+		if l := c.cmd(""); !strings.HasPrefix(l, "-ERR") {
+			t.Fatalf("AUTH XOAUTH2 with token %q: %q", token, l)
+		}
+	}
+	c.ok("AUTH XOAUTH2 %s", xoauth2("alice", "good"))
+	c.quit()
+
+	c = dialTLS(t, srv)
+	c.ok("AUTH OAUTHBEARER %s", b64("n,a=alice,\x01auth=Bearer good\x01\x01"))
+	c.quit()
+	c = dialTLS(t, srv) // passwords still work
+	c.ok("AUTH PLAIN %s", b64("\x00alice\x00secret"))
+	c.quit()
 }
