@@ -54,6 +54,9 @@ type Input struct {
 	Interval time.Duration
 	// Now is the clock, for certificate dates; zero means time.Now.
 	Now time.Time
+	// SignedIn: the account signs in with the provider (OAuth) rather
+	// than a password, so a refusal is not about a password.
+	SignedIn bool
 }
 
 // Diagnosis is what went wrong, in words a person can act on, with the

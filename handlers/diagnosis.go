@@ -15,6 +15,7 @@ import (
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/oauth"
 	"github.com/apartado/apartado/pop3client"
 	"github.com/apartado/apartado/smtpclient"
 	"github.com/apartado/apartado/web"
@@ -49,7 +50,19 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 			Explain: h.explainInput(s.Email, s.Host, s.Port, s.Security, s.PollInterval)},
 	}
 	p.opts.Explain.Now = h.now()
-	if p.settings.Password == "" && a != nil {
+	switch {
+	case in.grant != 0 && in.password == "":
+		// Signed in with the provider: its access token, for the outgoing
+		// server too when it uses the same sign-in.
+		p.opts.Explain.SignedIn = true
+		tok, err := h.signIns.Token(r.Context(), owner(r).ID, in.grant, false)
+		if err != nil {
+			h.log.Info("getting an access token for a test", "user", owner(r).ID, "grant", in.grant, "err", err)
+			d := signInDiagnosis(err, p.opts.Explain)
+			p.unusable = &d
+		}
+		p.settings.Token = tok
+	case p.settings.Password == "" && a != nil:
 		pw, err := h.accounts.Open(*a)
 		if err != nil {
 			h.log.Error("opening an account's password for a test", "account", a.ID, "err", err)
@@ -60,8 +73,24 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 	}
 	if s.Outgoing.Configured() {
 		p.outgoing = h.planOutgoingTest(in, s, a, p.settings.Password)
+		if o := p.outgoing; o.settings.Password == "" && s.Outgoing.SamePassword && s.Outgoing.Auth != db.OutgoingAuthNone && p.settings.Token != "" {
+			o.settings.Token, o.opts.Explain.SignedIn = p.settings.Token, true
+		}
 	}
 	return p
+}
+
+// signInDiagnosis explains a failure to get a sign-in's access token: the
+// provider refused it (sign in again), Apartado is not registered with
+// the provider, or anything else (the provider could not be reached).
+func signInDiagnosis(err error, in diagnose.Input) diagnose.Diagnosis {
+	switch {
+	case errors.Is(err, oauth.ErrRevoked), errors.Is(err, oauth.ErrDenied), errors.Is(err, db.ErrNotFound):
+		return diagnose.ExplainRecorded(diagnose.KindSignInAgain, "", "", in)
+	case errors.Is(err, app.ErrNoClient), errors.Is(err, oauth.ErrClient):
+		return diagnose.ExplainRecorded(diagnose.KindSignInUnregistered, "", "", in)
+	}
+	return diagnose.Explain(fmt.Errorf("getting an access token: %w", err), in)
 }
 
 // planOutgoingTest prepares the outgoing server's test: with its typed
@@ -293,6 +322,11 @@ func (h *Handler) diagnosisView(r *http.Request, d diagnose.Diagnosis, fix func(
 // certificate is not offered from here yet.
 func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, action string, outgoing bool) web.FixView {
 	v := web.FixView{Label: h.text(r, f.Label), Warning: h.text(r, f.Warning)}
+	if f.SignIn {
+		// The form above is the fix: its "Sign in with …".
+		v.URL = "#signin"
+		return v
+	}
 	if f.RetypePassword {
 		// The form above is the fix: its password field.
 		v.URL = "#password"
@@ -346,6 +380,10 @@ func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, acti
 func (h *Handler) fixLink(r *http.Request, a db.Account, f diagnose.Fix) web.FixView {
 	base := accountURL(r, a.ID)
 	v := web.FixView{Label: h.text(r, f.Label), Warning: h.text(r, f.Warning)}
+	if f.SignIn {
+		v.URL = base + "#signin"
+		return v
+	}
 	if f.RetypePassword {
 		v.URL = base + "#password"
 		return v
