@@ -343,10 +343,18 @@ func (s *SignIns) StartCode(ctx context.Context, issuer, redirectURL, loginHint 
 	return oauth.StartCode(is, c, redirectURL, loginHint), nil
 }
 
-// keep seals a sign-in's tokens into a new grant.
+// UnsavedGrantLife is how long a sign-in waits for an account to be saved
+// with it before it is deleted.
+const UnsavedGrantLife = 24 * time.Hour
+
+// keep seals a sign-in's tokens into a new grant, and deletes the sign-ins
+// that no account was saved with in time (a form left half-way).
 func (s *SignIns) keep(ctx context.Context, userID int64, issuer string, t oauth.Token) (db.Grant, error) {
 	gt, err := s.seal(userID, t)
 	if err != nil {
+		return db.Grant{}, err
+	}
+	if err := s.db.DeleteUnusedGrants(ctx, s.Now().Add(-UnsavedGrantLife)); err != nil {
 		return db.Grant{}, err
 	}
 	return s.db.CreateGrant(ctx, userID, issuer, gt)
@@ -421,12 +429,9 @@ func (s *SignIns) renew(ctx context.Context, g db.Grant) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	gt, err := s.seal(g.UserID, t)
+	gt, err := s.seal(g.UserID, t) // without a new refresh token, the stored one is kept
 	if err != nil {
 		return "", err
-	}
-	if t.Refresh == "" {
-		gt.RefreshSealed = nil // kept
 	}
 	if err := s.db.RenewGrant(ctx, g.UserID, g.ID, gt); err != nil {
 		return "", err

@@ -18,7 +18,7 @@ func InputOf(a db.Account) AccountInput {
 	in := AccountInput{
 		Name: a.Name, Email: a.Email, Host: a.Host, Port: a.Port, Security: a.Security, Username: a.Username,
 		DeleteAfterDownload: a.DeleteAfterDownload, DeleteAfterDays: a.DeleteAfterDays, WhenDeleted: string(a.DeleteWhenDeleted),
-		Interval: a.PollInterval, DisplayName: a.DisplayName, Signature: a.Signature,
+		Interval: a.PollInterval, DisplayName: a.DisplayName, Signature: a.Signature, OAuthGrant: a.OAuthGrant,
 	}
 	if a.TrustedCert != "" {
 		in.TrustedCert, in.TrustedFor = a.TrustedCert, HostPort(a.Host, a.Port)

@@ -65,6 +65,10 @@ func ExplainRecordedSMTP(kind, step, text string, in Input) Diagnosis {
 	switch kind {
 	case KindInternal:
 		return explainOutboxInternal()
+	case KindSignInAgain:
+		return explainSignInAgain(in)
+	case KindSignInUnregistered:
+		return explainSignInUnregistered(in)
 	case KindNoOutgoingServer:
 		return Diagnosis{
 			Kind:        KindNoOutgoingServer,

@@ -31,6 +31,9 @@ const (
 	doneUserDeleted  = "user-deleted"
 	doneRoleChanged  = "role-changed"
 	donePasswordSet  = "password-set"
+	// The administrator's sign-in providers page.
+	doneSignInSaved   = "sign-in-saved"
+	doneSignInRemoved = "sign-in-removed"
 	// List actions.
 	doneTrashed      = "trashed"
 	doneRestored     = "restored"
@@ -87,6 +90,9 @@ var notices = map[string]string{
 	doneUserDeleted:  i18n.Key("The user, their accounts and all their mail were deleted."),
 	doneRoleChanged:  i18n.Key("The user's role was changed."),
 	donePasswordSet:  i18n.Key("The new password was set. The user was signed out everywhere."),
+
+	doneSignInSaved:   i18n.Key("The registration was saved. Accounts with this provider can sign in with it."),
+	doneSignInRemoved: i18n.Key("The registration was removed. Accounts that signed in with it must sign in again once it is registered anew."),
 
 	doneTrashed:      i18n.Key("Moved to the trash."),
 	doneRestored:     i18n.Key("Moved back to the inbox."),

@@ -135,6 +135,9 @@ func (h *Handler) routes() http.Handler {
 				r.Post("/admin/users/{id}/reset-password", h.resetPassword)
 				r.Post("/admin/users/{id}/role", h.changeRole)
 				r.Post("/admin/users/{id}/delete", h.deleteUser)
+				r.Get(signInAdminPath, h.signInAdmin)
+				r.Post(signInAdminPath, h.saveSignIn)
+				r.Post(signInAdminPath+"/remove", h.removeSignIn)
 				r.Route("/admin/members/{member}/accounts", func(r chi.Router) {
 					r.Use(h.memberAccounts)
 					h.accountRoutes(r)

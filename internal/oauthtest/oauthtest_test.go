@@ -53,9 +53,14 @@ func config(prov *oauthtest.Provider, secret string, device bool) *oauth2.Config
 // signIn runs the authorization code flow with PKCE as alice.
 func signIn(t *testing.T, prov *oauthtest.Provider, cfg *oauth2.Config) *oauth2.Token {
 	t.Helper()
+	return signInAs(t, prov, cfg, "alice", "secret")
+}
+
+func signInAs(t *testing.T, prov *oauthtest.Provider, cfg *oauth2.Config, user, password string) *oauth2.Token {
+	t.Helper()
 	ctx := testCtx(t)
 	verifier := oauth2.GenerateVerifier()
-	redirect, err := prov.SignIn(ctx, cfg.AuthCodeURL("st4te", oauth2.S256ChallengeOption(verifier)), "alice", "secret")
+	redirect, err := prov.SignIn(ctx, cfg.AuthCodeURL("st4te", oauth2.S256ChallengeOption(verifier)), user, password)
 	if err != nil {
 		t.Fatalf("SignIn: %v", err)
 	}
@@ -201,6 +206,10 @@ func TestIntrospection(t *testing.T) {
 	}
 	if s, _ := m["scope"].(string); !strings.Contains(s, "pop") {
 		t.Errorf("introspection scope = %q", s)
+	}
+	carol := introspect(t, prov, signInAs(t, prov, config(prov, "", false), "carol@mail.example", "pw").AccessToken)
+	if carol["username"] != "carol@mail.example" || carol["email"] != "carol@mail.example" {
+		t.Errorf("introspection for a user named by an address: %v", carol)
 	}
 	if m := introspect(t, prov, "garbage"); m["active"] != false || len(m) != 1 {
 		t.Errorf("garbage token: %v", m)
@@ -492,4 +501,56 @@ func TestRevocationEndpoint(t *testing.T) {
 		t.Errorf("access token after revoking its refresh token: %v", m)
 	}
 	wantCode(t, "revoked refresh token", func() error { _, err := cfg.TokenSource(ctx, expired(fresh)).Token(); return err }, "invalid_grant")
+}
+
+func TestDiscovery(t *testing.T) {
+	t.Parallel()
+	prov := oauthtest.Start(t, oauthtest.Options{})
+	resp, err := http.Get(prov.Issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var d map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{
+		"issuer": prov.Issuer, "authorization_endpoint": prov.AuthURL, "token_endpoint": prov.TokenURL,
+		"device_authorization_endpoint": prov.DeviceAuthURL, "introspection_endpoint": prov.IntrospectURL,
+		"revocation_endpoint": prov.RevokeURL, "userinfo_endpoint": prov.UserinfoURL,
+	} {
+		if d[k] != want {
+			t.Errorf("discovery %s = %v, want %s", k, d[k], want)
+		}
+	}
+	if m, _ := json.Marshal(d["code_challenge_methods_supported"]); !strings.Contains(string(m), "S256") {
+		t.Errorf("code_challenge_methods_supported = %s", m)
+	}
+}
+
+// TestAddressUser: a user whose login name is an e-mail address logs in
+// to Dovecot by that name.
+func TestAddressUser(t *testing.T) {
+	t.Parallel()
+	users := map[string]string{"dora@example.test": "pw"}
+	prov := oauthtest.Start(t, oauthtest.Options{Users: users})
+	srv := dovecottest.Start(t, dovecottest.Options{Users: users, OAuth2: prov.DovecotOAuth2()})
+	tok := signInAs(t, prov, config(prov, "", false), "dora@example.test", "pw")
+	ctx := testCtx(t)
+	block, _ := pem.Decode(srv.CertPEM)
+	cert, _ := x509.ParseCertificate(block.Bytes)
+	for _, m := range []pop3client.Mechanism{
+		pop3client.XOAuth2Auth("dora@example.test", tok.AccessToken),
+		pop3client.OAuthBearerAuth("dora@example.test", tok.AccessToken, "", 0),
+	} {
+		c, err := pop3client.Dial(ctx, srv.TLSAddr, &pop3client.Options{ExtraRootCAs: []*x509.Certificate{cert}, Timeout: 20 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Auth(ctx, m); err != nil {
+			t.Errorf("AUTH %s: %v", m.Name(), err)
+		}
+		c.Close()
+	}
 }

@@ -129,11 +129,14 @@ func (s *store) CreateAuthRequest(_ context.Context, r *oidc.AuthRequest, _ stri
 	return a, nil
 }
 
+// AuthRequestByID returns a copy, which the library may read while the
+// login page signs the request in.
 func (s *store) AuthRequestByID(_ context.Context, id string) (op.AuthRequest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a, ok := s.authReqs[id]; ok {
-		return a, nil
+		c := *a
+		return &c, nil
 	}
 	return nil, errNotFound
 }

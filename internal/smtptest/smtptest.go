@@ -90,6 +90,15 @@ func (s *Server) RootCAs() *x509.CertPool { return s.Cert.Pool() }
 // default, alice / secret), and stops both when the test ends.
 func Start(t testing.TB, users map[string]string) *Server {
 	t.Helper()
+	return StartOAuth(t, users, nil)
+}
+
+// StartOAuth is Start with a Dovecot that also accepts OAuth 2.0 access
+// tokens (SASL OAUTHBEARER and XOAUTH2) checked at a provider's
+// introspection endpoint (see dovecottest.OAuth2): Postfix offers what
+// Dovecot's auth service offers. nil is Start.
+func StartOAuth(t testing.TB, users map[string]string, oauth2 *dovecottest.OAuth2) *Server {
+	t.Helper()
 	if _, err := os.Stat(MasterPath); err != nil {
 		if os.Getenv(SkipEnv) == "1" {
 			t.Skipf("smtptest: Postfix not installed (skipping because %s=1)", SkipEnv)
@@ -107,7 +116,7 @@ func Start(t testing.TB, users map[string]string) *Server {
 		t.Fatal(err)
 	}
 	sock := filepath.Join(dir, "dovecot-auth")
-	dc := dovecottest.Start(t, dovecottest.Options{Users: users,
+	dc := dovecottest.Start(t, dovecottest.Options{Users: users, OAuth2: oauth2,
 		ExtraConfig: fmt.Sprintf("service auth {\n  unix_listener %s {\n    mode = 0666\n  }\n}\n", sock)})
 	s := &Server{Dovecot: dc, Dir: dir, done: make(chan struct{})}
 	s.Cert = testcert.New(t, testcert.Spec{CommonName: "localhost", DNSNames: []string{"localhost"},
