@@ -33,6 +33,9 @@ type testPlan struct {
 	// outgoing is the outgoing server's test, run once the incoming one
 	// passed; nil when the account only receives.
 	outgoing *testPlan
+	// grant is the sign-in whose token the test sends (0: a password),
+	// of the user owner.
+	grant, owner int64
 }
 
 // outgoingStep marks the outgoing server's steps among the test's steps,
@@ -55,6 +58,7 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 		// Signed in with the provider: its access token, for the outgoing
 		// server too when it uses the same sign-in.
 		p.opts.Explain.SignedIn = true
+		p.grant, p.owner = in.grant, owner(r).ID
 		tok, err := h.signIns.Token(r.Context(), owner(r).ID, in.grant, false)
 		if err != nil {
 			h.log.Info("getting an access token for a test", "user", owner(r).ID, "grant", in.grant, "err", err)
@@ -84,13 +88,22 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 // provider refused it (sign in again), Apartado is not registered with
 // the provider, or anything else (the provider could not be reached).
 func signInDiagnosis(err error, in diagnose.Input) diagnose.Diagnosis {
-	switch {
-	case errors.Is(err, oauth.ErrRevoked), errors.Is(err, oauth.ErrDenied), errors.Is(err, db.ErrNotFound):
-		return diagnose.ExplainRecorded(diagnose.KindSignInAgain, "", "", in)
-	case errors.Is(err, app.ErrNoClient), errors.Is(err, oauth.ErrClient):
-		return diagnose.ExplainRecorded(diagnose.KindSignInUnregistered, "", "", in)
+	if kind, ok := signInKindOf(err); ok {
+		return diagnose.ExplainRecorded(kind, "", "", in)
 	}
 	return diagnose.Explain(fmt.Errorf("getting an access token: %w", err), in)
+}
+
+// signInKindOf is the diagnosis kind of a sign-in's failure that only
+// signing in again (or the administrator's registration) fixes.
+func signInKindOf(err error) (string, bool) {
+	switch {
+	case errors.Is(err, oauth.ErrRevoked), errors.Is(err, oauth.ErrDenied), errors.Is(err, db.ErrNotFound):
+		return diagnose.KindSignInAgain, true
+	case errors.Is(err, app.ErrNoClient), errors.Is(err, oauth.ErrClient):
+		return diagnose.KindSignInUnregistered, true
+	}
+	return "", false
 }
 
 // planOutgoingTest prepares the outgoing server's test: with its typed
@@ -186,6 +199,19 @@ func (h *Handler) run(ctx context.Context, p testPlan, report func(diagnose.Step
 // runIncoming runs the incoming server's test.
 func (h *Handler) runIncoming(ctx context.Context, p testPlan, report func(diagnose.StepResult)) diagnose.Result {
 	res := h.testConn(ctx, p.settings, p.opts, report)
+	if !res.OK && p.grant != 0 && pop3client.KindOf(res.Err) == pop3client.KindAuthFailed {
+		// The server refused the token: renewing it tells a sign-in the
+		// provider withdrew (sign in again) from a mailbox that refuses
+		// sign-ins (the diagnosis as it is). The next test sends the new one.
+		if _, err := h.signIns.Token(ctx, p.owner, p.grant, true); err != nil {
+			h.log.Info("renewing a refused access token for a test", "user", p.owner, "grant", p.grant, "err", err)
+			if _, ok := signInKindOf(err); ok {
+				d := signInDiagnosis(err, p.opts.Explain)
+				res.Diagnosis = &d
+			}
+		}
+		return res
+	}
 	if !res.OK && res.Diagnosis != nil && res.Err != nil {
 		// For a wrong name or port, what autodiscovery finds is the fix.
 		switch pop3client.KindOf(res.Err) {

@@ -125,9 +125,10 @@ func (f *signinFlow) belongs(session string, by int64) bool {
 	return subtle.ConstantTimeCompare([]byte(f.session), []byte(session)) == 1 && f.by == by
 }
 
-// takeState finds the code flow whose state this is and uses the state
-// up: a state works once. The comparison takes as long for every flow.
-func (s *signinFlows) takeState(state string, now time.Time) (signinFlow, bool) {
+// takeState finds the code flow whose state this is, if it belongs to
+// this session and user, and uses the state up: a state works once. The
+// comparison takes as long for every flow.
+func (s *signinFlows) takeState(state, session string, by int64, now time.Time) (signinFlow, bool) {
 	if state == "" {
 		return signinFlow{}, false
 	}
@@ -139,7 +140,7 @@ func (s *signinFlows) takeState(state string, now time.Time) (signinFlow, bool) 
 			found = f
 		}
 	}
-	if found == nil || now.After(found.expires) {
+	if found == nil || now.After(found.expires) || !found.belongs(session, by) {
 		return signinFlow{}, false
 	}
 	found.state = ""
@@ -252,11 +253,11 @@ func (h *Handler) startDevice(w http.ResponseWriter, r *http.Request, f *signinF
 		return
 	}
 	f.device = d
-	deadline := d.Expiry
-	if deadline.IsZero() || deadline.After(h.now().Add(flowTTL)) {
-		deadline = h.now().Add(flowTTL)
+	wait := flowTTL // the provider's clock, not the handler's: a real wait
+	if !d.Expiry.IsZero() && time.Until(d.Expiry) < wait {
+		wait = time.Until(d.Expiry)
 	}
-	ctx, cancel := context.WithDeadline(h.background, deadline)
+	ctx, cancel := context.WithTimeout(h.background, wait)
 	f.cancel = cancel
 	if !h.flows.add(f, h.now()) {
 		cancel()
@@ -327,8 +328,8 @@ func (h *Handler) signinGone(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	f, ok := h.flows.takeState(q.Get("state"), h.now())
-	if !ok || !f.belongs(string(state(r).tokenHash), currentUser(r).ID) {
+	f, ok := h.flows.takeState(q.Get("state"), string(state(r).tokenHash), currentUser(r).ID, h.now())
+	if !ok {
 		h.log.Warn("a sign-in came back with an unknown state", "user", currentUser(r).ID)
 		h.signinGone(w, r)
 		return
