@@ -278,3 +278,39 @@ func TestSignInDeviceFlow(t *testing.T) {
 		t.Error("the form carries no sign-in")
 	}
 }
+
+// TestSignInOffered: an Outlook.com address needs no password in the
+// wizard; until Apartado is registered with Microsoft the form says who
+// must do that and where, then it offers "Sign in with Microsoft" (with a
+// device code, as there is no public address to come back to).
+func TestSignInOffered(t *testing.T) {
+	app := newApp(t)
+	app.addUser("ana", "correct horse", db.RoleAdmin)
+	c := app.login("ana", "correct horse")
+	discoverForm := url.Values{"email": {"ana@outlook.com"}, "password": {""}, "name": {"Outlook"}}
+	r := c.post("/settings/accounts/new/discover", discoverForm)
+	wantStatus(t, r, http.StatusOK)
+	doc := r.doc(t)
+	one(t, doc, "signin-unregistered")
+	if href := attr(one(t, doc, "signin-help"), "href"); href != "/help#oauth-microsoft" {
+		t.Errorf("help link %q", href)
+	}
+	if href := attr(one(t, doc, "signin-admin"), "href"); href != "/admin/sign-in" {
+		t.Errorf("admin link %q", href)
+	}
+	none(t, doc, "signin-button")
+
+	if err := app.handler.signIns.SaveClient(context.Background(), apppkg.ClientInput{Issuer: discover.IssuerMicrosoft, ClientID: "test-client"}); err != nil {
+		t.Fatal(err)
+	}
+	doc = c.post("/settings/accounts/new/discover", discoverForm).doc(t)
+	none(t, doc, "signin-unregistered")
+	b := one(t, doc, "signin-button")
+	if attr(b, "value") != flowDevice || text(b) != "Sign in with Microsoft" {
+		t.Errorf("button %q %v", text(b), b.Attr)
+	}
+	none(t, doc, "signin-device") // the button is that already
+	if v, _, _ := inputValue(doc, "provider"); v != "outlook" {
+		t.Errorf("provider %q", v)
+	}
+}

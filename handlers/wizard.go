@@ -86,7 +86,8 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 	if p, bad := app.CheckEmail(email); bad {
 		v.EmailError = i18n.T(ctx, p.Key, p.Args...)
 	}
-	if p, bad := app.CheckPOP3Password(pw); bad {
+	p, badPassword := app.CheckPOP3Password(pw)
+	if badPassword && pw != "" {
 		v.PasswordError = i18n.T(ctx, p.Key, p.Args...)
 	}
 	var res discover.Result
@@ -98,6 +99,11 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			v.EmailError = i18n.T(ctx, "Enter an address like name@example.com.")
 		}
+	}
+	// No password: fine where the form will offer signing in with the
+	// provider (or say who must set that up first).
+	if badPassword && pw == "" && (v.EmailError != "" || !h.signInInstead(r, email, res)) {
+		v.PasswordError = i18n.T(ctx, p.Key, p.Args...)
 	}
 	if v.EmailError != "" || v.PasswordError != "" {
 		v.FormError = i18n.T(ctx, "Some fields need your attention.")
@@ -244,4 +250,25 @@ func signedInNotice(r *http.Request, in accountInput, failure string) func(*web.
 			v.Notice = i18n.T(r.Context(), "Signed in. Test the connection, then save.")
 		}
 	}
+}
+
+// signInInstead reports whether the account form, for what discovery
+// found, offers signing in with the provider, or is for a provider that
+// accepts nothing else.
+func (h *Handler) signInInstead(r *http.Request, email string, res discover.Result) bool {
+	if res.Provider != nil && res.Provider.OAuthOnly {
+		return true
+	}
+	providerID, host := "", ""
+	if res.Provider != nil {
+		providerID = res.Provider.ID
+	}
+	if len(res.Candidates) > 0 {
+		host = res.Candidates[0].Host
+	}
+	_, ok, err := h.signIns.OfferFor(r.Context(), providerID, email, host)
+	if err != nil {
+		h.log.Error("looking for a sign-in provider", "err", err)
+	}
+	return ok
 }
