@@ -314,3 +314,21 @@ func TestSignInOffered(t *testing.T) {
 		t.Errorf("provider %q", v)
 	}
 }
+
+// TestSignInForMember: an administrator fixing a member's account signs
+// in for the member: the sign-in is the member's, and the form comes back
+// under the member's pages.
+func TestSignInForMember(t *testing.T) {
+	f := newSigninFixture(t)
+	bob := f.app.addUser("bob", "battery staple", db.RoleMember)
+	base := memberAccountsPath(bob.ID)
+	back := f.signIn(t, f.startCode(t, f.c, base+"/signin"))
+	doc := backToForm(t, f.c, f.c.get(back), base+"/new")
+	one(t, doc, "signed-in")
+	g, _, _ := inputValue(doc, "oauth_grant")
+	id, _ := strconv.ParseInt(g, 10, 64)
+	if _, err := f.app.db.Grant(context.Background(), bob.ID, id); err != nil {
+		t.Fatalf("bob's grant %s: %v", g, err)
+	}
+	f.noGrant(t) // none of ana's
+}
