@@ -101,6 +101,7 @@ func (s *Alerts) alert(ctx context.Context, admin db.User, from int64, owner db.
 		tz = z
 	}
 	in := ExplainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval, s.outbox.Now())
+	in.SignedIn = a.OAuthGrant != 0
 	d := diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText, in)
 	var b strings.Builder
 	fmt.Fprintln(&b, l.T("Mail from %s (%s), the account of %s, is not arriving in Apartado.", a.Name, a.Email, owner.Name))

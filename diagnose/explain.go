@@ -57,6 +57,9 @@ type Input struct {
 	Interval time.Duration
 	// Now is the clock, for certificate dates; zero means time.Now.
 	Now time.Time
+	// SignedIn: the account signs in with the provider (OAuth) rather
+	// than a password, so a refusal is not about a password.
+	SignedIn bool
 }
 
 // Diagnosis is what went wrong, in words a person can act on, with the
@@ -631,6 +634,9 @@ func certHostFixes(cert *pop3client.CertInfo, current string) []string {
 }
 
 func explainAuth(in Input) Diagnosis {
+	if in.SignedIn {
+		return explainSignedInAuth(in)
+	}
 	d := Diagnosis{Title: msg(i18n.Key("The server rejected the user name or password"))}
 	p := in.Provider
 	switch {
@@ -662,21 +668,51 @@ func explainOAuth(in Input) Diagnosis {
 	if p != nil && p.Name != "" {
 		name = p.Name
 	}
+	// The sign-in button names the issuer: Outlook.com's says Microsoft.
+	issuer := name
+	if p != nil {
+		if is, ok := discover.LookupIssuer(p.OAuth); ok && is.Name != "" {
+			issuer = is.Name
+		}
+	}
 	d := Diagnosis{
 		Title:      msg(i18n.Key("Your provider only allows signing in through its website")),
 		HelpAnchor: Anchor(string(pop3client.KindOAuthRequired)),
 	}
 	switch {
 	case p != nil && p.AppPassword && !p.OAuthOnly:
-		d.Explanation = msg(i18n.Key("%s wants mail programs to sign in through its website (OAuth), which Apartado cannot do yet. It does offer app passwords: create one in your account's security settings and enter it here instead of your usual password."), name)
-		d.Fixes = []Fix{{Label: msg(i18n.Key("Enter the password again")), Host: in.Host, Port: in.Port, Security: in.Security, RetypePassword: true}}
+		d.Explanation = msg(i18n.Key("%s wants mail programs to sign in through its website (OAuth). Use “Sign in with %s” on the account form; if that button is missing, the household's administrator must first register Apartado with %s (Help → Signing in with a provider). It also offers app passwords: create one in your account's security settings and enter it here instead of your usual password."), name, issuer, issuer)
+		d.Fixes = []Fix{signInFix(), {Label: msg(i18n.Key("Enter the password again")), Host: in.Host, Port: in.Port, Security: in.Security, RetypePassword: true}}
 	case p != nil && p.OAuthOnly:
-		d.Explanation = msg(i18n.Key("%s lets mail programs sign in only through its website (OAuth), which Apartado cannot do yet. This account cannot be used with Apartado for now; forwarding its mail to an address Apartado can check is a way around it."), name)
+		d.Explanation = msg(i18n.Key("%s lets mail programs sign in only through its website (OAuth), not with a password. Use “Sign in with %s” on the account form; if that button is missing, the household's administrator must first register Apartado with %s (Help → Signing in with a provider)."), name, issuer, issuer)
+		d.Fixes = []Fix{signInFix()}
 	default:
-		d.Explanation = msg(i18n.Key("%s wants mail programs to sign in through its website (OAuth), which Apartado cannot do yet. Look in your account's security settings for “app passwords”: if there are, create one and enter it here instead of your usual password."), name)
+		d.Explanation = msg(i18n.Key("%s wants mail programs to sign in through its website (OAuth). If the account form shows “Sign in with …”, use it; if not, the household's administrator can register Apartado with the provider (Help → Signing in with a provider). Your account's security settings may also offer “app passwords”: one works here instead of your usual password."), name)
+		d.Fixes = []Fix{signInFix()}
 	}
 	addProvider(&d, p)
 	return d
+}
+
+// signInFix is signing in with the provider, on the account form.
+func signInFix() Fix {
+	return Fix{Label: msg(i18n.Key("Sign in with the provider")), SignIn: true}
+}
+
+// explainSignedInAuth: the mail server refused a sign-in the provider
+// gave (the poller renews the token once before giving up), so no
+// password is at fault: most often POP is off for the mailbox.
+func explainSignedInAuth(in Input) Diagnosis {
+	name := displayHost(in.Host)
+	if in.Provider != nil && in.Provider.Name != "" {
+		name = in.Provider.Name
+	}
+	return Diagnosis{
+		Title:       msg(i18n.Key("The server refused the sign-in")),
+		Explanation: msg(i18n.Key("%s gave Apartado a sign-in, but its mail server refused it. Most often POP is turned off for the mailbox: at Outlook.com, turn it on under Settings → Mail → Forwarding and IMAP → POP; with Microsoft 365, the organization's administrator must enable POP for the mailbox. If POP is on, sign in again."), name),
+		Fixes:       []Fix{{Label: msg(i18n.Key("Sign in again")), SignIn: true}},
+		HelpAnchor:  "oauth",
+	}
 }
 
 var delayText = regexp.MustCompile(`(?i)(\d+)\s*(seconds?|secs?|s\b|minutes?|mins?|m\b)`)

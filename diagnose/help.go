@@ -109,8 +109,8 @@ func Topics() []Topic {
 			i18n.Key("Many large providers (Gmail, Outlook.com, Yahoo, iCloud, GMX…) do not accept your usual password from mail programs when two-step verification is on: create an app password in your account's security settings and enter that instead. Some also need POP turned on first."),
 			i18n.Key("Fix: type the password again, or create an app password. After several rejections in a row Apartado stops checking, so that your provider does not block you; saving the account with the right password starts it again."))},
 		{k(pop3client.KindOAuthRequired), msg(i18n.Key("Your provider only allows signing in through its website")), p(
-			i18n.Key("Some providers let mail programs sign in only through their own login page (OAuth) and no longer accept passwords. Apartado cannot sign in that way yet."),
-			i18n.Key("Fix: if the provider offers app passwords, create one and use it. If not, forward the mail to an address Apartado can check."))},
+			i18n.Key("Some providers let mail programs sign in only through their own login page (OAuth) and no longer accept passwords. Apartado signs in that way once the household's administrator has registered it with the provider: the account form then shows “Sign in with …”."),
+			i18n.Key("Fix: use “Sign in with …” on the account form. If it is missing, the administrator registers Apartado with the provider first (see “Signing in with Microsoft, Google, Yahoo or AOL” below). Where the provider offers app passwords, one works too."))},
 		{k(pop3client.KindEncryptionRequired), msg(i18n.Key("The server refuses passwords without encryption")), p(
 			i18n.Key("The server protects your password by refusing it on an unencrypted connection. That is good."),
 			i18n.Key("Fix: choose SSL/TLS (usually port 995) or STARTTLS (usually port 110)."))},

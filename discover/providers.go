@@ -62,7 +62,7 @@ const (
 // Steps shared by several providers. They are message keys: keep them
 // short, and change them only together with the translations.
 var (
-	StepOAuthOnly          = i18n.Key("This provider only allows sign-in with OAuth, which Apartado does not support yet.")
+	StepOAuthOnly          = i18n.Key("This provider only allows signing in through its website (OAuth): use “Sign in with …” on the account form. If it is missing, the administrator must first register Apartado (see Help).")
 	stepGmailEnablePOP     = i18n.Key("Enable POP in Gmail: Settings → See all settings → Forwarding and POP/IMAP → POP download → Enable POP, then Save Changes.")
 	stepGoogleAppPassword  = i18n.Key("Turn on 2-Step Verification for your Google Account, then create an app password at myaccount.google.com/apppasswords and use it here instead of your Google password.")
 	stepTwoFactorAppPass   = i18n.Key("If two-factor authentication is on for your account, create an application-specific password and use it here instead of your password.")

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,10 +78,17 @@ type accountInput struct {
 	smtpHost, smtpPort, smtpSecurity, smtpAuth, smtpUsername, smtpPassword string
 	smtpHasPassword                                                        bool
 	displayName, signature                                                 string
+	// grant is the sign-in with the provider the account uses instead of
+	// a password (0: none); provider is the provider discovery found, for
+	// proposing the sign-in.
+	grant    int64
+	provider string
 }
 
-func readAccountForm(r *http.Request) accountInput {
-	f := r.PostForm
+func readAccountForm(r *http.Request) accountInput { return readAccountValues(r.PostForm) }
+
+// readAccountValues reads the account form's fields from f.
+func readAccountValues(f url.Values) accountInput {
 	in := accountInput{
 		name:                strings.TrimSpace(f.Get("name")),
 		email:               strings.TrimSpace(f.Get("email")),
@@ -104,6 +112,8 @@ func readAccountForm(r *http.Request) accountInput {
 		smtpPassword:        f.Get("smtp_password"),
 		displayName:         strings.TrimSpace(f.Get("display_name")),
 		signature:           f.Get("signature"),
+		grant:               grantID(f.Get("oauth_grant")),
+		provider:            f.Get("provider"),
 	}
 	if fp := pop3client.NormalizeFingerprint(f.Get("trust")); app.ValidFingerprint(fp) {
 		in.trust = fp
@@ -169,6 +179,7 @@ func (in accountInput) appInput() app.AccountInput {
 		Outgoing: app.OutgoingInput{Host: in.smtpHost, Port: formPort(in.smtpPort), Security: in.smtpSecurity, Auth: in.smtpAuth,
 			Username: in.smtpUsername, Password: in.smtpPassword},
 		DisplayName: in.displayName, Signature: in.signature,
+		OAuthGrant: in.grant,
 	}
 }
 
@@ -260,7 +271,8 @@ func (in accountInput) keptFields() []web.HiddenField {
 	return []web.HiddenField{{Name: "after_days_on", Value: on}, {Name: "after_days", Value: in.afterDays}, {Name: "when_deleted", Value: in.whenDeleted},
 		{Name: "smtp_host", Value: in.smtpHost}, {Name: "smtp_port", Value: in.smtpPort}, {Name: "smtp_security", Value: in.smtpSecurity},
 		{Name: "smtp_auth", Value: in.smtpAuth}, {Name: "smtp_username", Value: in.smtpUsername},
-		{Name: "display_name", Value: in.displayName}, {Name: "signature", Value: in.signature}}
+		{Name: "display_name", Value: in.displayName}, {Name: "signature", Value: in.signature},
+		{Name: "oauth_grant", Value: grantValue(in.grant)}, {Name: "provider", Value: in.provider}}
 }
 
 // createAccount tests the settings and saves them as a new account; when
@@ -346,6 +358,7 @@ func storedInput(a db.Account) accountInput {
 		in.trust, in.trustHost = a.TrustedCert, app.HostPort(a.Host, a.Port)
 	}
 	in.displayName, in.signature = a.DisplayName, a.Signature
+	in.grant = a.OAuthGrant
 	if o := a.Outgoing; o.Configured() {
 		in.smtpHost, in.smtpPort, in.smtpSecurity, in.smtpAuth, in.smtpUsername = o.Host, strconv.Itoa(o.Port), o.Security, o.Auth, o.Username
 		in.smtpHasPassword = !o.SamePassword && o.Auth != db.OutgoingAuthNone
@@ -362,6 +375,10 @@ func (h *Handler) editAccountForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := storedInput(a)
+	if back, failure, ok := h.signinReturn(r); ok {
+		h.renderAccountForm(w, r, http.StatusOK, back, &a, accounts, signedInNotice(r, back, failure))
+		return
+	}
 	q := r.URL.Query()
 	fixed := false
 	if v := strings.TrimSpace(q.Get("host")); v != "" && app.ValidHost(v) {
@@ -475,4 +492,12 @@ func (h *Handler) checkAccount(w http.ResponseWriter, r *http.Request) {
 		h.log.Info("account check asked for", "by", currentUser(r).Name, "user", u.Name, "account", id)
 	}
 	redirect(w, r, scopeOf(r).done+"?done="+doneCheckStarted)
+}
+
+// grantValue is the form's oauth_grant for grant ("" for none).
+func grantValue(grant int64) string {
+	if grant == 0 {
+		return ""
+	}
+	return strconv.FormatInt(grant, 10)
 }

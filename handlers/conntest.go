@@ -47,12 +47,14 @@ func (h *Handler) testForm(w http.ResponseWriter, r *http.Request, a *db.Account
 		h.renderAccountForm(w, r, http.StatusUnprocessableEntity, in, a, accounts, func(v *web.AccountFormView) { v.Errors = errs })
 		return
 	}
+	// Planned first: getting a sign-in's token may find the provider
+	// refuses it, which the form then shows.
+	plan := h.planTest(r, in, settings, a)
 	v, err := h.accountFormView(r, in, a, accounts)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	plan := h.planTest(r, in, settings, a)
 	h.log.Info("connection test", "user", currentUser(r).ID, "host", settings.Host, "port", settings.Port, "security", settings.Security)
 
 	var res diagnose.Result

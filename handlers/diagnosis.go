@@ -15,6 +15,7 @@ import (
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/i18n"
+	"github.com/apartado/apartado/oauth"
 	"github.com/apartado/apartado/pop3client"
 	"github.com/apartado/apartado/smtpclient"
 	"github.com/apartado/apartado/web"
@@ -32,6 +33,9 @@ type testPlan struct {
 	// outgoing is the outgoing server's test, run once the incoming one
 	// passed; nil when the account only receives.
 	outgoing *testPlan
+	// grant is the sign-in whose token the test sends (0: a password),
+	// of the user owner.
+	grant, owner int64
 }
 
 // outgoingStep marks the outgoing server's steps among the test's steps,
@@ -49,7 +53,20 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 			Explain: h.explainInput(s.Email, s.Host, s.Port, s.Security, s.PollInterval)},
 	}
 	p.opts.Explain.Now = h.now()
-	if p.settings.Password == "" && a != nil {
+	switch {
+	case in.grant != 0 && in.password == "":
+		// Signed in with the provider: its access token, for the outgoing
+		// server too when it uses the same sign-in.
+		p.opts.Explain.SignedIn = true
+		p.grant, p.owner = in.grant, owner(r).ID
+		tok, err := h.signIns.Token(r.Context(), owner(r).ID, in.grant, false)
+		if err != nil {
+			h.log.Info("getting an access token for a test", "user", owner(r).ID, "grant", in.grant, "err", err)
+			d := signInDiagnosis(err, p.opts.Explain)
+			p.unusable = &d
+		}
+		p.settings.Token = tok
+	case p.settings.Password == "" && a != nil:
 		pw, err := h.accounts.Open(*a)
 		if err != nil {
 			h.log.Error("opening an account's password for a test", "account", a.ID, "err", err)
@@ -60,8 +77,33 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 	}
 	if s.Outgoing.Configured() {
 		p.outgoing = h.planOutgoingTest(in, s, a, p.settings.Password)
+		if o := p.outgoing; o.settings.Password == "" && s.Outgoing.SamePassword && s.Outgoing.Auth != db.OutgoingAuthNone && p.settings.Token != "" {
+			o.settings.Token, o.opts.Explain.SignedIn = p.settings.Token, true
+		}
 	}
 	return p
+}
+
+// signInDiagnosis explains a failure to get a sign-in's access token: the
+// provider refused it (sign in again), Apartado is not registered with
+// the provider, or anything else (the provider could not be reached).
+func signInDiagnosis(err error, in diagnose.Input) diagnose.Diagnosis {
+	if kind, ok := signInKindOf(err); ok {
+		return diagnose.ExplainRecorded(kind, "", "", in)
+	}
+	return diagnose.Explain(fmt.Errorf("getting an access token: %w", err), in)
+}
+
+// signInKindOf is the diagnosis kind of a sign-in's failure that only
+// signing in again (or the administrator's registration) fixes.
+func signInKindOf(err error) (string, bool) {
+	switch {
+	case errors.Is(err, oauth.ErrRevoked), errors.Is(err, oauth.ErrDenied), errors.Is(err, db.ErrNotFound):
+		return diagnose.KindSignInAgain, true
+	case errors.Is(err, app.ErrNoClient), errors.Is(err, oauth.ErrClient):
+		return diagnose.KindSignInUnregistered, true
+	}
+	return "", false
 }
 
 // planOutgoingTest prepares the outgoing server's test: with its typed
@@ -157,6 +199,19 @@ func (h *Handler) run(ctx context.Context, p testPlan, report func(diagnose.Step
 // runIncoming runs the incoming server's test.
 func (h *Handler) runIncoming(ctx context.Context, p testPlan, report func(diagnose.StepResult)) diagnose.Result {
 	res := h.testConn(ctx, p.settings, p.opts, report)
+	if !res.OK && p.grant != 0 && pop3client.KindOf(res.Err) == pop3client.KindAuthFailed {
+		// The server refused the token: renewing it tells a sign-in the
+		// provider withdrew (sign in again) from a mailbox that refuses
+		// sign-ins (the diagnosis as it is). The next test sends the new one.
+		if _, err := h.signIns.Token(ctx, p.owner, p.grant, true); err != nil {
+			h.log.Info("renewing a refused access token for a test", "user", p.owner, "grant", p.grant, "err", err)
+			if _, ok := signInKindOf(err); ok {
+				d := signInDiagnosis(err, p.opts.Explain)
+				res.Diagnosis = &d
+			}
+		}
+		return res
+	}
 	if !res.OK && res.Diagnosis != nil && res.Err != nil {
 		// For a wrong name or port, what autodiscovery finds is the fix.
 		switch pop3client.KindOf(res.Err) {
@@ -293,6 +348,11 @@ func (h *Handler) diagnosisView(r *http.Request, d diagnose.Diagnosis, fix func(
 // certificate is not offered from here yet.
 func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, action string, outgoing bool) web.FixView {
 	v := web.FixView{Label: h.text(r, f.Label), Warning: h.text(r, f.Warning)}
+	if f.SignIn {
+		// The form above is the fix: its "Sign in with …".
+		v.URL = "#signin"
+		return v
+	}
 	if f.RetypePassword {
 		// The form above is the fix: its password field.
 		v.URL = "#password"
@@ -346,6 +406,10 @@ func (h *Handler) fixForm(r *http.Request, in accountInput, f diagnose.Fix, acti
 func (h *Handler) fixLink(r *http.Request, a db.Account, f diagnose.Fix) web.FixView {
 	base := accountURL(r, a.ID)
 	v := web.FixView{Label: h.text(r, f.Label), Warning: h.text(r, f.Warning)}
+	if f.SignIn {
+		v.URL = base + "#signin"
+		return v
+	}
 	if f.RetypePassword {
 		v.URL = base + "#password"
 		return v

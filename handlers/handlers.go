@@ -116,6 +116,10 @@ type Config struct {
 	// SignIns is the sign-in service shared with the poller and the
 	// sender; nil: one of the handler's own.
 	SignIns *app.SignIns
+	// Background is the context of work that outlives a request (waiting
+	// for a sign-in with a code on another device): cancelled when the
+	// program stops. nil: context.Background().
+	Background context.Context
 }
 
 // Waker is a background worker that can be told to look for work now.
@@ -152,6 +156,7 @@ type Handler struct {
 	users     *app.Users  // every password hash goes through its gate
 	accounts  *app.Accounts
 	signIns   *app.SignIns
+	flows     *signinFlows // sign-ins with a provider under way (signin_flow.go)
 	messages  *app.Messages
 	search    *app.Search
 	folders   *app.Folders
@@ -181,6 +186,8 @@ type Handler struct {
 	testConn func(context.Context, diagnose.TestSettings, diagnose.TestOptions, func(diagnose.StepResult)) diagnose.Result
 	// testSMTP tests an outgoing server; diagnose.TestSMTP, replaced in tests.
 	testSMTP func(context.Context, diagnose.TestSettings, diagnose.TestOptions, func(diagnose.StepResult)) diagnose.Result
+	// background is Config.Background.
+	background context.Context
 }
 
 // noPoller stands in when there is no background poller.
@@ -259,6 +266,11 @@ func newHandler(cfg Config) (*Handler, error) {
 	h.signIns = cfg.SignIns
 	if h.signIns == nil {
 		h.signIns = app.NewSignIns(cfg.DB, cfg.Key)
+	}
+	h.flows = newSigninFlows()
+	h.background = cfg.Background
+	if h.background == nil {
+		h.background = context.Background()
 	}
 	h.messages = app.NewMessages(cfg.DB)
 	h.search = app.NewSearch(cfg.DB)

@@ -85,7 +85,8 @@ func (h *Handler) outboxRow(r *http.Request, m db.OutboxMessage, acc db.Account,
 	if m.Err.Kind != "" && m.State != db.OutboxSent {
 		sec, _ := pop3client.ParseSecurity(acc.Outgoing.Security)
 		d := diagnose.ExplainRecordedSMTP(m.Err.Kind, m.Err.Step, m.Err.Text,
-			diagnose.Input{Host: acc.Outgoing.Host, Port: acc.Outgoing.Port, Security: sec, Email: acc.Email})
+			diagnose.Input{Host: acc.Outgoing.Host, Port: acc.Outgoing.Port, Security: sec, Email: acc.Email,
+				SignedIn: acc.OAuthGrant != 0 && acc.Outgoing.SamePassword})
 		row.Detail, row.Explanation = h.text(r, d.Title), h.text(r, d.Explanation)
 	}
 	return row

@@ -168,8 +168,9 @@ func (h *Handler) accountHealth(r *http.Request, a db.Account, s *web.AccountSta
 
 // lastFailure explains the error an account's last check recorded.
 func (h *Handler) lastFailure(a db.Account) diagnose.Diagnosis {
-	return diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText,
-		h.explainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval))
+	in := h.explainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval)
+	in.SignedIn = a.OAuthGrant != 0
+	return diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText, in)
 }
 
 func securityLabel(r *http.Request, security string) string {

@@ -32,6 +32,10 @@ const (
 // newAccountForm is the wizard's first step: the address and the password.
 // With ?manual=1 it is the full form, empty.
 func (h *Handler) newAccountForm(w http.ResponseWriter, r *http.Request) {
+	if in, failure, ok := h.signinReturn(r); ok {
+		h.renderAccountForm(w, r, http.StatusOK, in, nil, nil, signedInNotice(r, in, failure))
+		return
+	}
 	if r.URL.Query().Get(manualQuery) != "" {
 		in := accountInput{port: strconv.Itoa(pop3client.SecurityTLS.DefaultPort()), security: pop3client.SecurityTLS.String(), interval: defaultIntervalMinutes}
 		h.renderAccountForm(w, r, http.StatusOK, in, nil, nil, nil)
@@ -82,7 +86,8 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 	if p, bad := app.CheckEmail(email); bad {
 		v.EmailError = i18n.T(ctx, p.Key, p.Args...)
 	}
-	if p, bad := app.CheckPOP3Password(pw); bad {
+	p, badPassword := app.CheckPOP3Password(pw)
+	if badPassword && pw != "" {
 		v.PasswordError = i18n.T(ctx, p.Key, p.Args...)
 	}
 	var res discover.Result
@@ -94,6 +99,11 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			v.EmailError = i18n.T(ctx, "Enter an address like name@example.com.")
 		}
+	}
+	// No password: fine where the form will offer signing in with the
+	// provider (or say who must set that up first).
+	if badPassword && pw == "" && (v.EmailError != "" || !h.signInInstead(r, email, res)) {
+		v.PasswordError = i18n.T(ctx, p.Key, p.Args...)
 	}
 	if v.EmailError != "" || v.PasswordError != "" {
 		v.FormError = i18n.T(ctx, "Some fields need your attention.")
@@ -107,6 +117,9 @@ func (h *Handler) discoverAccount(w http.ResponseWriter, r *http.Request) {
 	if len(res.Candidates) > 0 {
 		c := res.Candidates[0]
 		in.host, in.port, in.security = c.Host, strconv.Itoa(c.Port), c.Security.String()
+	}
+	if res.Provider != nil {
+		in.provider = res.Provider.ID
 	}
 	if len(res.SMTP) > 0 {
 		c := res.SMTP[0]
@@ -213,5 +226,49 @@ func (h *Handler) accountFormView(r *http.Request, in accountInput, a *db.Accoun
 	if in.trust != "" {
 		v.Trust, v.TrustShown, v.TrustHost = in.trust, diagnose.FormatFingerprint(in.trust), in.trustHost
 	}
+	v.OAuthGrant, v.ProviderID = in.grant, in.provider
+	box, err := h.signInBox(r, in, "")
+	if err != nil {
+		return v, err
+	}
+	v.SignIn = box
 	return v, nil
+}
+
+// signedInNotice shows how a sign-in with the provider ended, on the
+// account form it came back to.
+func signedInNotice(r *http.Request, in accountInput, failure string) func(*web.AccountFormView) {
+	return func(v *web.AccountFormView) {
+		if failure != "" {
+			if v.SignIn == nil {
+				v.SignIn = &web.SignInBoxView{}
+			}
+			v.SignIn.Error = failure
+			return
+		}
+		if in.grant != 0 {
+			v.Notice = i18n.T(r.Context(), "Signed in. Test the connection, then save.")
+		}
+	}
+}
+
+// signInInstead reports whether the account form, for what discovery
+// found, offers signing in with the provider, or is for a provider that
+// accepts nothing else.
+func (h *Handler) signInInstead(r *http.Request, email string, res discover.Result) bool {
+	if res.Provider != nil && res.Provider.OAuthOnly {
+		return true
+	}
+	providerID, host := "", ""
+	if res.Provider != nil {
+		providerID = res.Provider.ID
+	}
+	if len(res.Candidates) > 0 {
+		host = res.Candidates[0].Host
+	}
+	_, ok, err := h.signIns.OfferFor(r.Context(), providerID, email, host)
+	if err != nil {
+		h.log.Error("looking for a sign-in provider", "err", err)
+	}
+	return ok
 }

@@ -106,7 +106,7 @@ func AccountStartPage(v AccountStartView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = passwordField(fieldSpec{ID: "password", Name: "password", Label: i18n.T(ctx, "Password"), Error: v.PasswordError, Autocomplete: "new-password", Required: true, Hint: i18n.T(ctx, "The password of the mail account, or an app password if your provider uses them.")}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = passwordField(fieldSpec{ID: "password", Name: "password", Label: i18n.T(ctx, "Password"), Error: v.PasswordError, Autocomplete: "new-password", Hint: i18n.T(ctx, "The password of the mail account, or an app password if your provider uses them. Leave it empty to sign in with your provider instead, where Apartado offers that (Microsoft, for one, accepts no password).")}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

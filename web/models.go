@@ -44,6 +44,9 @@ type Chrome struct {
 	// Heading names the page in the header of a narrow screen when Title
 	// says more than its name (a list's unread count); "" means Title.
 	Heading string
+	// Refresh, when not 0, reloads the page every that many seconds (a
+	// page waiting for something elsewhere, without script).
+	Refresh int
 }
 
 // headerTitle is the page's name in the header of a narrow screen.
@@ -511,6 +514,44 @@ type AccountFormView struct {
 	TrustHost  string
 	// Result is the failed connection test that stopped a save.
 	Result *TestResultView
+	// OAuthGrant is the sign-in with the provider the account uses
+	// instead of a password (0: none), carried in the form; ProviderID is
+	// the provider discovery found. SignIn is the part of the form about
+	// signing in with the provider; nil when it has none.
+	OAuthGrant int64
+	ProviderID string
+	SignIn     *SignInBoxView
+}
+
+// SignInBoxView is the account form's sign-in with the provider.
+type SignInBoxView struct {
+	Name string // the provider's, "Microsoft"
+	// Issuer and Action: "Sign in with Name" posts the form to Action with
+	// issuer=Issuer and flow=Flow (code or device; "" offers no button);
+	// AlsoDevice adds "Sign in with a code on another device".
+	Issuer, Action, Flow string
+	AlsoDevice           bool
+	// SignedIn: the form carries a sign-in, as Login; Failed: the
+	// provider no longer accepts it.
+	SignedIn, Failed bool
+	Login            string
+	// Error is how the last sign-in ended, when it ended without one.
+	Error string
+	// NotRegistered: the provider accepts no password and nobody
+	// registered Apartado with it; HelpURL says how, AdminURL (for an
+	// administrator) is where.
+	NotRegistered     bool
+	HelpURL, AdminURL string
+}
+
+// DeviceSignInView is the page of a sign-in with a code typed on another
+// device: the code, where to type it, and a way back.
+type DeviceSignInView struct {
+	Chrome
+	Name                         string
+	UserCode                     string
+	VerificationURI, CompleteURI string
+	CancelURL                    string
 }
 
 // AdminUserRow is one user on the admin page.

@@ -65,7 +65,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
 		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res),
 		MemberPrivateServers: cfg.MemberPrivateServers, Sender: snd, UndoWindow: &cfg.UndoWindow, SMTPTimeout: cfg.SMTPTimeout,
-		SignIns: signIns})
+		SignIns: signIns, Background: ctx})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
