@@ -86,6 +86,7 @@ func (h *Handler) testForm(w http.ResponseWriter, r *http.Request, a *db.Account
 
 	// The security headers are already set (securityHeaders); the page
 	// must not sit in a proxy's buffer.
+	allowSignInForm(w, v.SignIn)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)

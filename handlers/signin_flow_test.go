@@ -332,3 +332,40 @@ func TestSignInForMember(t *testing.T) {
 	}
 	f.noGrant(t) // none of ana's
 }
+
+// TestSignInFormAction: a form that offers the sign-in by redirect is
+// sent on to the provider, which the page's policy must allow as a form's
+// destination (browsers check form-action on the redirect too); only that
+// provider's origin, and only where the code flow is offered.
+func TestSignInFormAction(t *testing.T) {
+	discoverForm := url.Values{"email": {"ana@outlook.com"}, "password": {""}, "name": {"Outlook"}}
+	for _, tt := range []struct {
+		name   string
+		public string
+		want   string
+	}{
+		{"redirect", testPublicURL, "form-action 'self' https://login.microsoftonline.com;"},
+		{"code on another device", "", "form-action 'self';"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			app := newApp(t, func(cfg *Config) {
+				if tt.public != "" {
+					cfg.PublicURL, _ = url.Parse(tt.public)
+				}
+			})
+			app.addUser("ana", "correct horse", db.RoleAdmin)
+			c := app.login("ana", "correct horse")
+			if csp := c.get("/settings").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self';") {
+				t.Fatalf("another page's policy: %q", csp)
+			}
+			if err := app.handler.signIns.SaveClient(context.Background(), apppkg.ClientInput{Issuer: discover.IssuerMicrosoft, ClientID: "test-client"}); err != nil {
+				t.Fatal(err)
+			}
+			r := c.post("/settings/accounts/new/discover", discoverForm)
+			wantStatus(t, r, http.StatusOK)
+			if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, tt.want) {
+				t.Fatalf("policy %q, want %q in it", csp, tt.want)
+			}
+		})
+	}
+}

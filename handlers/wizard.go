@@ -181,6 +181,7 @@ func (h *Handler) renderAccountForm(w http.ResponseWriter, r *http.Request, stat
 	if edit != nil {
 		edit(&v)
 	}
+	allowSignInForm(w, v.SignIn)
 	h.render(w, r, status, web.AccountFormPage(v))
 }
 

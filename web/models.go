@@ -542,6 +542,10 @@ type SignInBoxView struct {
 	// administrator) is where.
 	NotRegistered     bool
 	HelpURL, AdminURL string
+	// ProviderOrigin is where "Sign in with Name" leads (the provider's
+	// scheme://host), which the page's Content-Security-Policy must allow
+	// as a form's destination; "" for a code on another device.
+	ProviderOrigin string
 }
 
 // DeviceSignInView is the page of a sign-in with a code typed on another
