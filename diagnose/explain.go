@@ -208,7 +208,7 @@ func explainSignInUnregistered(Input) Diagnosis {
 		Kind:        KindSignInUnregistered,
 		Step:        pop3client.StepAuth,
 		Title:       msg(i18n.Key("Apartado is not registered with this sign-in provider")),
-		Explanation: msg(i18n.Key("This account signs in through its provider's website, and Apartado's registration with that provider was removed. The household's administrator registers it again under Administration → Sign-in providers; then sign in again.")),
+		Explanation: msg(i18n.Key("This account signs in through its provider's website, and Apartado's registration with that provider was removed. The household's administrator registers it again under Admin → Sign-in providers; then sign in again.")),
 		HelpAnchor:  "oauth",
 	}
 }
@@ -681,13 +681,13 @@ func explainOAuth(in Input) Diagnosis {
 	}
 	switch {
 	case p != nil && p.AppPassword && !p.OAuthOnly:
-		d.Explanation = msg(i18n.Key("%s wants mail programs to sign in through its website (OAuth). Use “Sign in with %s” on the account form; if that button is missing, the household's administrator must first register Apartado with %s (Help → Signing in with a provider). It also offers app passwords: create one in your account's security settings and enter it here instead of your usual password."), name, issuer, issuer)
+		d.Explanation = msg(i18n.Key("%s wants mail programs to sign in through its website (OAuth). Use “Sign in with %s” on the account form; if that button is missing, the household's administrator must first register Apartado with %s (Help → Signing in with Microsoft, Google, Yahoo or AOL). It also offers app passwords: create one in your account's security settings and enter it here instead of your usual password."), name, issuer, issuer)
 		d.Fixes = []Fix{signInFix(), {Label: msg(i18n.Key("Enter the password again")), Host: in.Host, Port: in.Port, Security: in.Security, RetypePassword: true}}
 	case p != nil && p.OAuthOnly:
-		d.Explanation = msg(i18n.Key("%s lets mail programs sign in only through its website (OAuth), not with a password. Use “Sign in with %s” on the account form; if that button is missing, the household's administrator must first register Apartado with %s (Help → Signing in with a provider)."), name, issuer, issuer)
+		d.Explanation = msg(i18n.Key("%s lets mail programs sign in only through its website (OAuth), not with a password. Use “Sign in with %s” on the account form; if that button is missing, the household's administrator must first register Apartado with %s (Help → Signing in with Microsoft, Google, Yahoo or AOL)."), name, issuer, issuer)
 		d.Fixes = []Fix{signInFix()}
 	default:
-		d.Explanation = msg(i18n.Key("%s wants mail programs to sign in through its website (OAuth). If the account form shows “Sign in with …”, use it; if not, the household's administrator can register Apartado with the provider (Help → Signing in with a provider). Your account's security settings may also offer “app passwords”: one works here instead of your usual password."), name)
+		d.Explanation = msg(i18n.Key("%s wants mail programs to sign in through its website (OAuth). If the account form shows “Sign in with …”, use it; if not, the household's administrator can register Apartado with the provider (Help → Signing in with Microsoft, Google, Yahoo or AOL). Your account's security settings may also offer “app passwords”: one works here instead of your usual password."), name)
 		d.Fixes = []Fix{signInFix()}
 	}
 	addProvider(&d, p)

@@ -161,7 +161,7 @@ func (s *signinFlows) finish(id string, grant int64, failure string) {
 var (
 	failDeclined = i18n.Key("You declined to let Apartado sign in with %s. Sign in again to allow it, or use a password.")
 	failExpired  = i18n.Key("The code expired before you signed in. Try again.")
-	failClient   = i18n.Key("%s refused Apartado's registration. The household's administrator should check it under Administration → Sign-in providers.")
+	failClient   = i18n.Key("%s refused Apartado's registration. The household's administrator should check it under Admin → Sign-in providers.")
 	failOther    = i18n.Key("Signing in with %s did not work. Try again.")
 	failNoURL    = i18n.Key("Signing in on this page needs Apartado's public address, which is not configured. Sign in with a code on another device, or ask the household's administrator to set the public address.")
 	failBusy     = i18n.Key("Too many sign-ins are under way. Try again in a few minutes.")
