@@ -189,10 +189,7 @@ func explainInternal() Diagnosis {
 }
 
 func explainSignInAgain(in Input) Diagnosis {
-	name := displayHost(in.Host)
-	if in.Provider != nil && in.Provider.Name != "" {
-		name = in.Provider.Name
-	}
+	name := providerName(in)
 	return Diagnosis{
 		Kind:        KindSignInAgain,
 		Step:        pop3client.StepAuth,
@@ -214,10 +211,7 @@ func explainSignInUnregistered(Input) Diagnosis {
 }
 
 func explainSignInUnavailable(in Input, text string) Diagnosis {
-	name := displayHost(in.Host)
-	if in.Provider != nil && in.Provider.Name != "" {
-		name = in.Provider.Name
-	}
+	name := providerName(in)
 	return Diagnosis{
 		Kind:        KindSignInUnavailable,
 		Step:        pop3client.StepAuth,
@@ -226,6 +220,15 @@ func explainSignInUnavailable(in Input, text string) Diagnosis {
 		Detail:      text,
 		HelpAnchor:  "oauth",
 	}
+}
+
+// providerName is what a diagnosis calls the provider: its name when
+// known, else the server's.
+func providerName(in Input) string {
+	if in.Provider != nil && in.Provider.Name != "" {
+		return in.Provider.Name
+	}
+	return displayHost(in.Host)
 }
 
 // Anchor is the help page section for a kind.
@@ -703,10 +706,7 @@ func signInFix() Fix {
 // gave (the poller renews the token once before giving up), so no
 // password is at fault: most often POP is off for the mailbox.
 func explainSignedInAuth(in Input) Diagnosis {
-	name := displayHost(in.Host)
-	if in.Provider != nil && in.Provider.Name != "" {
-		name = in.Provider.Name
-	}
+	name := providerName(in)
 	return Diagnosis{
 		Title:       msg(i18n.Key("The server refused the sign-in")),
 		Explanation: msg(i18n.Key("%s gave Apartado a sign-in, but its mail server refused it. Most often POP is turned off for the mailbox: at Outlook.com, turn it on under Settings → Mail → Forwarding and IMAP → POP; with Microsoft 365, the organization's administrator must enable POP for the mailbox. If POP is on, sign in again."), name),

@@ -330,10 +330,7 @@ func explainSMTPCertificateName(e *smtpclient.Error, in Input) Diagnosis {
 // provider's hints say what it wants, above all an app password.
 func explainSMTPAuth(in Input) Diagnosis {
 	if in.SignedIn {
-		name := displayHost(in.Host)
-		if in.Provider != nil && in.Provider.Name != "" {
-			name = in.Provider.Name
-		}
+		name := providerName(in)
 		return Diagnosis{
 			Title:       msg(i18n.Key("The outgoing server refused the sign-in")),
 			Explanation: msg(i18n.Key("%s gave Apartado a sign-in, but its outgoing server refused it. Most often sending from mail programs (authenticated SMTP) is turned off for the mailbox: with Microsoft 365, the organization's administrator must allow it. If it is on, sign in again."), name),

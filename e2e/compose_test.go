@@ -502,6 +502,12 @@ func signInAs(t *testing.T, ctx context.Context, a *app, name, pw, lang string) 
 		chromedp.Click(tid("login-submit")),
 		chromedp.WaitReady(tid("nav")),
 	)
+	chooseLanguage(t, ctx, a, lang)
+}
+
+// chooseLanguage makes lang the signed-in user's language.
+func chooseLanguage(t *testing.T, ctx context.Context, a *app, lang string) {
+	t.Helper()
 	run(t, ctx, "choose the language "+lang,
 		chromedp.Navigate(a.URL+"/settings"),
 		chromedp.WaitVisible(tid("preferences-form")),

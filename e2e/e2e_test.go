@@ -191,16 +191,7 @@ func startBrowser(t *testing.T, w, h int, mobile bool, disabledFeatures string, 
 func setUpAccount(t *testing.T, ctx context.Context, a *app, name string, srv *dovecottest.Server) {
 	t.Helper()
 	appURL := a.URL
-	run(t, ctx, "create the administrator",
-		chromedp.Navigate(appURL+"/setup"),
-		chromedp.WaitVisible(tid("setup-form")),
-		chromedp.SendKeys(`#code`, a.SetupCode),
-		chromedp.SendKeys(`#name`, "admin"),
-		chromedp.SendKeys(`#password`, "household-secret"),
-		chromedp.SendKeys(`#confirm`, "household-secret"),
-		chromedp.Click(tid("setup-submit")),
-		chromedp.WaitReady(tid("nav")),
-	)
+	createAdmin(t, ctx, a)
 	host, port, _ := net.SplitHostPort(srv.TLSAddr)
 	run(t, ctx, "add the account",
 		chromedp.Navigate(appURL+"/settings/accounts/new?manual=1"),
@@ -352,16 +343,7 @@ func TestFirstDay(t *testing.T) {
 				chromedp.Click(tid("setup-submit")),
 				chromedp.WaitVisible(tid("error-code")),
 			)
-			run(t, ctx, "create the administrator",
-				chromedp.Navigate(a.URL+"/setup"),
-				chromedp.WaitVisible(tid("setup-form")),
-				chromedp.SendKeys(`#code`, a.SetupCode),
-				chromedp.SendKeys(`#name`, "admin"),
-				chromedp.SendKeys(`#password`, "household-secret"),
-				chromedp.SendKeys(`#confirm`, "household-secret"),
-				chromedp.Click(tid("setup-submit")),
-				chromedp.WaitReady(tid("nav")),
-			)
+			createAdmin(t, ctx, a)
 
 			// Add the POP3 account.
 			host, port, _ := net.SplitHostPort(srv.TLSAddr)
@@ -518,16 +500,7 @@ func TestWizard(t *testing.T) {
 			ctx := browser(t, 1280, 900, false)
 			shot := func(name string) { screenshot(t, ctx, "wizard-"+lang.code+"-"+name) }
 
-			run(t, ctx, "create the administrator",
-				chromedp.Navigate(a.URL+"/setup"),
-				chromedp.WaitVisible(tid("setup-form")),
-				chromedp.SendKeys(`#code`, a.SetupCode),
-				chromedp.SendKeys(`#name`, "admin"),
-				chromedp.SendKeys(`#password`, "household-secret"),
-				chromedp.SendKeys(`#confirm`, "household-secret"),
-				chromedp.Click(tid("setup-submit")),
-				chromedp.WaitReady(tid("nav")),
-			)
+			createAdmin(t, ctx, a)
 			if lang.code == "es" {
 				run(t, ctx, "choose Spanish",
 					chromedp.Navigate(a.URL+"/settings"),

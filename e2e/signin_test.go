@@ -195,13 +195,7 @@ func TestSignInWithCode(t *testing.T) {
 			a := startApp(t, "APARTADO_EXTRA_CA_FILE="+caFile(t, s.srv.CertPEM))
 			ctx := browser(t, tt.w, tt.h, tt.mobile)
 			createAdmin(t, ctx, a)
-			run(t, ctx, "choose the language "+tt.lang,
-				chromedp.Navigate(a.URL+"/settings"),
-				chromedp.WaitVisible(tid("preferences-form")),
-				chromedp.SetValue(`#locale`, tt.lang),
-				chromedp.Click(tid("preferences-submit")),
-				chromedp.WaitVisible(`html[lang="`+tt.lang+`"] [data-testid="notice"]`),
-			)
+			chooseLanguage(t, ctx, a, tt.lang)
 			registerProvider(t, ctx, a, s.prov, clientID)
 			fillAccount(t, ctx, a, s.srv)
 			// Without a public address, the sign-in offered is the code.
