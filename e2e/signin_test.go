@@ -175,7 +175,7 @@ func TestSignInWithProvider(t *testing.T) {
 // typed on another device: the page shows it with the provider's link,
 // waits (reloading itself), and returns to the form once the person —
 // here the test, as a phone would — signs in at the provider. On a phone
-// in Spanish and on a desktop in English.
+// and on a desktop, in Spanish and in English.
 func TestSignInWithCode(t *testing.T) {
 	for _, tt := range []struct {
 		name       string
@@ -186,7 +186,9 @@ func TestSignInWithCode(t *testing.T) {
 		waiting    string
 		screenshot string
 	}{
-		{"phone-es", 360, 740, true, "es", "Test ID", "Esperando", "signin-device-360-es"},
+		{"phone-es", 360, 740, true, "es", "Iniciar sesión con Test ID", "Esperando", "signin-device-360-es"},
+		{"phone-en", 360, 740, true, "en", "Sign in with Test ID", "Waiting", "signin-device-360-en"},
+		{"desktop-es", 1280, 900, false, "es", "Iniciar sesión con Test ID", "Esperando", "signin-device-1280-es"},
 		{"desktop-en", 1280, 900, false, "en", "Sign in with Test ID", "Waiting", "signin-device-1280-en"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
