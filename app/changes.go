@@ -22,6 +22,7 @@ func ChangedFields(stored db.Account, settings db.AccountSettings, in AccountInp
 	add(!strings.EqualFold(settings.Host, stored.Host) || settings.Port != stored.Port || settings.Security != stored.Security, "server")
 	add(settings.Username != stored.Username, "username")
 	add(in.Password != "", "password")
+	add(settings.OAuthGrant != stored.OAuthGrant && settings.OAuthGrant != 0, "signin")
 	add(settings.TrustedCert != stored.TrustedCert, "certificate")
 	add(settings.DeleteAfterDownload != stored.DeleteAfterDownload || settings.DeleteAfterDays != stored.DeleteAfterDays ||
 		settings.DeleteWhenDeleted != stored.DeleteWhenDeleted, "retention")

@@ -29,6 +29,7 @@ func TestChangedFields(t *testing.T) {
 			in.Outgoing = OutgoingInput{Host: "smtp.example.com", Security: "tls", Auth: "password"}
 		}, []string{"outgoing"}},
 		{"identity", func(in *AccountInput) { in.DisplayName = "Ana P." }, []string{"identity"}},
+		{"signed in", func(in *AccountInput) { in.OAuthGrant = 7 }, []string{"signin"}},
 	} {
 		in := same
 		c.edit(&in)

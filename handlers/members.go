@@ -152,6 +152,7 @@ var changedFieldKeys = map[string]string{
 	"server":      i18n.Key("the incoming server"),
 	"username":    i18n.Key("the user name"),
 	"password":    i18n.Key("the password"),
+	"signin":      i18n.Key("the sign-in with the provider"),
 	"certificate": i18n.Key("the trusted certificate"),
 	"retention":   i18n.Key("what happens to mail on the server"),
 	"interval":    i18n.Key("how often it is checked"),
