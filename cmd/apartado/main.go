@@ -84,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "restore":
 		return restoreCmd(ctx, args, getenv, stdout, stderr)
+	case "signin-provider":
+		return signInProviderCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, getenv, stderr)
 	case "help", "-h", "--help":
@@ -111,6 +113,9 @@ const usage = `usage:
                                                    move mail in (Gmail Takeout, Thunderbird, a Maildir, .eml files)
   apartado backup --out FILE                       a consistent copy of the database, while the server runs
   apartado restore --in FILE [--force]             put a backup back into the data folder (stop the server first)
+  apartado signin-provider set --issuer ISSUER --client-id ID [--secret-file FILE | --public] …
+  apartado signin-provider list | remove --issuer ISSUER
+                                                   register Apartado with a sign-in provider (OAuth), as Admin → Sign-in providers
   apartado healthcheck
 Run "apartado serve --help" for every setting.
 `
