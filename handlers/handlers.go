@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -120,6 +121,10 @@ type Config struct {
 	// for a sign-in with a code on another device): cancelled when the
 	// program stops. nil: context.Background().
 	Background context.Context
+	// Work counts that work's goroutines, for the program to wait for them
+	// once Background is done (they end at once then) and before the
+	// database closes. nil: the handler's own, which nobody waits for.
+	Work *sync.WaitGroup
 }
 
 // Waker is a background worker that can be told to look for work now.
@@ -186,6 +191,8 @@ type Handler struct {
 	testConn func(context.Context, diagnose.TestSettings, diagnose.TestOptions, func(diagnose.StepResult)) diagnose.Result
 	// testSMTP tests an outgoing server; diagnose.TestSMTP, replaced in tests.
 	testSMTP func(context.Context, diagnose.TestSettings, diagnose.TestOptions, func(diagnose.StepResult)) diagnose.Result
+	// work is Config.Work.
+	work *sync.WaitGroup
 	// background is Config.Background.
 	background context.Context
 }
@@ -269,6 +276,10 @@ func newHandler(cfg Config) (*Handler, error) {
 	}
 	h.flows = newSigninFlows()
 	h.background = cfg.Background
+	h.work = cfg.Work
+	if h.work == nil {
+		h.work = new(sync.WaitGroup)
+	}
 	if h.background == nil {
 		h.background = context.Background()
 	}

@@ -264,7 +264,9 @@ func (h *Handler) startDevice(w http.ResponseWriter, r *http.Request, f *signinF
 		h.errorPage(w, r, http.StatusServiceUnavailable, i18n.T(r.Context(), "Try again later"), i18n.T(r.Context(), failBusy))
 		return
 	}
+	h.work.Add(1)
 	go func(id string, owner int64, issuer string) {
+		defer h.work.Done()
 		defer cancel()
 		g, err := h.signIns.AwaitDevice(ctx, owner, issuer, d)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -367,5 +368,41 @@ func TestSignInFormAction(t *testing.T) {
 				t.Fatalf("policy %q, want %q in it", csp, tt.want)
 			}
 		})
+	}
+}
+
+// TestSignInWaitEndsWithServer: a sign-in with a code waits for the
+// person in the background; when the program stops, that wait ends at
+// once, and the program can wait for it before closing the database.
+func TestSignInWaitEndsWithServer(t *testing.T) {
+	prov := oauthtest.Start(t, oauthtest.Options{})
+	background, stop := context.WithCancel(context.Background())
+	defer stop()
+	var work sync.WaitGroup
+	app := newApp(t, func(cfg *Config) { cfg.Background, cfg.Work = background, &work })
+	clientID := prov.RegisterClient([]string{testPublicURL + "/oauth/callback"}, true, "")
+	if err := app.handler.signIns.SaveClient(context.Background(), apppkg.ClientInput{Issuer: discover.IssuerCustom, ClientID: clientID,
+		Name: "Test provider", TokenURL: prov.TokenURL, DeviceAuthURL: prov.DeviceAuthURL, Scopes: "offline_access pop",
+		Hosts: "127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	app.addUser("ana", "correct horse", db.RoleAdmin)
+	c := app.login("ana", "correct horse")
+	r := c.post("/settings/accounts/signin", testForm("port", "995", "password", "", "flow", flowDevice, "issuer", discover.IssuerCustom))
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/settings/accounts/signin/") {
+		t.Fatalf("status %d, location %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	done := make(chan struct{})
+	go func() { work.Wait(); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("nothing waits for the person: the program would not know to wait for it")
+	case <-time.After(300 * time.Millisecond):
+	}
+	stop()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sign-in's wait did not end with the program")
 	}
 }

@@ -50,6 +50,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
+	// The web's work that outlives its requests, waited for at the end.
+	var background sync.WaitGroup
 	// One renewal of a sign-in's access token at a time, whoever needs it.
 	signIns := app.NewSignIns(store, key)
 	p := &poller.Poller{DB: store, Key: key, Log: log, Concurrency: cfg.PollConcurrency, Timeout: cfg.PollTimeout,
@@ -65,7 +67,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		TrustProxy: cfg.TrustProxy, PasswordParams: password.Default, SetupCode: setupCode, PublicURL: cfg.PublicURL,
 		Resolver: res, ExtraRootCAs: cas, DiscoverOptions: discoverOptions(res),
 		MemberPrivateServers: cfg.MemberPrivateServers, Sender: snd, UndoWindow: &cfg.UndoWindow, SMTPTimeout: cfg.SMTPTimeout,
-		SignIns: signIns, Background: ctx})
+		SignIns: signIns, Background: ctx, Work: &background})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -158,6 +160,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	stopPolling()
 	wg.Wait()
+	background.Wait() // a sign-in with a code still waiting ends with ctx
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
