@@ -25,12 +25,14 @@ const (
 	IssuerCustom = "custom"
 )
 
-// Microsoft's scopes for POP3 and SMTP, and offline_access for a refresh
-// token.
+// Microsoft's scopes for POP3 and SMTP, offline_access for a refresh
+// token, and openid with profile for an ID token naming who signed in
+// (preferred_username); Microsoft's own libraries ask for these three
+// with every request.
 var microsoftScopes = []string{
 	"https://outlook.office.com/POP.AccessAsUser.All",
 	"https://outlook.office.com/SMTP.Send",
-	"offline_access",
+	"offline_access", "openid", "profile",
 }
 
 func microsoft(id, name, tenant string) oauth.Issuer {
@@ -46,7 +48,8 @@ var issuers = []oauth.Issuer{
 		ID: IssuerGoogle, Name: "Google",
 		AuthURL:  "https://accounts.google.com/o/oauth2/v2/auth",
 		TokenURL: "https://oauth2.googleapis.com/token",
-		Scopes:   []string{"https://mail.google.com/"},
+		// openid and email: an ID token naming the address signed in.
+		Scopes: []string{"https://mail.google.com/", "openid", "email"},
 		// A refresh token only with access_type=offline, and again on a
 		// second sign-in only with prompt=consent.
 		AuthParams: map[string]string{"access_type": "offline", "prompt": "consent"},

@@ -78,6 +78,9 @@ func TestSyncSignedIn(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSignedIn(t, oauthtest.Options{}, tt.mechs)
+			if s.grant.Login != "alice@example.test" {
+				t.Errorf("the grant names %q, not who signed in", s.grant.Login)
+			}
 			msgs := mailbox(5)
 			if err := s.srv.AddMessages("alice", msgs); err != nil {
 				t.Fatal(err)

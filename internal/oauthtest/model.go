@@ -76,8 +76,11 @@ func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
 }
 
 // IsScopeAllowed accepts every scope, "pop" and "smtp" among them.
-func (c *client) IsScopeAllowed(string) bool           { return true }
-func (c *client) IDTokenUserinfoClaimsAssertion() bool { return false }
+func (c *client) IsScopeAllowed(string) bool { return true }
+
+// IDTokenUserinfoClaimsAssertion puts the user's claims (email, profile)
+// in the ID token itself, as Microsoft and Google do, not only in userinfo.
+func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }
 func (c *client) ClockSkew() time.Duration             { return 0 }
 
 // authRequest is a pending authorization request; it implements
