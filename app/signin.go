@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/secret"
@@ -41,6 +42,24 @@ const RenewBefore = 2 * time.Minute
 // ErrNoClient: nobody registered Apartado with the grant's provider (or
 // the registration was removed); the administrator's to fix.
 var ErrNoClient = errors.New("apartado is not registered with this sign-in provider")
+
+// SignInFailure is the diagnosis kind of a failure to get a sign-in's
+// access token (SignIns.Token), for the poller, the outbox and the
+// connection test alike: the provider withdrew or refused the sign-in
+// (only signing in again helps), Apartado is not registered with it (the
+// administrator's to fix), or it did not answer (worth trying again). ok is
+// false for any other error.
+func SignInFailure(err error) (kind string, ok bool) {
+	switch {
+	case errors.Is(err, oauth.ErrRevoked), errors.Is(err, oauth.ErrDenied):
+		return diagnose.KindSignInAgain, true
+	case errors.Is(err, ErrNoClient), errors.Is(err, oauth.ErrClient):
+		return diagnose.KindSignInUnregistered, true
+	case errors.Is(err, oauth.ErrUnavailable):
+		return diagnose.KindSignInUnavailable, true
+	}
+	return "", false
+}
 
 // SignIns lets people sign in with their provider (OAuth 2.0) instead of
 // giving a password: the administrator's registrations of Apartado with
@@ -379,10 +398,14 @@ func (s *SignIns) Grant(ctx context.Context, userID, id int64) (db.Grant, error)
 
 // Token is the access token of userID's grant to send to a server, renewed
 // first when it expires within RenewBefore or when renew is set (the
-// server refused the last one). A grant the provider refused is an error
-// wrapping oauth.ErrRevoked, recorded so that pages ask to sign in again.
+// server refused the last one). A grant the provider refused, or one that
+// is gone, is an error wrapping oauth.ErrRevoked: only signing in again
+// helps, and the refusal is recorded so that pages say so.
 func (s *SignIns) Token(ctx context.Context, userID, grantID int64, renew bool) (string, error) {
 	g, err := s.db.Grant(ctx, userID, grantID)
+	if errors.Is(err, db.ErrNotFound) {
+		return "", fmt.Errorf("signing in: the sign-in is gone: %w", oauth.ErrRevoked)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/internal/secret"
 	"github.com/apartado/apartado/oauth"
@@ -176,6 +178,10 @@ func TestTokenRenewal(t *testing.T) {
 	if _, err := s.Token(ctx, u.ID, g.ID, false); !errors.Is(err, oauth.ErrRevoked) || ep.renewals.Load() != before {
 		t.Fatalf("after the refusal: %v", err)
 	}
+	// A sign-in that is gone (another user's, or deleted) asks to sign in again.
+	if _, err := s.Token(ctx, u.ID+1, g.ID, false); !errors.Is(err, oauth.ErrRevoked) {
+		t.Fatalf("another user's grant: %v", err)
+	}
 	// Without the registration, the grant cannot be renewed.
 	if err := s.DeleteClient(ctx, discover.IssuerCustom); err != nil {
 		t.Fatal(err)
@@ -235,4 +241,24 @@ func isProblem(err error, field string) bool {
 	return errors.As(err, &inv) && hasField(inv, field)
 }
 
-var _ = db.ErrNotFound
+// TestSignInFailure: the poller, the outbox and the connection test tell
+// a sign-in's failures apart by one mapping.
+func TestSignInFailure(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		kind string
+	}{
+		{fmt.Errorf("renewing: %w", oauth.ErrRevoked), diagnose.KindSignInAgain},
+		{oauth.ErrDenied, diagnose.KindSignInAgain},
+		{ErrNoClient, diagnose.KindSignInUnregistered},
+		{fmt.Errorf("x: %w", oauth.ErrClient), diagnose.KindSignInUnregistered},
+		{fmt.Errorf("x: %w: %w", oauth.ErrUnavailable, errors.New("dial")), diagnose.KindSignInUnavailable},
+		{db.ErrNotFound, ""},
+		{errors.New("disk full"), ""},
+	} {
+		kind, ok := SignInFailure(tt.err)
+		if kind != tt.kind || ok != (tt.kind != "") {
+			t.Errorf("%v: %q %v, want %q", tt.err, kind, ok, tt.kind)
+		}
+	}
+}

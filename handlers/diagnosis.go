@@ -15,7 +15,6 @@ import (
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/discover"
 	"github.com/apartado/apartado/i18n"
-	"github.com/apartado/apartado/oauth"
 	"github.com/apartado/apartado/pop3client"
 	"github.com/apartado/apartado/smtpclient"
 	"github.com/apartado/apartado/web"
@@ -84,26 +83,13 @@ func (h *Handler) planTest(r *http.Request, in accountInput, s db.AccountSetting
 	return p
 }
 
-// signInDiagnosis explains a failure to get a sign-in's access token: the
-// provider refused it (sign in again), Apartado is not registered with
-// the provider, or anything else (the provider could not be reached).
+// signInDiagnosis explains a failure to get a sign-in's access token (see
+// app.SignInFailure), or any other failure as such.
 func signInDiagnosis(err error, in diagnose.Input) diagnose.Diagnosis {
-	if kind, ok := signInKindOf(err); ok {
-		return diagnose.ExplainRecorded(kind, "", "", in)
+	if kind, ok := app.SignInFailure(err); ok {
+		return diagnose.ExplainRecorded(kind, "", err.Error(), in)
 	}
 	return diagnose.Explain(fmt.Errorf("getting an access token: %w", err), in)
-}
-
-// signInKindOf is the diagnosis kind of a sign-in's failure that only
-// signing in again (or the administrator's registration) fixes.
-func signInKindOf(err error) (string, bool) {
-	switch {
-	case errors.Is(err, oauth.ErrRevoked), errors.Is(err, oauth.ErrDenied), errors.Is(err, db.ErrNotFound):
-		return diagnose.KindSignInAgain, true
-	case errors.Is(err, app.ErrNoClient), errors.Is(err, oauth.ErrClient):
-		return diagnose.KindSignInUnregistered, true
-	}
-	return "", false
 }
 
 // planOutgoingTest prepares the outgoing server's test: with its typed
@@ -205,7 +191,7 @@ func (h *Handler) runIncoming(ctx context.Context, p testPlan, report func(diagn
 		// sign-ins (the diagnosis as it is). The next test sends the new one.
 		if _, err := h.signIns.Token(ctx, p.owner, p.grant, true); err != nil {
 			h.log.Info("renewing a refused access token for a test", "user", p.owner, "grant", p.grant, "err", err)
-			if _, ok := signInKindOf(err); ok {
+			if kind, ok := app.SignInFailure(err); ok && kind != diagnose.KindSignInUnavailable {
 				d := signInDiagnosis(err, p.opts.Explain)
 				res.Diagnosis = &d
 			}

@@ -21,7 +21,6 @@ import (
 	"github.com/apartado/apartado/i18n"
 	"github.com/apartado/apartado/internal/netguard"
 	"github.com/apartado/apartado/message"
-	"github.com/apartado/apartado/oauth"
 	"github.com/apartado/apartado/pop3client"
 )
 
@@ -92,7 +91,7 @@ func (p *Poller) sync(ctx context.Context, id int64) (res Result) {
 		if res.Err != nil {
 			failures = acc.ConsecutiveFailures + 1
 			var pe *pop3client.Error
-			if kind, ok := signInKind(res.Err); ok {
+			if kind, ok := app.SignInFailure(res.Err); ok {
 				rec.ErrKind, rec.ErrStep, rec.ErrText = kind, string(pop3client.StepAuth), res.Err.Error()
 				rec.AuthFailure = kind != diagnose.KindSignInUnavailable // the person's or the administrator's to fix
 			} else if errors.As(res.Err, &pe) {
@@ -185,21 +184,6 @@ func (p *Poller) credential(ctx context.Context, acc db.Account, renew bool) (cr
 		return credential{}, fmt.Errorf("reading the account's password: %w", err)
 	}
 	return credential{secret: string(password)}, nil
-}
-
-// signInKind is the diagnosis kind of a failure to get an access token:
-// one only the person (sign in again) or the administrator (register
-// Apartado with the provider) can fix, or the provider not answering.
-func signInKind(err error) (string, bool) {
-	switch {
-	case errors.Is(err, oauth.ErrRevoked), errors.Is(err, oauth.ErrDenied):
-		return diagnose.KindSignInAgain, true
-	case errors.Is(err, app.ErrNoClient), errors.Is(err, oauth.ErrClient):
-		return diagnose.KindSignInUnregistered, true
-	case errors.Is(err, oauth.ErrUnavailable):
-		return diagnose.KindSignInUnavailable, true
-	}
-	return "", false
 }
 
 // maxSessions bounds the sessions of one sync.

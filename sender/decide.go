@@ -7,7 +7,6 @@ import (
 	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
 	"github.com/apartado/apartado/diagnose"
-	"github.com/apartado/apartado/oauth"
 	"github.com/apartado/apartado/smtpclient"
 )
 
@@ -59,16 +58,14 @@ func decide(err, hookErr error, m db.OutboxMessage, now time.Time, jitter float6
 		if errors.Is(err, errNoServer) {
 			return outcome{state: db.OutboxFailed, err: db.OutboxError{Kind: KindNoServer}}
 		}
-		if errors.Is(err, oauth.ErrRevoked) || errors.Is(err, oauth.ErrDenied) {
-			// Only signing in again helps: the message waits, failed,
-			// to be sent again from the outbox.
-			return outcome{state: db.OutboxFailed, err: db.OutboxError{Kind: diagnose.KindSignInAgain, Text: setup.err.Error()}}
-		}
-		if errors.Is(err, app.ErrNoClient) || errors.Is(err, oauth.ErrClient) {
-			return outcome{state: db.OutboxFailed, err: db.OutboxError{Kind: diagnose.KindSignInUnregistered, Text: setup.err.Error()}}
-		}
-		if errors.Is(err, oauth.ErrUnavailable) {
-			return retry(m, now, jitter, db.OutboxError{Kind: diagnose.KindSignInUnavailable, Text: setup.err.Error()})
+		if kind, ok := app.SignInFailure(err); ok {
+			se := db.OutboxError{Kind: kind, Text: setup.err.Error()}
+			if kind == diagnose.KindSignInUnavailable {
+				return retry(m, now, jitter, se)
+			}
+			// Only signing in again (or the administrator) helps: the
+			// message waits, failed, to be sent again from the outbox.
+			return outcome{state: db.OutboxFailed, err: se}
 		}
 		return retry(m, now, jitter, e)
 	}
