@@ -2,7 +2,6 @@ package app
 
 import (
 	"net/netip"
-	"slices"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -63,7 +62,7 @@ func SameProvider(a, b string) bool {
 	if a == "" || b == "" {
 		return false
 	}
-	if tableProvider(a, b) {
+	if discover.OneProvider(a, b) {
 		return true
 	}
 	if _, err := netip.ParseAddr(a); err == nil {
@@ -78,19 +77,6 @@ func SameProvider(a, b string) bool {
 		return a == b
 	}
 	return da == db
-}
-
-// tableProvider reports whether one provider of discover's table has
-// incoming server a and outgoing server b (Outlook.com: POP3 at
-// outlook.office365.com, SMTP at smtp-mail.outlook.com).
-func tableProvider(a, b string) bool {
-	for _, p := range discover.Providers() {
-		in := slices.ContainsFunc(p.POP, func(c discover.Candidate) bool { return c.Host == a })
-		if in && slices.ContainsFunc(p.SMTP, func(c discover.Candidate) bool { return c.Host == b }) {
-			return true
-		}
-	}
-	return false
 }
 
 // outgoingServer is what a stored outgoing password is bound to.

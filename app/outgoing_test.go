@@ -23,6 +23,10 @@ func TestSameProvider(t *testing.T) {
 		{"192.0.2.1", "192.0.2.2", false},
 		{"pop.example.net", "192.0.2.1", false},
 		{"[2001:db8::1]", "2001:db8::1", true},
+		// Two registrable domains, one provider by the table.
+		{"outlook.office365.com", "smtp-mail.outlook.com", true},
+		{"OUTLOOK.office365.com", "smtp-mail.outlook.com", true},
+		{"smtp-mail.outlook.com", "outlook.office365.com", false},
 		{"pop.example.net", "", false},
 		{"user.github.io", "other.github.io", false}, // a public suffix of its own
 	} {

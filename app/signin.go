@@ -272,12 +272,27 @@ func (s *SignIns) Issuer(ctx context.Context, id string) (oauth.Issuer, oauth.Cl
 	return is, cl, nil
 }
 
+// IssuerName is what the pages call an issuer: the name in discover's
+// table, the administrator's for their own provider, or its ID when it is
+// neither (a custom provider no longer registered). It needs no secret.
+func (s *SignIns) IssuerName(ctx context.Context, id string) (string, error) {
+	if is, ok := discover.LookupIssuer(id); ok {
+		return is.Name, nil
+	}
+	c, err := s.db.OAuthClient(ctx, id)
+	if errors.Is(err, db.ErrNotFound) || err == nil && c.Name == "" {
+		return id, nil
+	}
+	return c.Name, err
+}
+
 // Offer is the sign-in the account form proposes for an address and its
 // incoming server: the issuer, registered, and the flows it offers.
 type Offer struct {
 	Issuer       string
 	Name         string // "Microsoft"
 	Code, Device bool
+	AuthURL      string // where the code flow sends the browser
 }
 
 // OfferFor finds the registered issuer that an account with this address
@@ -285,13 +300,8 @@ type Offer struct {
 // signs in with; providerID is the provider discovery found, "" if none.
 func (s *SignIns) OfferFor(ctx context.Context, providerID, email, host string) (Offer, bool, error) {
 	id := ""
-	if p, ok := discover.LookupProvider(email); ok {
+	if p, ok := discover.ProviderFor(email, providerID); ok {
 		id = p.OAuth
-	}
-	for _, p := range discover.Providers() {
-		if id == "" && p.ID == providerID {
-			id = p.OAuth
-		}
 	}
 	cs, err := s.db.OAuthClients(ctx)
 	if err != nil {
@@ -308,7 +318,7 @@ func (s *SignIns) OfferFor(ctx context.Context, providerID, email, host string) 
 		default:
 			continue
 		}
-		return Offer{Issuer: is.ID, Name: is.Name, Code: is.Code(), Device: is.Device()}, true, nil
+		return Offer{Issuer: is.ID, Name: is.Name, Code: is.Code(), Device: is.Device(), AuthURL: is.AuthURL}, true, nil
 	}
 	return Offer{}, false, nil
 }

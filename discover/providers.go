@@ -546,6 +546,41 @@ func LookupProvider(email string) (*Provider, bool) {
 	return providerForDomain(d)
 }
 
+// LookupProviderID finds the provider of the built-in table with that ID.
+func LookupProviderID(id string) (*Provider, bool) {
+	i := slices.IndexFunc(providers, func(p Provider) bool { return p.ID == id && id != "" })
+	if i < 0 {
+		return nil, false
+	}
+	p := providers[i].clone()
+	return &p, true
+}
+
+// ProviderFor is the provider an address belongs to (LookupProvider), or
+// else the one discovery named by its ID (from its MX hosts, for a custom
+// domain), when either is known.
+func ProviderFor(email, id string) (*Provider, bool) {
+	if p, ok := LookupProvider(email); ok {
+		return p, true
+	}
+	return LookupProviderID(id)
+}
+
+// OneProvider reports whether one provider of the table has incoming
+// server pop and outgoing server smtp (Outlook.com: POP3 at
+// outlook.office365.com, SMTP at smtp-mail.outlook.com), host names in
+// lower case.
+func OneProvider(pop, smtp string) bool {
+	for i := range providers {
+		p := &providers[i]
+		if slices.ContainsFunc(p.POP, func(c Candidate) bool { return c.Host == pop }) &&
+			slices.ContainsFunc(p.SMTP, func(c Candidate) bool { return c.Host == smtp }) {
+			return true
+		}
+	}
+	return false
+}
+
 // providerForDomain looks up an already normalised domain.
 func providerForDomain(domain string) (*Provider, bool) {
 	for i := range providers {

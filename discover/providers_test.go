@@ -341,3 +341,22 @@ func TestMessageKeys(t *testing.T) {
 		t.Error("MessageKeys is not sorted and unique")
 	}
 }
+
+func TestProviderFor(t *testing.T) {
+	for _, tt := range []struct{ email, id, want string }{
+		{"ana@hotmail.com", "", "outlook"},
+		{"ana@hotmail.com", "gmx", "outlook"}, // the address first
+		{"ana@contoso.example", "microsoft365", "microsoft365"},
+		{"ana@contoso.example", "", ""},
+		{"ana@contoso.example", "nobody", ""},
+	} {
+		p, ok := ProviderFor(tt.email, tt.id)
+		got := ""
+		if ok {
+			got = p.ID
+		}
+		if got != tt.want {
+			t.Errorf("ProviderFor(%q, %q) = %q, want %q", tt.email, tt.id, got, tt.want)
+		}
+	}
+}

@@ -418,11 +418,8 @@ func (h *Handler) signInBox(r *http.Request, in accountInput, failure string) (*
 			if b.Login == "" {
 				b.Login = in.email
 			}
-			b.Name = g.Issuer
-			if is, _, err := h.signIns.Issuer(ctx, g.Issuer); err == nil {
-				b.Name = is.Name
-			} else if is, ok := discover.LookupIssuer(g.Issuer); ok {
-				b.Name = is.Name
+			if b.Name, err = h.signIns.IssuerName(ctx, g.Issuer); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -434,16 +431,13 @@ func (h *Handler) signInBox(r *http.Request, in accountInput, failure string) (*
 		}
 		switch {
 		case offer.Code && h.oauthRedirectURI() != "":
-			b.Flow, b.AlsoDevice = flowCode, offer.Device
-			if is, _, err := h.signIns.Issuer(ctx, offer.Issuer); err == nil {
-				b.ProviderOrigin = originOf(is.AuthURL)
-			}
+			b.Flow, b.AlsoDevice, b.ProviderOrigin = flowCode, offer.Device, originOf(offer.AuthURL)
 		case offer.Device:
 			b.Flow = flowDevice
 		}
 	}
 	if !offered && !b.SignedIn {
-		p := providerOf(in)
+		p, _ := discover.ProviderFor(in.email, in.provider)
 		if p == nil || !p.OAuthOnly {
 			if failure == "" {
 				return nil, nil
@@ -487,19 +481,6 @@ func accountPath(r *http.Request) string {
 		return ""
 	}
 	return accountURL(r, id)
-}
-
-// providerOf is the provider the form's address (or discovery) names.
-func providerOf(in accountInput) *discover.Provider {
-	if p, ok := discover.LookupProvider(in.email); ok {
-		return p
-	}
-	for _, p := range discover.Providers() {
-		if p.ID == in.provider && in.provider != "" {
-			return &p
-		}
-	}
-	return nil
 }
 
 // oauthHelpAnchor is the help page's section on registering Apartado with
