@@ -128,8 +128,7 @@ func (s *SignIns) DeleteClient(ctx context.Context, issuer string) error {
 func clientOf(in ClientInput) (db.OAuthClient, error) {
 	var ps problems
 	in.ClientID, in.Secret = strings.TrimSpace(in.ClientID), strings.TrimSpace(in.Secret)
-	_, known := discover.LookupIssuer(in.Issuer)
-	if !known && in.Issuer != discover.IssuerCustom {
+	if !discover.KnownIssuer(in.Issuer) {
 		ps.add(FieldClientIssuer, i18n.Key("Choose a sign-in provider."))
 	}
 	if in.ClientID == "" || len(in.ClientID) > 255 || !printable(in.ClientID) {

@@ -86,6 +86,13 @@ func LookupIssuer(id string) (oauth.Issuer, bool) {
 	return copyIssuer(issuers[i]), true
 }
 
+// KnownIssuer reports whether Apartado can be registered with issuer: one
+// of the table's, or IssuerCustom.
+func KnownIssuer(id string) bool {
+	_, ok := LookupIssuer(id)
+	return ok || id == IssuerCustom
+}
+
 func copyIssuer(is oauth.Issuer) oauth.Issuer {
 	is.Scopes = slices.Clone(is.Scopes)
 	if is.AuthParams != nil {

@@ -175,8 +175,9 @@ type Handler struct {
 	// publicHost is PublicURL's host name (lower case, without the
 	// port); "" accepts any Host.
 	publicHost string
-	// publicURL is Config.PublicURL; nil if not configured.
-	publicURL *url.URL
+	// redirectURI is where providers send the browser back after a
+	// sign-in (the public URL's oauthCallbackPath); "" without a public URL.
+	redirectURI string
 
 	resolver     pop3client.Resolver
 	extraRootCAs []*x509.Certificate
@@ -303,7 +304,7 @@ func newHandler(cfg Config) (*Handler, error) {
 			return nil, fmt.Errorf("public URL %q has no host", cfg.PublicURL)
 		}
 		h.publicHost = canonicalHost(cfg.PublicURL.Host)
-		h.publicURL = cfg.PublicURL
+		h.redirectURI = redirectURI(cfg.PublicURL)
 	}
 	h.limiter = newLimiter(loginWindow, h.now)
 	h.connLimit = newLimiter(connWindow, h.now)
@@ -319,4 +320,16 @@ func newHandler(cfg Config) (*Handler, error) {
 func dummyHash(p password.Params) string {
 	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", p.Memory, p.Time, p.Threads,
 		"c29tZSBzYWx0IGZvciBubw", strings.Repeat("A", 43))
+}
+
+// oauthCallbackPath is where a sign-in with the provider comes back.
+const oauthCallbackPath = "/oauth/callback"
+
+// redirectURI is the address providers send the browser back to after a
+// sign-in: the public URL (without query or fragment) and
+// oauthCallbackPath.
+func redirectURI(public *url.URL) string {
+	u := *public
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+	return strings.TrimSuffix(u.String(), "/") + oauthCallbackPath
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/apartado/apartado/diagnose"
 	"github.com/apartado/apartado/i18n"
@@ -28,17 +27,6 @@ func (h *Handler) help(w http.ResponseWriter, r *http.Request) {
 	for _, t := range diagnose.Topics() {
 		v.Topics = append(v.Topics, web.HelpTopicView{Anchor: t.Anchor, Title: h.text(r, t.Title), Body: h.texts(r, t.Body)})
 	}
-	v.OAuthRedirectURI = h.oauthRedirectURI()
+	v.OAuthRedirectURI = h.redirectURI
 	h.render(w, r, http.StatusOK, web.HelpPage(v))
-}
-
-// oauthRedirectURI is where providers send the browser back after a
-// sign-in: the public URL's /oauth/callback, or "" without a public URL.
-func (h *Handler) oauthRedirectURI() string {
-	if h.publicURL == nil {
-		return ""
-	}
-	u := *h.publicURL
-	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
-	return strings.TrimSuffix(u.String(), "/") + "/oauth/callback"
 }

@@ -19,8 +19,17 @@ import (
 
 // The app's Content-Security-Policy: nothing inline, nothing from elsewhere,
 // and never framed. Sender content has its own policies (message.go).
-const appCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; " +
-	"frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+var appCSP = appPolicy()
+
+// appPolicy is the app's policy, whose forms may also be sent on to the
+// origins formTargets (scheme://host, checked by the caller): a form that
+// posts here and is redirected there (a sign-in with the provider), which
+// form-action checks too (CSP Level 3 §6.4.1).
+func appPolicy(formTargets ...string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; " +
+		"frame-ancestors 'none'; form-action " + strings.Join(append([]string{"'self'"}, formTargets...), " ") +
+		"; base-uri 'none'; object-src 'none'"
+}
 
 // securityHeaders sets the security headers on every response, before
 // anything is written. Handlers serving sender content override some.

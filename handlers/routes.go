@@ -57,7 +57,7 @@ func (h *Handler) routes() http.Handler {
 		r.Group(func(r chi.Router) {
 			r.Use(h.requireUser, h.restrictDials)
 			r.Get("/", h.home)
-			r.Get("/oauth/callback", h.oauthCallback)
+			r.Get(oauthCallbackPath, h.oauthCallback)
 			r.Get("/mail", h.inbox)
 			r.Get(sentPath, h.sent)
 			r.Get(trashPath, h.trash)

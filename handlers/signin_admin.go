@@ -34,12 +34,6 @@ type signInPost struct {
 	inv          *app.Invalid
 }
 
-// knownIssuer reports whether the page has a card for issuer.
-func knownIssuer(issuer string) bool {
-	_, ok := discover.LookupIssuer(issuer)
-	return ok || issuer == discover.IssuerCustom
-}
-
 func (h *Handler) signInAdmin(w http.ResponseWriter, r *http.Request) {
 	v, err := h.signInView(r, nil)
 	if err != nil {
@@ -62,7 +56,7 @@ func (h *Handler) signInView(r *http.Request, post *signInPost) (web.AdminSignIn
 	if err != nil {
 		return web.AdminSignInView{}, err
 	}
-	v := web.AdminSignInView{Chrome: chrome, RedirectURI: h.oauthRedirectURI()}
+	v := web.AdminSignInView{Chrome: chrome, RedirectURI: h.redirectURI}
 	for _, reg := range regs {
 		p := providerView(ctx, reg, v.RedirectURI == "")
 		if post != nil && post.in.Issuer == p.Issuer {
@@ -132,7 +126,7 @@ func (h *Handler) saveSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, remove := clientInput(r.PostForm)
-	if !knownIssuer(in.Issuer) {
+	if !discover.KnownIssuer(in.Issuer) {
 		h.badRequest(w, r)
 		return
 	}
@@ -162,7 +156,7 @@ func (h *Handler) removeSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	issuer := r.PostForm.Get(app.FieldClientIssuer)
-	if !knownIssuer(issuer) {
+	if !discover.KnownIssuer(issuer) {
 		h.badRequest(w, r)
 		return
 	}

@@ -213,33 +213,40 @@ func (h *Handler) startSignIn(w http.ResponseWriter, r *http.Request) {
 		form: form, issuer: offer.Issuer, name: offer.Name, kind: kind, expires: h.now().Add(flowTTL)}
 	failed := func(failure string) {
 		f.done, f.failure = true, failure
-		if h.flows.add(f, h.now()) {
+		if h.keepFlow(w, r, f) {
 			redirect(w, r, formURL+"?"+signinQuery+"="+f.id)
-			return
 		}
-		h.errorPage(w, r, http.StatusServiceUnavailable, i18n.T(ctx, "Try again later"), i18n.T(ctx, failBusy))
 	}
 	switch {
-	case kind == flowCode && (!offer.Code || h.oauthRedirectURI() == ""):
+	case kind == flowCode && (!offer.Code || h.redirectURI == ""):
 		failed(failNoURL)
 	case kind == flowDevice && !offer.Device:
 		h.badRequest(w, r)
 	case kind == flowCode:
-		st, err := h.signIns.StartCode(ctx, offer.Issuer, h.oauthRedirectURI(), in.email)
+		st, err := h.signIns.StartCode(ctx, offer.Issuer, h.redirectURI, in.email)
 		if err != nil {
 			h.log.Warn("starting a sign-in", "user", f.by, "issuer", offer.Issuer, "err", err)
 			failed(failureOf(err))
 			return
 		}
 		f.state, f.verifier = st.State, st.Verifier
-		if !h.flows.add(f, h.now()) {
-			h.errorPage(w, r, http.StatusServiceUnavailable, i18n.T(ctx, "Try again later"), i18n.T(ctx, failBusy))
-			return
+		if h.keepFlow(w, r, f) {
+			redirect(w, r, st.URL)
 		}
-		redirect(w, r, st.URL)
 	default:
 		h.startDevice(w, r, f, failed)
 	}
+}
+
+// keepFlow keeps f among the sign-ins under way, or, when too many are,
+// answers so and reports false.
+func (h *Handler) keepFlow(w http.ResponseWriter, r *http.Request, f *signinFlow) bool {
+	if h.flows.add(f, h.now()) {
+		return true
+	}
+	ctx := r.Context()
+	h.errorPage(w, r, http.StatusServiceUnavailable, i18n.T(ctx, "Try again later"), i18n.T(ctx, failBusy))
+	return false
 }
 
 // startDevice asks the provider for a device code and waits for the
@@ -259,9 +266,8 @@ func (h *Handler) startDevice(w http.ResponseWriter, r *http.Request, f *signinF
 	}
 	ctx, cancel := context.WithTimeout(h.background, wait)
 	f.cancel = cancel
-	if !h.flows.add(f, h.now()) {
+	if !h.keepFlow(w, r, f) {
 		cancel()
-		h.errorPage(w, r, http.StatusServiceUnavailable, i18n.T(r.Context(), "Try again later"), i18n.T(r.Context(), failBusy))
 		return
 	}
 	h.work.Add(1)
@@ -353,7 +359,7 @@ func (h *Handler) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, back)
 		return
 	}
-	g, err := h.signIns.FinishCode(ctx, f.owner, f.issuer, h.oauthRedirectURI(), code, f.verifier)
+	g, err := h.signIns.FinishCode(ctx, f.owner, f.issuer, h.redirectURI, code, f.verifier)
 	if err != nil {
 		h.log.Warn("finishing a sign-in", "user", f.by, "issuer", f.issuer, "err", err)
 		h.flows.finish(f.id, 0, failureOf(err))
@@ -430,7 +436,7 @@ func (h *Handler) signInBox(r *http.Request, in accountInput, failure string) (*
 			b.Action = m + "/signin"
 		}
 		switch {
-		case offer.Code && h.oauthRedirectURI() != "":
+		case offer.Code && h.redirectURI != "":
 			b.Flow, b.AlsoDevice, b.ProviderOrigin = flowCode, offer.Device, originOf(offer.AuthURL)
 		case offer.Device:
 			b.Flow = flowDevice
@@ -444,9 +450,9 @@ func (h *Handler) signInBox(r *http.Request, in accountInput, failure string) (*
 			}
 			return b, nil
 		}
-		b.Name, b.NotRegistered, b.HelpURL = p.Name, true, "/help#"+oauthHelpAnchor(p.OAuth)
+		b.Name, b.NotRegistered, b.HelpURL = p.Name, true, signInHelp[p.OAuth]
 		if currentUser(r).IsAdmin() {
-			b.AdminURL = "/admin/sign-in"
+			b.AdminURL = signInAdminPath
 		}
 	}
 	return b, nil
@@ -462,15 +468,13 @@ func originOf(address string) string {
 }
 
 // allowSignInForm lets the page's form be sent on to the provider of its
-// sign-in box: the form posts here, and the answer redirects there, which
-// the policy's form-action checks too (CSP Level 3 §6.4.1). Only that
-// provider's origin is added, and only on the pages that offer it.
+// sign-in box (see appPolicy): only that provider's origin, and only on
+// the pages that offer it.
 func allowSignInForm(w http.ResponseWriter, b *web.SignInBoxView) {
 	if b == nil || b.ProviderOrigin == "" || strings.ContainsAny(b.ProviderOrigin, " ;,'\"") {
 		return
 	}
-	csp := w.Header().Get("Content-Security-Policy")
-	w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+b.ProviderOrigin, 1))
+	w.Header().Set("Content-Security-Policy", appPolicy(b.ProviderOrigin))
 }
 
 // accountPath is the stored account's form address the request is
@@ -481,18 +485,4 @@ func accountPath(r *http.Request) string {
 		return ""
 	}
 	return accountURL(r, id)
-}
-
-// oauthHelpAnchor is the help page's section on registering Apartado with
-// an issuer.
-func oauthHelpAnchor(issuer string) string {
-	switch issuer {
-	case discover.IssuerMicrosoft, discover.IssuerMicrosoftWork:
-		return "oauth-microsoft"
-	case discover.IssuerGoogle:
-		return "oauth-google"
-	case discover.IssuerYahoo, discover.IssuerAOL:
-		return "oauth-yahoo"
-	}
-	return "oauth-other"
 }
