@@ -100,9 +100,7 @@ func (s *Alerts) alert(ctx context.Context, admin db.User, from int64, owner db.
 	if z, err := time.LoadLocation(admin.TimeZone); err == nil && admin.TimeZone != "" {
 		tz = z
 	}
-	in := ExplainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval, s.outbox.Now())
-	in.SignedIn = a.OAuthGrant != 0
-	d := diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText, in)
+	d := LastFailure(a, s.outbox.Now())
 	var b strings.Builder
 	fmt.Fprintln(&b, l.T("Mail from %s (%s), the account of %s, is not arriving in Apartado.", a.Name, a.Email, owner.Name))
 	fmt.Fprintln(&b)
@@ -135,6 +133,14 @@ func ExplainInput(email, host string, port int, security string, interval time.D
 		in.Provider = p
 	}
 	return in
+}
+
+// LastFailure explains the failure a stored account's last check
+// recorded, as its pages, the failing banner and the alerts say it.
+func LastFailure(a db.Account, now time.Time) diagnose.Diagnosis {
+	in := ExplainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval, now)
+	in.SignedIn = a.OAuthGrant != 0
+	return diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText, in)
 }
 
 // Run checks every minute until ctx ends.

@@ -168,9 +168,7 @@ func (h *Handler) accountHealth(r *http.Request, a db.Account, s *web.AccountSta
 
 // lastFailure explains the error an account's last check recorded.
 func (h *Handler) lastFailure(a db.Account) diagnose.Diagnosis {
-	in := h.explainInput(a.Email, a.Host, a.Port, a.Security, a.PollInterval)
-	in.SignedIn = a.OAuthGrant != 0
-	return diagnose.ExplainRecorded(a.LastErrorKind, a.LastErrorStep, a.LastErrorText, in)
+	return app.LastFailure(a, h.now())
 }
 
 func securityLabel(r *http.Request, security string) string {
