@@ -159,15 +159,11 @@ func serverWords(e *pop3client.Error) string {
 // ExplainRecorded explains a failure recorded by the poller (db.Account's
 // LastErrorKind, LastErrorStep and LastErrorText).
 func ExplainRecorded(kind, step, text string, in Input) Diagnosis {
-	switch kind {
-	case KindInternal:
+	if kind == KindInternal {
 		return explainInternal()
-	case KindSignInAgain:
-		return explainSignInAgain(in)
-	case KindSignInUnregistered:
-		return explainSignInUnregistered(in)
-	case KindSignInUnavailable:
-		return explainSignInUnavailable(in, text)
+	}
+	if d, ok := explainSignIn(kind, text, in); ok {
+		return d
 	}
 	return Explain(&pop3client.Error{Kind: pop3client.Kind(kind), Step: Step(step), ServerText: text, Host: in.Host}, in)
 }
@@ -186,6 +182,21 @@ func explainInternal() Diagnosis {
 		Fixes:       []Fix{{Label: msg(i18n.Key("Enter the password again")), RetypePassword: true}},
 		HelpAnchor:  Anchor(KindInternal),
 	}
+}
+
+// explainSignIn explains the failures of a sign-in with the provider,
+// for the incoming and the outgoing server alike; ok is false for another
+// kind.
+func explainSignIn(kind, text string, in Input) (Diagnosis, bool) {
+	switch kind {
+	case KindSignInAgain:
+		return explainSignInAgain(in), true
+	case KindSignInUnregistered:
+		return explainSignInUnregistered(in), true
+	case KindSignInUnavailable:
+		return explainSignInUnavailable(in, text), true
+	}
+	return Diagnosis{}, false
 }
 
 func explainSignInAgain(in Input) Diagnosis {

@@ -62,15 +62,12 @@ func SMTPAnchor(kind string) string { return "sending-error-" + kind }
 // by the outbox (its kind, step and the server's words), or one of the
 // outbox's own (OutboxKinds).
 func ExplainRecordedSMTP(kind, step, text string, in Input) Diagnosis {
+	if d, ok := explainSignIn(kind, text, in); ok {
+		return d
+	}
 	switch kind {
 	case KindInternal:
 		return explainOutboxInternal()
-	case KindSignInAgain:
-		return explainSignInAgain(in)
-	case KindSignInUnregistered:
-		return explainSignInUnregistered(in)
-	case KindSignInUnavailable:
-		return explainSignInUnavailable(in, text)
 	case KindNoOutgoingServer:
 		return Diagnosis{
 			Kind:        KindNoOutgoingServer,

@@ -104,12 +104,6 @@ func withClient(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Timeout: Timeout})
 }
 
-// WithHTTPClient makes the requests under ctx use hc (tests give a client
-// that trusts their provider's certificate).
-func WithHTTPClient(ctx context.Context, hc *http.Client) context.Context {
-	return context.WithValue(ctx, oauth2.HTTPClient, hc)
-}
-
 // CodeStart is a started authorization: the address to send the person
 // to, and the state and PKCE verifier to keep, bound to their session,
 // until they come back.

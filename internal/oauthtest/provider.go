@@ -180,20 +180,6 @@ func (p *Provider) RevokeGrants(user string) {
 	p.store.revokeLocked(func(sub, _ string) bool { return sub == user })
 }
 
-// ActiveTokens returns how many unexpired access tokens the user has, for
-// tests that check an application does not fetch more than it needs.
-func (p *Provider) ActiveTokens(user string) int {
-	p.store.mu.Lock()
-	defer p.store.mu.Unlock()
-	n := 0
-	for _, t := range p.store.tokens {
-		if t.subject == user && time.Now().Before(t.expires) {
-			n++
-		}
-	}
-	return n
-}
-
 // DovecotOAuth2 registers a confidential client for Dovecot (a resource
 // server: it only introspects) and returns the dovecottest option that
 // makes a dovecottest server accept this provider's access tokens with
