@@ -109,6 +109,11 @@ func TestSyncRenewsTheToken(t *testing.T) {
 	if res, _ := s.p.SyncAccount(ctx, s.account.ID); res.Err != nil || res.New != 2 {
 		t.Fatalf("sync after expiry: %+v", res)
 	}
+	// Renewed before it was sent: Dovecot refused no token (a renewal
+	// after a refusal would have saved the sync all the same).
+	if n := refusedTokens(s.srv); n != 0 {
+		t.Fatalf("Dovecot refused %d tokens: the expired one was sent\n%s", n, s.srv.Log())
+	}
 	// A stored token the server refuses, though not expired by its date.
 	bad, err := s.key.Seal([]byte("not-a-token"), app.AccessContext(s.user.ID))
 	if err != nil {
@@ -122,6 +127,9 @@ func TestSyncRenewsTheToken(t *testing.T) {
 	}
 	if res, _ := s.p.SyncAccount(ctx, s.account.ID); res.Err != nil || res.New != 1 {
 		t.Fatalf("sync with a refused token: %+v", res)
+	}
+	if n := refusedTokens(s.srv); n != 1 {
+		t.Fatalf("Dovecot refused %d tokens, want the stored one alone\n%s", n, s.srv.Log())
 	}
 	acc, _ := s.db.Account(ctx, s.user.ID, s.account.ID)
 	if acc.LastErrorKind != "" || acc.FailingSince != nil {
@@ -159,4 +167,9 @@ func TestSyncRevokedGrant(t *testing.T) {
 	if g, _ := s.db.Grant(ctx, s.user.ID, s.grant.ID); g.FailedAt == nil {
 		t.Fatal("the grant's failure was not recorded")
 	}
+}
+
+// refusedTokens counts the tokens Dovecot's oauth2 passdb refused.
+func refusedTokens(srv *dovecottest.Server) int {
+	return strings.Count(srv.Log(), "oauth2 failed")
 }
