@@ -238,3 +238,41 @@ func (d *DB) endsInCRLF(ctx context.Context, id int64) (bool, error) {
 	}
 	return bytes.HasSuffix(tail, []byte("\r\n")), nil
 }
+
+// headFrame returns the length of the first zstd frame of packed (RFC 8878
+// §3.1.1: its header, then blocks, each with a 3-byte header giving its
+// size and whether it is the last, then an optional 4-byte checksum), and
+// false when packed does not begin with a whole one.
+func headFrame(packed []byte) (int, bool) {
+	var h zstd.Header
+	if err := h.Decode(packed); err != nil || h.Skippable {
+		return 0, false
+	}
+	n := h.HeaderSize
+	for {
+		if n+3 > len(packed) {
+			return 0, false
+		}
+		bh := uint32(packed[n]) | uint32(packed[n+1])<<8 | uint32(packed[n+2])<<16
+		last, kind, size := bh&1 == 1, (bh>>1)&3, int(bh>>3)
+		n += 3
+		switch kind {
+		case 0, 2: // raw, compressed: size bytes follow
+			n += size
+		case 1: // RLE: one byte, repeated size times
+			n++
+		default: // reserved
+			return 0, false
+		}
+		if last {
+			break
+		}
+	}
+	if h.HasCheckSum {
+		n += 4
+	}
+	if n > len(packed) {
+		return 0, false
+	}
+	return n, true
+}

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -92,11 +93,38 @@ func (d *DB) PrepareSearch(body, attachments string) *SearchText {
 	s := &SearchText{body: searchable(body), attachments: searchable(attachments), codec: codecNone}
 	s.packed = []byte(s.body)
 	if len(s.body) >= minPacked {
-		if z := d.codec.enc.EncodeAll(s.packed, make([]byte, 0, len(s.packed)/3)); worthIt(len(z), len(s.packed)) {
+		if z := d.codec.packText(s.packed); worthIt(len(z), len(s.packed)) {
 			s.packed, s.codec = z, codecZstd
 		}
 	}
 	return s
+}
+
+// textHead is about how much of a long body text is compressed as a zstd
+// frame of its own, before the rest: a search result's snippet is the
+// words around the first match, nearly always near the beginning, and
+// decoding the whole text of every result was most of a search page's
+// time (mark). A text is one zstd stream either way (frames one after the
+// other), so everything else reads it whole as before, and texts stored
+// as one frame need nothing done to them.
+const textHead = 4 << 10
+
+// packText compresses a body text, one that is longer than twice textHead
+// as two frames: up to the first space at or after textHead, and the rest
+// (see headFrame). A text with no space soon after textHead (CJK, base64
+// someone pasted) stays one frame.
+func (c *codec) packText(text []byte) []byte {
+	dst := make([]byte, 0, len(text)/3)
+	cut := 0
+	if len(text) > 2*textHead {
+		if i := bytes.IndexAny(text[textHead:min(len(text), textHead+1024)], " \t\n"); i >= 0 {
+			cut = textHead + i + 1
+		}
+	}
+	if cut == 0 {
+		return c.enc.EncodeAll(text, dst)
+	}
+	return c.enc.EncodeAll(text[cut:], c.enc.EncodeAll(text[:cut], dst))
 }
 
 // minPacked is the shortest body text worth a zstd frame (whose header
@@ -154,12 +182,6 @@ func (r ftsRows) insert(ctx context.Context, st *txStmts) error {
 		}
 	}
 	return nil
-}
-
-// bodyText returns the body text message_text keeps, as it was indexed.
-func (d *DB) bodyText(packed []byte, codec int) (string, error) {
-	b, err := d.codec.decode(nil, packed, codec)
-	return string(b), err
 }
 
 // ---- the background job that indexes mail stored before search ----
@@ -533,6 +555,7 @@ func (d *DB) mark(ctx context.Context, q search.Query, hits []SearchHit) error {
 		return err
 	}
 	defer rows.Close()
+	var buf []byte // one buffer for every hit's text
 	for rows.Next() {
 		var id int64
 		var packed []byte
@@ -540,15 +563,40 @@ func (d *DB) mark(ctx context.Context, q search.Query, hits []SearchHit) error {
 		if err := rows.Scan(&id, &packed, &codec); err != nil {
 			return err
 		}
-		body, err := d.bodyText(packed, codec)
+		s, ok, err := d.snippet(texts, packed, codec, &buf)
 		if err != nil {
 			return fmt.Errorf("message %d's text: %w", id, err)
 		}
-		if s, ok := texts.Snippet(body, snippetWords, MarkStart, MarkEnd); ok {
+		if ok {
 			byID[id].MarkedSnippet = strings.Join(strings.Fields(search.Untokenize(s, MarkStart+MarkEnd)), " ")
 		}
 	}
 	return rows.Err()
+}
+
+// snippet returns a hit's snippet (see search.Marker.Snippet) from its
+// packed text, reading only the text's first frame when the snippet is
+// in it (packText), into *buf.
+func (d *DB) snippet(texts *search.Marker, packed []byte, codec int, buf *[]byte) (string, bool, error) {
+	if codec == codecZstd {
+		if n, ok := headFrame(packed); ok && n < len(packed) {
+			head, err := d.codec.decode((*buf)[:0], packed[:n], codec)
+			if err != nil {
+				return "", false, err
+			}
+			*buf = head
+			if s, ok, decided := texts.SnippetOfPrefix(string(head), snippetWords, MarkStart, MarkEnd); decided {
+				return s, ok, nil
+			}
+		}
+	}
+	text, err := d.codec.decode((*buf)[:0], packed, codec)
+	if err != nil {
+		return "", false, err
+	}
+	*buf = text
+	s, ok := texts.Snippet(string(text), snippetWords, MarkStart, MarkEnd)
+	return s, ok, nil
 }
 
 // marked reports whether a term's words are marked in the results: only

@@ -256,6 +256,77 @@ func TestSearchTextCompressed(t *testing.T) {
 	d.ftsIntegrity(t)
 }
 
+// TestSearchTextHead: a long body text is kept as two zstd frames, its
+// beginning (cut after a space past textHead) and the rest, which read
+// together give the text back; a snippet comes from the first frame when
+// its match is there, and from the whole text when it is further on.
+func TestSearchTextHead(t *testing.T) {
+	d := openTest(t)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "one")
+	filler := strings.Repeat("the garden needs water before the summer comes ", 400) // 19 KB
+	bodies := []string{
+		"Hola, la zanahoria está aquí. " + filler,
+		filler + "y la zanahoria al final, muy lejos.",
+		strings.Repeat("zanahoria", 1500), // no space to cut at: one frame
+	}
+	for i, body := range bodies {
+		m := NewMessage{AccountID: a.ID, UserID: u.ID, Raw: []byte(body), SHA256: []byte{byte(i)}, SortAt: time.Unix(int64(i), 0),
+			SearchBody: body}
+		if _, err := d.StoreMessages(ctx, []NewMessage{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := d.sql.Query(`SELECT body, codec FROM message_text ORDER BY message_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; rows.Next(); i++ {
+		var packed []byte
+		var c int
+		if err := rows.Scan(&packed, &c); err != nil {
+			t.Fatal(err)
+		}
+		whole, err := d.codec.decode(nil, packed, c)
+		if err != nil || string(whole) != searchable(bodies[i]) {
+			t.Errorf("body %d does not come back whole (%v)", i, err)
+		}
+		n, ok := headFrame(packed)
+		if !ok {
+			t.Fatalf("body %d: no first frame", i)
+		}
+		head, err := d.codec.decode(nil, packed[:n], c)
+		switch {
+		case err != nil:
+			t.Errorf("body %d's first frame: %v", i, err)
+		case i < 2 && (n == len(packed) || len(head) < textHead || len(head) > textHead+1024 || head[len(head)-1] != ' ' ||
+			!strings.HasPrefix(string(whole), string(head))):
+			t.Errorf("body %d: a first frame of %d of %d bytes holding %d bytes of text", i, n, len(packed), len(head))
+		case i == 2 && n != len(packed):
+			t.Errorf("a text without spaces was cut: %d of %d bytes", n, len(packed))
+		}
+		if _, ok := headFrame(packed[:n-1]); ok {
+			t.Errorf("body %d: a frame cut short was taken for a whole one", i)
+		}
+	}
+	rows.Close()
+	// The snippets are those of the whole texts.
+	q := parseQuery(t, "zanahoria")
+	page, err := d.SearchMessages(ctx, u.ID, q, SearchOptions{})
+	if err != nil || len(page.Hits) != 3 {
+		t.Fatalf("%+v %v", page, err)
+	}
+	marker := search.NewMarker(q.Clauses[0])
+	for i, h := range page.Hits {
+		s, _ := marker.Snippet(searchable(bodies[2-i]), snippetWords, MarkStart, MarkEnd)
+		want := strings.Join(strings.Fields(search.Untokenize(s, MarkStart+MarkEnd)), " ")
+		if h.MarkedSnippet != want || !strings.Contains(want, MarkStart+"zanahoria") {
+			t.Errorf("snippet %d %.80q, want %.80q", i, h.MarkedSnippet, want)
+		}
+	}
+	d.ftsIntegrity(t)
+}
+
 // TestBatchIndexedInOneSegment: a batch stored in one transaction adds
 // one segment to the search index, not one per message. FTS5 writes what
 // it holds to disk at every savepoint, and SQLite opens one for each

@@ -77,8 +77,17 @@ func (m *Marker) Mark(s, start, end string) (string, bool) {
 // goes on before or after, the matches in it between start and end, and
 // whether there was any: without one it returns "", false.
 func (m *Marker) Snippet(s string, n int, start, end string) (string, bool) {
+	out, ok, _ := m.SnippetOfPrefix(s, n, start, end)
+	return out, ok
+}
+
+// SnippetOfPrefix is Snippet of a text of which s is the beginning, cut
+// after a space: decided says that the rest of the text could not change
+// the answer (the match and the words shown after it are all in s), so
+// that a caller with only the beginning at hand need not read the rest.
+func (m *Marker) SnippetOfPrefix(s string, n int, start, end string) (snippet string, ok, decided bool) {
 	if m.Empty() || n < 1 {
-		return "", false
+		return "", false, true
 	}
 	// Read words up to the first match and n words past it, no further.
 	var toks []token
@@ -107,12 +116,15 @@ func (m *Marker) Snippet(s string, n int, start, end string) (string, bool) {
 		}
 	}
 	if first < 0 {
-		return "", false
+		return "", false, false
 	}
 	from := 0
 	if dropped || first+m.longest() > n {
 		from = max(0, first-n/4)
 	}
+	// Words past from+n are not shown: with one of them read, the rest of
+	// the text cannot change the snippet.
+	decided = len(toks) > from+n
 	to := min(len(toks), from+n)
 	if to-from < n {
 		// Near the end: as many words before the match as fit.
@@ -134,7 +146,7 @@ func (m *Marker) Snippet(s string, n int, start, end string) (string, bool) {
 	if more {
 		out += "…"
 	}
-	return out, true
+	return out, true, decided
 }
 
 // longest is the most words of any phrase.

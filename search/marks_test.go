@@ -71,6 +71,56 @@ func TestMarkerSnippet(t *testing.T) {
 	}
 }
 
+// TestSnippetOfPrefix: the snippet of a text's beginning, cut after any of
+// its spaces, is said to be decided exactly when it is the whole text's
+// snippet and the words after the cut could not change it; a snippet
+// still undecided at the whole text's end is the whole text's.
+func TestSnippetOfPrefix(t *testing.T) {
+	words := func(from, to int) string {
+		var w []string
+		for i := from; i < to; i++ {
+			w = append(w, "w"+string(rune('a'+i%26))+string(rune('a'+i/26)))
+		}
+		return strings.Join(w, " ")
+	}
+	texts := []string{
+		words(0, 5) + " factura " + words(5, 50),
+		words(0, 100) + " factura " + words(100, 200) + ".",
+		strings.Repeat(words(0, 50)+" ", 10) + "la factura de marzo " + words(0, 40),
+		words(0, 60) + " del banco.",
+		"Hola. Te mando la factura de marzo.",
+	}
+	for _, terms := range [][]Term{{{Text: "factura"}}, {{Text: "wab wbb", Phrase: true}}, {{Text: "factura de", Phrase: true}},
+		{{Text: "nada"}}, {{Text: "fac", Prefix: true}}} {
+		m := NewMarker(terms)
+		for _, text := range texts {
+			want, wantOK := m.Snippet(text, 24, "[", "]")
+			decidedAt := -1
+			for cut := 0; cut <= len(text); cut++ {
+				if cut < len(text) && (cut == 0 || text[cut-1] != ' ') {
+					continue // cut after a space, or the whole text
+				}
+				got, ok, decided := m.SnippetOfPrefix(text[:cut], 24, "[", "]")
+				if !decided {
+					if cut == len(text) && (got != want || ok != wantOK) {
+						t.Errorf("%v in %.30q…, whole: %q %v, want %q %v", terms, text, got, ok, want, wantOK)
+					}
+					continue
+				}
+				if decidedAt < 0 {
+					decidedAt = cut
+				}
+				if got != want || ok != wantOK {
+					t.Errorf("%v in %.30q…, first %d bytes: decided %q %v, want %q %v", terms, text, cut, got, ok, want, wantOK)
+				}
+			}
+			if wantOK && decidedAt < 0 && strings.HasSuffix(want, "…") {
+				t.Errorf("%v in %.30q…: never decided although the snippet stops before the end", terms, text)
+			}
+		}
+	}
+}
+
 // TestMarkerFoldsAsIndex: the words unicode61 folds to the same token are
 // the same to the marker (case, accents), and CJK characters are words.
 func TestMarkerFoldsAsIndex(t *testing.T) {
