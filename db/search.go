@@ -337,15 +337,19 @@ func (d *DB) SearchMessages(ctx context.Context, userID int64, q search.Query, o
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	q, err := d.typedWord(ctx, userID, q, opts.Loc)
+	// The first page of the default size is what typedWord's probe asks
+	// for: when the probe decides, its rows are the page's.
+	firstPage := opts.Before == nil && limit+1 == wholeEnough
+	q, hits, err := d.typedWord(ctx, userID, q, opts.Loc, firstPage)
 	if err != nil {
 		return SearchPage{}, fmt.Errorf("search: %w", err)
 	}
 	c := compileQuery(userID, q, opts.Loc)
 	var page SearchPage
-	hits, err := d.searchHits(ctx, c, opts.Before, limit+1)
-	if err != nil {
-		return page, fmt.Errorf("search: %w", err)
+	if hits == nil {
+		if hits, err = d.searchHits(ctx, c, opts.Before, limit+1); err != nil {
+			return page, fmt.Errorf("search: %w", err)
+		}
 	}
 	if len(hits) > limit {
 		hits = hits[:limit]
@@ -390,8 +394,10 @@ const prefixIndexed = 3
 // page is full of it, and the longer words it begins are what was not
 // typed. Otherwise (a word cut short, or a rare one, whose words' lists
 // are short) it stays a prefix. The page and an action on every result
-// (SearchIDs) decide alike.
-func (d *DB) typedWord(ctx context.Context, userID int64, q search.Query, loc *time.Location) (search.Query, error) {
+// (SearchIDs) decide alike. With hits, the probe reads the first page's
+// rows (wholeEnough of them, newest first), and returns them when it
+// decides for the whole word, so that the page needs no second query.
+func (d *DB) typedWord(ctx context.Context, userID int64, q search.Query, loc *time.Location, hits bool) (search.Query, []SearchHit, error) {
 	ci, ti, short := -1, -1, false
 	for i, c := range q.Clauses {
 		for j, t := range c {
@@ -409,7 +415,7 @@ func (d *DB) typedWord(ctx context.Context, userID int64, q search.Query, loc *t
 		}
 	}
 	if ci < 0 {
-		return q, nil
+		return q, nil, nil
 	}
 	whole := search.Query{Clauses: make([]search.Clause, len(q.Clauses))}
 	for i, c := range q.Clauses {
@@ -417,16 +423,21 @@ func (d *DB) typedWord(ctx context.Context, userID int64, q search.Query, loc *t
 	}
 	whole.Clauses[ci][ti].Prefix = false
 	if short {
-		return whole, nil
+		return whole, nil, nil
 	}
-	ids, err := d.searchIDs(ctx, compileQuery(userID, whole, loc), nil, wholeEnough)
-	if err != nil {
-		return q, err
+	c := compileQuery(userID, whole, loc)
+	if hits {
+		page, err := d.searchHits(ctx, c, nil, wholeEnough)
+		if err != nil || len(page) < wholeEnough {
+			return q, nil, err
+		}
+		return whole, page, nil
 	}
-	if len(ids) >= wholeEnough {
-		return whole, nil
+	ids, err := d.searchIDs(ctx, c, nil, wholeEnough)
+	if err != nil || len(ids) < wholeEnough {
+		return q, nil, err
 	}
-	return q, nil
+	return whole, nil, nil
 }
 
 // searchHits returns the first n matches older than before, newest first.
@@ -452,7 +463,7 @@ func (d *DB) searchHits(ctx context.Context, c compiled, before *Cursor, n int) 
 // SearchCountBound; more says there are more than that. The word being
 // typed is decided as SearchMessages decides it.
 func (d *DB) CountSearch(ctx context.Context, userID int64, q search.Query, loc *time.Location) (total int, more bool, err error) {
-	if q, err = d.typedWord(ctx, userID, q, loc); err != nil {
+	if q, _, err = d.typedWord(ctx, userID, q, loc, false); err != nil {
 		return 0, false, fmt.Errorf("count search: %w", err)
 	}
 	if total, more, err = d.countMatches(ctx, compileQuery(userID, q, loc)); err != nil {
@@ -477,7 +488,7 @@ func (d *DB) countMatches(ctx context.Context, c compiled) (total int, more bool
 // SearchIDs returns the ids of every message a query matches, newest
 // first, at most max of them; more says there were more.
 func (d *DB) SearchIDs(ctx context.Context, userID int64, q search.Query, loc *time.Location, max int) (ids []int64, more bool, err error) {
-	if q, err = d.typedWord(ctx, userID, q, loc); err != nil {
+	if q, _, err = d.typedWord(ctx, userID, q, loc, false); err != nil {
 		return nil, false, fmt.Errorf("search ids: %w", err)
 	}
 	ids, err = d.searchIDs(ctx, compileQuery(userID, q, loc), nil, max+1)
