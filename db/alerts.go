@@ -36,7 +36,7 @@ func (d *DB) SetAlertAccount(ctx context.Context, userID, accountID int64) error
 // AlertAccount returns the user's alert account, 0 when none.
 func (d *DB) AlertAccount(ctx context.Context, userID int64) (int64, error) {
 	var id sql.NullInt64
-	err := d.sql.QueryRowContext(ctx, `SELECT alert_account_id FROM users WHERE id = ?`, userID).Scan(&id)
+	err := d.queryRow(ctx, `SELECT alert_account_id FROM users WHERE id = ?`, userID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}

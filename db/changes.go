@@ -41,7 +41,7 @@ func (d *DB) RecordAccountChange(ctx context.Context, c AccountChange) error {
 // UnseenAccountChanges returns the changes the user has not dismissed,
 // newest first, at most limit.
 func (d *DB) UnseenAccountChanges(ctx context.Context, userID int64, limit int) ([]AccountChange, error) {
-	rows, err := d.sql.QueryContext(ctx, `SELECT id, user_id, by_name, account_name, action, fields, created_at
+	rows, err := d.query(ctx, `SELECT id, user_id, by_name, account_name, action, fields, created_at
 		FROM account_changes WHERE user_id = ? AND seen_at IS NULL ORDER BY id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("account changes: %w", err)

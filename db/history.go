@@ -256,7 +256,7 @@ const trashedSQL = `SELECT count(*) FROM messages m INDEXED BY messages_user_tra
 // is always 0 without DeleteAfterDays.
 func (d *DB) retentionCountsIndexed(ctx context.Context, a Account) (RetentionCounts, error) {
 	var c RetentionCounts
-	if err := d.sql.QueryRowContext(ctx, `SELECT listed_count, (`+keptSQL+`) FROM accounts WHERE id = ?`,
+	if err := d.queryRow(ctx, `SELECT listed_count, (`+keptSQL+`) FROM accounts WHERE id = ?`,
 		a.ID, a.ID, a.ID).Scan(&c.Listed, &c.Kept); err != nil {
 		return c, err
 	}
@@ -264,11 +264,11 @@ func (d *DB) retentionCountsIndexed(ctx context.Context, a Account) (RetentionCo
 		return c, nil
 	}
 	var gone, trashed int64
-	if err := d.sql.QueryRowContext(ctx, goneSQL, a.ID, a.ID).Scan(&gone); err != nil {
+	if err := d.queryRow(ctx, goneSQL, a.ID, a.ID).Scan(&gone); err != nil {
 		return c, err
 	}
 	if a.DeleteWhenDeleted == DeleteImmediately {
-		if err := d.sql.QueryRowContext(ctx, trashedSQL, a.ID, a.ID, a.UserID, a.ID).Scan(&trashed); err != nil {
+		if err := d.queryRow(ctx, trashedSQL, a.ID, a.ID, a.UserID, a.ID).Scan(&trashed); err != nil {
 			return c, err
 		}
 	}

@@ -218,7 +218,7 @@ func (d *DB) Neighbours(ctx context.Context, userID int64, q ListQuery, at Curso
 	step := func(cmp, order string) (int64, error) {
 		var id int64
 		stepArgs := append(append(append([]any{}, args...), convArgs...), at.SortAt, at.ID)
-		err := d.sql.QueryRowContext(ctx, `SELECT m.id FROM messages m WHERE `+cond+` AND (m.sort_at, m.id) `+cmp+` (?, ?)
+		err := d.queryRow(ctx, `SELECT m.id FROM messages m WHERE `+cond+` AND (m.sort_at, m.id) `+cmp+` (?, ?)
 			ORDER BY m.sort_at `+order+`, m.id `+order+` LIMIT 1`, stepArgs...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, nil
@@ -275,7 +275,7 @@ func listSQL(where []string, args []any, q ListQuery, limit int) (string, []any)
 
 // Message returns one of a user's messages, or ErrNotFound.
 func (d *DB) Message(ctx context.Context, userID, id int64) (MessageSummary, error) {
-	m, err := scanSummary(d.sql.QueryRowContext(ctx, `SELECT `+summaryColumns+` FROM messages m JOIN accounts a ON a.id = m.account_id
+	m, err := scanSummary(d.queryRow(ctx, `SELECT `+summaryColumns+` FROM messages m JOIN accounts a ON a.id = m.account_id
 		WHERE m.id = ? AND m.user_id = ?`, id, userID))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		err = fmt.Errorf("message %d: %w", id, err)

@@ -17,7 +17,7 @@ type PushKeys struct {
 // PushKeys returns the stored key pair, or ErrNotFound before the first.
 func (d *DB) PushKeys(ctx context.Context) (PushKeys, error) {
 	var k PushKeys
-	err := d.sql.QueryRowContext(ctx, `SELECT public_key, private_sealed FROM push_keys WHERE id = 1`).
+	err := d.queryRow(ctx, `SELECT public_key, private_sealed FROM push_keys WHERE id = 1`).
 		Scan(&k.Public, &k.PrivateSealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, ErrNotFound
@@ -105,7 +105,7 @@ func (d *DB) PushSubscriptions(ctx context.Context, userID int64) ([]PushSubscri
 }
 
 func (d *DB) queryPushSubscriptions(ctx context.Context, query string, args ...any) ([]PushSubscription, error) {
-	rows, err := d.sql.QueryContext(ctx, query, args...)
+	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("push subscriptions: %w", err)
 	}
@@ -185,7 +185,7 @@ func (d *DB) NotifyAccounts(ctx context.Context, userID int64) (map[int64]bool, 
 
 // idSet runs a query of one id column and returns the ids as a set.
 func (d *DB) idSet(ctx context.Context, what, query string, args ...any) (map[int64]bool, error) {
-	rows, err := d.sql.QueryContext(ctx, query, args...)
+	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

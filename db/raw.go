@@ -168,7 +168,11 @@ func (d *DB) loadRaw(ctx context.Context, query string, args ...any) ([]byte, er
 	var id, size int64
 	var c int
 	var first sql.RawBytes
-	rows, err := tx.QueryContext(ctx, query, args...)
+	st, err := d.txStmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -342,7 +342,7 @@ func (d *DB) PlaceMessages(ctx context.Context, userID int64, from MailboxRole, 
 // user's messages are deleted for good (0: never).
 func (d *DB) EmptyAfterDays(ctx context.Context, userID int64) (int, error) {
 	var days int
-	err := d.sql.QueryRowContext(ctx, `SELECT empty_after_days FROM users WHERE id = ?`, userID).Scan(&days)
+	err := d.queryRow(ctx, `SELECT empty_after_days FROM users WHERE id = ?`, userID).Scan(&days)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
