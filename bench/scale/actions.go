@@ -145,5 +145,5 @@ func timeBulk(ctx context.Context, c *http.Client, s *server, inboxTwin string, 
 		}
 		dyn, stat = append(dyn, d...), append(stat, st...)
 	}
-	return timing{p50: pct(dyn, 50), p95: pct(dyn, 95), s50: pct(stat, 50), s95: pct(stat, 95)}, nil
+	return newTiming(dyn, stat), nil
 }

@@ -23,7 +23,8 @@ func TestSmoke(t *testing.T) {
 	}
 	for _, want := range []string{"## First sync", "## Storage", "## A poll that finds nothing new", "| inbox |",
 		"| settings |", "| HTML body frame |", "| a folder |", "| search: a common word |", "| search: a rare word |",
-		"| search: a phrase |", "| search: from: |", "| moving 30 messages", "Memory of `apartado serve`"} {
+		"| search: a phrase |", "| search: from: |", "| moving 30 messages", "c=3 p99", "| moving 30 messages |",
+		"Memory of `apartado serve`"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("the report lacks %q:\n%s", want, stdout.String())
 		}

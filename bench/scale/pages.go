@@ -254,7 +254,12 @@ func latencies(ctx context.Context, c *http.Client, u string, n, conc int) ([]ti
 
 // timing is one page at one concurrency, with its twin's.
 type timing struct {
-	p50, p95, s50, s95 time.Duration
+	p50, p95, p99, s50, s95, s99 time.Duration
+}
+
+// newTiming gives the percentiles of a page's times and its twin's.
+func newTiming(dyn, stat []time.Duration) timing {
+	return timing{p50: pct(dyn, 50), p95: pct(dyn, 95), p99: pct(dyn, 99), s50: pct(stat, 50), s95: pct(stat, 95), s99: pct(stat, 99)}
 }
 
 // timePage alternates rounds of the page and of its static twin, so that
@@ -286,7 +291,7 @@ func timePage(ctx context.Context, c *http.Client, p page, n, conc int) (timing,
 		}
 		dyn, stat = append(dyn, d...), append(stat, s...)
 	}
-	return timing{p50: pct(dyn, 50), p95: pct(dyn, 95), s50: pct(stat, 50), s95: pct(stat, 95)}, nil
+	return newTiming(dyn, stat), nil
 }
 
 // pct is the p-th percentile (nearest rank).

@@ -93,8 +93,8 @@ func (b *bench) run(ctx context.Context) (string, error) {
 				return w.String(), err
 			}
 			results[[2]int{i, conc}] = t
-			b.logf("c=%-3d %-28s p50 %8.2f ms (static %6.2f)  p95 %8.2f ms (static %6.2f)", conc, pg.name,
-				ms(t.p50), ms(t.s50), ms(t.p95), ms(t.s95))
+			b.logf("c=%-3d %-28s p50 %8.2f ms (static %6.2f)  p95 %8.2f ms (static %6.2f)  p99 %8.2f ms (static %6.2f)",
+				conc, pg.name, ms(t.p50), ms(t.s50), ms(t.p95), ms(t.s95), ms(t.p99), ms(t.s99))
 		}
 	}
 	bulk := map[int]timing{}
@@ -137,9 +137,46 @@ func (b *bench) run(ctx context.Context) (string, error) {
 		p(" %.2f | %.2f | %.1f | %.2f | %.2f | %.1f |", ms(t.p50), ms(t.s50), ratio(t.p50, t.s50), ms(t.p95), ms(t.s95), ratio(t.p95, t.s95))
 	}
 	p("\n")
+	p("\np99 of the same requests (with %d of each, the %sslowest):\n\n", b.cfg.requests, ordinal(b.cfg.requests-(b.cfg.requests*99+99)/100+1))
+	p("| page |")
+	for _, conc := range b.cfg.conc {
+		p(" c=%d p99 | static | ×static |", conc)
+	}
+	p("\n|---|")
+	for range b.cfg.conc {
+		p("---:|---:|---:|")
+	}
+	p("\n")
+	p99Row := func(name string, at func(conc int) timing) {
+		p("| %s |", name)
+		for _, conc := range b.cfg.conc {
+			t := at(conc)
+			p(" %.2f | %.2f | %.1f |", ms(t.p99), ms(t.s99), ratio(t.p99, t.s99))
+		}
+		p("\n")
+	}
+	for i, pg := range pages {
+		p99Row(pg.name, func(conc int) timing { return results[[2]int{i, conc}] })
+	}
+	p99Row(fmt.Sprintf("moving %d messages", len(bulkIDs)), func(conc int) timing { return bulk[conc] })
 	p("\nMemory of `apartado serve` under this load: highest VmRSS seen (polled every 20 ms) %.1f MB, VmHWM %.1f MB.\n",
 		float64(maxRSS)/1e6, float64(hwm)/1e6)
 	return w.String(), nil
+}
+
+// ordinal writes 1 as "", 2 as "2nd ", 3 as "3rd ", n as "nth ".
+func ordinal(n int) string {
+	switch {
+	case n <= 1:
+		return ""
+	case n%10 == 2 && n%100 != 12:
+		return fmt.Sprintf("%dnd ", n)
+	case n%10 == 3 && n%100 != 13:
+		return fmt.Sprintf("%drd ", n)
+	case n%10 == 1 && n%100 != 11:
+		return fmt.Sprintf("%dst ", n)
+	}
+	return fmt.Sprintf("%dth ", n)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
