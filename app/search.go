@@ -95,23 +95,28 @@ func (s *Search) Count(ctx context.Context, userID int64, req SearchRequest) (to
 }
 
 // Each calls fn with every message a query matches, newest first, a page
-// at a time (for the command line, which prints them all).
+// at a time (for the command line, which prints them all), without counts
+// or marks (db.SearchOptions.Bare).
 func (s *Search) Each(ctx context.Context, userID int64, req SearchRequest, fn func(db.SearchHit) error) error {
-	req.Before, req.Limit = nil, 500
+	q, err := ParseQuery(req.Query, req.Locale)
+	if err != nil {
+		return err
+	}
+	opts := db.SearchOptions{Loc: req.Loc, Limit: 500, Bare: true}
 	for {
-		res, err := s.Find(ctx, userID, req)
+		page, err := s.db.SearchMessages(ctx, userID, q, opts)
 		if err != nil {
 			return err
 		}
-		for _, h := range res.Hits {
+		for _, h := range page.Hits {
 			if err := fn(h); err != nil {
 				return err
 			}
 		}
-		if res.Older == nil {
+		if page.Older == nil {
 			return nil
 		}
-		req.Before = res.Older
+		opts.Before = page.Older
 	}
 }
 

@@ -274,6 +274,53 @@ func TestSearchMarks(t *testing.T) {
 	}
 }
 
+// TestSearchBare: a bare search gives the same matches, page after page,
+// neither counted nor marked.
+func TestSearchBare(t *testing.T) {
+	d := openTest(t)
+	u, _ := d.CreateUser(ctx, "ana", "h", RoleMember)
+	a := newAccount(t, d, u.ID, "casa")
+	var batch []NewMessage
+	for i := range 5 {
+		batch = append(batch, NewMessage{AccountID: a.ID, UserID: u.ID, Raw: []byte("x"), SHA256: []byte{byte(i)},
+			SortAt: time.Unix(int64(1000+i), 0), Subject: fmt.Sprintf("Factura %d", i), Snippet: "Hola",
+			SearchBody: "Hola. Te mando la factura."})
+	}
+	if _, err := d.StoreMessages(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	q := parseQuery(t, "factura")
+	var marked, bare []int64
+	for _, opts := range []SearchOptions{{Limit: 2}, {Limit: 2, Bare: true}} {
+		for {
+			page, err := d.SearchMessages(ctx, u.ID, q, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range page.Hits {
+				if opts.Bare {
+					bare = append(bare, h.ID)
+					if page.Counted || page.Total != 0 || h.MarkedSubject != h.Subject || h.MarkedSnippet != "Hola" {
+						t.Errorf("bare: counted %v (%d), %q / %q", page.Counted, page.Total, h.MarkedSubject, h.MarkedSnippet)
+					}
+				} else {
+					marked = append(marked, h.ID)
+					if !page.Counted || page.Total != 5 || !strings.Contains(h.MarkedSnippet, MarkStart) {
+						t.Errorf("counted %v (%d), %q", page.Counted, page.Total, h.MarkedSnippet)
+					}
+				}
+			}
+			if page.Older == nil {
+				break
+			}
+			opts.Before = page.Older
+		}
+	}
+	if len(bare) != 5 || !slices.Equal(bare, marked) {
+		t.Errorf("bare %v, marked %v", bare, marked)
+	}
+}
+
 // TestSearchReindexMigration: a database indexed before migration 0027
 // (as before 0023) gets its index rebuilt by the background job, newest
 // first, and then finds every message again, an address as one token.
