@@ -32,14 +32,17 @@ func TestMarkerMark(t *testing.T) {
 	}
 }
 
-func TestMarkerSnippet(t *testing.T) {
-	words := func(from, to int) string {
-		var w []string
-		for i := from; i < to; i++ {
-			w = append(w, "w"+string(rune('a'+i%26))+string(rune('a'+i/26)))
-		}
-		return strings.Join(w, " ")
+// words returns distinct words from-th to to-th ("waa wba …"), joined by
+// spaces.
+func words(from, to int) string {
+	var w []string
+	for i := from; i < to; i++ {
+		w = append(w, "w"+string(rune('a'+i%26))+string(rune('a'+i/26)))
 	}
+	return strings.Join(w, " ")
+}
+
+func TestMarkerSnippet(t *testing.T) {
 	long := words(0, 100) + " factura " + words(100, 200) + "."
 	for _, c := range []struct {
 		name  string
@@ -76,13 +79,6 @@ func TestMarkerSnippet(t *testing.T) {
 // snippet and the words after the cut could not change it; a snippet
 // still undecided at the whole text's end is the whole text's.
 func TestSnippetOfPrefix(t *testing.T) {
-	words := func(from, to int) string {
-		var w []string
-		for i := from; i < to; i++ {
-			w = append(w, "w"+string(rune('a'+i%26))+string(rune('a'+i/26)))
-		}
-		return strings.Join(w, " ")
-	}
 	texts := []string{
 		words(0, 5) + " factura " + words(5, 50),
 		words(0, 100) + " factura " + words(100, 200) + ".",
