@@ -305,16 +305,34 @@ func (d *DB) updateMessages(ctx context.Context, userID int64, ids []int64, set 
 	}
 	args := append(append([]any{}, setArgs...), int64Args(ids)...)
 	args = append(args, userID)
-	q := `UPDATE messages SET ` + set + ` WHERE id IN (` + placeholders(len(ids)) + `) AND user_id = ?`
-	if cond != "" {
-		q += " AND " + cond
-		args = append(args, condArgs...)
-	}
-	res, err := d.sql.ExecContext(ctx, q, args...)
+	args = append(args, condArgs...)
+	res, err := d.sql.ExecContext(ctx, updateByIDSQL(set, len(ids), cond), args...)
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// The statements on a selection of messages look each one up by its id.
+// Without NOT INDEXED, SQLite counted a selection by reading every message
+// of the user along messages_user_sort and testing each against the list:
+// a sixth of moving 1,000 messages at 30,000, and growing with the
+// mailbox. The updates happened to be planned by id; NOT INDEXED keeps
+// every one of them so (TestSelectionPlansUseIDs).
+
+// updateByIDSQL updates n messages of a user (their ids, then the user's,
+// then cond's arguments).
+func updateByIDSQL(set string, n int, cond string) string {
+	q := `UPDATE messages NOT INDEXED SET ` + set + ` WHERE id IN (` + placeholders(n) + `) AND user_id = ?`
+	if cond != "" {
+		q += " AND " + cond
+	}
+	return q
+}
+
+// countOwnedSQL counts which of n messages are a user's.
+func countOwnedSQL(n int) string {
+	return `SELECT count(*) FROM messages NOT INDEXED WHERE id IN (` + placeholders(n) + `) AND user_id = ?`
 }
 
 // CountOwnedMessages returns how many of ids are the user's messages, in
@@ -325,7 +343,7 @@ func (d *DB) CountOwnedMessages(ctx context.Context, userID int64, ids []int64) 
 	}
 	var n int
 	args := append(int64Args(ids), userID)
-	err := d.sql.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id IN (`+placeholders(len(ids))+`) AND user_id = ?`, args...).Scan(&n)
+	err := d.sql.QueryRowContext(ctx, countOwnedSQL(len(ids)), args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count owned messages: %w", err)
 	}

@@ -257,3 +257,28 @@ func TestCacheSize(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestSelectionPlansUseIDs: an action on selected messages looks each one
+// up by its id, whatever else its statement says: not the user's whole
+// mailbox along an index on user_id.
+func TestSelectionPlansUseIDs(t *testing.T) {
+	d := openTest(t)
+	ids := []any{int64(1), int64(2), int64(3)}
+	for _, c := range []struct {
+		name, query string
+		args        []any
+	}{
+		{"count owned", countOwnedSQL(3), append(ids, int64(1))},
+		{"move", updateByIDSQL(`mailbox_id = ?, trashed_at = NULL`, 3, `mailbox_id <> ?`),
+			append(append([]any{int64(7)}, ids...), int64(1), int64(7))},
+		{"move to the trash", updateByIDSQL(`mailbox_id = ?`, 3, `trashed_at IS NULL AND mailbox_id <> ?`),
+			append(append([]any{int64(7)}, ids...), int64(1), int64(7))},
+		{"flags", updateByIDSQL(`flags = (flags | ?) & ~?`, 3, `flags <> ((flags | ?) & ~?)`),
+			append(append([]any{int64(1), int64(0)}, ids...), int64(1), int64(1), int64(0))},
+	} {
+		plan := queryPlan(t, d, c.query, c.args...)
+		if !strings.Contains(plan, "USING INTEGER PRIMARY KEY") || strings.Contains(plan, "INDEX") && !strings.Contains(plan, "PRIMARY KEY") {
+			t.Errorf("%s: %s", c.name, plan)
+		}
+	}
+}
