@@ -210,12 +210,8 @@ func (f fakeServer) serve(c net.Conn) {
 // closedPort is a loopback port nothing listens on.
 func closedPort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := strconv.Atoi(testnet.Port(testnet.ClosedAddr(t)))
 	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	if err := ln.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return port

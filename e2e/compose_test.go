@@ -534,16 +534,7 @@ func mailCAFile(t *testing.T, mta *smtptest.Server) string {
 // send as her own address only.
 func setUpSending(t *testing.T, ctx context.Context, a *app, mta *smtptest.Server) {
 	t.Helper()
-	run(t, ctx, "create the administrator",
-		chromedp.Navigate(a.URL+"/setup"),
-		chromedp.WaitVisible(tid("setup-form")),
-		chromedp.SendKeys(`#code`, a.SetupCode),
-		chromedp.SendKeys(`#name`, "admin"),
-		chromedp.SendKeys(`#password`, "household-secret"),
-		chromedp.SendKeys(`#confirm`, "household-secret"),
-		chromedp.Click(tid("setup-submit")),
-		chromedp.WaitReady(tid("nav")),
-	)
+	createAdmin(t, ctx, a)
 	// The account receives from Dovecot and sends through Postfix, which
 	// lets alice send as her own address only.
 	run(t, ctx, "add the account with its outgoing server",

@@ -186,6 +186,21 @@ func startBrowser(t *testing.T, w, h int, mobile bool, disabledFeatures string, 
 	return ctx
 }
 
+// createAdmin makes the administrator through the first-run form.
+func createAdmin(t *testing.T, ctx context.Context, a *app) {
+	t.Helper()
+	run(t, ctx, "create the administrator",
+		chromedp.Navigate(a.URL+"/setup"),
+		chromedp.WaitVisible(tid("setup-form")),
+		chromedp.SendKeys(`#code`, a.SetupCode),
+		chromedp.SendKeys(`#name`, "admin"),
+		chromedp.SendKeys(`#password`, "household-secret"),
+		chromedp.SendKeys(`#confirm`, "household-secret"),
+		chromedp.Click(tid("setup-submit")),
+		chromedp.WaitReady(tid("nav")),
+	)
+}
+
 // setUpAccount creates the administrator through the first-run form and
 // adds a POP3 account named name for alice on srv through the account form.
 func setUpAccount(t *testing.T, ctx context.Context, a *app, name string, srv *dovecottest.Server) {

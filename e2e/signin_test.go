@@ -12,6 +12,7 @@ import (
 	"github.com/apartado/apartado/internal/dovecottest"
 	"github.com/apartado/apartado/internal/mailgen"
 	"github.com/apartado/apartado/internal/oauthtest"
+	"github.com/apartado/apartado/internal/testnet"
 )
 
 // signInSetup is a real OAuth provider and a Dovecot that checks its
@@ -30,35 +31,6 @@ func newSignInSetup(t *testing.T) signInSetup {
 		t.Fatal(err)
 	}
 	return signInSetup{prov: prov, srv: srv}
-}
-
-// freeAddr is a loopback address with a port nothing listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
-// createAdmin makes the administrator through the first-run form.
-func createAdmin(t *testing.T, ctx context.Context, a *app) {
-	t.Helper()
-	run(t, ctx, "create the administrator",
-		chromedp.Navigate(a.URL+"/setup"),
-		chromedp.WaitVisible(tid("setup-form")),
-		chromedp.SendKeys(`#code`, a.SetupCode),
-		chromedp.SendKeys(`#name`, "admin"),
-		chromedp.SendKeys(`#password`, "household-secret"),
-		chromedp.SendKeys(`#confirm`, "household-secret"),
-		chromedp.Click(tid("setup-submit")),
-		chromedp.WaitReady(tid("nav")),
-	)
 }
 
 // registerProvider registers the test provider as the household's own
@@ -130,7 +102,7 @@ func testAndSave(t *testing.T, ctx context.Context, a *app) {
 // the token against Dovecot, and the saved account brings her mail.
 func TestSignInWithProvider(t *testing.T) {
 	s := newSignInSetup(t)
-	addr := freeAddr(t)
+	addr := testnet.ClosedAddr(t)
 	public := "http://" + addr
 	clientID := s.prov.RegisterClient([]string{public + "/oauth/callback"}, true, "")
 	a := startApp(t, "APARTADO_ADDR="+addr, "APARTADO_PUBLIC_URL="+public,

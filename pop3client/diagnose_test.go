@@ -31,6 +31,7 @@ import (
 
 	"github.com/apartado/apartado/internal/netguard"
 	"github.com/apartado/apartado/internal/testcert"
+	"github.com/apartado/apartado/internal/testnet"
 )
 
 // ---- helpers ----
@@ -77,20 +78,6 @@ func (d *diagDialer) calls() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]string(nil), d.dialed...)
-}
-
-// closedPort returns a loopback address on which nothing listens.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
 }
 
 // diagWant is what a failure must look like. Every field is compared
@@ -368,7 +355,7 @@ func TestDiagnoseConnect(t *testing.T) {
 
 	t.Run("refused", func(t *testing.T) {
 		t.Parallel()
-		addr := closedPort(t)
+		addr := testnet.ClosedAddr(t)
 		c, err := Dial(ctxT(t), addr, plain())
 		noDial(t, c)
 		e := checkDiag(t, err, diagWant{kind: KindConnectionRefused, step: StepConnect})
@@ -425,7 +412,7 @@ func TestDiagnoseConnect(t *testing.T) {
 	for _, order := range []string{"unreachable first", "refused first"} {
 		t.Run("several addresses "+order, func(t *testing.T) {
 			t.Parallel()
-			_, port, _ := net.SplitHostPort(closedPort(t))
+			port := testnet.Port(testnet.ClosedAddr(t))
 			ips := []net.IPAddr{{IP: net.ParseIP("192.0.2.7")}, {IP: net.ParseIP("127.0.0.1")}}
 			if order == "refused first" {
 				ips[0], ips[1] = ips[1], ips[0]

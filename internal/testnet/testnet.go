@@ -58,3 +58,19 @@ func Port(addr string) string {
 	_, port, _ := net.SplitHostPort(addr)
 	return port
 }
+
+// ClosedAddr returns a loopback address (127.0.0.1:port) on which nothing
+// listens now: for a connection that must be refused, or a server to be
+// started there later.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
