@@ -96,10 +96,7 @@ func (s *Alerts) Check(ctx context.Context) (int, error) {
 // receiving, in admin's language, sent from and to their account from.
 func (s *Alerts) alert(ctx context.Context, admin db.User, from int64, owner db.User, a db.Account) Draft {
 	l := i18n.Match(admin.Locale, "")
-	tz := time.UTC
-	if z, err := time.LoadLocation(admin.TimeZone); err == nil && admin.TimeZone != "" {
-		tz = z
-	}
+	tz := i18n.Zone(admin.TimeZone, time.UTC)
 	d := LastFailure(a, s.outbox.Now())
 	var b strings.Builder
 	fmt.Fprintln(&b, l.T("Mail from %s (%s), the account of %s, is not arriving in Apartado.", a.Name, a.Email, owner.Name))

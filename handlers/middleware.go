@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apartado/apartado/db"
@@ -244,35 +243,12 @@ func (h *Handler) loadSession(next http.Handler) http.Handler {
 		pref := ""
 		if st.user != nil {
 			pref = st.user.Locale
-			if st.user.TimeZone != "" {
-				if loc, ok := location(st.user.TimeZone); ok {
-					st.tz = loc
-				}
-			}
+			st.tz = i18n.Zone(st.user.TimeZone, st.tz)
 		}
 		ctx := i18n.WithLocale(r.Context(), i18n.Match(pref, r.Header.Get("Accept-Language")))
 		ctx = context.WithValue(ctx, stateKey{}, st)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// locations keeps the time zones users have chosen, by name: without it
-// every signed-in request read and parsed its user's zone file again.
-// Names come from the preferences form, which accepts only zones that
-// load, so the map holds as many as the users chose.
-var locations sync.Map
-
-// location is time.LoadLocation through locations.
-func location(name string) (*time.Location, bool) {
-	if l, ok := locations.Load(name); ok {
-		return l.(*time.Location), true
-	}
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, false
-	}
-	locations.Store(name, l)
-	return l, true
 }
 
 // requireSetup sends every page to /setup until the first user exists.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apartado/apartado/app"
 	"github.com/apartado/apartado/db"
+	"github.com/apartado/apartado/i18n"
 )
 
 // exitError is an error that ends the program with a status other than 1.
@@ -75,12 +76,7 @@ func searchCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	locale := terminalLocale(getenv)
-	tz := time.Local
-	if u.TimeZone != "" {
-		if loc, err := time.LoadLocation(u.TimeZone); err == nil {
-			tz = loc
-		}
-	}
+	tz := i18n.Zone(u.TimeZone, time.Local)
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	err = app.NewSearch(store).Each(ctx, u.ID, app.SearchRequest{Query: query, Locale: locale.Code(), Loc: tz}, func(h db.SearchHit) error {
