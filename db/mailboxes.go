@@ -220,14 +220,20 @@ func (d *DB) MoveMessages(ctx context.Context, userID int64, ids []int64, to int
 // expression to selects (its arguments toArgs), keeping trashed_at in step,
 // for those that also meet cond ("" for all).
 func (d *DB) moveMessages(ctx context.Context, userID int64, ids []int64, to, cond string, toArgs ...any) (int64, error) {
-	set := `mailbox_id = ` + to + `, trashed_at = CASE WHEN (SELECT role FROM mailboxes WHERE id = ` + to + `) IS 'trash'
-		THEN coalesce(trashed_at, ?) ELSE NULL END`
 	setArgs := append(append(append([]any{}, toArgs...), toArgs...), d.now())
 	c := `mailbox_id <> ` + to
 	if cond != "" {
 		c = cond + " AND " + c
 	}
-	return d.updateMessages(ctx, userID, ids, set, setArgs, c, toArgs...)
+	return d.updateMessages(ctx, userID, ids, moveSet(to), setArgs, c, toArgs...)
+}
+
+// moveSet sets a message's mailbox to the one the SQL expression to
+// selects, and trashed_at in step: kept (or now, the argument after
+// to's twice) in the trash, none elsewhere.
+func moveSet(to string) string {
+	return `mailbox_id = ` + to + `, trashed_at = CASE WHEN (SELECT role FROM mailboxes WHERE id = ` + to + `) IS 'trash'
+		THEN coalesce(trashed_at, ?) ELSE NULL END`
 }
 
 // roleMailbox is the SQL expression for the id of the user's mailbox of a
