@@ -137,7 +137,7 @@ func (b *bench) run(ctx context.Context) (string, error) {
 		p(" %.2f | %.2f | %.1f | %.2f | %.2f | %.1f |", ms(t.p50), ms(t.s50), ratio(t.p50, t.s50), ms(t.p95), ms(t.s95), ratio(t.p95, t.s95))
 	}
 	p("\n")
-	p("\np99 of the same requests (with %d of each, the %sslowest):\n\n", b.cfg.requests, ordinal(b.cfg.requests-(b.cfg.requests*99+99)/100+1))
+	p("\np99 of the same requests (nearest rank, as above):\n\n")
 	p("| page |")
 	for _, conc := range b.cfg.conc {
 		p(" c=%d p99 | static | ×static |", conc)
@@ -162,21 +162,6 @@ func (b *bench) run(ctx context.Context) (string, error) {
 	p("\nMemory of `apartado serve` under this load: highest VmRSS seen (polled every 20 ms) %.1f MB, VmHWM %.1f MB.\n",
 		float64(maxRSS)/1e6, float64(hwm)/1e6)
 	return w.String(), nil
-}
-
-// ordinal writes 1 as "", 2 as "2nd ", 3 as "3rd ", n as "nth ".
-func ordinal(n int) string {
-	switch {
-	case n <= 1:
-		return ""
-	case n%10 == 2 && n%100 != 12:
-		return fmt.Sprintf("%dnd ", n)
-	case n%10 == 3 && n%100 != 13:
-		return fmt.Sprintf("%drd ", n)
-	case n%10 == 1 && n%100 != 11:
-		return fmt.Sprintf("%dst ", n)
-	}
-	return fmt.Sprintf("%dth ", n)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
