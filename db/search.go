@@ -594,11 +594,12 @@ func (d *DB) mark(ctx context.Context, q search.Query, hits []SearchHit) error {
 
 // snippet returns a hit's snippet (see search.Marker.Snippet) from its
 // packed text, reading only the text's first frame when the snippet is
-// in it (packText), into *buf.
+// in it (packText), else the rest after it, into *buf.
 func (d *DB) snippet(texts *search.Marker, packed []byte, codec int, buf *[]byte) (string, bool, error) {
+	text, rest := (*buf)[:0], packed
 	if codec == codecZstd {
 		if n, ok := headFrame(packed); ok && n < len(packed) {
-			head, err := d.codec.decode((*buf)[:0], packed[:n], codec)
+			head, err := d.codec.decode(text, packed[:n], codec)
 			if err != nil {
 				return "", false, err
 			}
@@ -606,9 +607,10 @@ func (d *DB) snippet(texts *search.Marker, packed []byte, codec int, buf *[]byte
 			if s, ok, decided := texts.SnippetOfPrefix(string(head), snippetWords, MarkStart, MarkEnd); decided {
 				return s, ok, nil
 			}
+			text, rest = head, packed[n:]
 		}
 	}
-	text, err := d.codec.decode((*buf)[:0], packed, codec)
+	text, err := d.codec.decode(text, rest, codec)
 	if err != nil {
 		return "", false, err
 	}

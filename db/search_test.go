@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -268,7 +269,8 @@ func TestSearchTextHead(t *testing.T) {
 	bodies := []string{
 		"Hola, la zanahoria está aquí. " + filler,
 		filler + "y la zanahoria al final, muy lejos.",
-		strings.Repeat("zanahoria", 1500), // no space to cut at: one frame
+		numbered(0, 831) + " zanahoria " + numbered(831, 2500), // just before the cut: its words after it are in the rest
+		strings.Repeat("zanahoria", 1500),                      // no space to cut at: one frame
 	}
 	for i, body := range bodies {
 		m := NewMessage{AccountID: a.ID, UserID: u.ID, Raw: []byte(body), SHA256: []byte{byte(i)}, SortAt: time.Unix(int64(i), 0),
@@ -299,10 +301,10 @@ func TestSearchTextHead(t *testing.T) {
 		switch {
 		case err != nil:
 			t.Errorf("body %d's first frame: %v", i, err)
-		case i < 2 && (n == len(packed) || len(head) < textHead || len(head) > textHead+1024 || head[len(head)-1] != ' ' ||
+		case i < 3 && (n == len(packed) || len(head) < textHead || len(head) > textHead+1024 || head[len(head)-1] != ' ' ||
 			!strings.HasPrefix(string(whole), string(head))):
 			t.Errorf("body %d: a first frame of %d of %d bytes holding %d bytes of text", i, n, len(packed), len(head))
-		case i == 2 && n != len(packed):
+		case i == 3 && n != len(packed):
 			t.Errorf("a text without spaces was cut: %d of %d bytes", n, len(packed))
 		}
 		if _, ok := headFrame(packed[:n-1]); ok {
@@ -313,18 +315,27 @@ func TestSearchTextHead(t *testing.T) {
 	// The snippets are those of the whole texts.
 	q := parseQuery(t, "zanahoria")
 	page, err := d.SearchMessages(ctx, u.ID, q, SearchOptions{})
-	if err != nil || len(page.Hits) != 3 {
+	if err != nil || len(page.Hits) != 4 {
 		t.Fatalf("%+v %v", page, err)
 	}
 	marker := search.NewMarker(q.Clauses[0])
 	for i, h := range page.Hits {
-		s, _ := marker.Snippet(searchable(bodies[2-i]), snippetWords, MarkStart, MarkEnd)
+		s, _ := marker.Snippet(searchable(bodies[3-i]), snippetWords, MarkStart, MarkEnd)
 		want := strings.Join(strings.Fields(search.Untokenize(s, MarkStart+MarkEnd)), " ")
 		if h.MarkedSnippet != want || !strings.Contains(want, MarkStart+"zanahoria") {
 			t.Errorf("snippet %d %.80q, want %.80q", i, h.MarkedSnippet, want)
 		}
 	}
 	d.ftsIntegrity(t)
+}
+
+// numbered is the words "p<from>" to "p<to-1>", each once.
+func numbered(from, to int) string {
+	w := make([]string, 0, to-from)
+	for i := from; i < to; i++ {
+		w = append(w, "p"+strconv.Itoa(i))
+	}
+	return strings.Join(w, " ")
 }
 
 // TestBatchIndexedInOneSegment: a batch stored in one transaction adds
